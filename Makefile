@@ -1,0 +1,37 @@
+# The two commands a fresh machine needs:
+#   make demo   set up, then run the pipeline on the sample submissions (embedded defaults)
+#   make test   set up, then run the tests
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_HOME ?= psp-demo
+
+.PHONY: setup demo test forms clean
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable '.[test,postgres]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+demo: setup
+	rm -rf $(DEMO_HOME)
+	$(BIN)/psp-pipeline init --home $(DEMO_HOME)
+	$(BIN)/python samples/stage.py $(DEMO_HOME)/inbox
+	$(BIN)/psp-pipeline run --home $(DEMO_HOME)
+	@echo "Open the report: $(DEMO_HOME)/reports/latest.html"
+
+# Prefect keeps state and caches in PREFECT_HOME: a fresh one per test session keeps runs apart.
+test: setup
+	PREFECT_HOME=$$(mktemp -d) PREFECT_SERVER_ANALYTICS_ENABLED=false DO_NOT_TRACK=1 \
+		$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Rebuild the official blank forms and the sample submissions from the specification.
+forms: setup
+	$(BIN)/python samples/make_forms.py
+	$(BIN)/python samples/make_submissions.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_HOME) .pytest_cache

@@ -1,0 +1,44 @@
+"""The contract every extractor meets, and the registry that picks one by input kind.
+
+An extractor reads one kind of file and returns the widgets it found (by their name in the file)
+with where each was read and how sure it is, plus the text in which a form's marker line may
+stand. Deciding which form that is happens once, in ``recognise``, for every kind alike.
+Adding a kind: one module with a class meeting ``Extractor``, and one line in ``EXTRACTORS``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from pipeline.model import FieldValue, InputKind
+
+
+@dataclass
+class RawDocument:
+    """What an extractor read, before the form is recognised."""
+
+    widgets: dict[str, FieldValue] = field(default_factory=dict)
+    marker_text: str = ""
+    pages: int | None = None
+
+
+class DocumentUnreadable(Exception):
+    """The file is of the extractor's kind but cannot be read (encrypted, corrupt...).
+
+    The message is shown to reviewers: it must say what is wrong without quoting field values.
+    """
+
+
+@runtime_checkable
+class Extractor(Protocol):
+    kind: InputKind
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        """Whether this extractor reads the file, judged from its first bytes (and, cheaply, its path)."""
+        ...
+
+    def read(self, path: Path) -> RawDocument:
+        """Read every widget of the file. Raises DocumentUnreadable for a file it cannot read."""
+        ...

@@ -1,0 +1,111 @@
+"""Fillable PDFs: the values of AcroForm fields, read with pypdf.
+
+Checkboxes count as checked for any on-state the filling program wrote (/Yes, /On, /1...): only
+/Off or nothing is unchecked. A signature field holding a digital signature counts as signed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+from pypdf.generic import ArrayObject, DictionaryObject
+
+from pipeline.extract.base import DocumentUnreadable, RawDocument
+from pipeline.model import FieldValue, InputKind, ReadMethod
+
+DIGITAL_SIGNATURE = "[digitally signed]"
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return str(value)
+
+
+def _qualified_name(annotation: DictionaryObject) -> str | None:
+    parts: list[str] = []
+    node: DictionaryObject | None = annotation
+    seen = 0
+    while node is not None and seen < 32:
+        if "/T" in node:
+            parts.append(_text(node["/T"]))
+        parent = node.get("/Parent")
+        node = parent.get_object() if parent is not None else None
+        seen += 1
+    return ".".join(reversed(parts)) or None
+
+
+def _widget_pages(reader: PdfReader) -> tuple[dict[str, int], dict[str, list[str]]]:
+    """Field name -> first page number showing it, and -> the appearance states of its widgets."""
+    pages: dict[str, int] = {}
+    states: dict[str, list[str]] = {}
+    for number, page in enumerate(reader.pages, start=1):
+        annotations = page.get("/Annots")
+        if annotations is None:
+            continue
+        for ref in annotations.get_object():
+            annotation = ref.get_object()
+            if not isinstance(annotation, DictionaryObject) or annotation.get("/Subtype") != "/Widget":
+                continue
+            name = _qualified_name(annotation)
+            if name is None:
+                continue
+            pages.setdefault(name, number)
+            if "/AS" in annotation:
+                states.setdefault(name, []).append(str(annotation["/AS"]))
+    return pages, states
+
+
+def _checked(value: object, widget_states: list[str]) -> bool:
+    if value is None:
+        # Some fillers set only the widget's appearance state, not the field's value.
+        return any(s not in ("/Off", "") for s in widget_states)
+    return str(value) not in ("/Off", "Off", "")
+
+
+class FillablePdfExtractor:
+    kind = InputKind.FILLABLE_PDF
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        return b"%PDF-" in head[:1024]
+
+    def read(self, path: Path) -> RawDocument:
+        try:
+            reader = PdfReader(path)
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise DocumentUnreadable("the PDF is password-protected; ask the sender for an unprotected copy")
+            fields = reader.get_fields() or {}
+            pages, states = _widget_pages(reader)
+            page_count = len(reader.pages)
+            marker_text = reader.pages[0].extract_text() if page_count else ""
+        except DocumentUnreadable:
+            raise
+        except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError, OSError) as exc:
+            raise DocumentUnreadable(f"the PDF could not be read ({type(exc).__name__})") from exc
+
+        widgets: dict[str, FieldValue] = {}
+        for name, pdf_field in fields.items():
+            field_type = pdf_field.get("/FT")
+            raw = pdf_field.get("/V")
+            value: str | bool | None
+            if field_type == "/Btn":
+                value = _checked(raw, states.get(name, []))
+            elif field_type == "/Sig":
+                value = DIGITAL_SIGNATURE if raw is not None else None
+            elif isinstance(raw, ArrayObject):
+                value = "\n".join(_text(v) for v in raw)
+            elif raw is None:
+                value = None
+            else:
+                value = _text(raw)
+            page = pages.get(name)
+            widgets[name] = FieldValue(
+                key=name,
+                value=value,
+                method=ReadMethod.ACROFORM,
+                location=f"page {page}" if page else "form field",
+                confidence=1.0,
+            )
+        return RawDocument(widgets=widgets, marker_text=marker_text or "", pages=page_count)

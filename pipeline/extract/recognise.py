@@ -1,0 +1,61 @@
+"""Which form, and which version, a document is: by the marker line in its footer, otherwise by
+its widget names. A document that matches neither form is unknown and goes to a person.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.extract.base import RawDocument
+from pipeline.model import ExtractionProblem
+from schemas.spec import FormSpec, all_form_specs
+
+MARKER = re.compile(r"Form\s+(PSP-[A-Z]{3})\s+version\s+([0-9][0-9A-Za-z.\-]*[0-9A-Za-z])", re.IGNORECASE)
+
+# A document whose widget names cover this share of a form's widgets is that form.
+WIDGET_MATCH_SHARE = 0.8
+
+
+@dataclass(frozen=True)
+class Recognition:
+    spec: FormSpec | None
+    version: str | None
+    problem: ExtractionProblem | None = None
+    detail: str | None = None
+
+
+def recognise(raw: RawDocument) -> Recognition:
+    specs = {spec.form_id.value: spec for spec in all_form_specs()}
+    marker = MARKER.search(raw.marker_text or "")
+    if marker:
+        form_id, version = marker.group(1).upper(), marker.group(2)
+        spec = specs.get(form_id)
+        if spec is None:
+            return Recognition(None, None, ExtractionProblem.UNKNOWN_FORM, f"the marker names an unknown form {form_id}")
+        if version != spec.version:
+            return Recognition(
+                spec,
+                version,
+                ExtractionProblem.UNKNOWN_VERSION,
+                f"{form_id} version {version} is not a version this pipeline reads (it reads {spec.version})",
+            )
+        return Recognition(spec, version)
+
+    names = set(raw.widgets)
+    best: tuple[float, FormSpec | None] = (0.0, None)
+    for spec in specs.values():
+        share = len(names & set(spec.widget_keys)) / len(spec.widget_keys)
+        best = max(best, (share, spec), key=lambda item: item[0])
+    share, spec = best
+    if spec is not None and share >= WIDGET_MATCH_SHARE:
+        # No marker: the widget names say which form; the version is the only one that has them.
+        return Recognition(spec, spec.version)
+    return Recognition(
+        None,
+        None,
+        ExtractionProblem.UNKNOWN_FORM,
+        "this is neither the PSP Organizational Readiness Plan nor the Registration Packet "
+        f"(no form marker; {len(names)} form fields, at most {share:.0%} of either form's)",
+    )
+

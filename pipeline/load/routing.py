@@ -1,0 +1,75 @@
+"""Where originals go, and moving them there once their row is committed.
+
+Originals are kept for ever under ``originals/<outcome>/<day received>/<name>``; a name taken
+already gets a numbered suffix, so nothing is overwritten. A file is moved only after its row
+is committed; a run that stopped in between is finished by the next one (``finish_pending_moves``).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+
+from pipeline.load import store
+from pipeline.model import Outcome, ReceivedFile
+from pipeline.settings import DataHome
+
+log = logging.getLogger(__name__)
+
+
+class Router:
+    """Chooses a free destination for each original; remembers what it promised in this run."""
+
+    def __init__(self, home: DataHome, zone: ZoneInfo) -> None:
+        self.home = home
+        self.zone = zone
+        self._promised: set[Path] = set()
+
+    def destination(self, received: ReceivedFile, outcome: Outcome) -> Path:
+        day = received.received_at.astimezone(self.zone).date().isoformat()
+        folder = self.home.originals / outcome.value / day
+        name = Path(received.original_name.replace("/", "__")).name or "unnamed"
+        candidate = folder / name
+        number = 2
+        while candidate in self._promised or candidate.exists():
+            stem, suffix = Path(name).stem, Path(name).suffix
+            candidate = folder / f"{stem} ({number}){suffix}"
+            number += 1
+        self._promised.add(candidate)
+        return candidate
+
+
+def move_original(source: Path, target: Path) -> bool:
+    """Move one original to where the store says it is kept; False when it is not in the inbox."""
+    if not source.exists():
+        return target.exists()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        raise FileExistsError(f"{target} exists already; the original is left in the inbox")
+    shutil.move(source, target)
+    return True
+
+
+def move_originals(engine: Engine, moves: list[tuple[int, Path, Path]]) -> int:
+    """Move committed originals and record that they moved. Returns how many moved."""
+    done: list[int] = []
+    for received_file_id, source, target in moves:
+        try:
+            if move_original(source, target):
+                done.append(received_file_id)
+        except OSError as exc:
+            log.error("could not move received file #%d out of the inbox (%s); the next run tries again", received_file_id, exc)
+    store.mark_moved(engine, done)
+    return len(done)
+
+
+def finish_pending_moves(engine: Engine) -> int:
+    """Finish the moves of a run that stopped between committing and moving."""
+    pending = store.pending_moves(engine)
+    if pending:
+        log.warning("finishing %d file moves left by an earlier run", len(pending))
+    return move_originals(engine, pending)

@@ -1,0 +1,450 @@
+"""The tracking store: SQLAlchemy tables and the few functions that read and write them.
+
+Every received file is a row of ``received_files``. Distinct contents are rows of ``documents``,
+whose UNIQUE sha256 is what makes the same bytes received again a duplicate, never a second
+record: the document, its receipt and its accepted record are committed in one transaction.
+Accepted plans and registrations are records of their own. Prefect keeps no audit trail
+worth the name (it drops task runs without a server), so the audit lives here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    event,
+    func,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from pipeline.errors import ConfigurationError, StoreError
+from pipeline.model import Outcome, ValidationResult
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite (which keeps no zone) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Run(Base):
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    files_seen: Mapped[int] = mapped_column(Integer, default=0)
+    report_path: Mapped[str | None] = mapped_column(Text)
+
+
+class Document(Base):
+    """One distinct content (sha256) and what the pipeline made of it."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str | None] = mapped_column(String(32))
+    form_id: Mapped[str | None] = mapped_column(String(16), index=True)
+    form_version: Mapped[str | None] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(20), index=True)
+    problem: Mapped[str | None] = mapped_column(String(32))
+    findings: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    extraction: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    processed_at: Mapped[datetime]
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+
+    receipts: Mapped[list[ReceivedFileRow]] = relationship(back_populates="document")
+
+
+class ReceivedFileRow(Base):
+    """One file as received, duplicates included; where its original is kept."""
+
+    __tablename__ = "received_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    original_name: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    sender: Mapped[str | None] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(20), index=True)
+    inbox_path: Mapped[str] = mapped_column(Text)
+    stored_path: Mapped[str] = mapped_column(Text)
+    moved: Mapped[bool] = mapped_column(Boolean, default=False)
+    recorded_at: Mapped[datetime]
+
+    document: Mapped[Document] = relationship(back_populates="receipts")
+
+
+class ReadinessPlanRecord(Base):
+    __tablename__ = "readiness_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), unique=True)
+    cmhsp_name: Mapped[str] = mapped_column(Text, index=True)
+    submission_type: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="accepted")
+    accepted_at: Mapped[datetime]
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class RegistrationRecord(Base):
+    __tablename__ = "registrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), unique=True)
+    cmhsp_name: Mapped[str] = mapped_column(Text, index=True)
+    psp_first_name: Mapped[str] = mapped_column(Text)
+    psp_last_name: Mapped[str] = mapped_column(Text)
+    psp_email: Mapped[str] = mapped_column(Text, index=True)
+    training_session: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="registered")
+    registered_at: Mapped[datetime]
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class NoticeRow(Base):
+    """A notice to a submitter, written as an .eml file in the outbox."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_file_id: Mapped[int] = mapped_column(ForeignKey("received_files.id"), unique=True)
+    to_address: Mapped[str | None] = mapped_column(Text)
+    path: Mapped[str] = mapped_column(Text)
+    written: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers (status, export, a reviewer) work while a run writes; the busy timeout
+    # waits for a lock instead of failing with "database is locked".
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def open_store(url: str) -> Engine:
+    """An engine for the store at ``url``, with its tables created. Raises ConfigurationError."""
+    try:
+        engine = create_engine(url, future=True)
+    except (ArgumentError, ImportError, ValueError) as exc:
+        raise ConfigurationError(
+            f"the database URL is not usable ({type(exc).__name__}: {exc}).",
+            hint="Set PSP_DATABASE_URL to an SQLAlchemy URL such as sqlite:///path/store.sqlite "
+            "or postgresql+psycopg://user@host/dbname.",
+        ) from exc
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        Base.metadata.create_all(engine)
+    except OperationalError as exc:
+        raise StoreError(
+            f"cannot open the tracking store at {engine.url.render_as_string(hide_password=True)} ({exc.orig}).",
+            hint="Check that the database exists and is reachable, and that the data home is writable.",
+        ) from exc
+    return engine
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """A session whose work is committed on success and rolled back on any error."""
+    factory = sessionmaker(engine, expire_on_commit=False)
+    with factory.begin() as session:
+        yield session
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def start_run(engine: Engine) -> int:
+    with transaction(engine) as session:
+        run = Run(started_at=utcnow(), status="running")
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def finish_run(engine: Engine, run_id: int, *, files_seen: int, report_path: Path | None, status: str = "completed") -> None:
+    with transaction(engine) as session:
+        run = session.get_one(Run, run_id)
+        run.finished_at = utcnow()
+        run.status = status
+        run.files_seen = files_seen
+        run.report_path = str(report_path) if report_path else None
+
+
+@dataclass(frozen=True)
+class StoredReceipt:
+    """What the store kept of one received file, for routing and reporting."""
+
+    received_file_id: int
+    document_id: int
+    outcome: Outcome
+    inbox_path: Path
+    stored_path: Path
+    result: ValidationResult
+    duplicate_of: str | None = None
+
+
+def _extraction_json(result: ValidationResult) -> dict[str, Any]:
+    return {
+        key: {
+            "value": read.value,
+            "method": read.method.value,
+            "location": read.location,
+            "confidence": read.confidence,
+        }
+        for key, read in result.document.fields.items()
+    }
+
+
+def _record_row(result: ValidationResult, document_id: int, now: datetime) -> Base | None:
+    if result.outcome is not Outcome.ACCEPTED or result.record is None:
+        return None
+    record = result.record.model_dump(mode="json")
+    if result.form_id == "PSP-ORP":
+        return ReadinessPlanRecord(
+            document_id=document_id,
+            cmhsp_name=record["cmhsp_name"],
+            submission_type=record["submission_type"],
+            accepted_at=now,
+            record=record,
+        )
+    return RegistrationRecord(
+        document_id=document_id,
+        cmhsp_name=record["cmhsp_name"],
+        psp_first_name=record["psp_first_name"],
+        psp_last_name=record["psp_last_name"],
+        psp_email=record["psp_email"],
+        training_session=record["training_session"],
+        registered_at=now,
+        record=record,
+    )
+
+
+def store_results(
+    engine: Engine,
+    run_id: int,
+    results: Iterable[ValidationResult],
+    destination: Any,
+) -> list[StoredReceipt]:
+    """Record a batch of judged documents in one transaction.
+
+    ``destination(result, outcome) -> Path`` says where each original will be kept; the path is
+    recorded before the file moves, so a run that stops between commit and move can finish it.
+    A content seen before (in the store or earlier in the batch) is recorded as a duplicate.
+    """
+    results = list(results)
+    for attempt in range(2):
+        try:
+            return _store_once(engine, run_id, results, destination)
+        except IntegrityError:
+            # Another run stored one of these contents since we looked: look again, once.
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _store_once(engine: Engine, run_id: int, results: list[ValidationResult], destination: Any) -> list[StoredReceipt]:
+    stored: list[StoredReceipt] = []
+    with transaction(engine) as session:
+        hashes = {r.document.received.sha256 for r in results}
+        known = {
+            row.sha256: row
+            for row in session.scalars(select(Document).where(Document.sha256.in_(hashes)))
+        }
+        for result in results:
+            received = result.document.received
+            now = utcnow()
+            previous = known.get(received.sha256)
+            if previous is not None:
+                outcome = Outcome.DUPLICATE
+                document = previous
+            else:
+                outcome = result.outcome
+                document = Document(
+                    sha256=received.sha256,
+                    kind=result.document.kind.value if result.document.kind else None,
+                    form_id=result.document.form_id,
+                    form_version=result.document.form_version,
+                    outcome=outcome.value,
+                    problem=result.document.problem.value if result.document.problem else None,
+                    findings=[f.model_dump(mode="json") for f in result.findings],
+                    values=result.values,
+                    extraction=_extraction_json(result),
+                    processed_at=now,
+                    run_id=run_id,
+                )
+                session.add(document)
+                session.flush()
+                known[received.sha256] = document
+                record = _record_row(result, document.id, now)
+                if record is not None:
+                    session.add(record)
+            target = destination(result, outcome)
+            receipt = ReceivedFileRow(
+                document_id=document.id,
+                run_id=run_id,
+                sha256=received.sha256,
+                original_name=received.original_name,
+                received_at=received.received_at,
+                sender=received.sender,
+                size=received.size,
+                outcome=outcome.value,
+                inbox_path=str(received.path),
+                stored_path=str(target),
+                moved=False,
+                recorded_at=now,
+            )
+            session.add(receipt)
+            session.flush()
+            stored.append(
+                StoredReceipt(
+                    received_file_id=receipt.id,
+                    document_id=document.id,
+                    outcome=outcome,
+                    inbox_path=received.path,
+                    stored_path=target,
+                    result=result,
+                    duplicate_of=previous.sha256 if previous is not None else None,
+                )
+            )
+    return stored
+
+
+def mark_moved(engine: Engine, received_file_ids: Iterable[int]) -> None:
+    ids = list(received_file_ids)
+    if not ids:
+        return
+    with transaction(engine) as session:
+        for row in session.scalars(select(ReceivedFileRow).where(ReceivedFileRow.id.in_(ids))):
+            row.moved = True
+
+
+def pending_moves(engine: Engine) -> list[tuple[int, Path, Path]]:
+    """Files whose row was committed but which were not yet moved out of the inbox."""
+    with transaction(engine) as session:
+        rows = session.scalars(select(ReceivedFileRow).where(ReceivedFileRow.moved.is_(False)))
+        return [(row.id, Path(row.inbox_path), Path(row.stored_path)) for row in rows]
+
+
+def add_notice(engine: Engine, received_file_id: int, to_address: str | None, path: Path) -> int:
+    with transaction(engine) as session:
+        existing = session.scalar(select(NoticeRow).where(NoticeRow.received_file_id == received_file_id))
+        if existing is not None:
+            return existing.id
+        row = NoticeRow(received_file_id=received_file_id, to_address=to_address, path=str(path), created_at=utcnow())
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def mark_notice_written(engine: Engine, notice_id: int) -> None:
+    with transaction(engine) as session:
+        session.get_one(NoticeRow, notice_id).written = True
+
+
+def export_rows(engine: Engine) -> Iterator[dict[str, Any]]:
+    """Every received file in the export contract, oldest received first, streamed."""
+    with Session(engine) as session:
+        query = (
+            select(ReceivedFileRow, Document)
+            .join(Document, ReceivedFileRow.document_id == Document.id)
+            .order_by(ReceivedFileRow.received_at, ReceivedFileRow.id)
+            .execution_options(yield_per=500)
+        )
+        for receipt, document in session.execute(query):
+            duplicate = receipt.outcome == Outcome.DUPLICATE.value
+            yield {
+                "file": receipt.original_name,
+                "sha256": receipt.sha256,
+                "received_at": receipt.received_at.isoformat(),
+                "form_id": document.form_id,
+                "form_version": document.form_version,
+                "outcome": receipt.outcome,
+                "findings": [] if duplicate else [
+                    {k: f.get(k) for k in ("rule", "field", "severity", "message")} for f in document.findings
+                ],
+                "fields": {} if duplicate else dict(document.values),
+            }
+
+
+def outcome_counts(engine: Engine, run_id: int | None = None) -> dict[str, int]:
+    """Received files by outcome, over everything or over one run."""
+    query = select(ReceivedFileRow.outcome, func.count()).group_by(ReceivedFileRow.outcome)
+    if run_id is not None:
+        query = query.where(ReceivedFileRow.run_id == run_id)
+    with Session(engine) as session:
+        return {outcome: count for outcome, count in session.execute(query)}
+
+
+def waiting_for_a_person(engine: Engine) -> list[dict[str, Any]]:
+    """Documents held or needing review, oldest received first, with the reason in one line."""
+    with Session(engine) as session:
+        query = (
+            select(ReceivedFileRow, Document)
+            .join(Document, ReceivedFileRow.document_id == Document.id)
+            .where(ReceivedFileRow.outcome.in_([Outcome.NEEDS_REVIEW.value, Outcome.HELD.value]))
+            .order_by(ReceivedFileRow.received_at, ReceivedFileRow.id)
+        )
+        waiting = []
+        for receipt, document in session.execute(query):
+            reasons = [f"{f['rule'] + ': ' if f.get('rule') else ''}{f['message']}" for f in document.findings]
+            waiting.append(
+                {
+                    "id": receipt.id,
+                    "file": receipt.original_name,
+                    "received_at": receipt.received_at,
+                    "form_id": document.form_id,
+                    "outcome": receipt.outcome,
+                    "reason": reasons[0] if reasons else "",
+                    "more": max(len(reasons) - 1, 0),
+                }
+            )
+        return waiting

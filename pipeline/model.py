@@ -1,0 +1,122 @@
+"""The data that flows through the pipeline, stage by stage:
+
+ReceivedFile --extract--> ExtractedDocument --validate--> ValidationResult --load--> stored record + routed file
+
+Every stage takes the previous stage's model and adds to it; statuses are enums, never free strings.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas.spec import Severity
+
+
+class Outcome(StrEnum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    HELD = "held"
+    NEEDS_REVIEW = "needs_review"
+    DUPLICATE = "duplicate"
+
+
+class InputKind(StrEnum):
+    """What kind of file a document is; each kind has one extractor (``pipeline.extract``)."""
+
+    FILLABLE_PDF = "fillable_pdf"
+    WORD_FORM = "word_form"
+
+
+class ReadMethod(StrEnum):
+    """How a value was read; decides how far it can be trusted."""
+
+    ACROFORM = "acroform"
+    CONTENT_CONTROL = "content_control"
+
+
+class ReceivedFile(BaseModel):
+    """A file as it arrived in the inbox. Worked out once, at intake."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: Path
+    original_name: str
+    sha256: str
+    size: int
+    received_at: datetime = Field(description="When it arrived: an email's Date header, else the file's mtime (UTC).")
+    sender: str | None = None
+
+
+class FieldValue(BaseModel):
+    """One widget's value as read, with where it was read and how sure we are of it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    value: str | bool | None
+    method: ReadMethod
+    location: str = Field(description="Where in the document: 'page 2', 'table 3 row 4'...")
+    confidence: float = Field(ge=0.0, le=1.0)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.value is None or self.value == "" or self.value is False
+
+
+class ExtractionProblem(StrEnum):
+    """Why a document could not be read as one of the forms; each sends it to a person."""
+
+    UNREADABLE = "unreadable"
+    UNSUPPORTED_KIND = "unsupported_kind"
+    UNKNOWN_FORM = "unknown_form"
+    UNKNOWN_VERSION = "unknown_version"
+
+
+class ExtractedDocument(BaseModel):
+    """What extraction read from one received file."""
+
+    model_config = ConfigDict(frozen=True)
+
+    received: ReceivedFile
+    kind: InputKind | None = None
+    form_id: str | None = None
+    form_version: str | None = None
+    fields: dict[str, FieldValue] = Field(default_factory=dict)
+    problem: ExtractionProblem | None = None
+    problem_detail: str | None = Field(default=None, description="Plain words for the reviewer; never a field value.")
+    pages: int | None = None
+
+
+class Finding(BaseModel):
+    """One thing wrong with a document, citing the rule it breaks."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: str | None = Field(description="Rule id of the specification, e.g. 'REG-R05'; None for reading problems.")
+    field: str | None = Field(default=None, description="The field's key, when the finding is about one field.")
+    label: str | None = Field(default=None, description="The field's printed label, as the submitter sees it.")
+    severity: Severity
+    message: str = Field(description="What is wrong and what to do, in the submitter's words.")
+
+
+class ValidationResult(BaseModel):
+    """A document judged: its outcome, the findings that decided it, and the values as normalised."""
+
+    model_config = ConfigDict(frozen=True)
+
+    document: ExtractedDocument
+    outcome: Outcome
+    findings: tuple[Finding, ...] = ()
+    values: dict[str, Any] = Field(
+        default_factory=dict, description="Field key -> normalised value, JSON-ready; raw text where it did not parse."
+    )
+    record: BaseModel | None = Field(default=None, description="The typed record, when every field parsed.")
+
+    @property
+    def form_id(self) -> str | None:
+        return self.document.form_id

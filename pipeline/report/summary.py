@@ -1,0 +1,37 @@
+"""The short forms of a run: a markdown summary and a table, for the terminal and Prefect's UI.
+
+They name files, forms, outcomes and rule ids only: no field values, since Prefect's store is
+not where personal data should be kept.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipeline.run import RunSummary
+
+
+def summary_table(summary: RunSummary) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": d["id"],
+            "file": d["file"],
+            "form": d["form_id"] or "unknown",
+            "outcome": d["outcome"],
+            "rules": ", ".join(sorted({f["rule"] for f in d["findings"] if f.get("rule")})),
+        }
+        for d in summary.documents
+    ]
+
+
+def summary_markdown(summary: RunSummary) -> str:
+    lines = [f"# PSP forms: run {summary.run_id}", "", f"{summary.total} files received in this run.", ""]
+    lines += ["| outcome | files |", "|---|---|"]
+    lines += [f"| {outcome.replace('_', ' ')} | {count} |" for outcome, count in summary.counts.items()]
+    lines += ["", f"## Waiting for a person: {len(summary.waiting)}", ""]
+    lines += [f"- #{w['id']} {w['file']} ({w['outcome'].replace('_', ' ')})" for w in summary.waiting[:50]]
+    if len(summary.waiting) > 50:
+        lines.append(f"- … and {len(summary.waiting) - 50} more: see the report")
+    lines += ["", f"Report: `{summary.report_html}`"]
+    return "\n".join(lines)

@@ -1,0 +1,217 @@
+"""A run over the inbox, as named steps: open the run, take the inbox in batches (extract in a
+process pool, validate, store, route, write notices), then report.
+
+This is the library entry that the Prefect flow and the tests call; it imports nothing of Prefect.
+``process(settings)`` does a whole run; the flow calls the same steps one by one as tasks.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from pipeline.errors import ConfigurationError
+from pipeline.extract import extract
+from pipeline.load import routing, store
+from pipeline.intake import collect_inbox
+from pipeline.model import ExtractedDocument, Outcome, ReceivedFile, ValidationResult
+from pipeline.report import html
+from pipeline.report.notices import build_rejection_notice, notice_address, write_notice
+from pipeline.settings import Settings
+from pipeline.validate import ValidationContext, validate_document
+from schemas.reference import load_reference
+
+log = logging.getLogger(__name__)
+
+# Below this many documents a process pool costs more to start than it saves.
+POOL_THRESHOLD = 4
+
+
+def prepare_home(settings: Settings) -> None:
+    """Create the data home's folders, readable by their owner only (they hold personal data)."""
+    home = settings.data_home
+    try:
+        for folder in home.folders:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot create the data home at {home.root} ({exc.strerror}).",
+            hint="Choose a writable folder with --home or PSP_HOME.",
+        ) from exc
+
+
+@dataclass
+class RunContext:
+    """What one run carries from step to step."""
+
+    settings: Settings
+    engine: Engine
+    run_id: int
+    router: routing.Router
+    validation: ValidationContext
+    started_at: datetime
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    _executor: Executor | None = None
+
+    def executor(self) -> Executor:
+        if self._executor is None:
+            # forkserver: a fork of a process running Prefect's threads could deadlock.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["pipeline.extract"])
+            self._executor = ProcessPoolExecutor(max_workers=self.settings.workers, mp_context=context)
+        return self._executor
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: int
+    started_at: datetime
+    finished_at: datetime
+    counts: dict[str, int]
+    documents: list[dict[str, Any]]
+    report_html: Path
+    report_json: Path
+    waiting: list[dict[str, Any]]
+
+    @property
+    def total(self) -> int:
+        return len(self.documents)
+
+
+def open_run(settings: Settings) -> RunContext:
+    """Create the data home and store if needed, record the run, finish an earlier run's moves."""
+    prepare_home(settings)
+    engine = store.open_store(settings.store_url)
+    try:
+        reference = load_reference(settings.reference_folder)
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(
+            f"the reference data in {settings.reference_folder} cannot be read ({exc}).",
+            hint="Fix the file, or remove the folder to use the packaged defaults.",
+        ) from exc
+    routing.finish_pending_moves(engine)
+    run_id = store.start_run(engine)
+    log.info("run %d started", run_id)
+    return RunContext(
+        settings=settings,
+        engine=engine,
+        run_id=run_id,
+        router=routing.Router(settings.data_home, settings.zone),
+        validation=ValidationContext(reference=reference, timezone=settings.zone),
+        started_at=store.utcnow(),
+    )
+
+
+def plan_batches(context: RunContext) -> list[list[ReceivedFile]]:
+    files = collect_inbox(context.settings.data_home.inbox)
+    size = context.settings.batch_size
+    log.info("run %d: %d files in the inbox", context.run_id, len(files))
+    return [files[i : i + size] for i in range(0, len(files), size)]
+
+
+def _extract_all(context: RunContext, batch: list[ReceivedFile]) -> Iterator[ExtractedDocument]:
+    if len(batch) < POOL_THRESHOLD or context.settings.workers == 1:
+        yield from map(extract, batch)
+    else:
+        yield from context.executor().map(extract, batch, chunksize=max(1, len(batch) // (4 * context.settings.workers)))
+
+
+def process_batch(context: RunContext, batch: list[ReceivedFile]) -> list[dict[str, Any]]:
+    """Extract, validate, store, route and write notices for one batch. Returns its documents' summaries."""
+    results: list[ValidationResult] = [validate_document(doc, context.validation) for doc in _extract_all(context, batch)]
+    stored = store.store_results(context.engine, context.run_id, results, context.router.destination)
+    routing.move_originals(context.engine, [(s.received_file_id, s.inbox_path, s.stored_path) for s in stored])
+    summaries = []
+    for receipt in stored:
+        notice = _write_notice(context, receipt) if receipt.outcome is Outcome.REJECTED else None
+        summaries.append(html.document_summary(receipt, notice, context.settings.zone))
+        log.info(
+            "received file #%d (sha256 %s): %s, %d findings",
+            receipt.received_file_id,
+            receipt.result.document.received.sha256[:12],
+            receipt.outcome.value,
+            len(receipt.result.findings),
+        )
+    context.documents.extend(summaries)
+    return summaries
+
+
+def _write_notice(context: RunContext, receipt: store.StoredReceipt) -> dict[str, Any]:
+    result = receipt.result
+    document = result.document
+    to_address = notice_address(document.form_id, result.values, document.received.sender)
+    received_day = document.received.received_at.astimezone(context.settings.zone).date()
+    name = f"{receipt.received_file_id:06d}-{document.form_id}.eml"
+    path = context.settings.data_home.notices / received_day.isoformat() / name
+    notice_id = store.add_notice(context.engine, receipt.received_file_id, to_address, path)
+    message = build_rejection_notice(
+        form_id=document.form_id or "",
+        form_version=document.form_version,
+        file_name=document.received.original_name,
+        received_day=f"{received_day:%B %-d, %Y}",
+        findings=[f.model_dump() for f in result.findings],
+        to_address=to_address,
+        coordinator={
+            "name": context.settings.coordinator_name,
+            "email": context.settings.coordinator_email,
+            "phone": context.settings.coordinator_phone,
+        },
+    )
+    write_notice(message, path)
+    store.mark_notice_written(context.engine, notice_id)
+    return {"path": str(path), "to": to_address}
+
+
+def close_run(context: RunContext) -> RunSummary:
+    """Write the run's report and record the run as completed."""
+    context.close()
+    finished = store.utcnow()
+    counts = Counter(d["outcome"] for d in context.documents)
+    waiting = store.waiting_for_a_person(context.engine)
+    report_html, report_json = html.write_run_report(
+        context.settings.data_home.reports,
+        run_id=context.run_id,
+        started_at=context.started_at,
+        finished_at=finished,
+        documents=context.documents,
+        waiting=waiting,
+        zone=context.settings.zone,
+    )
+    store.finish_run(context.engine, context.run_id, files_seen=len(context.documents), report_path=report_html)
+    log.info("run %d completed: %s", context.run_id, dict(counts))
+    return RunSummary(
+        run_id=context.run_id,
+        started_at=context.started_at,
+        finished_at=finished,
+        counts={o.value: counts.get(o.value, 0) for o in Outcome},
+        documents=context.documents,
+        report_html=report_html,
+        report_json=report_json,
+        waiting=waiting,
+    )
+
+
+def process(settings: Settings) -> RunSummary:
+    """One whole run over the inbox, without Prefect."""
+    context = open_run(settings)
+    try:
+        for batch in plan_batches(context):
+            process_batch(context, batch)
+        return close_run(context)
+    finally:
+        context.close()
+

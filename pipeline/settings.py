@@ -1,0 +1,82 @@
+"""The pipeline's settings: one pydantic-settings class, read once at the entry point and passed down.
+
+Every setting can come from the environment with the ``PSP_`` prefix (``PSP_HOME``,
+``PSP_DATABASE_URL``, ``PSP_BATCH_SIZE``...). Nothing below the entry point reads the environment.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DataHome:
+    """The folders of a data home. Created by ``psp-pipeline init`` (and by every run)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.inbox = root / "inbox"
+        # Originals are filed by outcome so the coordinator can find them without the store.
+        self.originals = root / "originals"
+        self.notices = root / "notices"
+        self.reports = root / "reports"
+        self.reference = root / "reference"
+        self.prefect = root / "prefect"
+
+    @property
+    def folders(self) -> tuple[Path, ...]:
+        return (self.root, self.inbox, self.originals, self.notices, self.reports)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PSP_", frozen=True, extra="ignore")
+
+    home: Path = Field(default=Path("psp-data"), description="The data home: inbox, originals, reports, store.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL of the tracking store; default: SQLite in the data home."
+    )
+    reference_dir: Path | None = Field(
+        default=None,
+        description="Folder with the coordinator's cmhsps.csv, michigan_counties.txt and training_sessions.csv; "
+        "default: <home>/reference when it exists, otherwise the copies shipped with the package.",
+    )
+    timezone: str = Field(default="America/Detroit", description="Time zone of the program office: decides 'the day received'.")
+    batch_size: int = Field(default=200, ge=1, le=10_000, description="Documents extracted, validated and stored together.")
+    workers: int = Field(default=2, ge=1, le=64, description="Extraction processes.")
+    coordinator_name: str = "Statewide PSP Coordinator"
+    coordinator_email: str = "psp-coordinator@example.org"
+    coordinator_phone: str = "(517) 555-0100"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as America/Detroit") from exc
+        return value
+
+    @cached_property
+    def data_home(self) -> DataHome:
+        return DataHome(self.home.expanduser().absolute())
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def store_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_home.root / 'store.sqlite'}"
+
+    @property
+    def reference_folder(self) -> Path | None:
+        """Where the coordinator's reference data lives, or None for the packaged copies."""
+        if self.reference_dir is not None:
+            return self.reference_dir.expanduser().absolute()
+        if self.data_home.reference.is_dir():
+            return self.data_home.reference
+        return None

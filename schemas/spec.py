@@ -1,0 +1,151 @@
+"""The program office's specification of the two forms, read from the YAML copies in ``schemas/forms``.
+
+The YAML is the source of truth for keys, printed labels, types, choices, bounds and rule ids.
+Everything else in the project (the pydantic models, the blank forms, the extractors, the
+validators, the notices) reads it from here instead of repeating it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class FormId(StrEnum):
+    READINESS_PLAN = "PSP-ORP"
+    REGISTRATION_PACKET = "PSP-REG"
+
+
+class FieldType(StrEnum):
+    TEXT = "text"
+    EMAIL = "email"
+    PHONE = "phone"
+    ZIP = "zip"
+    DATE = "date"
+    INT = "int"
+    DECIMAL = "decimal"
+    CHECKBOX = "checkbox"
+    CHOICE = "choice"
+    MULTICHOICE = "multichoice"
+    COUNTY_LIST = "county_list"
+    CMHSP = "cmhsp"
+    SIGNATURE = "signature"
+    LONGTEXT = "longtext"
+
+
+class Severity(StrEnum):
+    """How a failed rule decides the outcome; the order of precedence is error > hold > review."""
+
+    ERROR = "error"
+    HOLD = "hold"
+    REVIEW = "review"
+
+
+class FieldSpec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str
+    label: str
+    type: FieldType
+    required: bool
+    must_be_checked: bool = False
+    choices: tuple[str, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    note: str | None = None
+
+    @property
+    def widget_keys(self) -> tuple[str, ...]:
+        """The AcroForm field names / content-control tags that carry this field.
+
+        A multichoice field is one checkbox per choice (``child_condition_sed``...), every
+        other field is one widget named by its key.
+        """
+        if self.type is FieldType.MULTICHOICE:
+            return tuple(f"{self.key}_{choice_slug(c)}" for c in self.choices)
+        return (self.key,)
+
+
+class SectionSpec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    title: str
+    fields: tuple[FieldSpec, ...]
+
+
+class RuleSpec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    severity: Severity
+    text: str
+
+
+class FormSpec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    form_id: FormId
+    title: str
+    version: str
+    marker: str
+    sections: tuple[SectionSpec, ...]
+    rules: tuple[RuleSpec, ...] = Field(default=())
+
+    @property
+    def fields(self) -> tuple[FieldSpec, ...]:
+        return tuple(f for s in self.sections for f in s.fields)
+
+    def field(self, key: str) -> FieldSpec:
+        for f in self.fields:
+            if f.key == key:
+                return f
+        raise KeyError(f"{self.form_id} has no field {key!r}")
+
+    def rule(self, rule_id: str) -> RuleSpec:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(f"{self.form_id} has no rule {rule_id!r}")
+
+    @property
+    def required_fields_rule(self) -> str:
+        """The rule every form has first: required fields filled in and required boxes checked."""
+        return self.rules[0].id
+
+    @property
+    def widget_keys(self) -> tuple[str, ...]:
+        """Every AcroForm field name / content-control tag of the official form, in form order."""
+        return tuple(k for f in self.fields for k in f.widget_keys)
+
+    def field_for_widget(self, widget_key: str) -> FieldSpec | None:
+        for f in self.fields:
+            if widget_key in f.widget_keys:
+                return f
+        return None
+
+
+def choice_slug(choice: str) -> str:
+    """``"I/DD"`` -> ``"idd"``: the suffix a multichoice option's checkbox carries."""
+    return "".join(ch for ch in choice.lower() if ch.isalnum())
+
+
+SPEC_FILES: dict[FormId, str] = {
+    FormId.READINESS_PLAN: "readiness_plan.yaml",
+    FormId.REGISTRATION_PACKET: "registration_packet.yaml",
+}
+
+
+@cache
+def load_form_spec(form_id: FormId | Literal["PSP-ORP", "PSP-REG"]) -> FormSpec:
+    """The specification of one form, parsed once per process."""
+    text = resources.files("schemas").joinpath("forms", SPEC_FILES[FormId(form_id)]).read_text("utf-8")
+    return FormSpec.model_validate(yaml.safe_load(text))
+
+
+def all_form_specs() -> tuple[FormSpec, ...]:
+    return tuple(load_form_spec(f) for f in FormId)

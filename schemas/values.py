@@ -1,0 +1,188 @@
+"""Parsers for values as people write them on the forms.
+
+Each parser takes the text as read and returns the normalised value, or raises ValueError with a
+message a submitter understands (it ends up in the notice, after the field's printed label).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+# The formats the specification lists, most common first. Two-digit years are 20xx.
+DATE_FORMATS = (
+    "%m/%d/%Y",
+    "%m/%d/%y",
+    "%Y-%m-%d",
+    "%B %d, %Y",
+    "%b %d, %Y",
+    "%B %d %Y",
+    "%b %d %Y",
+    "%m-%d-%Y",
+    "%m-%d-%y",
+    "%m.%d.%Y",
+)
+
+US_STATES = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
+    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
+    "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois",
+    "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
+    "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota",
+    "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
+    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York",
+    "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon",
+    "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
+    "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia",
+    "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
+    "PR": "Puerto Rico", "GU": "Guam", "VI": "U.S. Virgin Islands", "AS": "American Samoa",
+    "MP": "Northern Mariana Islands",
+}  # fmt: skip
+_STATE_BY_NAME = {name.casefold(): code for code, name in US_STATES.items()}
+
+MICHIGAN_ZIP_RANGE = (48001, 49971)
+
+TRUE_WORDS = frozenset({"x", "yes", "y", "true", "on", "1", "checked", "☒", "☑", "✔", "✓", "[x]"})
+FALSE_WORDS = frozenset({"", "no", "n", "false", "off", "0", "unchecked", "☐", "[ ]", "[]"})
+
+
+def clean_text(value: object) -> str | None:
+    """Collapse runs of spaces, keep line breaks; empty becomes None."""
+    if value is None:
+        return None
+    lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in str(value).replace("\r\n", "\n").split("\n")]
+    text = "\n".join(lines).strip()
+    return text or None
+
+
+def parse_date(text: str) -> date:
+    cleaned = re.sub(r"\s+", " ", text.strip()).replace(" ,", ",")
+    cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", cleaned)
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(cleaned, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"'{text}' is not a date we can read; write it as MM/DD/YYYY, for example 03/08/2027")
+
+
+def normalise_phone(text: str) -> str:
+    """A 10-digit US number, with any punctuation and an optional +1, as ``(517) 555-0142``."""
+    digits = re.sub(r"\D", "", text)
+    try:
+        number = phonenumbers.parse(text, "US")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or number.country_code != 1 or len(str(number.national_number)) != 10:
+        raise ValueError(
+            f"'{text}' is not a 10-digit US phone number ({len(digits)} digits found); "
+            "write the area code and number, for example (517) 555-0142"
+        )
+    national = str(number.national_number)
+    extension = f" ext. {number.extension}" if number.extension else ""
+    return f"({national[:3]}) {national[3:6]}-{national[6:]}{extension}"
+
+
+def normalise_email(text: str) -> str:
+    try:
+        result = validate_email(text.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"'{text}' is not an email address ({exc}); write it as name@agency.org") from exc
+    return result.normalized
+
+
+def normalise_zip(text: str, *, michigan_only: bool) -> str:
+    match = re.fullmatch(r"\s*(\d{5})(?:\s*-\s*(\d{4}))?\s*", text)
+    if not match:
+        raise ValueError(f"'{text}' is not a ZIP code; write 5 digits, for example 48933")
+    zip5 = int(match.group(1))
+    if michigan_only and not MICHIGAN_ZIP_RANGE[0] <= zip5 <= MICHIGAN_ZIP_RANGE[1]:
+        raise ValueError(f"'{text}' is not a Michigan ZIP code (48001 to 49971)")
+    return match.group(1) + (f"-{match.group(2)}" if match.group(2) else "")
+
+
+def normalise_state(text: str) -> str:
+    cleaned = text.strip().rstrip(".")
+    code = cleaned.upper().replace(".", "")
+    if code in US_STATES:
+        return code
+    if cleaned.casefold() in _STATE_BY_NAME:
+        return _STATE_BY_NAME[cleaned.casefold()]
+    raise ValueError(f"'{text}' is not a US state; write its two-letter code, for example MI")
+
+
+def parse_int(text: str) -> int:
+    cleaned = text.strip().replace(",", "")
+    try:
+        number = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(f"'{text}' is not a whole number") from None
+    if number != number.to_integral_value():
+        raise ValueError(f"'{text}' is not a whole number")
+    return int(number)
+
+
+def parse_decimal(text: str) -> Decimal:
+    cleaned = text.strip().replace(",", ".")
+    try:
+        number = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(f"'{text}' is not a number; write it as a decimal, for example 0.5") from None
+    if not number.is_finite():
+        raise ValueError(f"'{text}' is not a number")
+    return number
+
+
+def parse_checkbox(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value is None:
+        return False
+    word = str(value).strip().casefold()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError(f"'{value}' is neither a checked nor an unchecked box")
+
+
+def _choice_key(text: str) -> str:
+    return re.sub(r"\s+", " ", text.strip().casefold())
+
+
+def match_choice(text: str, choices: tuple[str, ...]) -> str:
+    """The choice as printed, for the text or a short form of it people write.
+
+    'lmsw' and 'Licensed Master Social Worker' both mean 'Licensed Master Social Worker (LMSW)';
+    'Update' means 'Update: change in model implementation or hiring practices'.
+    """
+    wanted = _choice_key(text)
+    for choice in choices:
+        if wanted == _choice_key(choice):
+            return choice
+    short_forms: dict[str, list[str]] = {}
+    for choice in choices:
+        for short in re.findall(r"\(([^)]+)\)", choice):
+            short_forms.setdefault(_choice_key(short), []).append(choice)
+        head = re.split(r"[(:]", choice, maxsplit=1)[0]
+        if head.strip() and head != choice:
+            short_forms.setdefault(_choice_key(head), []).append(choice)
+    matches = short_forms.get(wanted, [])
+    if len(matches) == 1:
+        return matches[0]
+    options = "; ".join(f"'{c}'" for c in choices)
+    raise ValueError(f"'{text}' is not one of the choices: {options}")
+
+
+def split_list(text: str) -> list[str]:
+    """'Clinton, Eaton and Ingham' -> ['Clinton', 'Eaton', 'Ingham']."""
+    parts = re.split(r"\s*(?:[,;/\n]|\band\b|&)\s*", text.strip(), flags=re.IGNORECASE)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def word_count(text: str | None) -> int:
+    return len(re.findall(r"\w+(?:['’-]\w+)*", text or ""))

@@ -1,0 +1,149 @@
+"""Shared fixtures: valid synthetic values for both forms, documents built from them, settings in a
+temporary data home. No real person's data: every name, email and phone here is invented.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from pipeline.model import ExtractedDocument, FieldValue, InputKind, ReadMethod, ReceivedFile
+from pipeline.settings import Settings
+from pipeline.validate import ValidationContext
+from schemas.reference import load_reference
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "samples"
+DETROIT = ZoneInfo("America/Detroit")
+
+# Received on 2026-12-02 at 10:00 in Michigan.
+RECEIVED_AT = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
+
+VALID_PLAN: dict[str, str | bool] = {
+    "cmhsp_name": "CMHA-CEI",
+    "employment_model": "CMHSP",
+    "provider_agency_name": "",
+    "agency_street": "812 E. Jolly Road",
+    "agency_city": "Lansing",
+    "agency_zip": "48910",
+    "counties_served": "Clinton, Eaton and Ingham",
+    "contact_name": "Avery Sample",
+    "contact_title": "Family Services Director",
+    "contact_email": "avery.sample@example.org",
+    "contact_phone": "(517) 555-0142",
+    "director_name": "Morgan Placeholder",
+    "submission_type": "Initial plan",
+    "psp_positions_planned": "3",
+    "fte_per_position": "0.75",
+    "planned_start_date": "March 1, 2027",
+    "hiring_lived_experience": True,
+    "supervisor_name": "Riley Testperson",
+    "supervisor_credential": "Licensed Master Social Worker (LMSW)",
+    "supervisor_credential_other": "",
+    "supervisor_is_qmhp": True,
+    "supervisor_email": "riley.testperson@example.org",
+    "supervisor_phone": "517.555.0143",
+    "supervisor_direct_knowledge": True,
+    "supervisor_clinical_direction": True,
+    "supervisor_team_integration": True,
+    "supervision_frequency": "Weekly",
+    "commit_employ": True,
+    "commit_supervisor": True,
+    "commit_clinical_supervision": True,
+    "commit_data_collection": True,
+    "commit_staff_training": True,
+    "commit_travel_funds": True,
+    "commit_personnel_time": True,
+    "commit_equipment": True,
+    "service_attached_to_goal": True,
+    "integrated_in_fcp": True,
+    "integration_plan": "Each PSP joins the home-based and wraparound teams, attends the weekly team meeting "
+    "and is named in every Family Centered Plan where the family chooses PSP services.",
+    "referral_process": "Case managers offer PSP services at intake and at each plan review; families can also "
+    "ask for a PSP directly through the access center.",
+    "director_signature": "Morgan Placeholder",
+    "director_signature_date": "11/20/2026",
+    "supervisor_signature": "Riley Testperson",
+    "supervisor_signature_date": "2026-11-19",
+}
+
+VALID_PACKET: dict[str, str | bool] = {
+    "psp_first_name": "Jordan",
+    "psp_last_name": "Example",
+    "psp_preferred_name": "Jo",
+    "psp_email": "jordan.example@example.org",
+    "psp_phone": "+1 517 555 0150",
+    "psp_street": "100 Sample Street",
+    "psp_city": "Mason",
+    "psp_state": "MI",
+    "psp_zip": "48854",
+    "psp_county": "Ingham County",
+    "hire_date": "11/16/2026",
+    "position_type": "Full-time",
+    "hours_per_week": "40",
+    "lived_experience_parent": True,
+    "lived_experience_systems": True,
+    "child_condition_sed": True,
+    "child_condition_idd": False,
+    "child_condition_autism": True,
+    "cmhsp_name": "CEI CMH",
+    "employer_type": "CMHSP",
+    "provider_agency_name": "",
+    "supervisor_name": "Riley Testperson",
+    "supervisor_credential": "LMSW",
+    "supervisor_email": "riley.testperson@example.org",
+    "supervisor_phone": "(517) 555-0143",
+    "training_session": "2027-01-LAN",
+    "lodging_needed": "No",
+    "accommodations": "",
+    "commit_classroom": True,
+    "commit_coaching": True,
+    "commit_quarterly_pd": True,
+    "ack_confidentiality": True,
+    "psp_signature": "Jordan Example",
+    "psp_signature_date": "12/1/26",
+    "supervisor_signature": "Riley Testperson",
+    "supervisor_signature_date": "12/01/2026",
+    "director_signature": "Morgan Placeholder",
+    "director_signature_date": "December 1, 2026",
+}
+
+VALID_VALUES = {"PSP-ORP": VALID_PLAN, "PSP-REG": VALID_PACKET}
+
+
+def make_document(
+    form_id: str,
+    values: dict[str, Any],
+    *,
+    received_at: datetime = RECEIVED_AT,
+    method: ReadMethod = ReadMethod.ACROFORM,
+    name: str = "form.pdf",
+) -> ExtractedDocument:
+    received = ReceivedFile(
+        path=Path("/nonexistent") / name, original_name=name, sha256="0" * 64, size=1, received_at=received_at
+    )
+    fields = {
+        key: FieldValue(key=key, value=value, method=method, location="page 1", confidence=1.0)
+        for key, value in values.items()
+    }
+    return ExtractedDocument(
+        received=received,
+        kind=InputKind.FILLABLE_PDF,
+        form_id=form_id,
+        form_version="2025.1",
+        fields=fields,
+    )
+
+
+@pytest.fixture(scope="session")
+def validation_context() -> ValidationContext:
+    return ValidationContext(reference=load_reference(None), timezone=DETROIT)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(home=tmp_path / "home", workers=2, database_url=None)

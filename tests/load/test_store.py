@@ -1,0 +1,124 @@
+"""The tracking store: one row per received file, one record per accepted form, and the same
+bytes never stored twice (a UNIQUE sha256, committed with the record)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from pipeline.errors import ConfigurationError
+from pipeline.load import store
+from pipeline.model import Outcome
+from pipeline.validate import validate_document
+from tests.conftest import VALID_PACKET, VALID_PLAN, make_document
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = store.open_store(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    yield engine
+    engine.dispose()
+
+
+def _result(context, form_id, values, sha, name="form.pdf"):
+    document = make_document(form_id, values, name=name)
+    document = document.model_copy(update={"received": document.received.model_copy(update={"sha256": sha})})
+    return validate_document(document, context)
+
+
+def _to(tmp_path):
+    return lambda result, outcome: tmp_path / outcome.value / result.document.received.original_name
+
+
+def test_accepted_forms_become_records_of_their_own(engine, validation_context, tmp_path):
+    run_id = store.start_run(engine)
+    plan = _result(validation_context, "PSP-ORP", VALID_PLAN, "a" * 64)
+    packet = _result(validation_context, "PSP-REG", VALID_PACKET, "b" * 64)
+    rejected = _result(validation_context, "PSP-REG", {**VALID_PACKET, "psp_phone": "1"}, "c" * 64)
+    stored = store.store_results(engine, run_id, [plan, packet, rejected], _to(tmp_path))
+    assert [s.outcome for s in stored] == [Outcome.ACCEPTED, Outcome.ACCEPTED, Outcome.REJECTED]
+    with Session(engine) as session:
+        plans = session.scalars(select(store.ReadinessPlanRecord)).all()
+        registrations = session.scalars(select(store.RegistrationRecord)).all()
+        assert [p.cmhsp_name for p in plans] == ["Community Mental Health Authority of Clinton-Eaton-Ingham Counties"]
+        assert [(r.psp_last_name, r.training_session) for r in registrations] == [("Example", "2027-01-LAN")]
+        assert session.scalar(select(func.count()).select_from(store.ReceivedFileRow)) == 3
+
+
+def test_same_bytes_again_is_a_duplicate_never_a_second_record(engine, validation_context, tmp_path):
+    run_id = store.start_run(engine)
+    first = _result(validation_context, "PSP-ORP", VALID_PLAN, "d" * 64, name="plan.pdf")
+    again = _result(validation_context, "PSP-ORP", VALID_PLAN, "d" * 64, name="plan-copy.pdf")
+    stored = store.store_results(engine, run_id, [first, again], _to(tmp_path))  # twice in one batch
+    stored += store.store_results(engine, run_id, [first], _to(tmp_path))  # and in a later batch
+    assert [s.outcome for s in stored] == [Outcome.ACCEPTED, Outcome.DUPLICATE, Outcome.DUPLICATE]
+    assert stored[1].duplicate_of == "d" * 64
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(store.Document)) == 1
+        assert session.scalar(select(func.count()).select_from(store.ReadinessPlanRecord)) == 1
+        assert session.scalar(select(func.count()).select_from(store.ReceivedFileRow)) == 3
+
+
+def test_the_unique_constraint_holds_in_the_database_itself(engine):
+    run_id = store.start_run(engine)
+    now = store.utcnow()
+    with pytest.raises(IntegrityError):
+        with store.transaction(engine) as session:
+            for _ in range(2):
+                session.add(store.Document(sha256="e" * 64, outcome="accepted", processed_at=now, run_id=run_id))
+                session.flush()
+
+
+def test_a_failed_batch_leaves_nothing_behind(engine, validation_context, tmp_path):
+    run_id = store.start_run(engine)
+    plan = _result(validation_context, "PSP-ORP", VALID_PLAN, "f" * 64)
+
+    def broken_destination(result, outcome):
+        raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        store.store_results(engine, run_id, [plan], broken_destination)
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(store.Document)) == 0
+
+
+def test_export_rows_follow_the_contract(engine, validation_context, tmp_path):
+    run_id = store.start_run(engine)
+    rejected = _result(validation_context, "PSP-REG", {**VALID_PACKET, "psp_phone": "1"}, "1" * 64, name="reg.pdf")
+    duplicate = _result(validation_context, "PSP-REG", {**VALID_PACKET, "psp_phone": "1"}, "1" * 64, name="reg-again.pdf")
+    store.store_results(engine, run_id, [rejected, duplicate], _to(tmp_path))
+    rows = list(store.export_rows(engine))
+    assert [r["outcome"] for r in rows] == ["rejected", "duplicate"]
+    row = rows[0]
+    assert set(row) == {"file", "sha256", "received_at", "form_id", "form_version", "outcome", "findings", "fields"}
+    assert row["file"] == "reg.pdf" and row["form_id"] == "PSP-REG" and row["form_version"] == "2025.1"
+    assert row["received_at"] == "2026-12-02T15:00:00+00:00"
+    assert row["findings"] == [
+        {"rule": "REG-R05", "field": "psp_phone", "severity": "error", "message": row["findings"][0]["message"]}
+    ]
+    fields = row["fields"]
+    assert fields["hire_date"] == "2026-11-16"
+    assert fields["lodging_needed"] == "No"
+    assert fields["commit_classroom"] is True
+    assert fields["hours_per_week"] == 40
+    assert fields["child_condition"] == ["SED", "Autism"]
+    assert fields["cmhsp_name"] == "Community Mental Health Authority of Clinton-Eaton-Ingham Counties"
+    assert fields["psp_phone"] == "1"  # as read, since it did not parse
+    assert rows[1]["fields"] == {} and rows[1]["findings"] == []
+
+
+def test_a_wrong_database_url_says_what_to_do():
+    with pytest.raises(ConfigurationError, match="PSP_DATABASE_URL"):
+        store.open_store("nosuchdb://nowhere")
+
+
+def test_pending_moves_are_what_was_committed_but_not_moved(engine, validation_context, tmp_path):
+    run_id = store.start_run(engine)
+    stored = store.store_results(engine, run_id, [_result(validation_context, "PSP-ORP", VALID_PLAN, "9" * 64)], _to(tmp_path))
+    assert [p[0] for p in store.pending_moves(engine)] == [stored[0].received_file_id]
+    store.mark_moved(engine, [stored[0].received_file_id])
+    assert store.pending_moves(engine) == []

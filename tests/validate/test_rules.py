@@ -1,0 +1,170 @@
+"""Every single-document rule with a passing and a failing case (ORP-R01..R09, REG-R01..R09)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from pipeline.model import ExtractionProblem, Outcome
+from pipeline.validate import validate_document
+from schemas import ReadinessPlan, RegistrationPacket, load_form_spec
+from tests.conftest import VALID_PACKET, VALID_PLAN, make_document
+
+
+def judge(context, form_id: str, changes: dict[str, Any], **kwargs):
+    base = dict(VALID_PLAN if form_id == "PSP-ORP" else VALID_PACKET)
+    base.update(changes)
+    return validate_document(make_document(form_id, base, **kwargs), context)
+
+
+def test_valid_plan_is_accepted_with_a_typed_record(validation_context):
+    result = judge(validation_context, "PSP-ORP", {})
+    assert result.findings == ()
+    assert result.outcome is Outcome.ACCEPTED
+    assert isinstance(result.record, ReadinessPlan)
+    assert result.values["cmhsp_name"] == "Community Mental Health Authority of Clinton-Eaton-Ingham Counties"
+    assert result.values["counties_served"] == ["Clinton", "Eaton", "Ingham"]
+    assert result.values["planned_start_date"] == "2027-03-01"
+    assert result.values["contact_phone"] == "(517) 555-0142"
+    assert result.values["psp_positions_planned"] == 3
+    assert result.values["fte_per_position"] == 0.75
+    assert result.values["commit_equipment"] is True
+    assert result.values["provider_agency_name"] is None
+
+
+def test_valid_packet_is_accepted_with_a_typed_record(validation_context):
+    result = judge(validation_context, "PSP-REG", {})
+    assert result.findings == ()
+    assert result.outcome is Outcome.ACCEPTED
+    assert isinstance(result.record, RegistrationPacket)
+    assert result.values["child_condition"] == ["SED", "Autism"]
+    assert result.values["psp_county"] == "Ingham"
+    assert result.values["supervisor_credential"] == "Licensed Master Social Worker (LMSW)"
+    assert result.values["psp_signature_date"] == "2026-12-01"
+    assert result.values["psp_phone"] == "(517) 555-0150"
+    assert result.values["hours_per_week"] == 40
+
+
+PLAN_CASES = [
+    ("ORP-R01", Outcome.REJECTED, {"contact_phone": ""}, "contact_phone"),
+    ("ORP-R01", Outcome.REJECTED, {"commit_equipment": False}, "commit_equipment"),
+    ("ORP-R01", Outcome.REJECTED, {"supervision_frequency": "Daily"}, "supervision_frequency"),
+    ("ORP-R01", Outcome.REJECTED, {"psp_positions_planned": "0"}, "psp_positions_planned"),
+    ("ORP-R01", Outcome.REJECTED, {"fte_per_position": "1.5"}, "fte_per_position"),
+    ("ORP-R02", Outcome.REJECTED, {"cmhsp_name": "Lakeshore Family Wellness Center"}, "cmhsp_name"),
+    ("ORP-R03", Outcome.REJECTED, {"employment_model": "Contract provider agency"}, "provider_agency_name"),
+    ("ORP-R04", Outcome.NEEDS_REVIEW, {"supervisor_credential": "Other", "supervisor_credential_other": "Licensed Bachelor Social Worker"}, "supervisor_credential"),
+    ("ORP-R04", Outcome.NEEDS_REVIEW, {"supervisor_credential": "Other"}, "supervisor_credential_other"),
+    ("ORP-R05", Outcome.REJECTED, {"counties_served": "Kent; Cook County"}, "counties_served"),
+    ("ORP-R06", Outcome.REJECTED, {"contact_email": "director.at.example.org"}, "contact_email"),
+    ("ORP-R06", Outcome.REJECTED, {"supervisor_phone": "555-0143"}, "supervisor_phone"),
+    ("ORP-R06", Outcome.REJECTED, {"agency_zip": "60601"}, "agency_zip"),
+    ("ORP-R07", Outcome.REJECTED, {"director_signature_date": "12/03/2026"}, "director_signature_date"),
+    ("ORP-R07", Outcome.REJECTED, {"supervisor_signature_date": "11/01/2025"}, "supervisor_signature_date"),
+    ("ORP-R07", Outcome.REJECTED, {"director_signature_date": "sometime in November"}, "director_signature_date"),
+    ("ORP-R08", Outcome.REJECTED, {"planned_start_date": "11/01/2026"}, "planned_start_date"),
+    ("ORP-R08", Outcome.REJECTED, {"planned_start_date": "12/01/2028"}, "planned_start_date"),
+    ("ORP-R09", Outcome.NEEDS_REVIEW, {"referral_process": "Case managers refer families to us."}, "referral_process"),
+]
+
+
+@pytest.mark.parametrize(("rule", "outcome", "changes", "field"), PLAN_CASES, ids=[f"{c[0]}-{c[3]}" for c in PLAN_CASES])
+def test_plan_rule_fails(validation_context, rule, outcome, changes, field):
+    result = judge(validation_context, "PSP-ORP", changes)
+    assert [(f.rule, f.field) for f in result.findings] == [(rule, field)]
+    assert result.outcome is outcome
+    assert result.findings[0].label == load_form_spec("PSP-ORP").field(field).label
+    assert result.findings[0].message
+
+
+PACKET_CASES = [
+    ("REG-R01", Outcome.REJECTED, {"child_condition_sed": False, "child_condition_autism": False}, "child_condition"),
+    ("REG-R01", Outcome.REJECTED, {"psp_last_name": "  "}, "psp_last_name"),
+    ("REG-R01", Outcome.REJECTED, {"ack_confidentiality": False}, "ack_confidentiality"),
+    ("REG-R02", Outcome.REJECTED, {"cmhsp_name": "Lakeshore CMH"}, "cmhsp_name"),
+    ("REG-R03", Outcome.REJECTED, {"employer_type": "Contract provider agency"}, "provider_agency_name"),
+    ("REG-R04", Outcome.NEEDS_REVIEW, {"supervisor_credential": "Other"}, "supervisor_credential"),
+    ("REG-R05", Outcome.REJECTED, {"psp_phone": "555-0123"}, "psp_phone"),
+    ("REG-R05", Outcome.REJECTED, {"psp_email": "jordan@"}, "psp_email"),
+    ("REG-R05", Outcome.REJECTED, {"psp_state": "Michigan State"}, "psp_state"),
+    ("REG-R05", Outcome.REJECTED, {"psp_zip": "4885"}, "psp_zip"),
+    ("REG-R05", Outcome.REJECTED, {"psp_county": "Cook"}, "psp_county"),
+    ("REG-R06", Outcome.NEEDS_REVIEW, {"psp_state": "OH", "psp_city": "Toledo", "psp_zip": "43604", "psp_county": "Lucas"}, "psp_state"),
+    ("REG-R07", Outcome.REJECTED, {"supervisor_signature_date": "12/05/2026"}, "supervisor_signature_date"),
+    ("REG-R07", Outcome.REJECTED, {"psp_signature_date": "05/01/2026", "hire_date": "05/01/2026"}, "psp_signature_date"),
+    ("REG-R08", Outcome.REJECTED, {"hire_date": "03/01/2027"}, "hire_date"),
+    ("REG-R08", Outcome.REJECTED, {"position_type": "Part-time", "hours_per_week": "35"}, "hours_per_week"),
+    ("REG-R08", Outcome.REJECTED, {"position_type": "Full-time", "hours_per_week": "20"}, "hours_per_week"),
+    ("REG-R08", Outcome.REJECTED, {"hours_per_week": "45"}, "hours_per_week"),
+    ("REG-R09", Outcome.REJECTED, {"training_session": "2027-02-FLINT"}, "training_session"),
+]
+
+
+@pytest.mark.parametrize(("rule", "outcome", "changes", "field"), PACKET_CASES, ids=[f"{c[0]}-{c[3]}" for c in PACKET_CASES])
+def test_packet_rule_fails(validation_context, rule, outcome, changes, field):
+    result = judge(validation_context, "PSP-REG", changes)
+    assert [(f.rule, f.field) for f in result.findings] == [(rule, field)]
+    assert result.outcome is outcome
+    assert result.findings[0].label == load_form_spec("PSP-REG").field(field).label
+
+
+def test_session_that_starts_before_received_breaks_reg_r09(validation_context):
+    late = datetime(2027, 1, 12, 15, 0, tzinfo=UTC)
+    result = judge(
+        validation_context,
+        "PSP-REG",
+        {
+            "psp_signature_date": "01/05/2027",
+            "supervisor_signature_date": "01/05/2027",
+            "director_signature_date": "01/05/2027",
+        },
+        received_at=late,
+    )
+    assert [f.rule for f in result.findings] == ["REG-R09"]
+    assert "started on 01/11/2027" in result.findings[0].message
+
+
+def test_signature_on_the_day_received_in_michigan_time_holds(validation_context):
+    # 2026-12-03 03:00 UTC is still 2026-12-02 in Michigan: a signature dated 12/02 is not late.
+    result = judge(
+        validation_context,
+        "PSP-ORP",
+        {"director_signature_date": "12/02/2026"},
+        received_at=datetime(2026, 12, 3, 3, 0, tzinfo=UTC),
+    )
+    assert result.outcome is Outcome.ACCEPTED
+
+
+def test_out_of_state_packet_does_not_check_the_michigan_county(validation_context):
+    result = judge(validation_context, "PSP-REG", {"psp_state": "Ohio", "psp_county": "Lucas", "psp_zip": "43604"})
+    assert [f.rule for f in result.findings] == ["REG-R06"]
+    assert result.values["psp_state"] == "OH"
+
+
+def test_several_rules_broken_are_all_reported_once(validation_context):
+    result = judge(
+        validation_context,
+        "PSP-REG",
+        {"psp_phone": "12", "training_session": "NOPE", "supervisor_credential": "Other", "cmhsp_name": ""},
+    )
+    assert sorted(f.rule for f in result.findings) == ["REG-R01", "REG-R04", "REG-R05", "REG-R09"]
+    assert result.outcome is Outcome.REJECTED
+    assert result.record is None
+
+
+def test_unreadable_document_goes_to_a_person_and_is_never_accepted(validation_context):
+    document = make_document("PSP-REG", VALID_PACKET).model_copy(
+        update={"problem": ExtractionProblem.UNKNOWN_FORM, "problem_detail": "neither form", "form_id": None}
+    )
+    result = validate_document(document, validation_context)
+    assert result.outcome is Outcome.NEEDS_REVIEW
+    assert result.findings[0].rule is None
+    assert result.findings[0].message == "neither form"
+
+
+def test_a_missing_widget_counts_as_empty(validation_context):
+    values = {k: v for k, v in VALID_PLAN.items() if k != "director_name"}
+    result = validate_document(make_document("PSP-ORP", values), validation_context)
+    assert [(f.rule, f.field) for f in result.findings] == [("ORP-R01", "director_name")]
