@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -58,6 +59,8 @@ def _configure_logging(verbose: bool) -> None:
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False) -> None:
     _configure_logging(verbose)
+    if verbose:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
 
 
 @app.command()

@@ -94,7 +94,7 @@ VALID_PACKET: dict[str, str | bool] = {
     "employer_type": "CMHSP",
     "provider_agency_name": "",
     "supervisor_name": "Riley Testperson",
-    "supervisor_credential": "LMSW",
+    "supervisor_credential": "Licensed Master Social Worker (LMSW)",
     "supervisor_email": "riley.testperson@example.org",
     "supervisor_phone": "(517) 555-0143",
     "training_session": "2027-01-LAN",

@@ -276,7 +276,7 @@ def store_results(
 ) -> list[StoredReceipt]:
     """Record a batch of judged documents in one transaction.
 
-    ``destination(result, outcome) -> Path`` says where each original will be kept; the path is
+    ``destination(received_file, outcome) -> Path`` says where each original will be kept; the path is
     recorded before the file moves, so a run that stops between commit and move can finish it.
     A content seen before (in the store or earlier in the batch) is recorded as a duplicate.
     """
@@ -327,7 +327,7 @@ def _store_once(engine: Engine, run_id: int, results: list[ValidationResult], de
                 record = _record_row(result, document.id, now)
                 if record is not None:
                     session.add(record)
-            target = destination(result, outcome)
+            target = destination(received, outcome)
             receipt = ReceivedFileRow(
                 document_id=document.id,
                 run_id=run_id,

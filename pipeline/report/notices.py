@@ -73,7 +73,8 @@ def build_rejection_notice(
     message["Subject"] = f"{spec.title}: please correct and resend ({file_name})"
     message["Message-ID"] = make_msgid(domain=coordinator["email"].rpartition("@")[2] or None)
     message["X-PSP-Form"] = f"{form_id} {form_version or spec.version}"
-    message.set_content(body)
+    # 8bit keeps the draft readable in a text editor; lines stay far below the 998-octet limit.
+    message.set_content(body, cte="8bit")
     return message
 
 

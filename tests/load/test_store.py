@@ -31,7 +31,7 @@ def _result(context, form_id, values, sha, name="form.pdf"):
 
 
 def _to(tmp_path):
-    return lambda result, outcome: tmp_path / outcome.value / result.document.received.original_name
+    return lambda received, outcome: tmp_path / outcome.value / received.original_name
 
 
 def test_accepted_forms_become_records_of_their_own(engine, validation_context, tmp_path):
@@ -77,7 +77,7 @@ def test_a_failed_batch_leaves_nothing_behind(engine, validation_context, tmp_pa
     run_id = store.start_run(engine)
     plan = _result(validation_context, "PSP-ORP", VALID_PLAN, "f" * 64)
 
-    def broken_destination(result, outcome):
+    def broken_destination(received, outcome):
         raise OSError("disk full")
 
     with pytest.raises(OSError):

@@ -1,0 +1,35 @@
+"""Which form and version a document is: by marker, else by widget names; else unknown."""
+
+from __future__ import annotations
+
+from pipeline.extract.base import RawDocument
+from pipeline.extract.recognise import recognise
+from pipeline.model import ExtractionProblem, FieldValue, ReadMethod
+from schemas import load_form_spec
+
+
+def widgets(keys):
+    return {k: FieldValue(key=k, value="", method=ReadMethod.ACROFORM, location="page 1", confidence=1.0) for k in keys}
+
+
+def test_the_marker_decides():
+    recognition = recognise(RawDocument(marker_text="... Form PSP-REG version 2025.1   Page 1 of 3"))
+    assert recognition.spec.form_id == "PSP-REG" and recognition.version == "2025.1" and recognition.problem is None
+
+
+def test_an_unknown_version_goes_to_a_person():
+    recognition = recognise(RawDocument(marker_text="Form PSP-ORP version 2031.4"))
+    assert recognition.problem is ExtractionProblem.UNKNOWN_VERSION
+    assert "2031.4" in recognition.detail
+
+
+def test_without_a_marker_the_widget_names_decide():
+    keys = load_form_spec("PSP-ORP").widget_keys
+    recognition = recognise(RawDocument(widgets=widgets(keys[: int(len(keys) * 0.9)])))
+    assert recognition.spec.form_id == "PSP-ORP" and recognition.version == "2025.1"
+
+
+def test_neither_form_is_unknown():
+    recognition = recognise(RawDocument(widgets=widgets(["name", "address", "cmhsp_name"]), marker_text="Dear coordinator"))
+    assert recognition.spec is None
+    assert recognition.problem is ExtractionProblem.UNKNOWN_FORM

@@ -1,0 +1,35 @@
+"""Every registered extractor meets the one small interface, and the registry picks by kind."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.extract import EXTRACTORS, extract
+from pipeline.extract.base import Extractor
+from pipeline.model import ExtractionProblem, InputKind
+from tests.extract.conftest import blank
+
+
+@pytest.mark.parametrize("kind", list(EXTRACTORS))
+def test_each_extractor_meets_the_interface(kind):
+    extractor = EXTRACTORS[kind]
+    assert isinstance(extractor, Extractor)
+    assert extractor.kind is kind
+
+
+def test_every_input_kind_has_an_extractor():
+    assert set(EXTRACTORS) == set(InputKind)
+
+
+@pytest.mark.parametrize(("suffix", "kind"), [(".pdf", InputKind.FILLABLE_PDF), (".docx", InputKind.WORD_FORM)])
+def test_the_kind_is_sniffed_from_the_content_not_the_name(suffix, kind, tmp_path, received):
+    renamed = tmp_path / "attachment.bin"
+    renamed.write_bytes(blank("PSP-ORP", suffix).read_bytes())
+    assert extract(received(renamed)).kind is kind
+
+
+def test_a_file_of_no_known_kind_goes_to_a_person(tmp_path, received):
+    path = tmp_path / "notes.txt"
+    path.write_text("Form PSP-ORP version 2025.1")
+    document = extract(received(path))
+    assert document.problem is ExtractionProblem.UNSUPPORTED_KIND

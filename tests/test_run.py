@@ -1,0 +1,103 @@
+"""End to end without Prefect: every sample submission reaches its expected outcome with its
+expected rule ids, originals are kept, rejected documents get one notice, the report is written."""
+
+from __future__ import annotations
+
+import json
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+
+from pipeline.load import store
+from pipeline.run import process
+from samples.stage import expected_cases, stage
+
+CASES = expected_cases()
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    from pipeline.settings import Settings
+
+    settings = Settings(home=tmp_path_factory.mktemp("demo") / "home", workers=2, database_url=None)
+    staged = stage(settings.data_home.inbox)
+    summary = process(settings)
+    return settings, staged, summary
+
+
+def test_there_are_enough_samples_of_every_kind():
+    assert len(CASES) >= 16
+    kinds = {(e["form_id"], Path(e["file"]).suffix, e["outcome"] == "accepted") for _, e in CASES}
+    for form in ("PSP-ORP", "PSP-REG"):
+        for suffix in (".pdf", ".docx"):
+            assert (form, suffix, True) in kinds and (form, suffix, False) in kinds
+
+
+@pytest.mark.parametrize(("source", "expected"), CASES, ids=[e["file"] for _, e in CASES])
+def test_every_sample_reaches_its_expected_outcome(demo_run, source, expected):
+    _, _, summary = demo_run
+    document = next(d for d in summary.documents if d["file"] == expected["file"])
+    assert document["outcome"] == expected["outcome"]
+    assert sorted({f["rule"] for f in document["findings"] if f["rule"]}) == expected["rules"]
+    assert document["form_id"] == expected["form_id"]
+    assert document["form_version"] == expected["form_version"]
+
+
+def test_every_file_ends_in_exactly_one_outcome_with_its_original_kept(demo_run):
+    settings, staged, summary = demo_run
+    assert sorted(d["file"] for d in summary.documents) == sorted(p.name for p in staged)
+    assert list(settings.data_home.inbox.iterdir()) == []
+    for document in summary.documents:
+        kept = Path(document["stored_path"])
+        assert kept.is_file()
+        assert kept.parts[-3] == document["outcome"]
+        assert kept.read_bytes() == (Path(__file__).parents[1] / "samples" / "submissions" / document["file"]).read_bytes()
+
+
+def test_each_rejected_document_gets_one_notice_listing_each_problem(demo_run):
+    settings, _, summary = demo_run
+    rejected = [d for d in summary.documents if d["outcome"] == "rejected"]
+    notices = sorted(settings.data_home.notices.rglob("*.eml"))
+    assert len(notices) == len(rejected) > 0
+    for document in rejected:
+        message = message_from_bytes(Path(document["notice"]["path"]).read_bytes(), policy=policy.default)
+        assert message["To"] == document["notice"]["to"]
+        assert "@" in message["To"]
+        body = message.get_content()
+        assert document["file"] in body
+        for finding in document["findings"]:
+            assert body.count(f"(rule {finding['rule']})") >= 1
+            if finding["label"]:
+                assert finding["label"] in body
+
+
+def test_report_and_its_json_twin(demo_run):
+    settings, _, summary = demo_run
+    assert summary.report_html.is_file()
+    report = json.loads(summary.report_json.read_text("utf-8"))
+    assert report["run_id"] == summary.run_id
+    assert sum(report["counts"].values()) == len(CASES)
+    page = summary.report_html.read_text("utf-8")
+    assert "Content-Security-Policy" in page
+    for _, expected in CASES:
+        assert expected["file"] in page
+
+
+def test_the_store_holds_every_received_file(demo_run):
+    settings, _, _ = demo_run
+    engine = store.open_store(settings.store_url)
+    rows = list(store.export_rows(engine))
+    engine.dispose()
+    assert sorted(r["file"] for r in rows) == sorted(e["file"] for _, e in CASES)
+    by_file = {r["file"]: r for r in rows}
+    for _, expected in CASES:
+        assert by_file[expected["file"]]["outcome"] == expected["outcome"]
+
+
+def test_a_second_run_over_the_same_files_records_duplicates_only(demo_run, tmp_path):
+    settings, _, _ = demo_run
+    stage(settings.data_home.inbox)
+    summary = process(settings)
+    assert {d["outcome"] for d in summary.documents} == {"duplicate"}
+    assert not list(settings.data_home.inbox.iterdir())
