@@ -83,12 +83,14 @@ def _control_value(sdt: etree._Element) -> str | bool | None:
             return checked is not None and checked.get(W14_VAL, "0").lower() in ("1", "true", "on")
         if properties.find(qn("w:showingPlcHdr")) is not None:
             return None
-        date_control = properties.find(qn("w:date"))
-        if date_control is not None and date_control.get(qn("w:fullDate")):
-            return date_control.get(qn("w:fullDate"))[:10]
     text = _control_text(content) if content is not None else ""
     if text.strip().casefold() in PLACEHOLDERS:
         return None
+    if not text.strip() and properties is not None:
+        # The text shows what the person chose; the date Word stored is the fallback when it is gone.
+        date_control = properties.find(qn("w:date"))
+        if date_control is not None and date_control.get(qn("w:fullDate")):
+            return date_control.get(qn("w:fullDate"))[:10]
     return text
 
 
