@@ -6,19 +6,18 @@ and exit with the error's own status; anything else is a defect and shows its tr
 
 from __future__ import annotations
 
-import csv
-import json
 import logging
 import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
-from pipeline.errors import ConfigurationError, PipelineError
+from pipeline.cli_common import HomeOption, fail, settings_from
+from pipeline.cli_program import psp_app, review_app, sessions_app
+from pipeline.errors import PipelineError
 from pipeline.settings import Settings
 
 app = typer.Typer(
@@ -28,24 +27,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(review_app, name="review")
+app.add_typer(sessions_app, name="sessions")
+app.add_typer(psp_app, name="psp")
 
-HomeOption = Annotated[
-    Path | None,
-    typer.Option("--home", help="The data home (default: $PSP_HOME, else ./psp-data).", show_default=False),
-]
-
-
-def _settings(home: Path | None) -> Settings:
-    try:
-        return Settings(home=home) if home is not None else Settings()
-    except ValidationError as exc:
-        problems = "; ".join(f"PSP_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
-        raise ConfigurationError(f"a setting is wrong: {problems}.", hint="Correct it in the environment.") from exc
-
-
-def _fail(error: PipelineError) -> None:
-    typer.echo(f"psp-pipeline: {error}", err=True)
-    raise typer.Exit(error.exit_code)
 
 
 def _configure_logging(verbose: bool) -> None:
@@ -66,15 +51,13 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each
 @app.command()
 def init(home: HomeOption = None) -> None:
     """Create the data home (inbox, originals, notices, reports) and the tracking store."""
-    from pipeline.load.store import open_store
-    from pipeline.run import prepare_home
+    from pipeline.run import open_desk
 
     try:
-        settings = _settings(home)
-        prepare_home(settings)
-        open_store(settings.store_url).dispose()
+        settings = settings_from(home)
+        open_desk(settings).close()
     except PipelineError as error:
-        _fail(error)
+        fail(error)
     typer.echo(f"Data home ready at {settings.data_home.root}")
     typer.echo(f"Drop forms into {settings.data_home.inbox} and run: psp-pipeline run --home {settings.data_home.root}")
 
@@ -91,7 +74,7 @@ def run(
     Exits 0 when the run completed, whatever the documents' outcomes.
     """
     try:
-        settings = _settings(home)
+        settings = settings_from(home)
         if without_prefect:
             from pipeline.run import process
 
@@ -101,7 +84,7 @@ def run(
             run_id, report = _run_flow(settings)
         _print_summary(settings, run_id, report)
     except PipelineError as error:
-        _fail(error)
+        fail(error)
 
 
 def _run_flow(settings: Settings) -> tuple[int, Path]:
@@ -149,10 +132,10 @@ def status(home: HomeOption = None) -> None:
     from pipeline.load.store import open_store, outcome_counts, waiting_for_a_person
 
     try:
-        settings = _settings(home)
+        settings = settings_from(home)
         engine = open_store(settings.store_url)
     except PipelineError as error:
-        _fail(error)
+        fail(error)
     counts = outcome_counts(engine)
     typer.echo(f"Received in all: {sum(counts.values())}")
     for outcome in ("accepted", "rejected", "held", "needs_review", "duplicate"):
@@ -171,50 +154,44 @@ def status(home: HomeOption = None) -> None:
 class ExportFormat(StrEnum):
     JSON = "json"
     CSV = "csv"
-
-
-def _flatten(row: dict[str, Any]) -> dict[str, Any]:
-    flat = {k: v for k, v in row.items() if k not in ("findings", "fields")}
-    flat["rules"] = ";".join(sorted({f["rule"] for f in row["findings"] if f["rule"]}))
-    flat["findings"] = " | ".join(
-        f"{f['rule'] or '-'} {f['field'] or ''}: {f['message']}".replace("  ", " ") for f in row["findings"]
-    )
-    for key, value in row["fields"].items():
-        flat[f"fields.{key}"] = ";".join(map(str, value)) if isinstance(value, list) else value
-    return flat
+    XLSX = "xlsx"
 
 
 @app.command()
 def export(
     home: HomeOption = None,
-    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="json or csv.")] = ExportFormat.JSON,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: standard output).")] = None,
+    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="json, csv or xlsx.")] = ExportFormat.JSON,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: standard output; xlsx: psp-export.xlsx).")] = None,
 ) -> None:
-    """Every received document with its outcome, findings and normalised fields."""
-    from pipeline.load.store import export_rows, open_store
+    """Every received document (json, csv), or the coordinator's workbook (xlsx: agencies, PSPs, sessions, waiting)."""
+    from datetime import date
+
+    from pipeline.load import export as exports
 
     try:
-        settings = _settings(home)
-        engine = open_store(settings.store_url)
+        if format is ExportFormat.XLSX:
+            from pipeline.run import open_desk
+
+            desk = open_desk(settings_from(home))
+            target = output or Path("psp-export.xlsx")
+            counts = exports.write_workbook(desk.engine, desk.validation.reference, target, date.today())
+            desk.close()
+            typer.echo(f"Wrote {target}: " + ", ".join(f"{n} ({c} rows)" for n, c in counts.items()), err=True)
+            return
+        from pipeline.load.store import open_store
+
+        engine = open_store(settings_from(home).store_url)
     except PipelineError as error:
-        _fail(error)
-    rows = list(export_rows(engine))
-    engine.dispose()
+        fail(error)
     handle = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:
-        if format is ExportFormat.JSON:
-            json.dump(rows, handle, indent=1, ensure_ascii=False)
-            handle.write("\n")
-        else:
-            import pandas as pd
-
-            frame = pd.DataFrame([_flatten(r) for r in rows])
-            frame.to_csv(handle, index=False, quoting=csv.QUOTE_MINIMAL)
+        written = exports.write_documents(engine, handle, format.value)
     finally:
+        engine.dispose()
         if output:
             handle.close()
     if output:
-        typer.echo(f"Wrote {len(rows)} documents to {output}", err=True)
+        typer.echo(f"Wrote {written} documents to {output}", err=True)
 
 
 if __name__ == "__main__":

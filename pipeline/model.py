@@ -37,6 +37,7 @@ class ReadMethod(StrEnum):
 
     ACROFORM = "acroform"
     CONTENT_CONTROL = "content_control"
+    REVIEWER = "reviewer"  # typed in by a reviewer with `review correct`
 
 
 class ReceivedFile(BaseModel):

@@ -21,13 +21,13 @@ from sqlalchemy.engine import Engine
 
 from pipeline.errors import ConfigurationError
 from pipeline.extract import extract
-from pipeline.load import routing, store
+from pipeline.load import program, routing, store
 from pipeline.intake import collect_inbox
 from pipeline.model import ExtractedDocument, Outcome, ReceivedFile, ValidationResult
 from pipeline.report import html
 from pipeline.report.notices import build_rejection_notice, notice_address, write_notice
 from pipeline.settings import Settings
-from pipeline.validate import ValidationContext, validate_document
+from pipeline.validate import ValidationContext
 from schemas.reference import load_reference
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ class RunContext:
     validation: ValidationContext
     started_at: datetime
     documents: list[dict[str, Any]] = field(default_factory=list)
+    released: list[dict[str, Any]] = field(default_factory=list)
     _executor: Executor | None = None
 
     def executor(self) -> Executor:
@@ -86,14 +87,28 @@ class RunSummary:
     report_html: Path
     report_json: Path
     waiting: list[dict[str, Any]]
+    released: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def total(self) -> int:
         return len(self.documents)
 
 
-def open_run(settings: Settings) -> RunContext:
-    """Create the data home and store if needed, record the run, finish an earlier run's moves."""
+@dataclass
+class Desk:
+    """What commands outside a run (review decisions, sessions, PSP progress) work with."""
+
+    settings: Settings
+    engine: Engine
+    validation: ValidationContext
+    router: routing.Router
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_desk(settings: Settings) -> Desk:
+    """Create the data home and store if needed, read the reference data, finish pending moves."""
     prepare_home(settings)
     engine = store.open_store(settings.store_url)
     try:
@@ -103,15 +118,27 @@ def open_run(settings: Settings) -> RunContext:
             f"the reference data in {settings.reference_folder} cannot be read ({exc}).",
             hint="Fix the file, or remove the folder to use the packaged defaults.",
         ) from exc
-    routing.finish_pending_moves(engine)
-    run_id = store.start_run(engine)
+    program.seed_schedule(engine, reference.sessions)
+    routing.finish_pending_moves(engine, at_start=True)
+    return Desk(
+        settings=settings,
+        engine=engine,
+        validation=ValidationContext(reference=reference, timezone=settings.zone),
+        router=routing.Router(settings.data_home, settings.zone),
+    )
+
+
+def open_run(settings: Settings) -> RunContext:
+    """Open the desk and record the start of a run."""
+    desk = open_desk(settings)
+    run_id = store.start_run(desk.engine)
     log.info("run %d started", run_id)
     return RunContext(
         settings=settings,
-        engine=engine,
+        engine=desk.engine,
         run_id=run_id,
-        router=routing.Router(settings.data_home, settings.zone),
-        validation=ValidationContext(reference=reference, timezone=settings.zone),
+        router=desk.router,
+        validation=desk.validation,
         started_at=store.utcnow(),
     )
 
@@ -131,10 +158,16 @@ def _extract_all(context: RunContext, batch: list[ReceivedFile]) -> Iterator[Ext
 
 
 def process_batch(context: RunContext, batch: list[ReceivedFile]) -> list[dict[str, Any]]:
-    """Extract, validate, store, route and write notices for one batch. Returns its documents' summaries."""
-    results: list[ValidationResult] = [validate_document(doc, context.validation) for doc in _extract_all(context, batch)]
-    stored = store.store_results(context.engine, context.run_id, results, context.router.destination)
-    routing.move_originals(context.engine, [(s.received_file_id, s.inbox_path, s.stored_path) for s in stored])
+    """Extract, judge and record, route and write notices for one batch. Returns its documents' summaries."""
+    extracted = list(_extract_all(context, batch))
+    stored, released = program.record_batch(
+        context.engine, context.run_id, extracted, context.validation, context.router.destination
+    )
+    routing.finish_pending_moves(context.engine)
+    context.released.extend(
+        {"id": r.received_file_id, "file": r.result.document.received.original_name, "outcome": r.outcome.value}
+        for r in released
+    )
     summaries = []
     for receipt in stored:
         notice = _write_notice(context, receipt) if receipt.outcome is Outcome.REJECTED else None
@@ -151,13 +184,19 @@ def process_batch(context: RunContext, batch: list[ReceivedFile]) -> list[dict[s
 
 
 def _write_notice(context: RunContext, receipt: store.StoredReceipt) -> dict[str, Any]:
-    result = receipt.result
+    return write_rejection_notice(context.settings, context.engine, receipt.received_file_id, receipt.result)
+
+
+def write_rejection_notice(
+    settings: Settings, engine: Engine, received_file_id: int, result: ValidationResult
+) -> dict[str, Any]:
+    """Write the notice for a rejected document into the outbox and record it; returns where and to whom."""
     document = result.document
     to_address = notice_address(document.form_id, result.values, document.received.sender)
-    received_day = document.received.received_at.astimezone(context.settings.zone).date()
-    name = f"{receipt.received_file_id:06d}-{document.form_id}.eml"
-    path = context.settings.data_home.notices / received_day.isoformat() / name
-    notice_id = store.add_notice(context.engine, receipt.received_file_id, to_address, path)
+    received_day = document.received.received_at.astimezone(settings.zone).date()
+    name = f"{received_file_id:06d}-{document.form_id}.eml"
+    path = settings.data_home.notices / received_day.isoformat() / name
+    notice_id = store.add_notice(engine, received_file_id, to_address, path)
     message = build_rejection_notice(
         form_id=document.form_id or "",
         form_version=document.form_version,
@@ -166,13 +205,13 @@ def _write_notice(context: RunContext, receipt: store.StoredReceipt) -> dict[str
         findings=[f.model_dump() for f in result.findings],
         to_address=to_address,
         coordinator={
-            "name": context.settings.coordinator_name,
-            "email": context.settings.coordinator_email,
-            "phone": context.settings.coordinator_phone,
+            "name": settings.coordinator_name,
+            "email": settings.coordinator_email,
+            "phone": settings.coordinator_phone,
         },
     )
     write_notice(message, path)
-    store.mark_notice_written(context.engine, notice_id)
+    store.mark_notice_written(engine, notice_id)
     return {"path": str(path), "to": to_address}
 
 
@@ -202,6 +241,7 @@ def close_run(context: RunContext) -> RunSummary:
         report_html=report_html,
         report_json=report_json,
         waiting=waiting,
+        released=context.released,
     )
 
 

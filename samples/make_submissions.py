@@ -435,6 +435,21 @@ def reg_cases() -> list[Case]:
         psp_phone="(269) 555-0183",
         training_session="2027-02-FLINT",
     ))
+    # 26. R10 (hold): the agency's readiness plan has not been accepted (none was sent yet).
+    add("reg_r10_no_plan_yet", "pdf", _at(4, 13), "held", ["REG-R10"], reg_base(
+        psp_first_name="Dana", psp_last_name="Waitsworth", psp_email="dana.waitsworth@example.org",
+        psp_phone="(989) 555-0171", psp_street="12 Example Court", psp_city="Saginaw", psp_zip="48601",
+        psp_county="Saginaw", cmhsp_name="Saginaw CMH",
+    ))
+    # 27. R12 (review): the PSP of case 13 registered again, with a preferred name added.
+    add("reg_r12_registered_again", "docx", _at(4, 14), "needs_review", ["REG-R12"], reg_base(
+        psp_preferred_name="Jordie",
+        child_condition_sed=True,
+        child_condition_autism=True,
+        psp_signature_date="12/1/26",
+        supervisor_signature_date="12/1/26",
+        director_signature_date="12/2/26",
+    ))
     return c
 
 

@@ -52,6 +52,27 @@ class ReferenceData:
         return self.sessions.get(session_id.strip().upper())
 
 
+def parse_sessions(text: str, source: str = "training_sessions.csv") -> dict[str, TrainingSession]:
+    """The training schedule from CSV text (session_id,start_date,end_date,days,location,capacity)."""
+    sessions: dict[str, TrainingSession] = {}
+    for line_no, row in enumerate(csv.DictReader(text.splitlines()), start=2):
+        try:
+            session = TrainingSession(
+                session_id=row["session_id"].strip().upper(),
+                start_date=date.fromisoformat(row["start_date"].strip()),
+                end_date=date.fromisoformat(row["end_date"].strip()),
+                days=int(row["days"]),
+                location=row["location"].strip(),
+                capacity=int(row["capacity"]),
+            )
+        except (KeyError, ValueError, AttributeError, TypeError) as exc:
+            raise ValueError(f"{source} line {line_no}: {exc}") from exc
+        if session.capacity < 0 or session.end_date < session.start_date:
+            raise ValueError(f"{source} line {line_no}: capacity below 0 or end before start")
+        sessions[session.session_id] = session
+    return sessions
+
+
 def _read_text(folder: Path | None, name: str) -> str:
     if folder is None:
         return resources.files("schemas").joinpath("reference", name).read_text("utf-8")
@@ -77,20 +98,7 @@ def load_reference(folder: Path | None = None) -> ReferenceData:
     counties = tuple(c.strip() for c in _read_text(folder, "michigan_counties.txt").splitlines() if c.strip())
     county_index = {_match_key(c): c for c in counties}
 
-    sessions: dict[str, TrainingSession] = {}
-    for line_no, row in enumerate(csv.DictReader(_read_text(folder, "training_sessions.csv").splitlines()), start=2):
-        try:
-            session = TrainingSession(
-                session_id=row["session_id"].strip().upper(),
-                start_date=date.fromisoformat(row["start_date"].strip()),
-                end_date=date.fromisoformat(row["end_date"].strip()),
-                days=int(row["days"]),
-                location=row["location"].strip(),
-                capacity=int(row["capacity"]),
-            )
-        except (KeyError, ValueError, AttributeError) as exc:
-            raise ValueError(f"training_sessions.csv line {line_no}: {exc}") from exc
-        sessions[session.session_id] = session
+    sessions = parse_sessions(_read_text(folder, "training_sessions.csv"))
 
     return ReferenceData(
         cmhsps=tuple(cmhsps),

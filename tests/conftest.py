@@ -4,12 +4,18 @@ temporary data home. No real person's data: every name, email and phone here is 
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from pipeline.model import ExtractedDocument, FieldValue, InputKind, ReadMethod, ReceivedFile
 from pipeline.settings import Settings
@@ -144,6 +150,57 @@ def validation_context() -> ValidationContext:
     return ValidationContext(reference=load_reference(None), timezone=DETROIT)
 
 
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str | None]:
+    """With PSP_TEST_POSTGRES_URL (a server URL), one database created for this test run and
+    dropped after it; without it, None: the tests use SQLite."""
+    server_url = os.environ.get("PSP_TEST_POSTGRES_URL")
+    if not server_url:
+        yield None
+        return
+    name = f"psp_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    server = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+@contextmanager
+def fresh_store_url(folder: Path, postgres_database: str | None) -> Iterator[str]:
+    """A fresh, empty store: SQLite in ``folder``, or a schema of its own in PostgreSQL."""
+    if postgres_database is None:
+        yield f"sqlite:///{folder / 'store.sqlite'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(postgres_database)
+    with engine.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(postgres_database).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(home=tmp_path / "home", workers=2, database_url=None)
+def database_url(tmp_path: Path, postgres_database: str | None) -> Iterator[str]:
+    with fresh_store_url(tmp_path, postgres_database) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_database_url(tmp_path_factory, postgres_database: str | None) -> Iterator[str]:
+    with fresh_store_url(tmp_path_factory.mktemp("store"), postgres_database) as url:
+        yield url
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(home=tmp_path / "home", workers=2, database_url=database_url)

@@ -17,17 +17,21 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def processed_home(tmp_path_factory):
+def processed_home(tmp_path_factory, module_database_url):
     home = tmp_path_factory.mktemp("cli") / "home"
+    patch = pytest.MonkeyPatch()
+    patch.setenv("PSP_DATABASE_URL", module_database_url)
     result = runner.invoke(app, ["init", "--home", str(home)])
     assert result.exit_code == 0, result.output
     stage(home / "inbox")
     result = runner.invoke(app, ["run", "--home", str(home), "--without-prefect"])
     assert result.exit_code == 0, result.output
-    return home, result.output
+    yield home, result.output
+    patch.undo()
 
 
-def test_init_creates_the_data_home(tmp_path):
+def test_init_creates_the_data_home(tmp_path, monkeypatch):
+    monkeypatch.delenv("PSP_DATABASE_URL", raising=False)
     home = tmp_path / "new-home"
     result = runner.invoke(app, ["init", "--home", str(home)])
     assert result.exit_code == 0

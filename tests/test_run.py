@@ -17,10 +17,10 @@ CASES = expected_cases()
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
+def demo_run(tmp_path_factory, module_database_url):
     from pipeline.settings import Settings
 
-    settings = Settings(home=tmp_path_factory.mktemp("demo") / "home", workers=2, database_url=None)
+    settings = Settings(home=tmp_path_factory.mktemp("demo") / "home", workers=2, database_url=module_database_url)
     staged = stage(settings.data_home.inbox)
     summary = process(settings)
     return settings, staged, summary

@@ -67,9 +67,13 @@ def move_originals(engine: Engine, moves: list[tuple[int, Path, Path]]) -> int:
     return len(done)
 
 
-def finish_pending_moves(engine: Engine) -> int:
-    """Finish the moves of a run that stopped between committing and moving."""
+def finish_pending_moves(engine: Engine, *, at_start: bool = False) -> int:
+    """Move every original whose new place is committed but which has not moved yet.
+
+    At the start of a run or command, such moves were left by one that stopped between
+    committing and moving; they are finished now.
+    """
     pending = store.pending_moves(engine)
-    if pending:
-        log.warning("finishing %d file moves left by an earlier run", len(pending))
+    if pending and at_start:
+        log.warning("finishing %d file moves left by an earlier run that stopped", len(pending))
     return move_originals(engine, pending)

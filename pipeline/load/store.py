@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +28,10 @@ from sqlalchemy import (
     event,
     func,
     select,
+    text,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -38,6 +39,7 @@ from pipeline.errors import ConfigurationError, StoreError
 from pipeline.model import Outcome, ValidationResult
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+PROGRAM_LOCK_KEY = 0x50535000  # "PSP\0": the advisory lock that serialises program-state changes
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -91,6 +93,10 @@ class Document(Base):
     extraction: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     processed_at: Mapped[datetime]
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    # Who the form is about ("agency:<CMHSP>" or "psp:<first|last|email>"): links resubmissions.
+    subject_key: Mapped[str | None] = mapped_column(Text, index=True)
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    updated_at: Mapped[datetime | None]
 
     receipts: Mapped[list[ReceivedFileRow]] = relationship(back_populates="document")
 
@@ -118,6 +124,8 @@ class ReceivedFileRow(Base):
 
 
 class ReadinessPlanRecord(Base):
+    """An accepted plan. An agency's later accepted plan (an update) supersedes its earlier one."""
+
     __tablename__ = "readiness_plans"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -139,9 +147,61 @@ class RegistrationRecord(Base):
     psp_last_name: Mapped[str] = mapped_column(Text)
     psp_email: Mapped[str] = mapped_column(Text, index=True)
     training_session: Mapped[str] = mapped_column(String(32), index=True)
+    # registered (holds a seat) or withdrawn (seat freed); only registered ones count for REG-R11/R12.
     status: Mapped[str] = mapped_column(String(20), default="registered")
     registered_at: Mapped[datetime]
     record: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    certification: Mapped[CertificationRow | None] = relationship(back_populates="registration")
+
+
+class TrainingSessionRow(Base):
+    """The classroom training schedule, imported from the coordinator's CSV."""
+
+    __tablename__ = "training_sessions"
+
+    session_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    days: Mapped[int]
+    location: Mapped[str] = mapped_column(Text)
+    capacity: Mapped[int]
+    updated_at: Mapped[datetime]
+
+
+class CertificationRow(Base):
+    """A registered PSP's way to certification: 5 days of classroom training, 10 months of
+    coaching, quarterly Professional Development meetings."""
+
+    __tablename__ = "certifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), unique=True)
+    classroom_attended_on: Mapped[date | None]
+    coaching_months: Mapped[int] = mapped_column(Integer, default=0)
+    pd_meetings: Mapped[int] = mapped_column(Integer, default=0)
+    certified_on: Mapped[date | None]
+    updated_at: Mapped[datetime]
+
+    registration: Mapped[RegistrationRecord] = relationship(back_populates="certification")
+
+
+class DecisionRow(Base):
+    """Every change of a document's outcome after it was first judged, and every change to a
+    PSP's record: who (a person, or 'pipeline' for automatic releases), when, and why."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(32))
+    from_outcome: Mapped[str | None] = mapped_column(String(20))
+    to_outcome: Mapped[str | None] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class NoticeRow(Base):
@@ -156,6 +216,13 @@ class NoticeRow(Base):
     written: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # Delivery (pipeline.load.outbox): which notice (rejected, held), the sender's claim while it
+    # talks to the SMTP server, and what the last failed try said.
+    kind: Mapped[str | None] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -166,10 +233,31 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    # We begin transactions ourselves (below), so the driver must not begin them behind our back.
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    # A deferred transaction that reads, then writes, fails at once ("database is locked") when
+    # another writer committed in between; taking the write lock at BEGIN makes it wait instead.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def program_lock(session: Session) -> None:
+    """Serialise changes to the program's state (seats, plans, registrations) across processes.
+
+    SQLite transactions here begin IMMEDIATE and so are serialised already; PostgreSQL takes a
+    transaction-scoped advisory lock, released at commit or rollback.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PROGRAM_LOCK_KEY})
 
 
 def open_store(url: str) -> Engine:
-    """An engine for the store at ``url``, with its tables created. Raises ConfigurationError."""
+    """An engine for the store at ``url``, its schema migrated to the newest revision.
+
+    Raises ConfigurationError for a URL that cannot be used, StoreError for a store that cannot be reached.
+    """
     try:
         engine = create_engine(url, future=True)
     except (ArgumentError, ImportError, ValueError) as exc:
@@ -180,8 +268,11 @@ def open_store(url: str) -> Engine:
         ) from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
+    from pipeline.load.migrate import upgrade  # the migrations import these tables
+
     try:
-        Base.metadata.create_all(engine)
+        upgrade(engine)
     except OperationalError as exc:
         raise StoreError(
             f"cannot open the tracking store at {engine.url.render_as_string(hide_password=True)} ({exc.orig}).",
@@ -230,132 +321,6 @@ class StoredReceipt:
     stored_path: Path
     result: ValidationResult
     duplicate_of: str | None = None
-
-
-def _extraction_json(result: ValidationResult) -> dict[str, Any]:
-    return {
-        key: {
-            "value": read.value,
-            "method": read.method.value,
-            "location": read.location,
-            "confidence": read.confidence,
-        }
-        for key, read in result.document.fields.items()
-    }
-
-
-def _record_row(result: ValidationResult, document_id: int, now: datetime) -> Base | None:
-    if result.outcome is not Outcome.ACCEPTED or result.record is None:
-        return None
-    record = result.record.model_dump(mode="json")
-    if result.form_id == "PSP-ORP":
-        return ReadinessPlanRecord(
-            document_id=document_id,
-            cmhsp_name=record["cmhsp_name"],
-            submission_type=record["submission_type"],
-            accepted_at=now,
-            record=record,
-        )
-    return RegistrationRecord(
-        document_id=document_id,
-        cmhsp_name=record["cmhsp_name"],
-        psp_first_name=record["psp_first_name"],
-        psp_last_name=record["psp_last_name"],
-        psp_email=record["psp_email"],
-        training_session=record["training_session"],
-        registered_at=now,
-        record=record,
-    )
-
-
-def store_results(
-    engine: Engine,
-    run_id: int,
-    results: Iterable[ValidationResult],
-    destination: Any,
-) -> list[StoredReceipt]:
-    """Record a batch of judged documents in one transaction.
-
-    ``destination(received_file, outcome) -> Path`` says where each original will be kept; the path is
-    recorded before the file moves, so a run that stops between commit and move can finish it.
-    A content seen before (in the store or earlier in the batch) is recorded as a duplicate.
-    """
-    results = list(results)
-    for attempt in range(2):
-        try:
-            return _store_once(engine, run_id, results, destination)
-        except IntegrityError:
-            # Another run stored one of these contents since we looked: look again, once.
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
-
-
-def _store_once(engine: Engine, run_id: int, results: list[ValidationResult], destination: Any) -> list[StoredReceipt]:
-    stored: list[StoredReceipt] = []
-    with transaction(engine) as session:
-        hashes = {r.document.received.sha256 for r in results}
-        known = {
-            row.sha256: row
-            for row in session.scalars(select(Document).where(Document.sha256.in_(hashes)))
-        }
-        for result in results:
-            received = result.document.received
-            now = utcnow()
-            previous = known.get(received.sha256)
-            if previous is not None:
-                outcome = Outcome.DUPLICATE
-                document = previous
-            else:
-                outcome = result.outcome
-                document = Document(
-                    sha256=received.sha256,
-                    kind=result.document.kind.value if result.document.kind else None,
-                    form_id=result.document.form_id,
-                    form_version=result.document.form_version,
-                    outcome=outcome.value,
-                    problem=result.document.problem.value if result.document.problem else None,
-                    findings=[f.model_dump(mode="json") for f in result.findings],
-                    values=result.values,
-                    extraction=_extraction_json(result),
-                    processed_at=now,
-                    run_id=run_id,
-                )
-                session.add(document)
-                session.flush()
-                known[received.sha256] = document
-                record = _record_row(result, document.id, now)
-                if record is not None:
-                    session.add(record)
-            target = destination(received, outcome)
-            receipt = ReceivedFileRow(
-                document_id=document.id,
-                run_id=run_id,
-                sha256=received.sha256,
-                original_name=received.original_name,
-                received_at=received.received_at,
-                sender=received.sender,
-                size=received.size,
-                outcome=outcome.value,
-                inbox_path=str(received.path),
-                stored_path=str(target),
-                moved=False,
-                recorded_at=now,
-            )
-            session.add(receipt)
-            session.flush()
-            stored.append(
-                StoredReceipt(
-                    received_file_id=receipt.id,
-                    document_id=document.id,
-                    outcome=outcome,
-                    inbox_path=received.path,
-                    stored_path=target,
-                    result=result,
-                    duplicate_of=previous.sha256 if previous is not None else None,
-                )
-            )
-    return stored
 
 
 def mark_moved(engine: Engine, received_file_ids: Iterable[int]) -> None:
@@ -430,7 +395,10 @@ def waiting_for_a_person(engine: Engine) -> list[dict[str, Any]]:
         query = (
             select(ReceivedFileRow, Document)
             .join(Document, ReceivedFileRow.document_id == Document.id)
-            .where(ReceivedFileRow.outcome.in_([Outcome.NEEDS_REVIEW.value, Outcome.HELD.value]))
+            .where(
+                ReceivedFileRow.outcome.in_([Outcome.NEEDS_REVIEW.value, Outcome.HELD.value]),
+                Document.superseded_by_id.is_(None),
+            )
             .order_by(ReceivedFileRow.received_at, ReceivedFileRow.id)
         )
         waiting = []

@@ -1,25 +1,37 @@
 """The run report: an HTML page for reviewers and its JSON twin.
 
-Everything read from a document is untrusted: Jinja2 escapes it all, and the page carries a
-Content-Security-Policy that allows no script and nothing from elsewhere.
+Everything read from a document is untrusted. The page is rendered by Jinja2 with autoescape;
+the documents of the run travel in a JSON data block (``<script type="application/json">``,
+escaped by ``tojson`` so that no value can close it) and a static script beside the page,
+``report-<hash>.js``, draws the sortable, filterable, paged list from it, setting every value as
+text, never as markup. The Content-Security-Policy allows scripts from the page's own folder
+only (no inline script, no inline event handler) and the one inline style sheet by its hash.
+
+The page stays light however big the run: the list shows one page of rows, and a document's
+details are drawn when a reviewer opens it.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import tempfile
 from collections import Counter
 from datetime import datetime
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from pipeline.load.store import StoredReceipt
 from pipeline.model import Outcome
-from schemas.spec import load_form_spec
+from schemas.spec import FieldSpec, FieldType, choice_slug, load_form_spec
 
 _HTML = Environment(
     loader=PackageLoader("pipeline.report", "templates"),
@@ -27,6 +39,8 @@ _HTML = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+# ``tojson`` escapes <, >, & and ' so that no value can end the data block; compact, in order.
+_HTML.policies["json.dumps_kwargs"] = {"sort_keys": False, "separators": (",", ":"), "ensure_ascii": False}
 
 OUTCOME_ORDER = [o.value for o in (Outcome.NEEDS_REVIEW, Outcome.HELD, Outcome.REJECTED, Outcome.ACCEPTED, Outcome.DUPLICATE)]
 
@@ -43,34 +57,107 @@ def _display(value: Any) -> str:
     return str(value)
 
 
+# How a value was read, in the reviewer's words; a method not named here shows as its own name.
+METHOD_LABELS = {
+    "acroform": "PDF form field",
+    "content_control": "Word content control",
+    "reviewer": "typed in by a reviewer",
+    "page_text": "page text",
+    "ocr": "recognised text (OCR)",
+}
+
+# Below this confidence a value is flagged in the report for a person to check against the original.
+LOW_CONFIDENCE = 0.9
+
+
+def _method_label(method: str) -> str:
+    return METHOD_LABELS.get(method, method.replace("_", " "))
+
+
+def _as_read(field: FieldSpec, reads: dict[str, Any]) -> str:
+    """The value as the extractor read it, before normalising: what the submitter wrote."""
+    if field.type is FieldType.MULTICHOICE:
+        keys = {f"{field.key}_{choice_slug(c)}": c for c in field.choices}
+        if not any(k in reads for k in keys):
+            return ""
+        checked = [choice for key, choice in keys.items() if key in reads and not reads[key].is_empty]
+        return ", ".join(checked) if checked else "none checked"
+    read = reads.get(field.key)
+    return _display(read.value) if read is not None else ""
+
+
+def _why(outcome: Outcome, findings: list[dict[str, Any]], duplicate_of: str | None) -> str:
+    """The outcome and why, in one line."""
+    if outcome is Outcome.DUPLICATE:
+        return f"The same file was received before (sha256 {(duplicate_of or '')[:12]}…); nothing changed."
+    if outcome is Outcome.ACCEPTED:
+        return "Every rule holds; the record is in the store."
+    deciding = {Outcome.REJECTED: "error", Outcome.HELD: "hold", Outcome.NEEDS_REVIEW: "review"}[outcome]
+    relevant = [f for f in findings if f["severity"] == deciding] or findings
+    if not relevant:
+        return ""
+    rules = sorted({f["rule"] for f in relevant if f.get("rule")})
+    if outcome is Outcome.REJECTED:
+        count = len(relevant)
+        return (
+            f"{count} problem{'s' if count != 1 else ''} the agency must correct"
+            + (f" ({', '.join(rules)})" if rules else "")
+            + "; a notice goes back to them."
+        )
+    first = relevant[0]
+    label = f"{first['label']}: " if first.get("label") else ""
+    rule = f"{first['rule']}: " if first.get("rule") else ""
+    more = f" (+{len(relevant) - 1} more)" if len(relevant) > 1 else ""
+    verb = "Waits" if outcome is Outcome.HELD else "A person decides"
+    return f"{verb}. {rule}{label}{first['message']}{more}"
+
+
 def document_summary(receipt: StoredReceipt, notice: dict[str, Any] | None, zone: ZoneInfo) -> dict[str, Any]:
-    """What the report shows of one received file: JSON-ready, in form order."""
+    """What the report shows of one received file: JSON-ready, in form order.
+
+    Each field carries its value as normalised (``value``, ``shown``), as read (``read``), where
+    and how it was read (``where``, ``source``) and the lowest confidence of its reads; each
+    finding about a field carries the same, so a reviewer sees what the rule saw.
+    """
     result = receipt.result
     document = result.document
     received = document.received
+    duplicate = receipt.outcome is Outcome.DUPLICATE
+    findings = [] if duplicate else [f.model_dump(mode="json") for f in result.findings]
     sections: list[dict[str, Any]] = []
-    if document.form_id and receipt.outcome is not Outcome.DUPLICATE:
+    rows_by_key: dict[str, dict[str, Any]] = {}
+    if document.form_id and not duplicate:
         spec = load_form_spec(document.form_id)
         by_field: dict[str, list[dict[str, Any]]] = {}
-        for finding in result.findings:
-            if finding.field:
-                by_field.setdefault(finding.field, []).append(finding.model_dump(mode="json"))
+        for finding in findings:
+            if finding.get("field"):
+                by_field.setdefault(finding["field"], []).append(finding)
         for section in spec.sections:
             rows = []
             for field in section.fields:
-                reads = [document.fields[k] for k in field.widget_keys if k in document.fields]
-                rows.append(
-                    {
-                        "key": field.key,
-                        "label": field.label,
-                        "value": result.values.get(field.key),
-                        "shown": _display(result.values.get(field.key)),
-                        "source": ", ".join(sorted({f"{r.method.value} ({r.location})" for r in reads})) or "not found",
-                        "confidence": min((r.confidence for r in reads), default=None),
-                        "findings": by_field.get(field.key, []),
-                    }
-                )
+                reads = {k: document.fields[k] for k in field.widget_keys if k in document.fields}
+                places = sorted({(r.location, r.method.value) for r in reads.values()})
+                row = {
+                    "key": field.key,
+                    "label": field.label,
+                    "value": result.values.get(field.key),
+                    "shown": _display(result.values.get(field.key)),
+                    "read": _as_read(field, reads),
+                    "source": ", ".join(f"{method} ({location})" for location, method in places) or "not found",
+                    "where": "; ".join(f"{location} · {_method_label(method)}" for location, method in places)
+                    or "not found on the form",
+                    "confidence": min((r.confidence for r in reads.values()), default=None),
+                    "findings": by_field.get(field.key, []),
+                }
+                rows.append(row)
+                rows_by_key[field.key] = row
             sections.append({"title": section.title, "fields": rows})
+    for finding in findings:
+        row = rows_by_key.get(finding.get("field") or "")
+        finding["read"] = row["read"] if row else None
+        finding["where"] = row["where"] if row else None
+        finding["confidence"] = row["confidence"] if row else None
+    confidences = [r["confidence"] for r in rows_by_key.values() if r["confidence"] is not None]
     return {
         "id": receipt.received_file_id,
         "file": received.original_name,
@@ -83,8 +170,10 @@ def document_summary(receipt: StoredReceipt, notice: dict[str, Any] | None, zone
         "form_version": document.form_version,
         "form_title": load_form_spec(document.form_id).title if document.form_id else "Unknown document",
         "outcome": receipt.outcome.value,
+        "why": _why(receipt.outcome, findings, receipt.duplicate_of),
         "duplicate_of": receipt.duplicate_of,
-        "findings": [] if receipt.outcome is Outcome.DUPLICATE else [f.model_dump(mode="json") for f in result.findings],
+        "findings": findings,
+        "lowest_confidence": min(confidences, default=None),
         "sections": sections,
         "stored_path": str(receipt.stored_path),
         "notice": notice,
@@ -97,6 +186,98 @@ def _write_atomically(path: Path, text: str) -> None:
     os.replace(handle.name, path)
 
 
+@cache
+def _static(name: str) -> str:
+    """A file of the package's ``static`` folder (the report's script and style sheet)."""
+    return resources.files("pipeline.report").joinpath("static", name).read_text("utf-8")
+
+
+def _csp_source_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def content_security_policy(style: str) -> str:
+    """The page's policy: nothing from elsewhere, scripts only from files beside the page (no
+    inline script, no inline event handler), the one inline style sheet by its hash."""
+    return (
+        "default-src 'none'; script-src 'self'; "
+        f"style-src {_csp_source_hash(style)}; img-src 'self' data:; "
+        "base-uri 'none'; form-action 'none'"
+    )
+
+
+def install_script(folder: Path, name: str = "report.js") -> str:
+    """Copy a packaged script beside the pages in ``folder`` under a name that carries its
+    content hash (``report-1a2b3c4d5e.js``): an older page keeps the script it was written
+    with. Returns the file name to reference."""
+    text = _static(name)
+    stem, _, suffix = name.rpartition(".")
+    target = folder / f"{stem}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:10]}.{suffix}"
+    if not target.is_file() or target.read_text("utf-8") != text:
+        _write_atomically(target, text)
+    return target.name
+
+
+def client_data(documents: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run's documents in the compact shape the page's script reads.
+
+    Each form's layout (sections, keys, labels) is sent once; a document sends only its values,
+    in layout order, as ``[shown, where, confidence, as read]``, where ``where`` indexes a shared
+    list of places ("page 1 · PDF form field"), a confidence of 1 is left out and the value as
+    read only comes when it differs from the value shown.
+    """
+    forms: dict[str, Any] = {}
+    places: dict[str, int] = {}
+    docs = []
+    for d in documents:
+        form = d["form_id"]
+        if form:
+            layout = forms.setdefault(form, {"title": d["form_title"], "sections": None})
+            if d["sections"] and layout["sections"] is None:
+                layout["sections"] = [
+                    {"title": s["title"], "fields": [[f["key"], f["label"]] for f in s["fields"]]} for s in d["sections"]
+                ]
+        values = []
+        for section in d["sections"]:
+            for f in section["fields"]:
+                item: list[Any] = [f["shown"], places.setdefault(f["where"], len(places))]
+                if f["confidence"] != 1.0 or f["read"] != f["shown"]:
+                    item.append(f["confidence"])
+                if f["read"] != f["shown"]:
+                    item.append(f["read"])
+                values.append(item)
+        docs.append(
+            {
+                "id": d["id"],
+                "file": d["file"],
+                "at": d["received_local"],
+                "ts": d["received_at"],
+                "form": form,
+                "version": d["form_version"],
+                "outcome": d["outcome"],
+                "why": d["why"],
+                "sender": d["sender"],
+                "kind": (d["kind"] or "").replace("_", " "),
+                "sha256": d["sha256"],
+                "stored": d["stored_path"],
+                "notice": d["notice"],
+                "findings": [
+                    {k: f.get(k) for k in ("rule", "field", "label", "severity", "message", "read", "where", "confidence")}
+                    for f in d["findings"]
+                ],
+                "low": d["lowest_confidence"],
+                "values": values,
+            }
+        )
+    return {
+        "outcomes": OUTCOME_ORDER,
+        "low_confidence": LOW_CONFIDENCE,
+        "forms": forms,
+        "places": list(places),
+        "docs": docs,
+    }
+
+
 def write_run_report(
     folder: Path,
     *,
@@ -107,7 +288,8 @@ def write_run_report(
     waiting: list[dict[str, Any]],
     zone: ZoneInfo,
 ) -> tuple[Path, Path]:
-    """Write ``run-<id>.html`` and ``run-<id>.json`` (and ``latest.html``); return both paths."""
+    """Write ``run-<id>.html`` and ``run-<id>.json`` (and ``latest.html``, and the page's
+    script beside them); return the paths of the page and its twin."""
     folder.mkdir(parents=True, exist_ok=True)
     counts = Counter(d["outcome"] for d in documents)
     by_form: dict[str, Counter[str]] = {}
@@ -124,17 +306,23 @@ def write_run_report(
         ],
         "documents": documents,
     }
+    style = _static("report.css")
     page = _HTML.get_template("run_report.html.j2").render(
         report=report,
         outcomes=OUTCOME_ORDER,
         started_local=started_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
         finished_local=finished_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
         waiting=waiting,
+        in_run={d["id"] for d in documents},
         zone=zone,
+        csp=content_security_policy(style),
+        style=Markup(style),  # our own file, hashed into the policy above
+        script=install_script(folder),
+        data=client_data(documents),
     )
     html_path = folder / f"run-{run_id:05d}.html"
     json_path = folder / f"run-{run_id:05d}.json"
     _write_atomically(html_path, page)
-    _write_atomically(json_path, json.dumps(report, indent=1, ensure_ascii=False, default=str))
+    _write_atomically(json_path, json.dumps(report, ensure_ascii=False, default=str, separators=(",", ":")))
     _write_atomically(folder / "latest.html", page)
     return html_path, json_path

@@ -6,10 +6,20 @@ not where personal data should be kept.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pipeline.run import RunSummary
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+
+
+def markdown_text(text: str) -> str:
+    """A file name as literal markdown text: a name is chosen by whoever sent the file, and must
+    not become a link, an image, markup or a broken table in Prefect's UI."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
 def summary_table(summary: RunSummary) -> list[dict[str, Any]]:
@@ -30,7 +40,7 @@ def summary_markdown(summary: RunSummary) -> str:
     lines += ["| outcome | files |", "|---|---|"]
     lines += [f"| {outcome.replace('_', ' ')} | {count} |" for outcome, count in summary.counts.items()]
     lines += ["", f"## Waiting for a person: {len(summary.waiting)}", ""]
-    lines += [f"- #{w['id']} {w['file']} ({w['outcome'].replace('_', ' ')})" for w in summary.waiting[:50]]
+    lines += [f"- #{w['id']} {markdown_text(w['file'])} ({w['outcome'].replace('_', ' ')})" for w in summary.waiting[:50]]
     if len(summary.waiting) > 50:
         lines.append(f"- … and {len(summary.waiting) - 50} more: see the report")
     lines += ["", f"Report: `{summary.report_html}`"]

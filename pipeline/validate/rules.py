@@ -20,6 +20,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from pipeline.model import ExtractedDocument, Finding, Outcome, ValidationResult
 from pipeline.validate.outcome import decide_outcome
+from pipeline.validate.program import ProgramSnapshot, program_findings
 from schemas import RECORD_MODELS
 from schemas.reference import ReferenceData
 from schemas.spec import FieldSpec, FieldType, FormId, FormSpec, Severity, load_form_spec
@@ -335,8 +336,14 @@ def _unreadable_result(document: ExtractedDocument) -> ValidationResult:
     return ValidationResult(document=document, outcome=Outcome.NEEDS_REVIEW, findings=(finding,))
 
 
-def validate_document(document: ExtractedDocument, context: ValidationContext) -> ValidationResult:
-    """Judge one extracted document against its form's single-document rules."""
+def validate_document(
+    document: ExtractedDocument, context: ValidationContext, program: ProgramSnapshot | None = None
+) -> ValidationResult:
+    """Judge one extracted document against its form's rules.
+
+    With ``program``, the cross-document rules are judged too, against that snapshot of the
+    program's state; without it, only the single-document rules.
+    """
     if document.problem is not None or document.form_id is None:
         return _unreadable_result(document)
 
@@ -346,6 +353,8 @@ def validate_document(document: ExtractedDocument, context: ValidationContext) -
     parsed = _parse_fields(spec, inputs, context, findings)
     received_day = document.received.received_at.astimezone(context.timezone).date()
     FORM_RULES[spec.form_id](spec, parsed, received_day, context, findings)
+    if program is not None:
+        findings.items.extend(program_findings(spec, parsed, program, context.reference))
 
     record: BaseModel | None = None
     if len(parsed) == len(spec.fields):

@@ -13,25 +13,29 @@ from sqlalchemy.orm import Session
 from pipeline.errors import ConfigurationError
 from pipeline.load import store
 from pipeline.model import Outcome
-from pipeline.validate import validate_document
+from pipeline.load import program
 from tests.conftest import VALID_PACKET, VALID_PLAN, make_document
 
 
 @pytest.fixture
-def engine(tmp_path):
-    engine = store.open_store(f"sqlite:///{tmp_path / 'store.sqlite'}")
+def engine(database_url):
+    engine = store.open_store(database_url)
     yield engine
     engine.dispose()
 
 
 def _result(context, form_id, values, sha, name="form.pdf"):
     document = make_document(form_id, values, name=name)
-    document = document.model_copy(update={"received": document.received.model_copy(update={"sha256": sha})})
-    return validate_document(document, context)
+    return document.model_copy(update={"received": document.received.model_copy(update={"sha256": sha})})
 
 
 def _to(tmp_path):
     return lambda received, outcome: tmp_path / outcome.value / received.original_name
+
+
+def store_results(engine, run_id, documents, destination, context):
+    stored, _ = program.record_batch(engine, run_id, documents, context, destination)
+    return stored
 
 
 def test_accepted_forms_become_records_of_their_own(engine, validation_context, tmp_path):
@@ -39,7 +43,7 @@ def test_accepted_forms_become_records_of_their_own(engine, validation_context, 
     plan = _result(validation_context, "PSP-ORP", VALID_PLAN, "a" * 64)
     packet = _result(validation_context, "PSP-REG", VALID_PACKET, "b" * 64)
     rejected = _result(validation_context, "PSP-REG", {**VALID_PACKET, "psp_phone": "1"}, "c" * 64)
-    stored = store.store_results(engine, run_id, [plan, packet, rejected], _to(tmp_path))
+    stored = store_results(engine, run_id, [plan, packet, rejected], _to(tmp_path), validation_context)
     assert [s.outcome for s in stored] == [Outcome.ACCEPTED, Outcome.ACCEPTED, Outcome.REJECTED]
     with Session(engine) as session:
         plans = session.scalars(select(store.ReadinessPlanRecord)).all()
@@ -53,8 +57,8 @@ def test_same_bytes_again_is_a_duplicate_never_a_second_record(engine, validatio
     run_id = store.start_run(engine)
     first = _result(validation_context, "PSP-ORP", VALID_PLAN, "d" * 64, name="plan.pdf")
     again = _result(validation_context, "PSP-ORP", VALID_PLAN, "d" * 64, name="plan-copy.pdf")
-    stored = store.store_results(engine, run_id, [first, again], _to(tmp_path))  # twice in one batch
-    stored += store.store_results(engine, run_id, [first], _to(tmp_path))  # and in a later batch
+    stored = store_results(engine, run_id, [first, again], _to(tmp_path), validation_context)  # twice in one batch
+    stored += store_results(engine, run_id, [first], _to(tmp_path), validation_context)  # and in a later batch
     assert [s.outcome for s in stored] == [Outcome.ACCEPTED, Outcome.DUPLICATE, Outcome.DUPLICATE]
     assert stored[1].duplicate_of == "d" * 64
     with Session(engine) as session:
@@ -81,7 +85,7 @@ def test_a_failed_batch_leaves_nothing_behind(engine, validation_context, tmp_pa
         raise OSError("disk full")
 
     with pytest.raises(OSError):
-        store.store_results(engine, run_id, [plan], broken_destination)
+        store_results(engine, run_id, [plan], broken_destination, validation_context)
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(store.Document)) == 0
 
@@ -90,8 +94,9 @@ def test_export_rows_follow_the_contract(engine, validation_context, tmp_path):
     run_id = store.start_run(engine)
     rejected = _result(validation_context, "PSP-REG", {**VALID_PACKET, "psp_phone": "1"}, "1" * 64, name="reg.pdf")
     duplicate = _result(validation_context, "PSP-REG", {**VALID_PACKET, "psp_phone": "1"}, "1" * 64, name="reg-again.pdf")
-    store.store_results(engine, run_id, [rejected, duplicate], _to(tmp_path))
-    rows = list(store.export_rows(engine))
+    plan = _result(validation_context, "PSP-ORP", VALID_PLAN, "2" * 64, name="plan.pdf")
+    store_results(engine, run_id, [plan, rejected, duplicate], _to(tmp_path), validation_context)
+    rows = [r for r in store.export_rows(engine) if r["form_id"] == "PSP-REG"]
     assert [r["outcome"] for r in rows] == ["rejected", "duplicate"]
     row = rows[0]
     assert set(row) == {"file", "sha256", "received_at", "form_id", "form_version", "outcome", "findings", "fields"}
@@ -118,7 +123,7 @@ def test_a_wrong_database_url_says_what_to_do():
 
 def test_pending_moves_are_what_was_committed_but_not_moved(engine, validation_context, tmp_path):
     run_id = store.start_run(engine)
-    stored = store.store_results(engine, run_id, [_result(validation_context, "PSP-ORP", VALID_PLAN, "9" * 64)], _to(tmp_path))
+    stored = store_results(engine, run_id, [_result(validation_context, "PSP-ORP", VALID_PLAN, "9" * 64)], _to(tmp_path), validation_context)
     assert [p[0] for p in store.pending_moves(engine)] == [stored[0].received_file_id]
     store.mark_moved(engine, [stored[0].received_file_id])
     assert store.pending_moves(engine) == []

@@ -319,7 +319,7 @@ EXPECTED = sorted(SUBMISSIONS.glob("*.expected.json"))
 
 
 def test_there_are_samples() -> None:
-    assert len(EXPECTED) == 25
+    assert len(EXPECTED) >= 25
     for path in EXPECTED:
         assert (SUBMISSIONS / json.loads(path.read_text())["file"]).is_file(), path.name
 

@@ -1,0 +1,298 @@
+"""``psp-pipeline review|sessions|psp``: the coordinator's decisions and the program's lifecycle.
+Thin: each command opens the desk (settings, store, reference data) and calls the library.
+"""
+
+from __future__ import annotations
+
+import getpass
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipeline.cli_common import HomeOption, fail, settings_from
+from pipeline.errors import BadInputError, PipelineError
+
+review_app = typer.Typer(help="What waits for a person, and a person's decisions.", no_args_is_help=True)
+sessions_app = typer.Typer(help="The classroom training schedule and its seats.", no_args_is_help=True)
+psp_app = typer.Typer(help="Registered PSPs and their way to certification.", no_args_is_help=True)
+
+ByOption = Annotated[str | None, typer.Option("--by", help="Who decides (default: the logged-in user).")]
+ReasonOption = Annotated[str, typer.Option("--reason", help="Why: kept with the decision.")]
+
+
+def _actor(by: str | None) -> str:
+    return by or getpass.getuser()
+
+
+def _desk(home: Path | None):
+    from pipeline.run import open_desk
+
+    return open_desk(settings_from(home))
+
+
+def _after_decision(desk, decision) -> None:
+    """Move refiled originals, write the notice of a rejection, and say what was released."""
+    from pipeline.load import routing
+    from pipeline.model import Outcome
+    from pipeline.run import write_rejection_notice
+
+    routing.finish_pending_moves(desk.engine)
+    if decision.outcome is Outcome.REJECTED:
+        notice = write_rejection_notice(desk.settings, desk.engine, decision.received_file_id, decision.result)
+        typer.echo(f"Notice to {notice['to'] or 'NO ADDRESS (send it by hand)'}: {notice['path']}")
+    for release in decision.releases:
+        typer.echo(f"Released #{release.received_file_id}: now {release.outcome.value.replace('_', ' ')}")
+
+
+@review_app.command("list")
+def review_list(home: HomeOption = None) -> None:
+    """Documents waiting for a person (needs review, held), oldest first, with the reason."""
+    from pipeline.load.store import open_store, waiting_for_a_person
+
+    try:
+        engine = open_store(settings_from(home).store_url)
+    except PipelineError as error:
+        fail(error)
+    waiting = waiting_for_a_person(engine)
+    engine.dispose()
+    if not waiting:
+        typer.echo("Nothing waits for a person.")
+    for item in waiting:
+        more = f" (+{item['more']} more)" if item["more"] else ""
+        typer.echo(
+            f"#{item['id']:<5} {item['received_at']:%Y-%m-%d} {item['outcome'].replace('_', ' '):<12} "
+            f"{item['form_id'] or 'unknown':<8} {item['file']}\n        {item['reason']}{more}"
+        )
+
+
+@review_app.command("show")
+def review_show(received_file_id: Annotated[int, typer.Argument(metavar="ID")], home: HomeOption = None) -> None:
+    """One document: its values with where each was read, its findings, and every decision on it."""
+    from pipeline.load import review
+
+    try:
+        desk = _desk(home)
+        shown = review.show(desk.engine, received_file_id)
+    except PipelineError as error:
+        fail(error)
+    typer.echo(f"#{shown['id']} {shown['file']}  received {shown['received_at']:%Y-%m-%d %H:%M} UTC")
+    typer.echo(f"Form: {shown['form_id'] or 'unknown'} {shown['form_version'] or ''}  Outcome: {shown['outcome'].replace('_', ' ')}")
+    if shown["superseded_by"]:
+        typer.echo(f"Replaced by the corrected form #{shown['superseded_by']}")
+    typer.echo(f"Original: {shown['stored_path']}")
+    typer.echo("Findings:" if shown["findings"] else "Findings: none")
+    for finding in shown["findings"]:
+        label = f"{finding['label']}: " if finding.get("label") else ""
+        typer.echo(f"  [{finding['rule'] or '-'} {finding['severity']}] {label}{finding['message']}")
+    if shown["fields"]:
+        typer.echo("Values:")
+        for field in shown["fields"]:
+            value = field["value"]
+            shown_value = "" if value is None else ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+            typer.echo(f"  {field['label'][:60]:<60} {shown_value}")
+            for source in field["sources"]:
+                typer.echo(f"  {'':<60}   read from {source}")
+    typer.echo("Decisions:" if shown["decisions"] else "Decisions: none yet")
+    for decision in shown["decisions"]:
+        typer.echo(
+            f"  {decision['at']:%Y-%m-%d %H:%M} {decision['actor']}: {decision['action']} "
+            f"({decision['from'] or '-'} -> {decision['to'] or '-'}){': ' + decision['reason'] if decision['reason'] else ''}"
+        )
+    desk.close()
+
+
+@review_app.command("accept")
+def review_accept(
+    received_file_id: Annotated[int, typer.Argument(metavar="ID")],
+    reason: ReasonOption,
+    by: ByOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Accept a document that waits; a plan releases the registrations held on it."""
+    from pipeline.load import review
+
+    try:
+        desk = _desk(home)
+        decision = review.accept(desk.engine, received_file_id, actor=_actor(by), reason=reason,
+                                 context=desk.validation, destination=desk.router.destination)
+        typer.echo(f"#{received_file_id} accepted.")
+        _after_decision(desk, decision)
+    except PipelineError as error:
+        fail(error)
+    desk.close()
+
+
+@review_app.command("reject")
+def review_reject(
+    received_file_id: Annotated[int, typer.Argument(metavar="ID")],
+    reason: ReasonOption,
+    by: ByOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Reject a document that waits; a notice goes back with the reason and the findings."""
+    from pipeline.load import review
+
+    try:
+        desk = _desk(home)
+        decision = review.reject(desk.engine, received_file_id, actor=_actor(by), reason=reason,
+                                 destination=desk.router.destination)
+        typer.echo(f"#{received_file_id} rejected.")
+        _after_decision(desk, decision)
+    except PipelineError as error:
+        fail(error)
+    desk.close()
+
+
+@review_app.command("correct")
+def review_correct(
+    received_file_id: Annotated[int, typer.Argument(metavar="ID")],
+    field: Annotated[str, typer.Argument(help="The field's key, e.g. psp_phone.")],
+    value: Annotated[str, typer.Argument(help="The value as it should have been read.")],
+    reason: ReasonOption,
+    by: ByOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Correct one value as read; the document is judged again."""
+    from pipeline.load import review
+
+    try:
+        desk = _desk(home)
+        decision = review.correct(desk.engine, received_file_id, field, value, actor=_actor(by), reason=reason,
+                                  context=desk.validation, destination=desk.router.destination)
+        typer.echo(f"#{received_file_id} corrected and judged again: {decision.outcome.value.replace('_', ' ')}.")
+        for finding in decision.result.findings:
+            typer.echo(f"  [{finding.rule or '-'} {finding.severity}] {finding.label + ': ' if finding.label else ''}{finding.message}")
+        _after_decision(desk, decision)
+    except PipelineError as error:
+        fail(error)
+    desk.close()
+
+
+@sessions_app.command("import")
+def sessions_import(
+    csv_file: Annotated[Path, typer.Argument(metavar="FILE.csv", exists=True, dir_okay=False, readable=True)],
+    by: ByOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Add or update training sessions from a CSV (session_id,start_date,end_date,days,location,capacity)."""
+    from pipeline.load import program, routing
+    from schemas.reference import parse_sessions
+
+    try:
+        try:
+            sessions = parse_sessions(csv_file.read_text("utf-8"), source=csv_file.name)
+        except ValueError as exc:
+            raise BadInputError(f"{exc}.", hint="Fix the line and import again; nothing was changed.") from exc
+        desk = _desk(home)
+        added, updated, releases = program.import_schedule(
+            desk.engine, sessions, desk.validation, _actor(by), desk.router.destination
+        )
+        routing.finish_pending_moves(desk.engine)
+    except PipelineError as error:
+        fail(error)
+    typer.echo(f"{added} sessions added, {updated} updated.")
+    for release in releases:
+        typer.echo(f"Released #{release.received_file_id}: now {release.outcome.value.replace('_', ' ')}")
+    desk.close()
+
+
+@sessions_app.command("list")
+def sessions_list(home: HomeOption = None) -> None:
+    """Each training session with its seats taken and free, and its wait list."""
+    from pipeline.load import program
+
+    try:
+        desk = _desk(home)
+    except PipelineError as error:
+        fail(error)
+    typer.echo(f"{'session':<14} {'dates':<23} {'location':<16} {'seats':>5} {'taken':>5} {'free':>5} {'waiting':>7}")
+    for row in program.session_seats(desk.engine):
+        typer.echo(
+            f"{row['session_id']:<14} {row['start_date']:%m/%d/%Y}-{row['end_date']:%m/%d/%Y}  {row['location']:<16} "
+            f"{row['capacity']:>5} {row['taken']:>5} {row['free']:>5} {row['wait_list']:>7}"
+        )
+    desk.close()
+
+
+@psp_app.command("list")
+def psp_list(home: HomeOption = None) -> None:
+    """Registered PSPs, their stage, and what each is due next."""
+    from pipeline.load import certification
+
+    try:
+        desk = _desk(home)
+    except PipelineError as error:
+        fail(error)
+    today = date.today()
+    rows = certification.list_psps(desk.engine, today)
+    if not rows:
+        typer.echo("No PSP is registered yet.")
+    for row in rows:
+        typer.echo(f"#{row['id']:<4} {row['name']:<28} {row['stage']:<28} {row['agency']}\n      due: {row['due']}")
+    desk.close()
+
+
+@psp_app.command("update")
+def psp_update(
+    registration_id: Annotated[int, typer.Argument(metavar="ID")],
+    classroom_attended: Annotated[str | None, typer.Option(help="Date the 5-day classroom training was completed (MM/DD/YYYY).")] = None,
+    coaching_months: Annotated[int | None, typer.Option(help="Coaching months completed, 0 to 10.")] = None,
+    pd_meetings: Annotated[int | None, typer.Option(help="Quarterly Professional Development meetings attended.")] = None,
+    certified: Annotated[str | None, typer.Option(help="Date of certification (MM/DD/YYYY).")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why: kept with the change.")] = None,
+    by: ByOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Record a PSP's progress toward certification."""
+    from pipeline.load import certification
+    from schemas.values import parse_date
+
+    def as_date(text: str | None, option: str) -> date | None:
+        if text is None:
+            return None
+        try:
+            return parse_date(text)
+        except ValueError as exc:
+            raise BadInputError(f"{option}: {exc}.") from exc
+
+    try:
+        progress = certification.Progress(
+            classroom_attended_on=as_date(classroom_attended, "--classroom-attended"),
+            coaching_months=coaching_months,
+            pd_meetings=pd_meetings,
+            certified_on=as_date(certified, "--certified"),
+        )
+        desk = _desk(home)
+        changed = certification.update(desk.engine, registration_id, progress, actor=_actor(by), reason=reason)
+    except PipelineError as error:
+        fail(error)
+    if not changed["changes"]:
+        typer.echo(f"PSP #{registration_id}: nothing changed.")
+    else:
+        typer.echo(f"PSP #{registration_id}: {', '.join(changed['changes'])} recorded; now {changed['stage']}.")
+    desk.close()
+
+
+@psp_app.command("withdraw")
+def psp_withdraw(
+    registration_id: Annotated[int, typer.Argument(metavar="ID")],
+    reason: ReasonOption,
+    by: ByOption = None,
+    home: HomeOption = None,
+) -> None:
+    """A PSP leaves the program: the seat frees and the wait list moves up."""
+    from pipeline.load import certification, routing
+
+    try:
+        desk = _desk(home)
+        releases = certification.withdraw(desk.engine, registration_id, actor=_actor(by), reason=reason,
+                                          context=desk.validation, destination=desk.router.destination)
+        routing.finish_pending_moves(desk.engine)
+    except PipelineError as error:
+        fail(error)
+    typer.echo(f"PSP #{registration_id} withdrawn.")
+    for release in releases:
+        typer.echo(f"Released #{release.received_file_id}: now {release.outcome.value.replace('_', ' ')}")
+    desk.close()

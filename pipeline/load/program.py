@@ -1,0 +1,476 @@
+"""The program's memory: recording judged documents, cross-document rules against the state in
+the store, releasing held registrations, resubmissions, and the training schedule.
+
+Every change of program state (a batch stored, a hold released, a seat taken or freed) happens
+in one transaction under ``store.program_lock``, and the cross-document rules are judged inside
+that transaction against a snapshot read there, so two runs, or a run and a reviewer, cannot
+both take the last seat or both accept the same document.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from pipeline.load.store import (
+    CertificationRow,
+    DecisionRow,
+    Document,
+    ReadinessPlanRecord,
+    ReceivedFileRow,
+    RegistrationRecord,
+    StoredReceipt,
+    TrainingSessionRow,
+    program_lock,
+    transaction,
+    utcnow,
+)
+from pipeline.model import (
+    ExtractedDocument,
+    ExtractionProblem,
+    FieldValue,
+    InputKind,
+    Outcome,
+    ReadMethod,
+    ReceivedFile,
+    ValidationResult,
+)
+from pipeline.validate import ProgramSnapshot, ValidationContext, psp_key, subject_key, validate_document
+from schemas.reference import TrainingSession
+
+log = logging.getLogger(__name__)
+
+PIPELINE_ACTOR = "pipeline"
+Destination = Callable[[ReceivedFile, Outcome], Path]
+# Outcomes a corrected resubmission replaces: whatever was not accepted and still counts.
+SUPERSEDABLE = (Outcome.REJECTED.value, Outcome.HELD.value, Outcome.NEEDS_REVIEW.value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the program's state
+
+
+def read_snapshot(session: Session) -> ProgramSnapshot:
+    agencies = session.scalars(
+        select(ReadinessPlanRecord.cmhsp_name).where(ReadinessPlanRecord.status == "accepted")
+    ).all()
+    seats = session.execute(
+        select(RegistrationRecord.training_session, func.count())
+        .where(RegistrationRecord.status == "registered")
+        .group_by(RegistrationRecord.training_session)
+    ).all()
+    psps = session.execute(
+        select(RegistrationRecord.psp_first_name, RegistrationRecord.psp_last_name, RegistrationRecord.psp_email).where(
+            RegistrationRecord.status == "registered"
+        )
+    ).all()
+    return ProgramSnapshot(
+        agencies_with_accepted_plan=frozenset(agencies),
+        seats_taken=dict(seats),
+        registered_psps=frozenset(psp_key(*row) for row in psps),
+    )
+
+
+def schedule(session: Session) -> dict[str, TrainingSession]:
+    return {
+        row.session_id: TrainingSession(
+            session_id=row.session_id,
+            start_date=row.start_date,
+            end_date=row.end_date,
+            days=row.days,
+            location=row.location,
+            capacity=row.capacity,
+        )
+        for row in session.scalars(select(TrainingSessionRow))
+    }
+
+
+def with_store_schedule(session: Session, context: ValidationContext) -> ValidationContext:
+    """The validation context with the training schedule the store holds (once one was imported)."""
+    sessions = schedule(session)
+    if not sessions:
+        return context
+    return replace(context, reference=replace(context.reference, sessions=sessions))
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing judged documents
+
+
+def _extraction_json(document: ExtractedDocument) -> dict[str, Any]:
+    return {
+        key: {"value": read.value, "method": read.method.value, "location": read.location, "confidence": read.confidence}
+        for key, read in document.fields.items()
+    }
+
+
+def document_from_row(row: Document, receipt: ReceivedFileRow) -> ExtractedDocument:
+    """The extracted document as it was stored, to judge it again (a release, a correction)."""
+    return ExtractedDocument(
+        received=ReceivedFile(
+            path=Path(receipt.stored_path),
+            original_name=receipt.original_name,
+            sha256=receipt.sha256,
+            size=receipt.size,
+            received_at=receipt.received_at,
+            sender=receipt.sender,
+        ),
+        kind=InputKind(row.kind) if row.kind else None,
+        form_id=row.form_id,
+        form_version=row.form_version,
+        fields={
+            key: FieldValue(key=key, value=read["value"], method=ReadMethod(read["method"]),
+                            location=read["location"], confidence=read["confidence"])
+            for key, read in (row.extraction or {}).items()
+        },
+        problem=ExtractionProblem(row.problem) if row.problem else None,
+        problem_detail=(row.findings[0]["message"] if row.problem and row.findings else None),
+    )
+
+
+def _add_record(session: Session, document: Document, result: ValidationResult, now: Any) -> None:
+    """The accepted plan or registration as a record of its own (and a PSP's certification record)."""
+    if result.record is None:
+        return
+    record = result.record.model_dump(mode="json")
+    if result.form_id == "PSP-ORP":
+        for earlier in session.scalars(
+            select(ReadinessPlanRecord).where(
+                ReadinessPlanRecord.cmhsp_name == record["cmhsp_name"], ReadinessPlanRecord.status == "accepted"
+            )
+        ):
+            earlier.status = "superseded"
+        session.add(
+            ReadinessPlanRecord(document_id=document.id, cmhsp_name=record["cmhsp_name"],
+                                submission_type=record["submission_type"], accepted_at=now, record=record)
+        )
+    elif result.form_id == "PSP-REG":
+        registration = RegistrationRecord(
+            document_id=document.id,
+            cmhsp_name=record["cmhsp_name"],
+            psp_first_name=record["psp_first_name"],
+            psp_last_name=record["psp_last_name"],
+            psp_email=record["psp_email"],
+            training_session=record["training_session"],
+            registered_at=now,
+            record=record,
+        )
+        session.add(registration)
+        session.flush()
+        session.add(CertificationRow(registration_id=registration.id, updated_at=now))
+
+
+def primary_receipt(session: Session, document: Document) -> ReceivedFileRow:
+    """The receipt that brought the document first (later ones are duplicates)."""
+    return session.scalars(
+        select(ReceivedFileRow)
+        .where(ReceivedFileRow.document_id == document.id, ReceivedFileRow.outcome != Outcome.DUPLICATE.value)
+        .order_by(ReceivedFileRow.id)
+    ).first() or session.scalars(select(ReceivedFileRow).where(ReceivedFileRow.document_id == document.id)).one()
+
+
+def apply_result(
+    session: Session,
+    document: Document,
+    result: ValidationResult,
+    *,
+    actor: str,
+    action: str,
+    reason: str | None = None,
+    detail: dict[str, Any] | None = None,
+    destination: Destination | None = None,
+) -> DecisionRow:
+    """Give a stored document a new judgement, keeping what it was in a decision row.
+
+    With ``destination``, the original is refiled under its new outcome: the new place is
+    recorded now and the file moves after commit (``routing.finish_pending_moves``).
+    """
+    now = utcnow()
+    before = document.outcome
+    document.outcome = result.outcome.value
+    document.findings = [f.model_dump(mode="json") for f in result.findings]
+    document.values = result.values
+    document.extraction = _extraction_json(result.document)
+    document.updated_at = now
+    receipt = primary_receipt(session, document)
+    receipt.outcome = result.outcome.value
+    if destination is not None and result.outcome.value != before:
+        if receipt.moved:
+            receipt.inbox_path = receipt.stored_path  # where the file is until it moves again
+        receipt.stored_path = str(destination(result.document.received, result.outcome))
+        receipt.moved = False
+    if result.outcome is Outcome.ACCEPTED:
+        _add_record(session, document, result, now)
+    decision = DecisionRow(
+        document_id=document.id, at=now, actor=actor, action=action, from_outcome=before,
+        to_outcome=result.outcome.value, reason=reason, detail=detail or {},
+    )
+    session.add(decision)
+    return decision
+
+
+def _supersede_earlier(session: Session, document: Document) -> list[int]:
+    """A corrected form for the same agency or PSP replaces earlier ones that were not accepted."""
+    if document.subject_key is None:
+        return []
+    earlier = session.scalars(
+        select(Document).where(
+            Document.subject_key == document.subject_key,
+            Document.form_id == document.form_id,
+            Document.id != document.id,
+            Document.superseded_by_id.is_(None),
+            Document.outcome.in_(SUPERSEDABLE),
+        )
+    ).all()
+    now = utcnow()
+    for old in earlier:
+        old.superseded_by_id = document.id
+        old.updated_at = now
+        session.add(
+            DecisionRow(document_id=old.id, at=now, actor=PIPELINE_ACTOR, action="superseded",
+                        from_outcome=old.outcome, to_outcome=old.outcome,
+                        reason="a corrected form for the same subject was received",
+                        detail={"superseded_by_document": document.id})
+        )
+    return [old.id for old in earlier]
+
+
+@dataclass(frozen=True)
+class Release:
+    """A held document judged again because the program's state changed."""
+
+    received_file_id: int
+    document_id: int
+    outcome: Outcome
+    result: ValidationResult
+
+
+def record_batch(
+    engine: Engine,
+    run_id: int,
+    documents: Iterable[ExtractedDocument],
+    context: ValidationContext,
+    destination: Destination,
+) -> tuple[list[StoredReceipt], list[Release]]:
+    """Judge and record a batch of extracted documents, in arrival order, in one transaction.
+
+    The same bytes received before (in the store or earlier in the batch) are a duplicate. Each
+    document is judged against the program's state as it stands after the documents before it,
+    then held registrations are judged again, since a plan in this batch may release them.
+    ``destination(received_file, outcome)`` says where each original will be kept; the path is
+    recorded before the file moves, so a run that stops between commit and move can finish it.
+    """
+    documents = list(documents)
+    try:
+        return _record_batch_once(engine, run_id, documents, context, destination)
+    except IntegrityError:
+        # Another process stored one of these contents since we looked: look again, once.
+        log.warning("run %d: a file of this batch was stored by another process meanwhile; recording again", run_id)
+        return _record_batch_once(engine, run_id, documents, context, destination)
+
+
+def _record_batch_once(
+    engine: Engine,
+    run_id: int,
+    documents: list[ExtractedDocument],
+    context: ValidationContext,
+    destination: Destination,
+) -> tuple[list[StoredReceipt], list[Release]]:
+    stored: list[StoredReceipt] = []
+    with transaction(engine) as session:
+        program_lock(session)
+        batch_context = with_store_schedule(session, context)
+        snapshot = read_snapshot(session)
+        hashes = {d.received.sha256 for d in documents}
+        known = {row.sha256: row for row in session.scalars(select(Document).where(Document.sha256.in_(hashes)))}
+        for extracted in documents:
+            received = extracted.received
+            now = utcnow()
+            previous = known.get(received.sha256)
+            if previous is not None:
+                outcome = Outcome.DUPLICATE
+                document = previous
+                result = ValidationResult(document=extracted, outcome=Outcome.DUPLICATE)
+            else:
+                result = validate_document(extracted, batch_context, snapshot)
+                snapshot = snapshot.after(result)
+                outcome = result.outcome
+                document = Document(
+                    sha256=received.sha256,
+                    kind=extracted.kind.value if extracted.kind else None,
+                    form_id=extracted.form_id,
+                    form_version=extracted.form_version,
+                    outcome=outcome.value,
+                    problem=extracted.problem.value if extracted.problem else None,
+                    findings=[f.model_dump(mode="json") for f in result.findings],
+                    values=result.values,
+                    extraction=_extraction_json(extracted),
+                    processed_at=now,
+                    run_id=run_id,
+                    subject_key=subject_key(extracted.form_id, result.values),
+                )
+                session.add(document)
+                session.flush()
+                known[received.sha256] = document
+                if outcome is Outcome.ACCEPTED:
+                    _add_record(session, document, result, now)
+                _supersede_earlier(session, document)
+            target = destination(received, outcome)
+            receipt = ReceivedFileRow(
+                document_id=document.id,
+                run_id=run_id,
+                sha256=received.sha256,
+                original_name=received.original_name,
+                received_at=received.received_at,
+                sender=received.sender,
+                size=received.size,
+                outcome=outcome.value,
+                inbox_path=str(received.path),
+                stored_path=str(target),
+                moved=False,
+                recorded_at=now,
+            )
+            session.add(receipt)
+            session.flush()
+            stored.append(
+                StoredReceipt(
+                    received_file_id=receipt.id,
+                    document_id=document.id,
+                    outcome=outcome,
+                    inbox_path=received.path,
+                    stored_path=target,
+                    result=result,
+                    duplicate_of=previous.sha256 if previous is not None else None,
+                )
+            )
+        released = _release_held(session, batch_context, destination=destination)
+        final = {r.received_file_id: r for r in released}
+        # A document of this batch released in the same transaction ends as released; its file
+        # is still in the inbox and goes straight to the place of its final outcome.
+        for index, item in enumerate(stored):
+            if item.received_file_id in final:
+                receipt = session.get_one(ReceivedFileRow, item.received_file_id)
+                receipt.inbox_path = str(item.inbox_path)
+                stored[index] = replace(item, outcome=final[item.received_file_id].outcome,
+                                        result=final[item.received_file_id].result,
+                                        stored_path=Path(receipt.stored_path))
+    return stored, [r for r in released if r.received_file_id not in {s.received_file_id for s in stored}]
+
+
+def _release_held(
+    session: Session, context: ValidationContext, actor: str = PIPELINE_ACTOR, destination: Destination | None = None
+) -> list[Release]:
+    """Judge held documents again, oldest first (first come, first served for wait-listed seats)."""
+    snapshot = read_snapshot(session)
+    held = session.scalars(
+        select(Document)
+        .where(Document.outcome == Outcome.HELD.value, Document.superseded_by_id.is_(None))
+        .order_by(Document.id)
+    ).all()
+    releases: list[Release] = []
+    for document in held:
+        receipt = primary_receipt(session, document)
+        result = validate_document(document_from_row(document, receipt), context, snapshot)
+        snapshot = snapshot.after(result)
+        if result.outcome is Outcome.HELD and [f.model_dump(mode="json") for f in result.findings] == document.findings:
+            continue
+        apply_result(session, document, result, actor=actor,
+                     action="released" if result.outcome is not Outcome.HELD else "re-judged",
+                     reason="the condition it was held on changed", destination=destination)
+        releases.append(Release(receipt.id, document.id, result.outcome, result))
+        log.info("received file #%d released from hold: %s", receipt.id, result.outcome.value)
+    return releases
+
+
+def release_held(
+    engine: Engine, context: ValidationContext, destination: Destination, actor: str = PIPELINE_ACTOR
+) -> list[Release]:
+    """Judge every held document again against the program's state now."""
+    with transaction(engine) as session:
+        program_lock(session)
+        return _release_held(session, with_store_schedule(session, context), actor, destination)
+
+
+# ---------------------------------------------------------------------------------------------
+# The training schedule
+
+
+def seed_schedule(engine: Engine, sessions: dict[str, TrainingSession]) -> int:
+    """Put the packaged or coordinator's schedule into an empty store; returns how many were added."""
+    with transaction(engine) as session:
+        if session.scalar(select(func.count()).select_from(TrainingSessionRow)):
+            return 0
+        now = utcnow()
+        for item in sessions.values():
+            session.add(TrainingSessionRow(**item.__dict__, updated_at=now))
+        return len(sessions)
+
+
+def import_schedule(
+    engine: Engine, sessions: dict[str, TrainingSession], context: ValidationContext, actor: str,
+    destination: Destination,
+) -> tuple[int, int, list[Release]]:
+    """Add or update sessions from the coordinator's CSV, then release what the new seats allow.
+
+    Returns (added, updated, releases). Sessions not in the file are kept: registrations point at them.
+    """
+    added = updated = 0
+    with transaction(engine) as session:
+        program_lock(session)
+        now = utcnow()
+        for item in sessions.values():
+            row = session.get(TrainingSessionRow, item.session_id)
+            if row is None:
+                session.add(TrainingSessionRow(**item.__dict__, updated_at=now))
+                added += 1
+            else:
+                for key, value in item.__dict__.items():
+                    setattr(row, key, value)
+                row.updated_at = now
+                updated += 1
+        session.flush()
+        releases = _release_held(session, with_store_schedule(session, context), actor, destination)
+    return added, updated, releases
+
+
+def session_seats(engine: Engine) -> list[dict[str, Any]]:
+    """Each training session with its seats taken and free and its wait list."""
+    with Session(engine) as session:
+        taken = dict(
+            session.execute(
+                select(RegistrationRecord.training_session, func.count())
+                .where(RegistrationRecord.status == "registered")
+                .group_by(RegistrationRecord.training_session)
+            ).all()
+        )
+        waiting: dict[str, int] = {}
+        for document in session.scalars(
+            select(Document).where(Document.outcome == Outcome.HELD.value, Document.superseded_by_id.is_(None))
+        ):
+            if any(f.get("rule") == "REG-R11" for f in document.findings):
+                session_id = document.values.get("training_session")
+                waiting[session_id] = waiting.get(session_id, 0) + 1
+        rows = []
+        for item in session.scalars(select(TrainingSessionRow).order_by(TrainingSessionRow.start_date)):
+            used = taken.get(item.session_id, 0)
+            rows.append(
+                {
+                    "session_id": item.session_id,
+                    "start_date": item.start_date,
+                    "end_date": item.end_date,
+                    "location": item.location,
+                    "capacity": item.capacity,
+                    "taken": used,
+                    "free": max(item.capacity - used, 0),
+                    "wait_list": waiting.get(item.session_id, 0),
+                }
+            )
+        return rows

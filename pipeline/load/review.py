@@ -1,0 +1,225 @@
+"""Review decisions: what waits for a person, and a person's accept, reject or correction.
+
+Every decision is recorded with who, when and why (``decisions`` table) and changes the
+document's outcome in the same transaction, under the program lock, after checking that the
+document still waits: two reviewers deciding the same document at once cannot both win.
+A decision on a plan judges the registrations held on it again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from pipeline.errors import BadInputError
+from pipeline.load.program import (
+    Destination,
+    Release,
+    _release_held,
+    apply_result,
+    document_from_row,
+    primary_receipt,
+    read_snapshot,
+    with_store_schedule,
+)
+from pipeline.load.store import DecisionRow, Document, ReceivedFileRow, program_lock, transaction
+from pipeline.model import FieldValue, Finding, Outcome, ReadMethod, ValidationResult
+from pipeline.validate import ValidationContext, validate_document
+from schemas import RECORD_MODELS, FieldType, load_form_spec
+from schemas.spec import Severity
+from schemas.values import parse_checkbox, split_list
+
+WAITING = (Outcome.NEEDS_REVIEW.value, Outcome.HELD.value)
+CORRECTABLE = (Outcome.NEEDS_REVIEW.value, Outcome.HELD.value, Outcome.REJECTED.value)
+
+
+@dataclass(frozen=True)
+class Decision:
+    received_file_id: int
+    outcome: Outcome
+    result: ValidationResult
+    releases: list[Release]
+
+
+def _load(session: Session, received_file_id: int) -> tuple[ReceivedFileRow, Document]:
+    receipt = session.get(ReceivedFileRow, received_file_id)
+    if receipt is None:
+        raise BadInputError(f"there is no received file #{received_file_id}.", hint="See `psp-pipeline review list`.")
+    document = session.scalars(select(Document).where(Document.id == receipt.document_id).with_for_update()).one()
+    if receipt.outcome == Outcome.DUPLICATE.value:
+        primary = primary_receipt(session, document)
+        raise BadInputError(
+            f"#{received_file_id} is a duplicate of #{primary.id}.", hint=f"Decide #{primary.id} instead."
+        )
+    return receipt, document
+
+
+def _require(document: Document, receipt: ReceivedFileRow, allowed: tuple[str, ...], verb: str) -> None:
+    if document.superseded_by_id is not None:
+        raise BadInputError(
+            f"#{receipt.id} was replaced by a corrected form that came later.",
+            hint="Decide the newer one (see `psp-pipeline review list`).",
+        )
+    if document.outcome not in allowed:
+        raise BadInputError(
+            f"#{receipt.id} is {document.outcome.replace('_', ' ')}; only a document that is "
+            f"{' or '.join(a.replace('_', ' ') for a in allowed)} can be {verb}."
+        )
+
+
+def show(engine: Engine, received_file_id: int) -> dict[str, Any]:
+    """Everything a reviewer needs of one document: values with their sources, findings, decisions."""
+    with Session(engine) as session:
+        receipt, document = _load(session, received_file_id)
+        decisions = session.scalars(
+            select(DecisionRow).where(DecisionRow.document_id == document.id).order_by(DecisionRow.at, DecisionRow.id)
+        ).all()
+        fields = []
+        if document.form_id:
+            spec = load_form_spec(document.form_id)
+            for field in spec.fields:
+                reads = [document.extraction.get(k) for k in field.widget_keys if k in document.extraction]
+                fields.append(
+                    {
+                        "key": field.key,
+                        "label": field.label,
+                        "value": document.values.get(field.key),
+                        "sources": sorted({f"{r['method']} ({r['location']}, confidence {r['confidence']:.2f})" for r in reads}),
+                    }
+                )
+        superseded_by = None
+        if document.superseded_by_id is not None:
+            newer = session.get_one(Document, document.superseded_by_id)
+            superseded_by = primary_receipt(session, newer).id
+        return {
+            "id": receipt.id,
+            "file": receipt.original_name,
+            "received_at": receipt.received_at,
+            "sender": receipt.sender,
+            "form_id": document.form_id,
+            "form_version": document.form_version,
+            "outcome": document.outcome,
+            "superseded_by": superseded_by,
+            "stored_path": receipt.stored_path,
+            "findings": document.findings,
+            "fields": fields,
+            "decisions": [
+                {"at": d.at, "actor": d.actor, "action": d.action, "from": d.from_outcome, "to": d.to_outcome, "reason": d.reason}
+                for d in decisions
+            ],
+        }
+
+
+def _accepted_result(document: Document, receipt: ReceivedFileRow) -> ValidationResult:
+    if document.form_id is None:
+        raise BadInputError(
+            f"#{receipt.id} is not one of the two forms and cannot be accepted.",
+            hint="Reject it with a reason, or ask the sender for the form.",
+        )
+    model = RECORD_MODELS[load_form_spec(document.form_id).form_id]
+    try:
+        record = model.model_validate(document.values)
+    except ValidationError as exc:
+        labels = sorted({load_form_spec(document.form_id).field(str(e["loc"][0])).label for e in exc.errors() if e["loc"]})
+        raise BadInputError(
+            f"#{receipt.id} cannot be accepted: {', '.join(labels)} {'has' if len(labels) == 1 else 'have'} no usable value.",
+            hint="Correct it with `psp-pipeline review correct ID FIELD VALUE --reason ...`, or reject the form.",
+        ) from exc
+    extracted = document_from_row(document, receipt)
+    # The findings stay on record: the reviewer accepted in spite of them.
+    findings = tuple(Finding.model_validate(f) for f in document.findings)
+    return ValidationResult(document=extracted, outcome=Outcome.ACCEPTED, findings=findings,
+                            values=document.values, record=record)
+
+
+def accept(
+    engine: Engine, received_file_id: int, *, actor: str, reason: str, context: ValidationContext, destination: Destination
+) -> Decision:
+    """A reviewer accepts a document that waits: it becomes a record; a plan releases what was held on it."""
+    with transaction(engine) as session:
+        program_lock(session)
+        receipt, document = _load(session, received_file_id)
+        _require(document, receipt, WAITING, "accepted")
+        result = _accepted_result(document, receipt)
+        apply_result(session, document, result, actor=actor, action="accepted", reason=reason, destination=destination)
+        session.flush()
+        releases = _release_held(session, with_store_schedule(session, context), destination=destination)
+    return Decision(received_file_id, Outcome.ACCEPTED, result, releases)
+
+
+def reject(
+    engine: Engine, received_file_id: int, *, actor: str, reason: str, destination: Destination
+) -> Decision:
+    """A reviewer rejects a document that waits; a notice goes back with the reason and the findings."""
+    with transaction(engine) as session:
+        program_lock(session)
+        receipt, document = _load(session, received_file_id)
+        _require(document, receipt, WAITING, "rejected")
+        extracted = document_from_row(document, receipt)
+        findings = (
+            Finding(rule=None, severity=Severity.ERROR, message=f"the coordinator's review: {reason}"),
+            *(Finding.model_validate(f) for f in document.findings),
+        )
+        result = ValidationResult(document=extracted, outcome=Outcome.REJECTED, findings=findings, values=document.values)
+        apply_result(session, document, result, actor=actor, action="rejected", reason=reason, destination=destination)
+    return Decision(received_file_id, Outcome.REJECTED, result, [])
+
+
+def _widget_values(document: Document, field_key: str, value: str) -> dict[str, str | bool]:
+    spec = load_form_spec(document.form_id)
+    try:
+        field = spec.field(field_key)
+    except KeyError:
+        known = ", ".join(f.key for f in spec.fields)
+        raise BadInputError(f"{spec.form_id} has no field {field_key!r}.", hint=f"Fields: {known}.") from None
+    if field.type is FieldType.MULTICHOICE:
+        chosen = {c.casefold() for c in split_list(value)}
+        unknown = chosen - {c.casefold() for c in field.choices}
+        if unknown:
+            raise BadInputError(f"{', '.join(sorted(unknown))} is not a choice of {field.label!r}.",
+                                hint=f"Choose from {', '.join(field.choices)}, separated by commas.")
+        return {widget: choice.casefold() in chosen for widget, choice in zip(field.widget_keys, field.choices, strict=True)}
+    if field.type is FieldType.CHECKBOX:
+        try:
+            return {field.key: parse_checkbox(value)}
+        except ValueError:
+            raise BadInputError(f"{value!r} is not a box state.", hint="Give yes or no.") from None
+    return {field.key: value}
+
+
+def correct(
+    engine: Engine,
+    received_file_id: int,
+    field_key: str,
+    value: str,
+    *,
+    actor: str,
+    reason: str,
+    context: ValidationContext,
+    destination: Destination,
+) -> Decision:
+    """A reviewer corrects one field as read; the document is judged again with it."""
+    with transaction(engine) as session:
+        program_lock(session)
+        receipt, document = _load(session, received_file_id)
+        _require(document, receipt, CORRECTABLE, "corrected")
+        if document.form_id is None:
+            raise BadInputError(f"#{receipt.id} is not one of the two forms; there is no field to correct.")
+        extracted = document_from_row(document, receipt)
+        fields = dict(extracted.fields)
+        for widget, widget_value in _widget_values(document, field_key, value).items():
+            fields[widget] = FieldValue(key=widget, value=widget_value, method=ReadMethod.REVIEWER,
+                                        location=f"corrected by {actor}", confidence=1.0)
+        corrected = extracted.model_copy(update={"fields": fields})
+        batch_context = with_store_schedule(session, context)
+        result = validate_document(corrected, batch_context, read_snapshot(session))
+        apply_result(session, document, result, actor=actor, action="corrected", reason=reason,
+                     detail={"field": field_key}, destination=destination)
+        session.flush()
+        releases = _release_held(session, batch_context, destination=destination)
+    return Decision(received_file_id, result.outcome, result, releases)

@@ -1,0 +1,121 @@
+"""Cross-document rules (ORP-R10, REG-R10, REG-R11, REG-R12), judged against a snapshot of the
+program's state that the store reads and hands in as data: which agencies have an accepted plan,
+how many seats each training session has taken, which PSPs are registered.
+
+Validation never opens the store; within a run the snapshot is advanced document by document
+(``ProgramSnapshot.after``), so a plan accepted earlier in the same run counts for a packet
+received after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any
+
+from pipeline.model import Finding, Outcome, ValidationResult
+from schemas.reference import ReferenceData
+from schemas.spec import FormId, FormSpec
+
+
+def psp_key(first_name: str, last_name: str, email: str) -> str:
+    """The same PSP: same first name, last name and email, case insensitive (REG-R12)."""
+    return "|".join(part.strip().casefold() for part in (first_name, last_name, email))
+
+
+def subject_key(form_id: str | None, values: Mapping[str, Any]) -> str | None:
+    """Who a form is about: the agency (plan) or the PSP (packet); None when not readable.
+
+    A corrected form with the same subject supersedes an earlier one that was not accepted.
+    """
+    if form_id == FormId.READINESS_PLAN and isinstance(values.get("cmhsp_name"), str):
+        return f"agency:{values['cmhsp_name']}"
+    if form_id == FormId.REGISTRATION_PACKET:
+        parts = [values.get(k) for k in ("psp_first_name", "psp_last_name", "psp_email")]
+        if all(isinstance(p, str) and p for p in parts):
+            return f"psp:{psp_key(*parts)}"  # type: ignore[arg-type]
+    return None
+
+
+@dataclass(frozen=True)
+class ProgramSnapshot:
+    """What cross-document rules need to know of the program, as plain data."""
+
+    agencies_with_accepted_plan: frozenset[str] = frozenset()
+    seats_taken: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    registered_psps: frozenset[str] = frozenset()
+
+    def after(self, result: ValidationResult) -> ProgramSnapshot:
+        """The snapshot once ``result`` is stored: an accepted plan or registration counts from now on."""
+        if result.outcome is not Outcome.ACCEPTED or result.record is None:
+            return self
+        values = result.values
+        if result.form_id == FormId.READINESS_PLAN:
+            return replace(self, agencies_with_accepted_plan=self.agencies_with_accepted_plan | {values["cmhsp_name"]})
+        if result.form_id == FormId.REGISTRATION_PACKET:
+            seats = dict(self.seats_taken)
+            seats[values["training_session"]] = seats.get(values["training_session"], 0) + 1
+            key = psp_key(values["psp_first_name"], values["psp_last_name"], values["psp_email"])
+            return replace(self, seats_taken=MappingProxyType(seats), registered_psps=self.registered_psps | {key})
+        return self
+
+
+def _finding(spec: FormSpec, rule_id: str, key: str | None, message: str) -> Finding:
+    return Finding(
+        rule=rule_id,
+        field=key,
+        label=spec.field(key).label if key else None,
+        severity=spec.rule(rule_id).severity,
+        message=message,
+    )
+
+
+def program_findings(
+    spec: FormSpec, parsed: Mapping[str, Any], snapshot: ProgramSnapshot, reference: ReferenceData
+) -> list[Finding]:
+    """Findings of the cross-document rules, for values that parsed (a value that did not parse
+    has its own finding already; judging it again here would only repeat it)."""
+    findings: list[Finding] = []
+    agency = parsed.get("cmhsp_name")
+    if spec.form_id == FormId.READINESS_PLAN:
+        kind = parsed.get("submission_type")
+        if agency and kind:
+            has_plan = agency in snapshot.agencies_with_accepted_plan
+            if kind.startswith("Update") and not has_plan:
+                findings.append(
+                    _finding(spec, "ORP-R10", "submission_type",
+                             "this plan is marked as an update, but the agency has no accepted plan on file; "
+                             "the coordinator will check whether it should be an initial plan")
+                )
+            elif kind == "Initial plan" and has_plan:
+                findings.append(
+                    _finding(spec, "ORP-R10", "submission_type",
+                             "the agency already has an accepted plan on file; this initial plan may be a duplicate "
+                             "(send an update when the model or hiring practices change)")
+                )
+        return findings
+
+    if spec.form_id == FormId.REGISTRATION_PACKET:
+        if agency and agency not in snapshot.agencies_with_accepted_plan:
+            findings.append(
+                _finding(spec, "REG-R10", "cmhsp_name",
+                         "the agency has no accepted Organizational Readiness Plan yet; the registration waits "
+                         "and is released by itself when the plan is accepted")
+            )
+        session_id = parsed.get("training_session")
+        session = reference.session(session_id) if isinstance(session_id, str) else None
+        if session is not None and snapshot.seats_taken.get(session.session_id, 0) >= session.capacity:
+            findings.append(
+                _finding(spec, "REG-R11", "training_session",
+                         f"session {session.session_id} is full ({session.capacity} seats); the PSP is on its "
+                         "wait list and moves up when a seat frees")
+            )
+        names = [parsed.get(k) for k in ("psp_first_name", "psp_last_name", "psp_email")]
+        if all(isinstance(n, str) and n for n in names) and psp_key(*names) in snapshot.registered_psps:  # type: ignore[arg-type]
+            findings.append(
+                _finding(spec, "REG-R12", "psp_email",
+                         "a PSP with this name and email is already registered; the coordinator will check "
+                         "whether this is a duplicate or a resubmission")
+            )
+    return findings

@@ -1,0 +1,195 @@
+"""The coordinator's commands end to end: review list/show/accept/reject/correct with their audit
+records, sessions import/list, psp list/update/withdraw, and the xlsx export."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from pipeline.errors import BadInputError
+from samples.fill import fill_pdf
+from tests.conftest import VALID_PACKET, VALID_PLAN
+
+FORMS = Path(__file__).resolve().parents[1] / "samples" / "forms"
+runner = CliRunner()
+
+
+def drop(inbox: Path, name: str, form_id: str, changes: dict, minute: int) -> None:
+    base = VALID_PLAN if form_id == "PSP-ORP" else VALID_PACKET
+    inbox.mkdir(parents=True, exist_ok=True)
+    fill_pdf(FORMS / f"{form_id}_2025.1.pdf", {**base, **changes}, inbox / name)
+    arrival = datetime(2026, 12, 2, 15, minute, tzinfo=UTC).timestamp()
+    os.utime(inbox / name, (arrival, arrival))
+
+
+def cli(*args: str, home: Path):
+    result = runner.invoke(app, [*args, "--home", str(home)])
+    return result
+
+
+@pytest.fixture
+def home(tmp_path, database_url, monkeypatch):
+    monkeypatch.setenv("PSP_DATABASE_URL", database_url)
+    home = tmp_path / "home"
+    inbox = home / "inbox"
+    # The packet comes before any plan of its agency: held (REG-R10). The plan needs a person (ORP-R04).
+    drop(inbox, "packet.pdf", "PSP-REG", {}, 1)
+    drop(inbox, "plan.pdf", "PSP-ORP", {"supervisor_credential": "Other", "supervisor_credential_other": "LBSW"}, 2)
+    drop(inbox, "other-packet.pdf", "PSP-REG", {"psp_first_name": "Sam", "psp_email": "sam@example.org",
+                                                "psp_state": "OH", "psp_county": "Lucas", "psp_zip": "43604"}, 3)
+    result = cli("run", "--without-prefect", home=home)
+    assert result.exit_code == 0, result.output
+    return home
+
+
+def ids(home: Path) -> dict[str, int]:
+    from pipeline.load.store import export_rows, open_store
+
+    engine = open_store(os.environ["PSP_DATABASE_URL"])
+    rows = list(export_rows(engine))
+    engine.dispose()
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from pipeline.load.store import ReceivedFileRow
+
+    engine = open_store(os.environ["PSP_DATABASE_URL"])
+    with Session(engine) as session:
+        found = {r.original_name: r.id for r in session.scalars(select(ReceivedFileRow))}
+    engine.dispose()
+    assert len(found) == len(rows)
+    return found
+
+
+def test_review_list_shows_what_waits_oldest_first_with_the_reason(home):
+    result = cli("review", "list", home=home)
+    assert result.exit_code == 0
+    lines = result.output
+    assert lines.index("packet.pdf") < lines.index("plan.pdf") < lines.index("other-packet.pdf")
+    assert "REG-R10" in lines and "ORP-R04" in lines
+
+
+def test_review_accept_of_a_plan_releases_the_packet_held_on_it(home):
+    found = ids(home)
+    result = runner.invoke(app, ["review", "accept", str(found["plan.pdf"]), "--reason", "LBSW accepted for this agency",
+                                 "--by", "avery", "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    assert f"Released #{found['packet.pdf']}: now accepted" in result.output
+
+    shown = cli("review", "show", str(found["plan.pdf"]), home=home)
+    assert "avery: accepted (needs_review -> accepted): LBSW accepted for this agency" in shown.output
+    released = cli("review", "show", str(found["packet.pdf"]), home=home)
+    assert "pipeline: released (held -> accepted)" in released.output
+    # Originals are refiled under their new outcome.
+    assert list((home / "originals" / "accepted").rglob("packet.pdf"))
+    assert not list((home / "originals" / "held").rglob("packet.pdf"))
+
+    psps = cli("psp", "list", home=home)
+    assert "Jordan Example" in psps.output and "registered" in psps.output and "2027-01-LAN" in psps.output
+
+
+def test_review_accept_refuses_what_does_not_wait(home):
+    found = ids(home)
+    cli("review", "accept", str(found["plan.pdf"]), "--reason", "ok", home=home)
+    again = runner.invoke(app, ["review", "accept", str(found["plan.pdf"]), "--reason", "ok", "--home", str(home)])
+    assert again.exit_code == BadInputError.exit_code
+    assert "is accepted" in again.output and "Traceback" not in again.output
+    missing = runner.invoke(app, ["review", "show", "999", "--home", str(home)])
+    assert missing.exit_code == BadInputError.exit_code and "review list" in missing.output
+
+
+def test_review_reject_sends_a_notice_with_the_reason_and_findings(home):
+    found = ids(home)
+    result = runner.invoke(app, ["review", "reject", str(found["other-packet.pdf"]), "--reason",
+                                 "out-of-state PSPs cannot be registered this year", "--by", "riley", "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    notice = Path(result.output.split(": ", 1)[1].strip().splitlines()[0])
+    message = message_from_bytes(notice.read_bytes(), policy=policy.default)
+    body = message.get_content()
+    assert message["To"] == "riley.testperson@example.org"
+    assert "out-of-state PSPs cannot be registered this year" in body
+    assert "Home state" in body and "REG-R06" in body
+    shown = cli("review", "show", str(found["other-packet.pdf"]), home=home)
+    assert "riley: rejected (held -> rejected)" in shown.output
+
+
+def test_review_correct_judges_the_document_again(home):
+    found = ids(home)
+    result = runner.invoke(app, ["review", "correct", str(found["other-packet.pdf"]), "psp_state", "MI", "--reason",
+                                 "agency phoned: the PSP moved to Michigan", "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    # Now in Michigan, the county 'Lucas' is not a Michigan county: rejected under REG-R05.
+    assert "rejected" in result.output and "REG-R05" in result.output
+    result = runner.invoke(app, ["review", "correct", str(found["other-packet.pdf"]), "psp_county", "Monroe",
+                                 "--reason", "agency phoned", "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    assert "held" in result.output  # its agency still has no accepted plan
+    shown = cli("review", "show", str(found["other-packet.pdf"]), home=home)
+    assert shown.output.count(": corrected (") == 2
+    assert "reviewer (corrected by" in shown.output
+
+
+def test_review_correct_names_the_fields_when_the_key_is_wrong(home):
+    found = ids(home)
+    result = runner.invoke(app, ["review", "correct", str(found["packet.pdf"]), "phone", "1", "--reason", "x",
+                                 "--home", str(home)])
+    assert result.exit_code == BadInputError.exit_code
+    assert "psp_phone" in result.output
+
+
+def test_sessions_import_and_list_and_the_psp_lifecycle(home, tmp_path):
+    found = ids(home)
+    cli("review", "accept", str(found["plan.pdf"]), "--reason", "ok", home=home)
+    schedule = tmp_path / "schedule.csv"
+    schedule.write_text("session_id,start_date,end_date,days,location,capacity\n"
+                        "2027-01-LAN,2027-01-11,2027-01-15,5,Lansing,30\n"
+                        "2027-12-FLI,2027-12-06,2027-12-10,5,Flint,12\n")
+    result = runner.invoke(app, ["sessions", "import", str(schedule), "--home", str(home)])
+    assert result.exit_code == 0 and "1 sessions added, 1 updated" in result.output
+    listed = cli("sessions", "list", home=home)
+    lansing = next(line for line in listed.output.splitlines() if line.startswith("2027-01-LAN"))
+    assert lansing.split()[-4:] == ["30", "1", "29", "0"]
+    assert "2027-12-FLI" in listed.output
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("session_id,start_date,end_date,days,location,capacity\nX,soon,2027-01-01,5,Here,3\n")
+    result = runner.invoke(app, ["sessions", "import", str(bad), "--home", str(home)])
+    assert result.exit_code == BadInputError.exit_code and "bad.csv line 2" in result.output
+
+    psp_id = "1"
+    too_early = runner.invoke(app, ["psp", "update", psp_id, "--certified", "10/01/2027", "--home", str(home)])
+    assert too_early.exit_code == BadInputError.exit_code and "cannot be certified yet" in too_early.output
+    steps = [["--classroom-attended", "01/15/2027"], ["--coaching-months", "10", "--pd-meetings", "3"],
+             ["--certified", "11/30/2027"]]
+    for step in steps:
+        result = runner.invoke(app, ["psp", "update", psp_id, *step, "--by", "avery", "--reason", "progress", "--home", str(home)])
+        assert result.exit_code == 0, result.output
+    assert "now certified" in result.output
+    assert "nothing: certified" in cli("psp", "list", home=home).output
+
+    withdrawn = runner.invoke(app, ["psp", "withdraw", psp_id, "--reason", "moved away", "--home", str(home)])
+    assert withdrawn.exit_code == 0 and "withdrawn" in withdrawn.output
+
+
+def test_export_xlsx_has_a_sheet_per_table(home, tmp_path):
+    found = ids(home)
+    cli("review", "accept", str(found["plan.pdf"]), "--reason", "ok", home=home)
+    target = tmp_path / "psp.xlsx"
+    result = runner.invoke(app, ["export", "--format", "xlsx", "--output", str(target), "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    sheets = pd.read_excel(target, sheet_name=None)
+    assert list(sheets) == ["Agencies", "PSPs", "Sessions", "Waiting"]
+    agencies = sheets["Agencies"].set_index("cmhsp")
+    assert len(agencies) == 46
+    cei = agencies.loc["Community Mental Health Authority of Clinton-Eaton-Ingham Counties"]
+    assert cei["plan_status"].startswith("accepted") and cei["psps_registered"] == 1
+    assert sheets["PSPs"]["name"].tolist() == ["Jordan Example"]
+    assert set(sheets["Sessions"]["session_id"]) >= {"2027-01-LAN", "2027-03-GR"}
+    assert sheets["Waiting"]["file"].tolist() == ["other-packet.pdf"]
