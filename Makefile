@@ -6,7 +6,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_HOME ?= psp-demo
 
-.PHONY: setup demo test forms clean
+PSP_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+
+.PHONY: setup demo test test-postgres forms clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +29,12 @@ demo: setup
 test: setup
 	PREFECT_HOME=$$(mktemp -d) PREFECT_SERVER_ANALYTICS_ENABLED=false DO_NOT_TRACK=1 \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The same suite with the tracking store on PostgreSQL: a database is created for the run and
+# dropped after it (PSP_TEST_POSTGRES_URL names the server; CI runs this after `make test`).
+test-postgres: setup
+	PSP_TEST_POSTGRES_URL=$(PSP_TEST_POSTGRES_URL) PREFECT_HOME=$$(mktemp -d) \
+		PREFECT_SERVER_ANALYTICS_ENABLED=false DO_NOT_TRACK=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Rebuild the official blank forms and the sample submissions from the specification.
 forms: setup

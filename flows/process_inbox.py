@@ -64,4 +64,9 @@ def process_inbox(home: str | None = None) -> dict[str, Any]:
     finally:
         context.close()
     publish_artifacts(summary)
-    return {"run_id": summary.run_id, "counts": summary.counts, "report": str(summary.report_html)}
+    return {
+        "run_id": summary.run_id,
+        "counts": summary.counts,
+        "report": str(summary.report_html),
+        "released": summary.released,
+    }

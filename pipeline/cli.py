@@ -17,6 +17,7 @@ import typer
 
 from pipeline.cli_common import HomeOption, fail, settings_from
 from pipeline.cli_program import psp_app, review_app, sessions_app
+from pipeline.cli_notices import app as notices_app
 from pipeline.errors import PipelineError
 from pipeline.settings import Settings
 
@@ -30,6 +31,7 @@ app = typer.Typer(
 app.add_typer(review_app, name="review")
 app.add_typer(sessions_app, name="sessions")
 app.add_typer(psp_app, name="psp")
+app.add_typer(notices_app, name="notices")
 
 
 
@@ -44,6 +46,8 @@ def _configure_logging(verbose: bool) -> None:
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False) -> None:
     _configure_logging(verbose)
+    # Everything the pipeline writes (store, originals, notices, reports) holds personal data.
+    os.umask(0o077)
     if verbose:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
 
@@ -79,15 +83,15 @@ def run(
             from pipeline.run import process
 
             summary = process(settings)
-            run_id, report = summary.run_id, summary.report_html
+            run_id, report, released = summary.run_id, summary.report_html, summary.released
         else:
-            run_id, report = _run_flow(settings)
-        _print_summary(settings, run_id, report)
+            run_id, report, released = _run_flow(settings)
+        _print_summary(settings, run_id, report, released)
     except PipelineError as error:
         fail(error)
 
 
-def _run_flow(settings: Settings) -> tuple[int, Path]:
+def _run_flow(settings: Settings) -> tuple[int, Path, list[dict]]:
     from pipeline.prefect_env import apply_prefect_defaults
     from pipeline.run import prepare_home
 
@@ -100,10 +104,10 @@ def _run_flow(settings: Settings) -> tuple[int, Path]:
     # A heartbeat only matters for long runs watched by a server; it costs ~1 s at the end of each run.
     with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         result = process_inbox(home=str(settings.data_home.root))
-    return result["run_id"], Path(result["report"])
+    return result["run_id"], Path(result["report"]), result["released"]
 
 
-def _print_summary(settings: Settings, run_id: int, report: Path) -> None:
+def _print_summary(settings: Settings, run_id: int, report: Path, released: list[dict]) -> None:
     from pipeline.load.store import open_store
 
     engine = open_store(settings.store_url)
@@ -115,6 +119,8 @@ def _print_summary(settings: Settings, run_id: int, report: Path) -> None:
         typer.echo(f"Run {run_id}: {total} file{'s' if total != 1 else ''} processed.")
         for outcome in ("accepted", "rejected", "held", "needs_review", "duplicate"):
             typer.echo(f"  {outcome.replace('_', ' '):<13} {counts.get(outcome, 0)}")
+        for item in released:
+            typer.echo(f"  released from hold: #{item['id']} {item['file']} (now {item['outcome'].replace('_', ' ')})")
         waiting = waiting_for_a_person(engine)
         typer.echo(f"Waiting for a person: {len(waiting)}")
         for item in waiting[:10]:
@@ -149,6 +155,32 @@ def status(home: HomeOption = None) -> None:
             f"[{item['outcome'].replace('_', ' ')}] {item['reason']}{more}"
         )
     engine.dispose()
+
+
+@app.command()
+def forget(
+    email: Annotated[str, typer.Option("--psp-email", help="The PSP's email as on the registration packet.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (e.g. the request's reference); recorded.")],
+    by: Annotated[str | None, typer.Option("--by", help="Who (default: the logged-in user).")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Delete a PSP's records on request: packets, originals, notices, registration, reports that show them."""
+    import getpass
+
+    from pipeline.load.forget import forget_psp
+    from pipeline.run import open_desk
+
+    try:
+        desk = open_desk(settings_from(home))
+        forgotten = forget_psp(desk.engine, desk.settings.data_home.reports, email,
+                               actor=by or getpass.getuser(), reason=reason)
+        desk.close()
+    except PipelineError as error:
+        fail(error)
+    typer.echo(
+        f"Deleted {forgotten.documents} document(s), {forgotten.registrations} registration(s), "
+        f"{len(forgotten.files)} file(s) and {len(forgotten.reports)} run report(s). The deletion is recorded."
+    )
 
 
 class ExportFormat(StrEnum):

@@ -47,6 +47,19 @@ class StoreError(PipelineError):
     exit_code = 5
 
 
+class DeliveryError(PipelineError):
+    """Notices could not be delivered (the SMTP server is unreachable or refused them); they stay
+    in the outbox for the next try."""
+
+    exit_code = 6
+
+
+class InboxBusyError(PipelineError):
+    """Another run is processing this data home's inbox: try again later."""
+
+    exit_code = 75  # EX_TEMPFAIL
+
+
 class InternalError(PipelineError):
     """A defect in the pipeline itself: please report it with the log."""
 

@@ -23,9 +23,11 @@ from pipeline.errors import ConfigurationError
 from pipeline.extract import extract
 from pipeline.load import program, routing, store
 from pipeline.intake import collect_inbox
+from pipeline.lock import RunLock
 from pipeline.model import ExtractedDocument, Outcome, ReceivedFile, ValidationResult
 from pipeline.report import html
-from pipeline.report.notices import build_rejection_notice, notice_address, write_notice
+from pipeline.load import outbox
+from pipeline.report.notices import NOTICE_TEMPLATES, build_notice, notice_address, write_notice
 from pipeline.settings import Settings
 from pipeline.validate import ValidationContext
 from schemas.reference import load_reference
@@ -40,8 +42,11 @@ def prepare_home(settings: Settings) -> None:
     """Create the data home's folders, readable by their owner only (they hold personal data)."""
     home = settings.data_home
     try:
+        home.root.parent.mkdir(parents=True, exist_ok=True)
         for folder in home.folders:
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            folder.mkdir(mode=0o700, exist_ok=True)
+            if folder.stat().st_mode & 0o077 and folder.owner() == home.root.owner():
+                folder.chmod(0o700)
     except OSError as exc:
         raise ConfigurationError(
             f"cannot create the data home at {home.root} ({exc.strerror}).",
@@ -61,6 +66,7 @@ class RunContext:
     started_at: datetime
     documents: list[dict[str, Any]] = field(default_factory=list)
     released: list[dict[str, Any]] = field(default_factory=list)
+    lock: RunLock | None = None
     _executor: Executor | None = None
 
     def executor(self) -> Executor:
@@ -71,10 +77,17 @@ class RunContext:
             self._executor = ProcessPoolExecutor(max_workers=self.settings.workers, mp_context=context)
         return self._executor
 
-    def close(self) -> None:
+    def stop_workers(self) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+
+    def close(self) -> None:
+        """Stop the workers and let the next run take the inbox. Safe to call more than once."""
+        self.stop_workers()
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
 
 
 @dataclass(frozen=True)
@@ -129,8 +142,18 @@ def open_desk(settings: Settings) -> Desk:
 
 
 def open_run(settings: Settings) -> RunContext:
-    """Open the desk and record the start of a run."""
-    desk = open_desk(settings)
+    """Take the inbox (one run at a time per data home), open the desk, record the start of a run.
+
+    Raises InboxBusyError when another run holds the inbox.
+    """
+    prepare_home(settings)
+    lock = RunLock(settings.data_home.root)
+    lock.acquire()
+    try:
+        desk = open_desk(settings)
+    except BaseException:
+        lock.release()
+        raise
     run_id = store.start_run(desk.engine)
     log.info("run %d started", run_id)
     return RunContext(
@@ -140,6 +163,7 @@ def open_run(settings: Settings) -> RunContext:
         router=desk.router,
         validation=desk.validation,
         started_at=store.utcnow(),
+        lock=lock,
     )
 
 
@@ -170,7 +194,7 @@ def process_batch(context: RunContext, batch: list[ReceivedFile]) -> list[dict[s
     )
     summaries = []
     for receipt in stored:
-        notice = _write_notice(context, receipt) if receipt.outcome is Outcome.REJECTED else None
+        notice = _write_notice(context, receipt) if receipt.outcome in NOTICE_TEMPLATES else None
         summaries.append(html.document_summary(receipt, notice, context.settings.zone))
         log.info(
             "received file #%d (sha256 %s): %s, %d findings",
@@ -197,7 +221,10 @@ def write_rejection_notice(
     name = f"{received_file_id:06d}-{document.form_id}.eml"
     path = settings.data_home.notices / received_day.isoformat() / name
     notice_id = store.add_notice(engine, received_file_id, to_address, path)
-    message = build_rejection_notice(
+    outbox.set_kind(engine, notice_id, result.outcome.value)  # rejected or held
+    message = build_notice(
+        result.outcome,
+        values=result.values,
         form_id=document.form_id or "",
         form_version=document.form_version,
         file_name=document.received.original_name,
@@ -216,8 +243,8 @@ def write_rejection_notice(
 
 
 def close_run(context: RunContext) -> RunSummary:
-    """Write the run's report and record the run as completed."""
-    context.close()
+    """Write the run's report, record the run as completed, and let the inbox go."""
+    context.stop_workers()
     finished = store.utcnow()
     counts = Counter(d["outcome"] for d in context.documents)
     waiting = store.waiting_for_a_person(context.engine)
@@ -232,6 +259,7 @@ def close_run(context: RunContext) -> RunSummary:
     )
     store.finish_run(context.engine, context.run_id, files_seen=len(context.documents), report_path=report_html)
     log.info("run %d completed: %s", context.run_id, dict(counts))
+    context.close()
     return RunSummary(
         run_id=context.run_id,
         started_at=context.started_at,
