@@ -8,7 +8,7 @@ DEMO_HOME ?= psp-demo
 
 PSP_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: setup demo test test-postgres forms clean
+.PHONY: setup system-deps demo test test-postgres forms screenshots clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,28 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable '.[test,postgres]'
 	touch $@
 
-setup: $(VENV)/.installed
+# Debian packages the project needs beyond Python: chromium for the browser tests (add yours to
+# the list). Each is installed only when missing, with apt-get as root (as CI runs); elsewhere
+# this says what to run. Without chromium the browser tests skip, except in CI (CI=true).
+SYSTEM_PACKAGES ?= chromium
+
+system-deps:
+	@missing=""; \
+	for package in $(SYSTEM_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+		echo "system-deps: no apt-get here; install$$missing yourself"; [ "$$CI" != "true" ]; exit $$?; \
+	fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	else echo "system-deps: missing$$missing; run 'sudo make system-deps'"; [ "$$CI" != "true" ]; exit $$?; fi; \
+	echo "system-deps: installing$$missing"; \
+	$$sudo apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing
+
+setup: system-deps $(VENV)/.installed
 
 demo: setup
 	rm -rf $(DEMO_HOME)
@@ -40,6 +61,10 @@ test-postgres: setup
 forms: setup
 	$(BIN)/python samples/make_forms.py
 	$(BIN)/python samples/make_submissions.py
+
+# The README's picture of the run report (docs/report.png), taken in headless Chromium from the demo.
+screenshots: setup
+	$(BIN)/python docs/make_screenshots.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_HOME) .pytest_cache

@@ -25,13 +25,21 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipeline.load.store import StoredReceipt  # noqa: E402
-from pipeline.model import ExtractedDocument, FieldValue, InputKind, Outcome, ReadMethod, ReceivedFile  # noqa: E402
-from pipeline.report.html import document_summary, write_run_report  # noqa: E402
-from pipeline.validate import ValidationContext, validate_document  # noqa: E402
-from schemas.reference import load_reference  # noqa: E402
-from tests.report.browser import chromium, open_page  # noqa: E402
-from zoneinfo import ZoneInfo  # noqa: E402
+from zoneinfo import ZoneInfo
+
+from pipeline.load.store import StoredReceipt
+from pipeline.model import (
+    ExtractedDocument,
+    FieldValue,
+    InputKind,
+    Outcome,
+    ReadMethod,
+    ReceivedFile,
+)
+from pipeline.report.html import document_summary, write_run_report
+from pipeline.validate import ValidationContext, validate_document
+from schemas.reference import load_reference
+from tests.report.browser import chromium, open_page
 
 DETROIT = ZoneInfo("America/Detroit")
 

@@ -158,6 +158,50 @@ def status(home: HomeOption = None) -> None:
 
 
 @app.command()
+def server(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 4200,
+    home: HomeOption = None,
+) -> None:
+    """Start a Prefect server keeping its state in the data home (needed for scheduled runs)."""
+    from flows.nightly import server_command
+    from pipeline.run import prepare_home
+
+    try:
+        settings = settings_from(home)
+        prepare_home(settings)
+    except PipelineError as error:
+        fail(error)
+    command, environment = server_command(settings, host, port)
+    typer.echo(f"Prefect server on http://{host}:{port} (state in {environment['PREFECT_HOME']}).")
+    typer.echo(f"Point runs at it with: export PREFECT_API_URL=http://{host}:{port}/api")
+    os.execvpe(command[0], command, environment)
+
+
+@app.command()
+def serve(
+    cron: Annotated[str, typer.Option(help="When to run, as a cron expression.")] = "0 2 * * *",
+    timezone: Annotated[str, typer.Option(help="Time zone of the cron expression.")] = "America/Detroit",
+    home: HomeOption = None,
+) -> None:
+    """Serve the inbox flow as a Prefect deployment on a schedule (needs PREFECT_API_URL)."""
+    from pipeline.prefect_env import apply_prefect_defaults
+    from pipeline.run import prepare_home
+
+    try:
+        settings = settings_from(home)
+        prepare_home(settings)
+        apply_prefect_defaults(settings.data_home.prefect)
+        from flows.nightly import require_server, serve_nightly
+
+        require_server()
+        typer.echo(f"Serving the inbox of {settings.data_home.root} at '{cron}' ({timezone}); Ctrl-C stops.")
+        serve_nightly(settings, cron, timezone)
+    except PipelineError as error:
+        fail(error)
+
+
+@app.command()
 def forget(
     email: Annotated[str, typer.Option("--psp-email", help="The PSP's email as on the registration packet.")],
     reason: Annotated[str, typer.Option("--reason", help="Why (e.g. the request's reference); recorded.")],

@@ -2,6 +2,11 @@
 
 A received file is worked out once here (name, size, sha256, received time) and travels as a
 ``ReceivedFile``. Received time is the file's modification time: the moment it appeared.
+
+A saved email (.eml, Outlook .msg) carrying forms is unpacked here: each attachment becomes a
+received file of its own, named ``<mail>/<attachment>``, with the email's sender and its Date
+header as the received time (``pipeline.mail``). An email with no PDF or Word attachment is
+received as itself, and goes to a person with the reason.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipeline.mail import MANIFEST, STAGING_FOLDER, Mail, MailUnreadable, Manifest, mail_format, read_mail
 from pipeline.model import ReceivedFile
 
 log = logging.getLogger(__name__)
@@ -22,6 +28,7 @@ IGNORED_PREFIXES = (".", "~$", ".~lock")
 IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", "~")
 
 HASH_CHUNK = 1 << 20
+SNIFF_BYTES = 4096
 
 
 def is_ignored(path: Path) -> bool:
@@ -59,7 +66,73 @@ def receive(path: Path, inbox: Path) -> ReceivedFile:
     )
 
 
+def _unique(name: str, taken: set[str]) -> str:
+    candidate, number = name, 2
+    while candidate.casefold() in taken:
+        stem, dot, suffix = name.rpartition(".")
+        candidate = f"{stem} ({number}).{suffix}" if dot and stem else f"{name} ({number})"
+        number += 1
+    taken.add(candidate.casefold())
+    return candidate
+
+
+def _unpack(email: ReceivedFile, mail: Mail, inbox: Path) -> list[ReceivedFile]:
+    """The email's attachments, written to its staging folder (once), as received files."""
+    key = hashlib.sha256(f"{email.original_name}\0{email.sha256}".encode()).hexdigest()[:16]
+    folder = inbox / STAGING_FOLDER / key
+    if (folder / MANIFEST).is_file():
+        # unpacked by a run that stopped: the attachments not yet filed are still here
+        manifest = Manifest.read(folder)
+    else:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        taken: set[str] = set()
+        parts: list[list[str]] = []
+        for number, attachment in enumerate(mail.attachments, start=1):
+            stored = f"{number:02d}-{attachment.name}"
+            (folder / stored).write_bytes(attachment.data)
+            parts.append([stored, f"{email.original_name}/{_unique(attachment.name, taken)}"])
+        manifest = Manifest(email=email.original_name, received_at=email.received_at.isoformat(), parts=parts)
+        manifest.write(folder)  # last: a folder without it is unpacked again
+        log.info("unpacked %d attachments from an email (sha256 %s)", len(parts), email.sha256[:12])
+    received_at = datetime.fromisoformat(manifest.received_at)
+    files = []
+    for stored, shown in manifest.parts:
+        path = folder / stored
+        if path.is_file():
+            files.append(
+                ReceivedFile(
+                    path=path,
+                    original_name=shown,
+                    sha256=sha256_of(path),
+                    size=path.stat().st_size,
+                    received_at=received_at,
+                    sender=email.sender,
+                )
+            )
+    return files
+
+
+def receive_all(path: Path, inbox: Path) -> list[ReceivedFile]:
+    """The received file, or for a saved email carrying forms, each of its attachments."""
+    received = receive(path, inbox)
+    with path.open("rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    kind = mail_format(path, head)
+    if kind is None:
+        return [received]
+    try:
+        mail = read_mail(path, kind)
+    except MailUnreadable:
+        return [received]  # extraction says why it cannot be read
+    received = received.model_copy(
+        update={"sender": mail.sender, "received_at": mail.sent_at or received.received_at}
+    )
+    if not any(a.is_form_file for a in mail.attachments):
+        return [received]
+    return _unpack(received, mail, inbox)
+
+
 def collect_inbox(inbox: Path) -> list[ReceivedFile]:
-    """Every file ready in the inbox, oldest received first (ties by name)."""
-    files = [receive(path, inbox) for path in _inbox_files(inbox)]
+    """Every file ready in the inbox (an email's attachments each), oldest received first (ties by name)."""
+    files = [f for path in _inbox_files(inbox) for f in receive_all(path, inbox)]
     return sorted(files, key=lambda f: (f.received_at, f.original_name))

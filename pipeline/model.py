@@ -30,6 +30,14 @@ class InputKind(StrEnum):
 
     FILLABLE_PDF = "fillable_pdf"
     WORD_FORM = "word_form"
+    # Renditions read by their printed labels (pipeline.extract.labels):
+    FLAT_PDF = "flat_pdf"  # page text only: printed, saved as PDF, or the fillable form flattened
+    SCANNED_PDF = "scanned_pdf"  # pages that are pictures, no text layer: a person reads them
+    WORD_LEGACY_FORM = "word_legacy_form"  # Word's legacy form fields (FORMTEXT, FORMCHECKBOX, FORMDROPDOWN)
+    WORD_DOCUMENT = "word_document"  # Word with none of the form's controls: typed over, re-saved, retyped
+    # Emails are unpacked at intake; one reaches extraction only when it carries no form.
+    EMAIL = "email"  # a saved email (.eml, RFC 5322)
+    OUTLOOK_MSG = "outlook_msg"  # Outlook's saved message (.msg)
 
 
 class ReadMethod(StrEnum):
@@ -37,6 +45,8 @@ class ReadMethod(StrEnum):
 
     ACROFORM = "acroform"
     CONTENT_CONTROL = "content_control"
+    LEGACY_FORM_FIELD = "legacy_form_field"  # a Word legacy form field, tied to its field by its printed label
+    LABEL = "label"  # the text beside or under the field's printed label
     REVIEWER = "reviewer"  # typed in by a reviewer with `review correct`
 
 
@@ -63,6 +73,12 @@ class FieldValue(BaseModel):
     method: ReadMethod
     location: str = Field(description="Where in the document: 'page 2', 'table 3 row 4'...")
     confidence: float = Field(ge=0.0, le=1.0)
+    note: str | None = Field(
+        default=None, description="How the value was found when not by the form's own field, e.g. a loosely matched label."
+    )
+    conflicts: tuple[FieldValue, ...] = Field(
+        default=(), description="Other readings of the same field that disagree with this one: a person decides."
+    )
 
     @property
     def is_empty(self) -> bool:

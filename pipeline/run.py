@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from pipeline.errors import ConfigurationError
 from pipeline.extract import extract
-from pipeline.load import program, routing, store
+from pipeline.load import emails, program, routing, store
 from pipeline.intake import collect_inbox
 from pipeline.lock import RunLock
 from pipeline.model import ExtractedDocument, Outcome, ReceivedFile, ValidationResult
@@ -133,6 +133,7 @@ def open_desk(settings: Settings) -> Desk:
         ) from exc
     program.seed_schedule(engine, reference.sessions)
     routing.finish_pending_moves(engine, at_start=True)
+    emails.archive_emails(settings.data_home, settings.zone)
     return Desk(
         settings=settings,
         engine=engine,
@@ -188,6 +189,7 @@ def process_batch(context: RunContext, batch: list[ReceivedFile]) -> list[dict[s
         context.engine, context.run_id, extracted, context.validation, context.router.destination
     )
     routing.finish_pending_moves(context.engine)
+    emails.archive_emails(context.settings.data_home, context.settings.zone)  # their attachments are filed
     context.released.extend(
         {"id": r.received_file_id, "file": r.result.document.received.original_name, "outcome": r.outcome.value}
         for r in released

@@ -10,7 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -50,6 +50,13 @@ class Settings(BaseSettings):
     coordinator_name: str = "Statewide PSP Coordinator"
     coordinator_email: str = "psp-coordinator@example.org"
     coordinator_phone: str = "(517) 555-0100"
+    # Delivery of notices (`psp-pipeline notices send`): PSP_SMTP_HOST, PSP_SMTP_PORT...
+    smtp_host: str | None = Field(default=None, description="SMTP server that delivers notices; unset: notices are only written.")
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_starttls: bool = Field(default=True, description="Upgrade the connection with STARTTLS before logging in.")
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout: float = Field(default=30.0, gt=0, description="Seconds to wait for the SMTP server.")
 
     @field_validator("timezone")
     @classmethod

@@ -55,14 +55,16 @@ def test_every_file_ends_in_exactly_one_outcome_with_its_original_kept(demo_run)
         assert kept.read_bytes() == (Path(__file__).parents[1] / "samples" / "submissions" / document["file"]).read_bytes()
 
 
-def test_each_rejected_document_gets_one_notice_listing_each_problem(demo_run):
+def test_each_rejected_or_held_document_gets_one_notice_listing_each_problem(demo_run):
     settings, _, summary = demo_run
-    rejected = [d for d in summary.documents if d["outcome"] == "rejected"]
+    notified = [d for d in summary.documents if d["outcome"] in ("rejected", "held")]
     notices = sorted(settings.data_home.notices.rglob("*.eml"))
-    assert len(notices) == len(rejected) > 0
-    for document in rejected:
+    assert len(notices) == len(notified) > 0
+    assert {d["notice"]["path"] for d in notified} == {str(p) for p in notices}
+    for document in notified:
         message = message_from_bytes(Path(document["notice"]["path"]).read_bytes(), policy=policy.default)
         assert message["To"] == document["notice"]["to"]
+        assert message["X-PSP-Notice"] == document["outcome"]
         assert "@" in message["To"]
         body = message.get_content()
         assert document["file"] in body

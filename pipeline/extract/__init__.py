@@ -5,15 +5,29 @@ with where it was read and how sure we are). Knows nothing of validation, stores
 from __future__ import annotations
 
 from pipeline.extract.base import DocumentUnreadable, Extractor, RawDocument
+from pipeline.extract.combine import combine
 from pipeline.extract.docx_form import WordFormExtractor
+from pipeline.extract.docx_legacy import WordLegacyFormExtractor
+from pipeline.extract.docx_text import WordDocumentExtractor
+from pipeline.extract.email_file import EmailExtractor
+from pipeline.extract.msg_file import OutlookMessageExtractor
+from pipeline.extract.pdf_flat import FlatPdfExtractor
 from pipeline.extract.pdf_form import FillablePdfExtractor
+from pipeline.extract.pdf_scanned import ScannedPdfExtractor
 from pipeline.extract.recognise import recognise
 from pipeline.model import ExtractedDocument, ExtractionProblem, InputKind, ReceivedFile
 
-# Tried in this order; the first whose sniff accepts the file reads it.
+# Tried in this order; the first whose sniff accepts the file reads it. Kinds of one file type
+# exclude each other (``pdf_kind``, ``docx_kind``), so the order only matters between types.
 EXTRACTORS: dict[InputKind, Extractor] = {
     InputKind.FILLABLE_PDF: FillablePdfExtractor(),
+    InputKind.FLAT_PDF: FlatPdfExtractor(),
+    InputKind.SCANNED_PDF: ScannedPdfExtractor(),
     InputKind.WORD_FORM: WordFormExtractor(),
+    InputKind.WORD_LEGACY_FORM: WordLegacyFormExtractor(),
+    InputKind.WORD_DOCUMENT: WordDocumentExtractor(),
+    InputKind.EMAIL: EmailExtractor(),
+    InputKind.OUTLOOK_MSG: OutlookMessageExtractor(),
 }
 
 SNIFF_BYTES = 2048
@@ -32,7 +46,7 @@ def extract(received: ReceivedFile) -> ExtractedDocument:
         return ExtractedDocument(
             received=received,
             problem=ExtractionProblem.UNSUPPORTED_KIND,
-            problem_detail="not a PDF or Word (.docx) file; ask the sender for the form as PDF or Word",
+            problem_detail="not a PDF, Word (.docx) or email file; ask the sender for the form as PDF or Word",
         )
     try:
         raw = extractor.read(received.path)
@@ -52,13 +66,12 @@ def extract(received: ReceivedFile) -> ExtractedDocument:
             problem_detail=recognition.detail,
             pages=raw.pages,
         )
-    known = set(recognition.spec.widget_keys)
     return ExtractedDocument(
         received=received,
         kind=extractor.kind,
         form_id=recognition.spec.form_id.value,
         form_version=recognition.version,
-        fields={key: value for key, value in raw.widgets.items() if key in known},
+        fields=combine(recognition.spec, raw),
         pages=raw.pages,
     )
 

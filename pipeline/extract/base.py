@@ -4,6 +4,8 @@ An extractor reads one kind of file and returns the widgets it found (by their n
 with where each was read and how sure it is, plus the text in which a form's marker line may
 stand. Deciding which form that is happens once, in ``recognise``, for every kind alike.
 Adding a kind: one module with a class meeting ``Extractor``, and one line in ``EXTRACTORS``.
+Kinds that share a file type (three kinds of PDF, three of Word) are told apart by content in
+``sniff``: each asks one small chooser (``pdf_kind``, ``docx_kind``), never the file name.
 """
 
 from __future__ import annotations
@@ -12,16 +14,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from pipeline.extract.layout import Layout
 from pipeline.model import FieldValue, InputKind
 
 
 @dataclass
 class RawDocument:
-    """What an extractor read, before the form is recognised."""
+    """What an extractor read, before the form is recognised.
+
+    ``widgets`` are the values of the file's own form fields (AcroForm fields, content controls,
+    legacy form fields named like the form's keys), by name. ``layout`` is the document's text with
+    where it stands, for the kinds whose fields are found by their printed labels (flat PDF, Word
+    read as text): the labels are read once the form is known.
+    """
 
     widgets: dict[str, FieldValue] = field(default_factory=dict)
     marker_text: str = ""
     pages: int | None = None
+    layout: Layout | None = None
 
 
 class DocumentUnreadable(Exception):

@@ -3,6 +3,10 @@
 Text, drop-down, date and checkbox controls; inline controls (in a paragraph), block controls
 (around paragraphs) and cell controls alike. A control still showing its placeholder is empty,
 whether Word marked it (``w:showingPlcHdr``) or the placeholder text was left behind as text.
+
+Agencies also type over the form: a control deleted and its value typed in its place, or typed
+beside it. So the document's text is read too (``layout``), and fields are found by their printed
+labels as well; ``pipeline.extract.combine`` decides between a control and the text beside it.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from pipeline.extract.base import DocumentUnreadable, RawDocument
+from pipeline.extract.docx_kind import DocxKind, docx_kind, is_docx
+from pipeline.extract.docx_text import DocxLayoutBuilder
 from pipeline.model import FieldValue, InputKind, ReadMethod
 
 W14_NS = "http://schemas.microsoft.com/office/word/2010/wordml"
@@ -98,13 +104,8 @@ class WordFormExtractor:
     kind = InputKind.WORD_FORM
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        if not head.startswith(b"PK\x03\x04"):
-            return False
-        try:
-            with zipfile.ZipFile(path) as archive:
-                return "word/document.xml" in archive.namelist()
-        except (zipfile.BadZipFile, OSError):
-            return False
+        # A Word file with none of the form's controls left is read as text (docx_kind decides).
+        return is_docx(path, head) and docx_kind(path) is DocxKind.FORM
 
     def read(self, path: Path) -> RawDocument:
         try:
@@ -132,4 +133,5 @@ class WordFormExtractor:
             for footer in (section.footer, section.first_page_footer, section.even_page_footer):
                 if not footer.is_linked_to_previous or section is document.sections[0]:
                     footer_text.append(_control_text(footer._element))
-        return RawDocument(widgets=widgets, marker_text="\n".join(footer_text))
+        layout = DocxLayoutBuilder().build(body)
+        return RawDocument(widgets=widgets, marker_text="\n".join(footer_text), layout=layout)

@@ -1,4 +1,5 @@
-"""Fillable PDFs: the values of AcroForm fields, read with pypdf.
+"""Fillable PDFs: the values of AcroForm fields, read with pypdf. (A PDF whose fields hold no value
+is a flat PDF, read by its printed labels: ``pdf_kind`` decides.)
 
 Checkboxes count as checked for any on-state the filling program wrote (/Yes, /On, /1...): only
 /Off or nothing is unchecked. A signature field holding a digital signature counts as signed.
@@ -13,6 +14,7 @@ from pypdf.errors import PdfReadError
 from pypdf.generic import ArrayObject, DictionaryObject
 
 from pipeline.extract.base import DocumentUnreadable, RawDocument
+from pipeline.extract.pdf_kind import PdfKind, is_pdf, pdf_kind
 from pipeline.model import FieldValue, InputKind, ReadMethod
 
 DIGITAL_SIGNATURE = "[digitally signed]"
@@ -69,7 +71,8 @@ class FillablePdfExtractor:
     kind = InputKind.FILLABLE_PDF
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        return b"%PDF-" in head[:1024]
+        # A PDF whose fields hold no value (flattened, printed) is read by its page text instead.
+        return is_pdf(head) and pdf_kind(path) is PdfKind.FILLABLE
 
     def read(self, path: Path) -> RawDocument:
         try:

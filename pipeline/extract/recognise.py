@@ -1,5 +1,6 @@
 """Which form, and which version, a document is: by the marker line in its footer, otherwise by
-its widget names. A document that matches neither form is unknown and goes to a person.
+its widget names or its printed labels (a form retyped into an agency's own document keeps the
+labels). A document that matches neither form is unknown and goes to a person.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from pipeline.extract.base import RawDocument
+from pipeline.extract.labels import label_coverage
 from pipeline.model import ExtractionProblem
 from schemas.spec import FormSpec, all_form_specs
 
@@ -15,6 +17,10 @@ MARKER = re.compile(r"Form\s+(PSP-[A-Z]{3})\s+version\s+([0-9][0-9A-Za-z.\-]*[0-
 
 # A document whose widget names cover this share of a form's widgets is that form.
 WIDGET_MATCH_SHARE = 0.8
+# A document printing this share of a form's labels is that form, when it prints clearly more of
+# them than of the other form's (the two forms share a few labels: supervisor, CMHSP...).
+LABEL_MATCH_SHARE = 0.5
+LABEL_MATCH_LEAD = 0.2
 
 
 @dataclass(frozen=True)
@@ -51,11 +57,21 @@ def recognise(raw: RawDocument) -> Recognition:
     if spec is not None and share >= WIDGET_MATCH_SHARE:
         # No marker: the widget names say which form; the version is the only one that has them.
         return Recognition(spec, spec.version)
+
+    label_shares: list[tuple[float, FormSpec]] = []
+    if raw.layout is not None:
+        label_shares = sorted(((label_coverage(raw.layout, s), s) for s in specs.values()), key=lambda item: -item[0])
+        top_share, top_spec = label_shares[0]
+        runner_up = label_shares[1][0] if len(label_shares) > 1 else 0.0
+        if top_share >= LABEL_MATCH_SHARE and top_share - runner_up >= LABEL_MATCH_LEAD:
+            # No marker: the printed labels say which form (a form retyped in an agency's own document).
+            return Recognition(top_spec, top_spec.version)
+    labels = f", at most {label_shares[0][0]:.0%} of either form's labels" if label_shares else ""
     return Recognition(
         None,
         None,
         ExtractionProblem.UNKNOWN_FORM,
         "this is neither the PSP Organizational Readiness Plan nor the Registration Packet "
-        f"(no form marker; {len(names)} form fields, at most {share:.0%} of either form's)",
+        f"(no form marker; {len(names)} form fields, at most {share:.0%} of either form's{labels})",
     )
 

@@ -61,9 +61,9 @@ def _display(value: Any) -> str:
 METHOD_LABELS = {
     "acroform": "PDF form field",
     "content_control": "Word content control",
+    "legacy_form_field": "Word legacy form field",
+    "label": "text by its printed label",
     "reviewer": "typed in by a reviewer",
-    "page_text": "page text",
-    "ocr": "recognised text (OCR)",
 }
 
 # Below this confidence a value is flagged in the report for a person to check against the original.

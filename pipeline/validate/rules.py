@@ -21,6 +21,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pipeline.model import ExtractedDocument, Finding, Outcome, ValidationResult
 from pipeline.validate.outcome import decide_outcome
 from pipeline.validate.program import ProgramSnapshot, program_findings
+from pipeline.validate.reading import with_reading_findings
 from schemas import RECORD_MODELS
 from schemas.reference import ReferenceData
 from schemas.spec import FieldSpec, FieldType, FormId, FormSpec, Severity, load_form_spec
@@ -355,6 +356,8 @@ def validate_document(
     FORM_RULES[spec.form_id](spec, parsed, received_day, context, findings)
     if program is not None:
         findings.items.extend(program_findings(spec, parsed, program, context.reference))
+    # Values not read surely enough (conflicts, low confidence, labels not found) decide nothing alone.
+    findings.items = with_reading_findings(document, spec, findings.items)
 
     record: BaseModel | None = None
     if len(parsed) == len(spec.fields):

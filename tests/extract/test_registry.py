@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pipeline.extract import EXTRACTORS, extract
 from pipeline.extract.base import Extractor
 from pipeline.model import ExtractionProblem, InputKind
 from tests.extract.conftest import blank
+
+SUBMISSIONS = Path(__file__).resolve().parents[2] / "samples" / "submissions"
 
 
 @pytest.mark.parametrize("kind", list(EXTRACTORS))
@@ -21,10 +25,18 @@ def test_every_input_kind_has_an_extractor():
     assert set(EXTRACTORS) == set(InputKind)
 
 
-@pytest.mark.parametrize(("suffix", "kind"), [(".pdf", InputKind.FILLABLE_PDF), (".docx", InputKind.WORD_FORM)])
-def test_the_kind_is_sniffed_from_the_content_not_the_name(suffix, kind, tmp_path, received):
+@pytest.mark.parametrize(
+    ("source", "kind"),
+    [
+        (SUBMISSIONS / "orp_valid_cei.pdf", InputKind.FILLABLE_PDF),
+        (blank("PSP-ORP", ".pdf"), InputKind.FLAT_PDF),  # fields that hold no value: read by the page text
+        (blank("PSP-ORP", ".docx"), InputKind.WORD_FORM),
+    ],
+    ids=["fillable-pdf", "blank-pdf", "word-form"],
+)
+def test_the_kind_is_sniffed_from_the_content_not_the_name(source, kind, tmp_path, received):
     renamed = tmp_path / "attachment.bin"
-    renamed.write_bytes(blank("PSP-ORP", suffix).read_bytes())
+    renamed.write_bytes(source.read_bytes())
     assert extract(received(renamed)).kind is kind
 
 

@@ -48,3 +48,72 @@ def test_flow_processes_the_inbox_and_publishes_artifacts(prefect_harness, tmp_p
     assert summary is not None and f"run {result['run_id']}" in summary.data
     assert table is not None and all(row["file"] for row in __import__("json").loads(table.data))
     assert link is not None and result["report"].rsplit("/", 1)[-1] in link.data
+
+
+PLANTED = {
+    "psp_first_name": "Quillonia",
+    "psp_last_name": "Vexworthington",
+    "psp_preferred_name": "Quilly",
+    "psp_email": "quillonia.vexworth@example.org",
+    "psp_phone": "(517) 555-0197",
+    "psp_street": "4417 Plantedvalue Road",
+    "psp_city": "Zzyzxtown",
+    "accommodations": "Needs a Plantednarrative quiet room",
+    "supervisor_name": "Ozymandias Plantsworth",
+    "psp_signature": "Quillonia Vexworthington",
+}
+
+
+def test_no_field_value_reaches_a_log_line_or_an_artifact(prefect_harness, tmp_path):
+    """Distinctive values planted in a packet appear in no log record (ours or Prefect's, at DEBUG)
+    and no Prefect artifact of the run."""
+    import json
+    import logging
+    import os
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from prefect.artifacts import Artifact
+
+    from flows.process_inbox import process_inbox
+    from samples.fill import fill_pdf
+    from tests.conftest import VALID_PACKET
+
+    home = tmp_path / "home"
+    (home / "inbox").mkdir(parents=True)
+    forms = Path(__file__).resolve().parents[2] / "samples" / "forms"
+    for name, changes in (("packet.pdf", {}), ("bad-packet.pdf", {"psp_phone": "555-01", "psp_zip": "9"})):
+        target = home / "inbox" / name
+        fill_pdf(forms / "PSP-REG_2025.1.pdf", {**VALID_PACKET, **PLANTED, **changes}, target)
+        arrival = datetime(2026, 12, 2, 15, tzinfo=UTC).timestamp()
+        os.utime(target, (arrival, arrival))
+
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    keep = Keep(level=logging.DEBUG)
+    loggers = [logging.getLogger(), logging.getLogger("prefect"), logging.getLogger("pipeline")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(keep)
+        logger.setLevel(logging.DEBUG)
+    try:
+        result = process_inbox(home=str(home))
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.removeHandler(keep)
+            logger.setLevel(level)
+
+    assert sum(result["counts"].values()) == 2
+    text = "\n".join(record.getMessage() for record in records)
+    text += "\n".join(str(getattr(record, "args", "")) for record in records)
+    artifacts = [Artifact.get(key) for key in ("psp-run-summary", "psp-run-documents", "psp-run-report")]
+    text += "\n".join(json.dumps(a.data) if not isinstance(a.data, str) else a.data for a in artifacts if a)
+    assert records, "no log record was captured: the test would prove nothing"
+    for value in PLANTED.values():
+        for part in value.replace("(", " ").replace(")", " ").split():
+            if len(part) >= 6:
+                assert part not in text, f"{part!r} leaked into a log line or artifact"

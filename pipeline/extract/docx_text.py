@@ -1,0 +1,360 @@
+"""Word documents read as text: the form typed over (controls deleted), re-saved by LibreOffice
+(which drops the controls' tags), or retyped into an agency's own document.
+
+The body becomes a ``Layout``: each paragraph a line (a line break starts another), split into
+segments at tabs; each table row lines of its cells side by side (first paragraphs, then second
+ones...), each cell placed by the table's grid. Check boxes count whether typed (``☒ [X]``), Word
+checkbox controls, symbols from Wingdings, or legacy checkbox fields. Legacy form fields show
+their value: a text field its text, a drop-down its chosen entry. Fields are then found by their
+printed labels (``pipeline.extract.labels``).
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import docx
+from docx.document import Document
+from docx.opc.exceptions import PackageNotFoundError
+from docx.oxml.ns import qn
+from lxml import etree
+
+from pipeline.extract.base import DocumentUnreadable, RawDocument
+from pipeline.extract.docx_kind import DocxKind, docx_kind, is_docx
+from pipeline.extract.layout import CHECKED, UNCHECKED, Layout, Line, Segment, Token, join_bracket_marks, tokens_between
+from pipeline.model import FieldValue, InputKind, ReadMethod
+
+W14_NS = "http://schemas.microsoft.com/office/word/2010/wordml"
+W14_CHECKBOX = f"{{{W14_NS}}}checkbox"
+W14_CHECKED = f"{{{W14_NS}}}checked"
+W14_VAL = f"{{{W14_NS}}}val"
+MC_ALTERNATE = "{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent"
+
+PAGE_WIDTH = 10_000.0  # twips given to a paragraph outside tables
+# Wingdings and Wingdings 2 code points that are boxes (Insert > Symbol): checked, unchecked.
+SYMBOL_BOXES: dict[str, bool] = {
+    "F0FE": True, "F0FD": True, "F078": True, "F0FC": True,  # Wingdings ☑ ☒ ⌧ ✓
+    "F0A8": False, "F06F": False, "F071": False,  # Wingdings ☐ □ ❑
+    "F054": True, "F052": True, "F053": True,  # Wingdings 2 ☒ ☑
+    "F0A3": False, "F02A": False, "F0A2": False,  # Wingdings 2 ☐
+}  # fmt: skip
+
+_SKIP = {qn("w:rPr"), qn("w:pPr"), qn("w:sdtPr"), qn("w:del"), qn("w:delText"), qn("w:txbxContent"), MC_ALTERNATE}
+
+
+def _checked_attr(element: etree._Element | None, default: bool) -> bool:
+    if element is None:
+        return default
+    value = element.get(qn("w:val"))
+    return default if value is None else value.lower() in ("1", "true", "on")
+
+
+@dataclass
+class _Field:
+    """A complex field being read (``w:fldChar`` begin ... separate ... end)."""
+
+    ff_data: etree._Element | None
+    instruction: str = ""
+    in_result: bool = False
+
+    @property
+    def kind(self) -> str:
+        return self.instruction.strip().split(" ", 1)[0].upper() if self.instruction.strip() else ""
+
+
+@dataclass
+class _Piece:
+    text: str
+    legacy: bool = False
+
+
+@dataclass
+class _Paragraph:
+    """A paragraph as lines (line breaks) of segments (tabs) of pieces."""
+
+    lines: list[list[list[_Piece]]] = field(default_factory=lambda: [[[]]])
+
+    def add(self, text: str, legacy: bool = False) -> None:
+        self.lines[-1][-1].append(_Piece(text, legacy))
+
+    def tab(self) -> None:
+        self.lines[-1].append([])
+
+    def newline(self) -> None:
+        self.lines.append([[]])
+
+
+def _ff_value(ff_data: etree._Element, kind: str) -> str | bool | None:
+    if kind == "FORMCHECKBOX":
+        box = ff_data.find(qn("w:checkBox"))
+        if box is None:
+            return None
+        checked = box.find(qn("w:checked"))
+        if checked is not None:
+            return _checked_attr(checked, True)
+        return _checked_attr(box.find(qn("w:default")), False)
+    if kind == "FORMDROPDOWN":
+        listing = ff_data.find(qn("w:ddList"))
+        if listing is None:
+            return None
+        entries = [e.get(qn("w:val"), "") for e in listing.findall(qn("w:listEntry"))]
+        chosen = listing.find(qn("w:result"))
+        if chosen is None:
+            chosen = listing.find(qn("w:default"))
+        index = int(chosen.get(qn("w:val"), "0")) if chosen is not None else 0
+        return entries[index] if 0 <= index < len(entries) else None
+    return None
+
+
+class DocxLayoutBuilder:
+    """Turns a Word body into a ``Layout``, and collects the values of legacy form fields by name."""
+
+    def __init__(self) -> None:
+        self.lines: list[Line] = []
+        self.fields: list[_Field] = []
+        self.legacy: dict[str, str | bool | None] = {}
+        self._text_field_name: str | None = None
+        self._text_field_parts: list[str] = []
+        self.tables = 0
+
+    # -- paragraphs -----------------------------------------------------------------------------
+
+    def _walk(self, element: etree._Element, paragraph: _Paragraph) -> None:
+        for child in element:
+            tag = child.tag
+            if not isinstance(tag, str) or tag in _SKIP:
+                continue
+            if tag == qn("w:sdt"):
+                properties = child.find(qn("w:sdtPr"))
+                box = properties.find(W14_CHECKBOX) if properties is not None else None
+                if box is not None:
+                    state = box.find(W14_CHECKED)
+                    checked = state is not None and state.get(W14_VAL, "0").lower() in ("1", "true", "on")
+                    paragraph.add(" " + (CHECKED if checked else UNCHECKED) + " ")
+                    continue
+                content = child.find(qn("w:sdtContent"))
+                if content is not None:
+                    self._walk(content, paragraph)
+                continue
+            if tag == qn("w:fldChar"):
+                self._field_char(child, paragraph)
+                continue
+            if tag == qn("w:instrText"):
+                if self.fields and not self.fields[-1].in_result:
+                    self.fields[-1].instruction += child.text or ""
+                continue
+            inside_instruction = bool(self.fields) and not self.fields[-1].in_result
+            if tag == qn("w:t"):
+                if not inside_instruction:
+                    legacy = bool(self.fields) and self.fields[-1].kind == "FORMTEXT"
+                    paragraph.add(child.text or "", legacy)
+                    if legacy:
+                        self._text_field_parts.append(child.text or "")
+            elif tag == qn("w:tab") and not inside_instruction:
+                paragraph.tab()
+            elif tag in (qn("w:br"), qn("w:cr")) and not inside_instruction:
+                paragraph.newline()
+                if self.fields and self.fields[-1].kind == "FORMTEXT":
+                    self._text_field_parts.append("\n")
+            elif tag == qn("w:noBreakHyphen"):
+                paragraph.add("-")
+            elif tag == qn("w:sym"):
+                code = (child.get(qn("w:char")) or "").upper().rjust(4, "0")
+                state = SYMBOL_BOXES.get(code)
+                if state is not None:
+                    paragraph.add(" " + (CHECKED if state else UNCHECKED) + " ")
+            elif tag in (qn("w:drawing"), qn("w:pict")):
+                if child.find(".//" + qn("w:txbxContent")) is None:
+                    paragraph.add(" [picture] ")
+            else:
+                self._walk(child, paragraph)
+
+    def _field_char(self, element: etree._Element, paragraph: _Paragraph) -> None:
+        kind = element.get(qn("w:fldCharType"))
+        if kind == "begin":
+            self.fields.append(_Field(element.find(qn("w:ffData"))))
+        elif kind == "separate" and self.fields:
+            current = self.fields[-1]
+            current.in_result = True
+            if current.kind == "FORMTEXT":
+                self._text_field_parts = []
+        elif kind == "end" and self.fields:
+            current = self.fields.pop()
+            if current.ff_data is None:
+                return
+            name_element = current.ff_data.find(qn("w:name"))
+            name = name_element.get(qn("w:val")) if name_element is not None else None
+            if current.kind == "FORMTEXT":
+                value: str | bool | None = "".join(self._text_field_parts).strip()
+            else:
+                value = _ff_value(current.ff_data, current.kind)
+                if current.kind == "FORMCHECKBOX" and value is not None:
+                    paragraph.add(" " + (CHECKED if value else UNCHECKED) + " ", True)
+                elif current.kind == "FORMDROPDOWN" and value:
+                    paragraph.add(" " + str(value) + " ", True)
+            if name:
+                self.legacy.setdefault(name, value)
+
+    def paragraph(self, p: etree._Element) -> _Paragraph:
+        paragraph = _Paragraph()
+        self._walk(p, paragraph)
+        return paragraph
+
+    # -- placing text ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _segments(line: list[list[_Piece]], x0: float, x1: float) -> list[Segment]:
+        """A line's tab-separated parts as segments spread over ``[x0, x1]``.
+
+        Word splits text into runs anywhere (formatting, spelling marks), so a part's runs are
+        joined before it is cut into words; a word is a legacy field's when all its letters are.
+        """
+        segments: list[Segment] = []
+        step = (x1 - x0) / max(len(line), 1)
+        for i, pieces in enumerate(line):
+            text = "".join(p.text for p in pieces)
+            flags = [p.legacy for p in pieces for _ in p.text]
+            words = [(m.group(), all(flags[m.start() : m.end()])) for m in re.finditer(r"\S+", text)]
+            if not words:
+                continue
+            left = x0 + i * step
+            width = step / len(words)
+            tokens: list[Token] = []
+            for k, (word, legacy) in enumerate(words):
+                tokens.extend(tokens_between(word, left + k * width, left + (k + 1) * width, legacy=legacy))
+            merged = join_bracket_marks([t.text for t in tokens])
+            if len(merged) != len(tokens):
+                tokens = tokens_between(" ".join(merged), left, left + step)
+            segments.append(Segment(tokens))
+        return segments
+
+    def _add_line(self, segments: list[Segment], where: str, row: str | None, *, ruled: bool, gap: bool) -> None:
+        if not segments:
+            return
+        index = float(len(self.lines))
+        self.lines.append(Line(segments, index, index + 1.0, 1, where, row=row, ruled_before=ruled, gap_before=gap))
+
+    def _cell_lines(self, cell: etree._Element, x0: float, x1: float) -> list[list[Segment]]:
+        """A cell's content as lines of segments (nested tables are laid out inside the cell)."""
+        out: list[list[Segment]] = []
+        for block in self._blocks(cell):
+            if block.tag == qn("w:p"):
+                for line in self.paragraph(block).lines:
+                    out.append(self._segments(line, x0, x1))
+            elif block.tag == qn("w:tbl"):
+                for row_lines in self._table_rows(block, x0, x1):
+                    out.extend(row_lines)
+        return [line for line in out if line]
+
+    @staticmethod
+    def _blocks(container: etree._Element) -> list[etree._Element]:
+        """Paragraphs and tables in reading order, through block-level content controls and custom XML."""
+        blocks: list[etree._Element] = []
+        for child in container:
+            if child.tag in (qn("w:p"), qn("w:tbl")):
+                blocks.append(child)
+            elif child.tag == qn("w:sdt"):
+                content = child.find(qn("w:sdtContent"))
+                if content is not None:
+                    blocks.extend(DocxLayoutBuilder._blocks(content))
+            elif child.tag == qn("w:customXml"):
+                blocks.extend(DocxLayoutBuilder._blocks(child))
+        return blocks
+
+    def _table_rows(self, table: etree._Element, x0: float, x1: float) -> list[list[list[Segment]]]:
+        """Each row of a table as its lines: the n-th line holds every cell's n-th line."""
+        grid = [float(col.get(qn("w:w"), "0") or 0) for col in table.findall(f"{qn('w:tblGrid')}/{qn('w:gridCol')}")]
+        rows_out: list[list[list[Segment]]] = []
+        for tr in table.findall(qn("w:tr")):
+            cells = tr.findall(qn("w:tc"))
+            for sdt in tr.findall(qn("w:sdt")):  # cells inside row-level content controls
+                content = sdt.find(qn("w:sdtContent"))
+                if content is not None:
+                    cells.extend(content.findall(qn("w:tc")))
+            before = tr.find(f"{qn('w:trPr')}/{qn('w:gridBefore')}")
+            column = int(before.get(qn("w:val"), "0")) if before is not None else 0
+            total = sum(grid) if grid and sum(grid) > 0 else None
+            columns: list[list[list[Segment]]] = []
+            for tc in cells:
+                span_el = tc.find(f"{qn('w:tcPr')}/{qn('w:gridSpan')}")
+                span = int(span_el.get(qn("w:val"), "1")) if span_el is not None else 1
+                if total:
+                    left = x0 + (x1 - x0) * sum(grid[:column]) / total
+                    right = x0 + (x1 - x0) * sum(grid[: column + span]) / total
+                else:
+                    width = (x1 - x0) / max(len(cells), 1)
+                    left, right = x0 + column * width, x0 + (column + span) * width
+                column += span
+                columns.append(self._cell_lines(tc, left, right))
+            height = max((len(c) for c in columns), default=0)
+            rows_out.append([[seg for c in columns if k < len(c) for seg in c[k]] for k in range(height)])
+        return rows_out
+
+    # -- the body -------------------------------------------------------------------------------
+
+    def build(self, body: etree._Element) -> Layout:
+        for number, block in enumerate(self._blocks(body), start=1):
+            if block.tag == qn("w:p"):
+                where = f"paragraph {number}"
+                for k, line in enumerate(self.paragraph(block).lines):
+                    self._add_line(self._segments(line, 0.0, PAGE_WIDTH), where, None, ruled=False, gap=k == 0)
+            else:
+                self.tables += 1
+                for r, row_lines in enumerate(self._table_rows(block, 0.0, PAGE_WIDTH), start=1):
+                    where = f"table {self.tables} row {r}"
+                    row_id = f"t{self.tables}r{r}"
+                    for k, segments in enumerate(row_lines):
+                        self._add_line(segments, where, row_id, ruled=k == 0, gap=True)
+        return Layout(lines=self.lines, wrapped=False)
+
+
+def open_docx(path: Path) -> Document:
+    try:
+        return docx.Document(str(path))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
+        raise DocumentUnreadable(f"the Word file could not be opened ({type(exc).__name__})") from exc
+
+
+def side_text(document: Document) -> str:
+    """The text of every header and footer: where the form's marker line is printed."""
+    parts: list[str] = []
+    for section in document.sections:
+        for part in (section.header, section.first_page_header, section.even_page_header,
+                     section.footer, section.first_page_footer, section.even_page_footer):
+            if part.is_linked_to_previous and section is not document.sections[0]:
+                continue
+            parts.append(" ".join(t.text or "" for t in part._element.iter(qn("w:t"))))
+    return "\n".join(parts)
+
+
+def read_docx_text(path: Path) -> tuple[Document, Layout, dict[str, str | bool | None], str]:
+    """The document, its layout, its legacy fields' values by name, and where its marker may stand."""
+    document = open_docx(path)
+    builder = DocxLayoutBuilder()
+    layout = builder.build(document.element.body)
+    marker_text = side_text(document) + "\n" + "\n".join(line.text for line in layout.lines)
+    return document, layout, builder.legacy, marker_text
+
+
+def legacy_widgets(values: dict[str, str | bool | None]) -> dict[str, FieldValue]:
+    """Legacy form fields named like the form's keys are read by name, like content controls."""
+    return {
+        name: FieldValue(key=name, value=value, method=ReadMethod.LEGACY_FORM_FIELD, location="legacy form field", confidence=1.0)
+        for name, value in values.items()
+    }
+
+
+class WordDocumentExtractor:
+    kind = InputKind.WORD_DOCUMENT
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        return is_docx(path, head) and docx_kind(path) is DocxKind.DOCUMENT
+
+    def read(self, path: Path) -> RawDocument:
+        _, layout, _, marker_text = read_docx_text(path)
+        if not layout.lines:
+            raise DocumentUnreadable("the Word file has no text; ask the sender for the filled form")
+        return RawDocument(marker_text=marker_text, layout=layout)

@@ -1,0 +1,790 @@
+"""Reading a form's fields by their printed labels, from a ``Layout`` (flat PDF, Word read as text).
+
+For each field of the form the reader looks for its printed label (from the specification) and
+reads the value that belongs to it:
+
+* after the label on the same line (``ZIP code: 48910``) or in the cell beside it;
+* otherwise on the line, or in the cell, under it (a row of labels above a row of values);
+* labels wrap over lines, and so do values (narratives, long names in narrow cells);
+* a checkbox is the box printed before or after its label (``☒ ☑ ✔ [X] X`` against ``☐ [ ]`` or
+  nothing); a choice printed as a row of boxes (``☒ Full-time ☐ Part-time``) is the option whose
+  box is checked.
+
+How sure the reader is goes with every value: a label found as printed (case, spacing and
+punctuation aside) is a clean match; a label cut short or reworded (``ZIP`` for ``ZIP code``) is a
+loose match, read with low confidence so that a person confirms it. A field whose label is found
+twice with different values is not guessed: both readings are kept (``FieldValue.conflicts``).
+A label found with nothing beside or under it is a field left empty.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from functools import cache
+
+from pipeline.extract.layout import Layout, Line, Token
+from pipeline.model import FieldValue, ReadMethod
+from schemas.spec import FieldSpec, FieldType, FormSpec, all_form_specs
+
+BESIDE_CONFIDENCE = 0.95  # clean label, value after it or in the cell beside it
+UNDER_CONFIDENCE = 0.9  # clean label, value on the line or in the cell under it
+LOOSE_CONFIDENCE = 0.7  # label cut short or reworded: below the review threshold
+UNSURE_CONFIDENCE = 0.5  # label found, value of an unexpected shape (text beside a box...)
+CONFLICT_CONFIDENCE = 0.3  # found twice, differently
+
+LOOSE_MATCH = 0.75  # the least similarity for a loosely matched label...
+LOOSE_MARGIN = 0.08  # ...which must beat the next best label by this much
+MAX_LABEL_LINES = 4  # a label wraps over at most this many lines
+
+# Words a person writes beside a box instead of ticking it.
+YES_WORDS = frozenset({"x", "yes", "y", "true", "checked", "agreed", "agree"})
+NO_WORDS = frozenset({"no", "n", "false", "unchecked", "not", "none"})
+
+# Text the form itself puts where a value goes: Word's placeholders, the printed date hint, rules.
+_PLACEHOLDER = re.compile(
+    r"click or tap (?:here )?to enter (?:text|a date)\.?|click here to enter (?:text|a date)\.?|choose an item\.?",
+    re.IGNORECASE,
+)
+_DATE_HINT = re.compile(r"\(?\b(?:MM/DD/YYYY|mm/dd/yyyy)\b\)?")
+_RULE = re.compile(r"_{3,}|\.{5,}")
+_SECTION = re.compile(r"^\s*(?:section|part)\s+(?:\d+|[ivx]+|[a-h])\b", re.IGNORECASE)
+_WORD = re.compile(r"[^\W_]+")
+
+
+def words_of(text: str) -> list[str]:
+    """Label-comparison words: case, punctuation and spacing aside (``E-mail`` = ``email``)."""
+    folded = text.casefold().replace("\u2019", "'").replace("\u2018", "'")
+    folded = re.sub(r"\be-mail\b", "email", folded)
+    folded = re.sub(r"'s\b", "s", folded)
+    folded = folded.replace("&", " and ")
+    return _WORD.findall(folded)
+
+
+@cache
+def _stop_phrases() -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]:
+    """Section titles (a line that is one) and form titles (a line that holds one) end any value."""
+    sections = tuple(tuple(words_of(s.title)) for spec in all_form_specs() for s in spec.sections)
+    titles = tuple(tuple(words_of(spec.title)) for spec in all_form_specs())
+    return sections, titles
+
+
+def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(tuple(words[i : i + n]) == phrase for i in range(len(words) - n + 1))
+
+
+def is_stop_line(line: Line) -> bool:
+    """A heading or a title line: no value continues into it."""
+    text = line.text
+    if _SECTION.match(text):
+        return True
+    words = words_of(text)
+    sections, titles = _stop_phrases()
+    return tuple(words) in sections or any(_contains(words, title) for title in titles)
+
+
+def clean_value(text: str) -> str:
+    """The value as written, without the form's own placeholders, date hints and fill-in rules."""
+    text = _PLACEHOLDER.sub(" ", text)
+    text = _DATE_HINT.sub(" ", text)
+    text = _RULE.sub(" ", text)
+    lines = [re.sub(r"\s+", " ", line).strip() for line in text.split("\n")]
+    text = "\n".join(line for line in lines if line).strip()
+    return text.lstrip(":").strip()
+
+
+def similarity(phrase: list[str], label: tuple[str, ...]) -> float:
+    """How alike a printed phrase and a label are, 0..1: spelling, words left out, a label cut short."""
+    a, b = " ".join(phrase), " ".join(label)
+    score = SequenceMatcher(None, a, b, autojunk=False).ratio()
+    if 0 < len(phrase) < len(label) and tuple(phrase) == label[: len(phrase)]:
+        score = max(score, 0.8 + 0.2 * len(phrase) / len(label))  # cut short: "ZIP" for "ZIP code"
+    common = set(phrase) & set(label)
+    if common:
+        score = max(score, len(common) / len(set(phrase) | set(label)))
+    return score
+
+
+@dataclass(frozen=True)
+class _Label:
+    field: FieldSpec
+    words: tuple[str, ...]
+
+
+@dataclass
+class _Word:
+    """One comparison word of the text, and the token it comes from."""
+
+    word: str
+    line: int
+    seg: int
+    tok: int
+    last: bool  # the last comparison word of its token
+
+
+@dataclass
+class Anchor:
+    """Where a field's label was found."""
+
+    field: FieldSpec
+    line: int  # the label's first line
+    seg: int
+    tok: int  # its first token in that segment
+    last_line: int
+    last_seg: int
+    end_tok: int  # one past the label's last token (and its colon) in its last segment
+    x0: float
+    x1: float  # the right edge of the label's column
+    top: float
+    bottom: float
+    colon: bool
+    marks_before: list[bool] = field(default_factory=list)
+    loose: bool = False
+    phrase: str = ""  # the label as printed (for a loose match's note)
+    segments: set[tuple[int, int]] = field(default_factory=set)
+
+
+@dataclass
+class LabelReading:
+    """What the label reader found in one layout for one form."""
+
+    values: dict[str, FieldValue]
+    anchors: list[Anchor]
+
+    @property
+    def found_fields(self) -> set[str]:
+        return {a.field.key for a in self.anchors}
+
+
+def read_labels(layout: Layout, spec: FormSpec) -> LabelReading:
+    """Every field of ``spec`` whose label is found in ``layout``, with its value (memoised per layout)."""
+    cache_key = f"_labels_{spec.form_id}"
+    cached = layout.__dict__.get(cache_key)
+    if cached is None:
+        cached = _Reader(layout, spec).read()
+        layout.__dict__[cache_key] = cached
+    return cached
+
+
+def label_coverage(layout: Layout, spec: FormSpec) -> float:
+    """The share of the form's fields whose labels are printed in the layout."""
+    return len(read_labels(layout, spec).found_fields) / len(spec.fields)
+
+
+class _Reader:
+    def __init__(self, layout: Layout, spec: FormSpec) -> None:
+        self.layout = layout
+        self.lines = layout.lines
+        self.spec = spec
+        self.labels = sorted((_Label(f, tuple(words_of(f.label))) for f in spec.fields), key=lambda l: -len(l.words))
+        self.stop = [is_stop_line(line) for line in self.lines]
+        # a tolerance for "the same x": points in a PDF, twips in Word
+        self.tol = 4.0 if layout.wrapped else 40.0
+        self.anchors: list[Anchor] = []
+        self.starts: dict[tuple[int, int], list[int]] = {}  # (line, seg) -> first tokens of anchors in it
+        self.label_segments: set[tuple[int, int]] = set()
+        self.continuations: set[tuple[int, int]] = set()  # the second and later lines of wrapped labels
+        self.right_edge: dict[int, float] = {}
+        for line in self.lines:
+            for seg in line.segments:
+                self.right_edge[line.page] = max(self.right_edge.get(line.page, 0.0), seg.x1)
+
+    # -- finding labels -------------------------------------------------------------------------
+
+    def _words_from(self, li: int, si: int, ti: int) -> list[_Word]:
+        out: list[_Word] = []
+        tokens = self.lines[li].segments[si].tokens
+        for tj in range(ti, len(tokens)):
+            words = words_of(tokens[tj].text)
+            for k, word in enumerate(words):
+                out.append(_Word(word, li, si, tj, k == len(words) - 1))
+        return out
+
+    def _continuation(self, li: int, x: float) -> int | None:
+        """The next line's segment that carries on a label starting at ``x`` (a wrapped label)."""
+        line = self.lines[li]
+        for follow in range(li + 1, min(li + 1 + MAX_LABEL_LINES, len(self.lines))):
+            nxt = self.lines[follow]
+            if nxt.page != line.page or self.stop[follow]:
+                return None
+            if not self.layout.wrapped and nxt.row != line.row:
+                return None
+            if self.layout.wrapped and nxt.top - line.bottom > 2.5 * line.height:
+                return None
+            for sj, seg in enumerate(nxt.segments):
+                first = next((t for t in seg.tokens if t.mark is None), None)
+                if first is not None and abs(first.x0 - x) <= self.tol:
+                    return follow * 1000 + sj
+            # a line with something else in the label's column ends the label
+            if any(seg.x0 <= x + self.tol and seg.x1 > x for seg in nxt.segments):
+                return None
+        return None
+
+    def _match(self, li: int, si: int, ti: int, labels: list[_Label], *, wrap: bool = True) -> tuple[_Label, list[_Word]] | None:
+        """The longest label that starts at token ``ti`` and ends at a word boundary (wrapping if needed)."""
+        words = self._words_from(li, si, ti)
+        x = self.lines[li].segments[si].tokens[ti].x0
+        longest = max(len(l.words) for l in labels)
+        cur_line = li
+        while wrap and len(words) < longest:
+            found = self._continuation(cur_line, x)
+            if found is None:
+                break
+            cur_line, sj = divmod(found, 1000)
+            words.extend(self._words_from(cur_line, sj, 0))
+        texts = [w.word for w in words]
+        for label in labels:
+            n = len(label.words)
+            if n <= len(words) and tuple(texts[:n]) == label.words and words[n - 1].last:
+                return label, words[:n]
+        return None
+
+    def _anchor_from(
+        self,
+        label: _Label,
+        first: tuple[int, int, int],
+        last: tuple[int, int, int],
+        segments: set[tuple[int, int]],
+        marks: list[bool],
+        *,
+        loose: bool = False,
+        phrase: str = "",
+        require_delimiter: bool = True,
+    ) -> Anchor | None:
+        """An anchor for a label running from token ``first`` to token ``last`` (line, segment, token)."""
+        last_line, last_seg, last_tok = last
+        seg = self.lines[last_line].segments[last_seg]
+        end = last_tok + 1
+        colon = seg.tokens[last_tok].text.endswith(":")
+        if not colon and end < len(seg.tokens) and seg.tokens[end].text in (":", "-", "\u2013"):
+            colon = True
+            end += 1
+        if require_delimiter and not colon and end < len(seg.tokens):
+            following = seg.tokens[end]
+            if following.mark is None and following.text.casefold().strip(".") not in YES_WORDS | NO_WORDS:
+                return None  # the label's words begin a sentence: prose, not a label
+        x1 = max(
+            max(t.x1 for t in self.lines[l].segments[s].tokens[:end]) if (l, s) == (last_line, last_seg)
+            else self.lines[l].segments[s].x1
+            for l, s in segments
+        )
+        line, seg_index, tok = first
+        label_lines = self.lines[line : last_line + 1]
+        return Anchor(
+            field=label.field,
+            line=line,
+            seg=seg_index,
+            tok=tok,
+            last_line=last_line,
+            last_seg=last_seg,
+            end_tok=end,
+            x0=self.lines[line].segments[seg_index].tokens[tok].x0,
+            x1=x1,
+            top=min(l.top for l in label_lines),
+            bottom=max(l.bottom for l in label_lines),
+            colon=colon,
+            marks_before=marks,
+            loose=loose,
+            phrase=phrase,
+            segments=segments,
+        )
+
+    def _exact(self, hit: tuple[_Label, list[_Word]], marks: list[bool]) -> Anchor | None:
+        label, matched = hit
+        first, last = matched[0], matched[-1]
+        return self._anchor_from(
+            label, (first.line, first.seg, first.tok), (last.line, last.seg, last.tok),
+            {(w.line, w.seg) for w in matched}, marks,
+        )
+
+    def _add(self, anchor: Anchor) -> None:
+        self.anchors.append(anchor)
+        self.starts.setdefault((anchor.line, anchor.seg), []).append(anchor.tok)
+        self.label_segments |= anchor.segments
+        self.continuations |= anchor.segments - {(anchor.line, anchor.seg)}
+
+    def _find_exact(self) -> None:
+        consumed: set[tuple[int, int]] = set()
+        checkbox_labels = [l for l in self.labels if l.field.type is FieldType.CHECKBOX]
+        for li, line in enumerate(self.lines):
+            if self.stop[li]:
+                continue
+            for si, seg in enumerate(line.segments):
+                if (li, si) in consumed:
+                    continue
+                tokens = seg.tokens
+                ti, marks = 0, []
+                while ti < len(tokens) and tokens[ti].mark is not None:
+                    marks.append(bool(tokens[ti].mark))
+                    ti += 1
+                if not marks and si > 0 and all(t.mark is not None for t in line.segments[si - 1].tokens):
+                    marks = [bool(t.mark) for t in line.segments[si - 1].tokens]
+                if ti >= len(tokens):
+                    continue
+                anchor = None
+                hit = self._match(li, si, ti, self.labels)
+                if hit is not None:
+                    anchor = self._exact(hit, marks)
+                if anchor is None and tokens[ti].text.casefold() == "x" and ti + 1 < len(tokens):
+                    hit = self._match(li, si, ti + 1, checkbox_labels)  # "X I will attend..."
+                    if hit is not None:
+                        anchor = self._exact(hit, [*marks, True])
+                if anchor is not None:
+                    self._add(anchor)
+                    consumed |= anchor.segments
+                    after = anchor.end_tok if (anchor.last_line, anchor.last_seg) == (li, si) else len(tokens)
+                else:
+                    after = ti + 1
+                # further "Label: value" pairs on the same line ("City: Lansing   ZIP code: 48910")
+                tj = after
+                while tj < len(tokens):
+                    hit = self._match(li, si, tj, self.labels, wrap=False)
+                    inline = None
+                    if hit is not None:
+                        inline = self._exact(hit, [])
+                        if inline is not None and not inline.colon:
+                            inline = None
+                    if inline is not None:
+                        self._add(inline)
+                        tj = inline.end_tok
+                    else:
+                        tj += 1
+
+    def _under_line(self, anchor: Anchor) -> int | None:
+        """The first line under the label with something in the label's column."""
+        right = self._next_anchor_x(anchor)
+        for li in range(anchor.last_line + 1, len(self.lines)):
+            line = self.lines[li]
+            if line.top < anchor.bottom - 0.5 and line.page == self.lines[anchor.line].page and self.layout.wrapped:
+                continue  # beside the label, not under it
+            if any(seg.x0 < right - self.tol and seg.x1 > anchor.x0 - self.tol for seg in line.segments):
+                return li
+        return None
+
+    def _next_anchor_x(self, anchor: Anchor) -> float:
+        xs = [
+            self.lines[a.line].segments[a.seg].tokens[a.tok].x0
+            for a in self.anchors
+            if a.line == anchor.line and (a.seg, a.tok) > (anchor.seg, anchor.tok)
+        ]
+        return min(xs, default=float("inf"))
+
+    def _demote_values_that_look_like_labels(self) -> None:
+        """A cell beside a label that reads like another label is that label's value, unless values sit under both."""
+        keep: list[Anchor] = []
+        by_start = {(a.line, a.seg, a.tok): a for a in self.anchors}
+        for b in self.anchors:
+            left = [
+                a for a in self.anchors
+                if a.line == b.line and a.last_line == b.line and a.seg == b.seg - 1 and a.end_tok >= len(self.lines[a.line].segments[a.seg].tokens)
+            ]
+            if b.tok == 0 and not b.colon and left:
+                under = self._under_line(left[0])
+                label_row = False
+                if under is not None and not self.stop[under]:
+                    cells = [
+                        (under, sj) for sj, seg in enumerate(self.lines[under].segments)
+                        if seg.x0 < b.x0 - self.tol and seg.x1 > left[0].x0 - self.tol
+                    ]
+                    label_row = any((l, s, 0) not in by_start for l, s in cells)
+                if not label_row:
+                    continue
+            keep.append(b)
+        if len(keep) != len(self.anchors):
+            self.anchors, self.starts, self.label_segments, self.continuations = [], {}, set(), set()
+            for a in keep:
+                self._add(a)
+
+    def _find_loose(self, value_segments: set[tuple[int, int]]) -> None:
+        missing = [l for l in self.labels if l.field.key not in {a.field.key for a in self.anchors}]
+        if not missing:
+            return
+        for li, line in enumerate(self.lines):
+            if self.stop[li]:
+                continue
+            for si, seg in enumerate(line.segments):
+                if (li, si) in value_segments or (li, si) in self.label_segments:
+                    continue
+                tokens = seg.tokens
+                ti, marks = 0, []
+                while ti < len(tokens) and tokens[ti].mark is not None:
+                    marks.append(bool(tokens[ti].mark))
+                    ti += 1
+                if ti >= len(tokens):
+                    continue
+                colon_at = next((k for k in range(ti, min(len(tokens), ti + 12)) if tokens[k].text.endswith(":")), None)
+                leftmost = all(all(t.mark is not None for t in s.tokens) for s in line.segments[:si])
+                beside = leftmost and si + 1 < len(line.segments)
+                if colon_at is not None:
+                    end = colon_at + 1
+                elif marks or beside:
+                    end = len(tokens)
+                else:
+                    continue
+                phrase_tokens = tokens[ti:end]
+                phrase = words_of(" ".join(t.text for t in phrase_tokens))
+                if not phrase:
+                    continue
+                candidates = [l for l in missing if (l.field.type is FieldType.CHECKBOX) == bool(marks) or colon_at is not None]
+                scored = sorted(((similarity(phrase, l.words), l) for l in candidates), key=lambda s: -s[0])
+                if not scored or scored[0][0] < LOOSE_MATCH:
+                    continue
+                if len(scored) > 1 and scored[0][0] - scored[1][0] < LOOSE_MARGIN:
+                    continue  # as like one label as another: not a label we can name
+                label = scored[0][1]
+                anchor = self._anchor_from(
+                    label, (li, si, ti), (li, si, end - 1), {(li, si)}, marks,
+                    loose=True, phrase=" ".join(t.text for t in phrase_tokens).rstrip(":"), require_delimiter=False,
+                )
+                if anchor is not None:
+                    self._add(anchor)
+                    missing = [l for l in missing if l is not label]
+
+    # -- reading values -------------------------------------------------------------------------
+
+    def _tokens_until_anchor(self, li: int, si: int, start: int) -> tuple[list[Token], bool]:
+        """Tokens of a segment from ``start`` up to the next label in it; and whether one was met."""
+        tokens = self.lines[li].segments[si].tokens
+        stops = [t for t in self.starts.get((li, si), []) if t >= start]
+        end = min(stops, default=len(tokens))
+        return tokens[start:end], end < len(tokens)
+
+    def _line_has_anchor(self, li: int) -> bool:
+        return any(l == li for l, _ in self.starts)
+
+    def _beside(self, anchor: Anchor) -> tuple[list[list[Token]], float | None, int]:
+        rows: list[list[Token]] = []
+        value_x0: float | None = None
+        last_index = anchor.last_line
+        first_page = self.lines[anchor.line].page
+        for li in range(anchor.line, len(self.lines)):
+            line = self.lines[li]
+            if li > anchor.last_line:
+                centre = (line.top + line.bottom) / 2
+                # PDF: a line whose middle is level with the label (a value between wrapped label lines)
+                if not (self.layout.wrapped and line.page == first_page and centre < anchor.bottom):
+                    break
+            row: list[Token] = []
+            for si, seg in enumerate(line.segments):
+                if (li, si) in anchor.segments or seg.x0 < anchor.x1 - 0.5:
+                    continue
+                if (li, si) in self.continuations or 0 in self.starts.get((li, si), []):
+                    break  # another label
+                tokens, cut = self._tokens_until_anchor(li, si, 0)
+                row.extend(tokens)
+                if cut:
+                    break
+            if row:
+                rows.append(row)
+                value_x0 = row[0].x0 if value_x0 is None else min(value_x0, row[0].x0)
+                last_index = max(last_index, li)
+        if not rows or value_x0 is None:
+            return rows, value_x0, last_index
+        # the value goes on under the label's band while the label column stays empty
+        previous = self.lines[last_index]
+        for li in range(last_index + 1, len(self.lines)):
+            line = self.lines[li]
+            if self.stop[li] or line.ruled_before or self._line_has_anchor(li):
+                break
+            if self.layout.wrapped and (line.gap_before or line.page != previous.page):
+                break
+            if not self.layout.wrapped and (line.row is None or line.row != self.lines[anchor.line].row):
+                break
+            if any(seg.x0 < value_x0 - self.tol for seg in line.segments):
+                break
+            rows.append([t for seg in line.segments for t in seg.tokens])
+            previous = line
+        return rows, value_x0, last_index
+
+    def _under(self, anchor: Anchor) -> tuple[list[list[Token]], int | None]:
+        li = self._under_line(anchor)
+        if li is None or self.stop[li]:
+            return [], None
+        line = self.lines[li]
+        label_line = self.lines[anchor.last_line]
+        if self.layout.wrapped and line.page == label_line.page and line.top - label_line.bottom > 3.5 * label_line.height:
+            return [], None  # too far below to belong to the label
+        right = self._next_anchor_x(anchor)
+
+        def column(line_index: int) -> list[Token] | None:
+            tokens: list[Token] = []
+            for si, seg in enumerate(self.lines[line_index].segments):
+                if seg.x0 >= right - self.tol or seg.x1 <= anchor.x0 - self.tol:
+                    continue
+                if 0 in self.starts.get((line_index, si), []):
+                    return None  # another label: this one's value is empty
+                part, cut = self._tokens_until_anchor(line_index, si, 0)
+                tokens.extend(part)
+                if cut:
+                    break
+            return tokens
+
+        first = column(li)
+        if not first:
+            return [], li
+        rows = [first]
+        many = anchor.field.type in (FieldType.LONGTEXT, FieldType.MULTICHOICE)
+        previous = line
+        for lj in range(li + 1, len(self.lines)):
+            nxt = self.lines[lj]
+            if self.stop[lj] or nxt.ruled_before:
+                break
+            if self.layout.wrapped:
+                if not many and not self._wraps_into(previous, rows[-1], nxt):
+                    break
+            elif not many or (nxt.row != line.row):
+                break
+            if many and self._looks_like_label(nxt):
+                break
+            part = column(lj)
+            if part is None:
+                break
+            if not part:
+                if any(seg.x0 < anchor.x0 - self.tol for seg in nxt.segments):
+                    break
+                continue
+            rows.append(part)
+            previous = nxt
+        return rows, li
+
+    def _wraps_into(self, previous: Line, previous_tokens: list[Token], line: Line) -> bool:
+        """Whether ``line`` carries on the text of ``previous`` (a PDF's soft wrap): the first word of
+        ``line`` would not have fitted at the end of ``previous``, before the column's right edge."""
+        if not self.layout.wrapped or not previous_tokens or not line.segments or line.page != previous.page:
+            return False
+        end = previous_tokens[-1].x1
+        first = line.segments[0].tokens[0]
+        limits = [
+            seg.x0 for other in (previous, line) for seg in other.segments if seg.x0 > end + 1 and seg is not line.segments[0]
+        ]
+        right = min(limits, default=self.right_edge.get(line.page, end))
+        space = max(2.0, 0.25 * previous.height)
+        return end + space + (first.x1 - first.x0) > right - 6.0
+
+    def _looks_like_label(self, line: Line) -> bool:
+        """A line that begins 'Something like a label:' ends a narrative read under its label."""
+        if not line.segments:
+            return False
+        tokens = line.segments[0].tokens
+        colon_at = next((k for k in range(min(len(tokens), 8)) if tokens[k].text.endswith(":")), None)
+        if colon_at is None:
+            return False
+        phrase = words_of(" ".join(t.text for t in tokens[: colon_at + 1]))
+        return bool(phrase) and max(similarity(phrase, l.words) for l in self.labels) >= LOOSE_MATCH
+
+    def _continue_inline(self, anchor: Anchor, first: list[Token]) -> list[list[Token]]:
+        """A value written after its label goes on over the next lines: a narrative over its
+        paragraphs, a row of boxes over its lines, any other value over a page's soft wraps."""
+        rows: list[list[Token]] = []
+        previous, previous_tokens = self.lines[anchor.last_line], first
+        many = anchor.field.type is FieldType.LONGTEXT
+        boxes = anchor.field.type in (FieldType.CHOICE, FieldType.MULTICHOICE)
+        for li in range(anchor.last_line + 1, len(self.lines)):
+            line = self.lines[li]
+            if self.stop[li] or line.ruled_before or self._line_has_anchor(li) or self._looks_like_label(line):
+                break
+            if self.layout.wrapped and line.page != previous.page and line.gap_before:
+                break
+            if line.segments[0].x0 < anchor.x0 - self.tol:
+                break
+            tokens = [t for seg in line.segments for t in seg.tokens]
+            has_boxes = any(t.mark is not None for t in tokens)
+            if not (many or (boxes and has_boxes) or self._wraps_into(previous, previous_tokens, line)):
+                break
+            rows.append(tokens)
+            previous, previous_tokens = line, tokens
+        return rows
+
+    def _region(self, anchor: Anchor) -> tuple[list[list[Token]], int, bool]:
+        """The value's tokens, line by line; the line it starts on; whether it was after or beside the label."""
+        rest, _ = self._tokens_until_anchor(anchor.last_line, anchor.last_seg, anchor.end_tok)
+        if rest:
+            return [rest, *self._continue_inline(anchor, rest)], anchor.last_line, True
+        rows, _, _ = self._beside(anchor)
+        if rows:
+            return rows, anchor.line, True
+        if anchor.field.type is FieldType.CHECKBOX:
+            return [], anchor.line, True
+        under, li = self._under(anchor)
+        return under, li if li is not None else anchor.line, False
+
+    # -- turning tokens into values ---------------------------------------------------------------
+
+    def _text(self, rows: list[list[Token]]) -> str:
+        if not self.layout.wrapped:
+            return "\n".join(" ".join(t.text for t in row if t.mark is None) for row in rows)
+        words: list[str] = []
+        for row in rows:
+            for i, token in enumerate(t for t in row if t.mark is None):
+                if i == 0 and words and re.search(r"[A-Za-z]-$", words[-1]):
+                    words[-1] += token.text  # a line broken after a hyphen: "Clinton-" + "Eaton"
+                else:
+                    words.append(token.text)
+        return " ".join(words)
+
+    def _where(self, li: int) -> str:
+        line = self.lines[li]
+        return f"page {line.page}" if self.layout.wrapped else line.where
+
+    def _confidence(self, anchor: Anchor, beside: bool) -> float:
+        if anchor.loose:
+            return LOOSE_CONFIDENCE
+        return BESIDE_CONFIDENCE if beside else UNDER_CONFIDENCE
+
+    def _value(self, key: str, value: str | bool | None, anchor: Anchor, li: int, confidence: float,
+               tokens: list[Token], note: str | None = None) -> FieldValue:
+        legacy = bool(tokens) and all(t.legacy for t in tokens)
+        if anchor.loose:
+            loose_note = f"the printed label '{anchor.phrase}' was taken for '{anchor.field.label}'"
+            note = f"{loose_note}; {note}" if note else loose_note
+        return FieldValue(
+            key=key,
+            value=value,
+            method=ReadMethod.LEGACY_FORM_FIELD if legacy else ReadMethod.LABEL,
+            location=self._where(li),
+            confidence=confidence,
+            note=note,
+        )
+
+    def _checkbox(self, anchor: Anchor) -> FieldValue:
+        rows, li, _ = self._region(anchor)
+        tokens = [t for row in rows for t in row]
+        confidence = self._confidence(anchor, True)
+        key = anchor.field.key
+        if anchor.marks_before:
+            return self._value(key, anchor.marks_before[-1], anchor, anchor.line, confidence, [])
+        if not tokens:
+            return self._value(key, False, anchor, anchor.line, confidence, [])  # nothing printed: not checked
+        first = tokens[0]
+        if first.mark is not None:
+            return self._value(key, bool(first.mark), anchor, li, confidence, tokens[:1])
+        word = first.text.casefold().strip(".")
+        if word in YES_WORDS or word in NO_WORDS:
+            return self._value(key, word in YES_WORDS, anchor, li, confidence, tokens[:1])
+        return self._value(key, None, anchor, li, UNSURE_CONFIDENCE, tokens,
+                           note="the text beside the box is neither a tick nor yes/no")
+
+    def _choices(self, tokens: list[Token], choices: tuple[str, ...]) -> dict[str, bool | None] | None:
+        """Which options of a printed row of boxes are checked; None when no box is printed."""
+        words: list[tuple[str, int]] = [(w, i) for i, t in enumerate(tokens) for w in words_of(t.text)]
+        texts = [w for w, _ in words]
+        taken: set[int] = set()
+        spans: dict[str, tuple[int, int]] = {}
+        for choice in sorted(choices, key=lambda c: -len(words_of(c))):
+            target = words_of(choice)
+            n = len(target)
+            for i in range(len(texts) - n + 1):
+                if texts[i : i + n] == target and not taken & set(range(i, i + n)):
+                    spans[choice] = (words[i][1], words[i + n - 1][1])
+                    taken |= set(range(i, i + n))
+                    break
+        def ticked(token: Token) -> bool:
+            return token.mark is not None or token.text.casefold() == "x"
+
+        before = any(s > 0 and ticked(tokens[s - 1]) for s, _ in spans.values())
+        if not any(t.mark is not None for t in tokens) and not before:
+            return None
+        states: dict[str, bool | None] = {}
+        for choice in choices:
+            if choice not in spans:
+                states[choice] = None
+                continue
+            start, end = spans[choice]
+            neighbour = tokens[start - 1] if before and start > 0 else (tokens[end + 1] if not before and end + 1 < len(tokens) else None)
+            if neighbour is not None and neighbour.mark is not None:
+                states[choice] = bool(neighbour.mark)
+            elif neighbour is not None and neighbour.text.casefold() == "x":
+                states[choice] = True
+            else:
+                states[choice] = False  # nothing printed before it: not checked
+        return states
+
+    def _values_for(self, anchor: Anchor) -> list[FieldValue]:
+        spec_field = anchor.field
+        if spec_field.type is FieldType.CHECKBOX:
+            return [self._checkbox(anchor)]
+        rows, li, beside = self._region(anchor)
+        tokens = [t for row in rows for t in row]
+        confidence = self._confidence(anchor, beside)
+        if spec_field.type is FieldType.MULTICHOICE:
+            states = self._choices(tokens, spec_field.choices)
+            text = clean_value(self._text(rows))
+            if states is None:
+                # no boxes: the options written out ("SED, Autism") are the ones chosen
+                listed = {c: bool(re.search(rf"(?<![\w/]){re.escape(c)}(?![\w/])", text, re.IGNORECASE)) for c in spec_field.choices}
+                leftover = text
+                for c in spec_field.choices:
+                    leftover = re.sub(rf"(?<![\w/]){re.escape(c)}(?![\w/])", " ", leftover, flags=re.IGNORECASE)
+                unsure = bool(words_of(re.sub(r"\band\b", " ", leftover, flags=re.IGNORECASE)))
+                states = {c: v for c, v in listed.items()}
+                if unsure:
+                    confidence = UNSURE_CONFIDENCE
+            out = []
+            for key, choice in zip(spec_field.widget_keys, spec_field.choices, strict=True):
+                state = states.get(choice)
+                out.append(self._value(key, state if state is not None else None, anchor, li,
+                                       confidence if state is not None else UNSURE_CONFIDENCE, tokens))
+            return out
+        if spec_field.type is FieldType.CHOICE:
+            states = self._choices(tokens, spec_field.choices)
+            if states is not None:
+                chosen = [c for c, s in states.items() if s]
+                if len(chosen) == 1:
+                    return [self._value(spec_field.key, chosen[0], anchor, li, confidence, tokens)]
+                if not chosen and all(s is not None for s in states.values()):
+                    return [self._value(spec_field.key, "", anchor, li, confidence, tokens)]
+                note = "more than one box is checked" if chosen else "the boxes printed do not match the options"
+                return [self._value(spec_field.key, None, anchor, li, UNSURE_CONFIDENCE, tokens, note=note)]
+        text = clean_value(self._text(rows))
+        return [self._value(spec_field.key, text, anchor, li, confidence, tokens)]
+
+    # -- the whole reading ----------------------------------------------------------------------
+
+    def read(self) -> LabelReading:
+        self._find_exact()
+        self._demote_values_that_look_like_labels()
+        self.anchors.sort(key=lambda a: (a.line, a.seg, a.tok))
+        taken: set[int] = set()
+        for anchor in self.anchors:
+            rows, _, _ = self._region(anchor)
+            taken |= {id(t) for row in rows for t in row}
+        value_segments = {
+            (li, si)
+            for li, line in enumerate(self.lines)
+            for si, seg in enumerate(line.segments)
+            if any(id(t) in taken for t in seg.tokens)
+        }
+        self._find_loose(value_segments)
+        self.anchors.sort(key=lambda a: (a.line, a.seg, a.tok))
+
+        readings: dict[str, list[FieldValue]] = {}
+        for anchor in self.anchors:
+            for value in self._values_for(anchor):
+                readings.setdefault(value.key, []).append(value)
+        return LabelReading(values={key: merge_readings(found) for key, found in readings.items()}, anchors=self.anchors)
+
+
+def same_value(a: str | bool | None, b: str | bool | None) -> bool:
+    """Two readings say the same thing: spacing, case and line breaks aside; empty is empty."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return bool(a) == bool(b) if {type(a), type(b)} <= {bool, type(None)} else False
+    left = " ".join((a or "").split()).casefold()
+    right = " ".join((b or "").split()).casefold()
+    return left == right
+
+
+def merge_readings(found: list[FieldValue]) -> FieldValue:
+    """One field read once or more: the best reading when they agree, flagged when they do not."""
+    best = max(found, key=lambda v: v.confidence)
+    others = [v for v in found if v is not best and not same_value(v.value, best.value)]
+    if not others:
+        return best
+    return best.model_copy(
+        update={
+            "confidence": min(best.confidence, CONFLICT_CONFIDENCE),
+            "conflicts": tuple(others),
+            "note": "its label is printed more than once, with different values",
+        }
+    )

@@ -1,0 +1,157 @@
+"""The text of a document laid out as lines of segments, for reading fields by their printed labels.
+
+Flat PDFs (words with their positions, from pdfplumber) and Word documents read as text
+(paragraphs and table cells) are both turned into this one shape, so that one reader
+(``pipeline.extract.labels``) finds labels and values in either:
+
+* a ``Line`` is a row of text: a visual line of a PDF page, or a paragraph of a Word document (a
+  table row's first paragraphs side by side, then its second ones...). It knows its page, its
+  vertical extent, and whether a hard break (a ruled line, a new table row) or a soft one (a
+  paragraph gap) separates it from the line above;
+* a ``Segment`` is a run of words on a line with no wide gap, tab or cell border inside;
+* a ``Token`` is a word, or a check box, normalised to ``☒`` (checked) or ``☐`` (unchecked).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+CHECKED = "\u2612"  # ☒
+UNCHECKED = "\u2610"  # ☐
+
+# How check boxes print, typed or drawn, in the fonts agencies use (Wingdings' boxes extract as
+# private-use characters, or as their Latin-1 look-alikes when the font has no Unicode map).
+CHECKED_MARKS = frozenset(
+    {"☒", "☑", "✔", "✓", "✗", "✘", "⊠", "⌧", "▣", "■", "[x]", "(x)", "[✔]", "[✓]", "\uf0fe", "\uf0fd", "\uf078", "þ", "ý"}
+)
+UNCHECKED_MARKS = frozenset({"☐", "□", "❏", "❑", "▢", "[]", "[ ]", "()", "( )", "\uf0a8", "\uf06f", "\uf071", "¨"})
+# Characters that are marks on their own and may be glued to the word after them ("☒Full-time").
+MARK_CHARACTERS = frozenset(ch for mark in CHECKED_MARKS | UNCHECKED_MARKS if len(mark) == 1 for ch in mark) - {"þ", "ý", "¨"}
+
+
+def box_mark(text: str) -> bool | None:
+    """True for a checked box, False for an unchecked one, None for anything else."""
+    key = text.strip().casefold()
+    if key in CHECKED_MARKS:
+        return True
+    if key in UNCHECKED_MARKS:
+        return False
+    return None
+
+
+@dataclass
+class Token:
+    """A word (or a box) with its horizontal extent on its line."""
+
+    text: str
+    x0: float
+    x1: float
+    legacy: bool = False  # the value of a Word legacy form field
+
+    @property
+    def mark(self) -> bool | None:
+        return box_mark(self.text)
+
+
+@dataclass
+class Segment:
+    tokens: list[Token]
+
+    @property
+    def x0(self) -> float:
+        return self.tokens[0].x0
+
+    @property
+    def x1(self) -> float:
+        return max(t.x1 for t in self.tokens)
+
+    @property
+    def text(self) -> str:
+        return " ".join(t.text for t in self.tokens)
+
+
+@dataclass
+class Line:
+    segments: list[Segment]
+    top: float
+    bottom: float
+    page: int
+    where: str
+    row: str | None = None  # the table row it belongs to (Word); None outside tables and in PDFs
+    ruled_before: bool = False  # a ruled line or a new table row separates it from the line above
+    gap_before: bool = False  # a paragraph gap separates it from the line above
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.segments)
+
+    @property
+    def height(self) -> float:
+        return max(self.bottom - self.top, 1.0)
+
+
+@dataclass
+class Layout:
+    lines: list[Line] = field(default_factory=list)
+    # True for a page's visual lines (a value wrapped over lines is one text: joined with a space);
+    # False for a Word document's paragraphs (each a line of the value: joined with a line break).
+    wrapped: bool = True
+
+
+def split_marks(text: str) -> list[str]:
+    """Split box characters off the words they are glued to, and join ``[ X ]`` into one mark."""
+    pieces: list[str] = []
+    for word in text.split():
+        start = 0
+        while start < len(word) and word[start] in MARK_CHARACTERS:
+            pieces.append(word[start])
+            start += 1
+        end = len(word)
+        tail: list[str] = []
+        while end > start and word[end - 1] in MARK_CHARACTERS:
+            tail.insert(0, word[end - 1])
+            end -= 1
+        if end > start:
+            pieces.append(word[start:end])
+        pieces.extend(tail)
+    return join_bracket_marks(pieces)
+
+
+_OPENERS = {"[": "]", "(": ")"}
+
+
+def join_bracket_marks(words: list[str]) -> list[str]:
+    """``[`` ``X`` ``]`` -> ``[X]``; ``[`` ``]`` -> ``[ ]``: boxes typed with brackets."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        closer = _OPENERS.get(word)
+        if closer and i + 1 < len(words) and words[i + 1] == closer:
+            out.append(word + " " + closer)
+            i += 2
+            continue
+        if closer and i + 2 < len(words) and words[i + 1].casefold() == "x" and words[i + 2] == closer:
+            out.append(word + words[i + 1] + closer)
+            i += 3
+            continue
+        out.append(word)
+        i += 1
+    return out
+
+
+def tokens_between(text: str, x0: float, x1: float, *, legacy: bool = False) -> list[Token]:
+    """Tokens of ``text`` spread evenly over ``[x0, x1]`` (for text whose word positions are not known)."""
+    words = split_marks(text)
+    if not words:
+        return []
+    step = (x1 - x0) / len(words)
+    return [Token(w, x0 + i * step, x0 + (i + 1) * step, legacy) for i, w in enumerate(words)]
+
+
+_PAGE_NUMBER = re.compile(r"^\s*page\s+\d+\s+of\s+\d+\s*$", re.IGNORECASE)
+
+
+def is_page_number(text: str) -> bool:
+    return bool(_PAGE_NUMBER.match(text))

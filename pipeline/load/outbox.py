@@ -1,0 +1,165 @@
+"""The outbox as the store sees it: which notices wait to be sent, and the claims that let
+``psp-pipeline notices send`` send each exactly once.
+
+A sender claims a notice (one conditional UPDATE: only a notice not sent and not claimed, or
+whose claim is older than ``CLAIM_LEASE``) before it talks to the SMTP server, marks it sent as
+soon as the server accepted the message, and releases the claim with the error when the try
+failed. Two senders at once never both claim the same notice; a sender interrupted (Ctrl-C,
+SIGTERM) releases or marks what it holds; a sender killed outright leaves a claim that expires
+after the lease, when the notice is tried again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from pipeline.load.store import NoticeRow, ReceivedFileRow, transaction, utcnow
+from pipeline.model import Outcome
+
+# How long a claim keeps other senders away. Far longer than one message takes; a claim older
+# than this was left by a sender that died, and the notice is tried again.
+CLAIM_LEASE = timedelta(minutes=15)
+
+
+class NoticeStatus(StrEnum):
+    PENDING = "pending"  # written, waiting for its first try
+    FAILED = "failed"  # tried, failed; tried again by the next `notices send`
+    SENDING = "sending"  # claimed by a sender right now
+    SENT = "sent"
+    NO_ADDRESS = "no_address"  # no usable address: send it by hand
+    WITHDRAWN = "withdrawn"  # the document's outcome changed since (released, decided by a person)
+    NOT_WRITTEN = "not_written"  # the .eml was never completed
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """One notice and where it stands."""
+
+    id: int
+    received_file_id: int
+    file: str
+    outcome: str  # the document's outcome now
+    kind: str  # the outcome the notice was written for
+    to_address: str | None
+    path: Path
+    written: bool
+    created_at: datetime
+    sent_at: datetime | None
+    attempts: int
+    last_error: str | None
+    claimed_at: datetime | None
+    claimed_by: str | None
+
+    def status(self, now: datetime, lease: timedelta = CLAIM_LEASE) -> NoticeStatus:
+        if self.sent_at is not None:
+            return NoticeStatus.SENT
+        if not self.written:
+            return NoticeStatus.NOT_WRITTEN
+        if not self.to_address:
+            return NoticeStatus.NO_ADDRESS
+        if self.outcome != self.kind:
+            return NoticeStatus.WITHDRAWN
+        if self.claimed_at is not None and self.claimed_at > now - lease:
+            return NoticeStatus.SENDING
+        return NoticeStatus.FAILED if self.last_error else NoticeStatus.PENDING
+
+    def due(self, now: datetime, lease: timedelta = CLAIM_LEASE) -> bool:
+        """Whether a sender should try it now."""
+        return self.status(now, lease) in (NoticeStatus.PENDING, NoticeStatus.FAILED)
+
+
+def notices(engine: Engine, *, include_sent: bool = True) -> list[OutboxItem]:
+    """Every notice, oldest first, with the document's file name and current outcome."""
+    query = (
+        select(NoticeRow, ReceivedFileRow.original_name, ReceivedFileRow.outcome)
+        .join(ReceivedFileRow, NoticeRow.received_file_id == ReceivedFileRow.id)
+        .order_by(NoticeRow.created_at, NoticeRow.id)
+    )
+    if not include_sent:
+        query = query.where(NoticeRow.sent_at.is_(None))
+    with Session(engine) as session:
+        return [
+            OutboxItem(
+                id=row.id,
+                received_file_id=row.received_file_id,
+                file=name,
+                outcome=outcome,
+                kind=row.kind or Outcome.REJECTED.value,  # notices written before kinds were recorded
+                to_address=row.to_address,
+                path=Path(row.path),
+                written=row.written,
+                created_at=row.created_at,
+                sent_at=row.sent_at,
+                attempts=row.attempts or 0,
+                last_error=row.last_error,
+                claimed_at=row.claimed_at,
+                claimed_by=row.claimed_by,
+            )
+            for row, name, outcome in session.execute(query)
+        ]
+
+
+def set_kind(engine: Engine, notice_id: int, kind: str) -> None:
+    """Record which outcome a notice was written for. A document's notice rewritten for another
+    outcome (a held registration that a reviewer then rejects) is a new notice: it is sent
+    again even when the earlier one was."""
+    with transaction(engine) as session:
+        row = session.get_one(NoticeRow, notice_id)
+        if row.kind is not None and row.kind != kind:
+            row.sent_at = None
+            row.attempts = 0
+            row.last_error = None
+            row.claimed_at = None
+            row.claimed_by = None
+        row.kind = kind
+
+
+def claim(engine: Engine, notice_id: int, sender: str, *, now: datetime | None = None, lease: timedelta = CLAIM_LEASE) -> bool:
+    """Take a notice for sending; False when it is sent already or another sender holds it."""
+    now = now or utcnow()
+    with transaction(engine) as session:
+        result = session.execute(
+            update(NoticeRow)
+            .where(
+                NoticeRow.id == notice_id,
+                NoticeRow.sent_at.is_(None),
+                or_(NoticeRow.claimed_at.is_(None), NoticeRow.claimed_at <= now - lease),
+            )
+            .values(claimed_at=now, claimed_by=sender, attempts=NoticeRow.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+
+def mark_sent(engine: Engine, notice_id: int, sender: str, *, now: datetime | None = None) -> bool:
+    """Record that the SMTP server accepted the notice. Returns False when the claim had been
+    taken over meanwhile (a claim held past its lease); the notice is marked sent all the same,
+    since it went out."""
+    now = now or utcnow()
+    with transaction(engine) as session:
+        mine = session.scalar(select(NoticeRow.claimed_by).where(NoticeRow.id == notice_id)) == sender
+        session.execute(
+            update(NoticeRow)
+            .where(NoticeRow.id == notice_id, NoticeRow.sent_at.is_(None))
+            .values(sent_at=now, claimed_at=None, claimed_by=None, last_error=None)
+            .execution_options(synchronize_session=False)
+        )
+        return mine
+
+
+def release(engine: Engine, notice_id: int, sender: str, error: str) -> None:
+    """Give a claimed notice back after a failed try, with what went wrong, for the next try."""
+    with transaction(engine) as session:
+        session.execute(
+            update(NoticeRow)
+            .where(NoticeRow.id == notice_id, NoticeRow.claimed_by == sender, NoticeRow.sent_at.is_(None))
+            .values(claimed_at=None, claimed_by=None, last_error=error[:500])
+            .execution_options(synchronize_session=False)
+        )
