@@ -19,7 +19,10 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 # Debian packages the project needs beyond Python: chromium for the browser tests (add yours to
 # the list). Each is installed only when missing, with apt-get as root (as CI runs); elsewhere
 # this says what to run. Without chromium the browser tests skip, except in CI (CI=true).
-SYSTEM_PACKAGES ?= chromium
+# LibreOffice (headless Writer), qpdf and the fonts make the renditions the reading tests read
+# (samples/renditions.py: Word saved as PDF or re-saved, flattened PDFs); without them those tests
+# skip, except in CI.
+SYSTEM_PACKAGES ?= chromium libreoffice-writer-nogui qpdf fonts-liberation fonts-dejavu-core
 
 system-deps:
 	@missing=""; \

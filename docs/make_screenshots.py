@@ -1,10 +1,11 @@
 """Take the README's pictures of the run report from the demo, in headless Chromium.
 
-    .venv/bin/python docs/make_screenshots.py        (or: make screenshots)
+    .venv/bin/python docs/make_screenshots.py [report] [overview]   (or: make screenshots)
 
 Processes the sample submissions in a temporary data home (SQLite, without Prefect), opens the
 report as a file:// URL and writes ``docs/report.png`` (the top: what needs a person, counts,
-the list) and ``docs/report-document.png`` (a rejected document opened). Needs /usr/bin/chromium
+the list) and ``docs/report-document.png`` (a rejected document opened), then the coordinator
+overview the run wrote beside it, whole, as ``docs/overview.png``. Needs /usr/bin/chromium
 (``make system-deps``).
 """
 
@@ -29,16 +30,24 @@ def main() -> None:
         stage(settings.data_home.inbox)
         summary = process(settings)
         rejected = next(d for d in summary.documents if d["file"] == "orp_r01_missing_fields.pdf")
+        wanted = set(sys.argv[1:]) or {"report", "overview"}  # e.g. `make_screenshots.py overview`: that one only
         with chromium() as browser:
-            page, watch = open_page(browser, summary.report_html, width=1200, height=1180)
-            page.screenshot(path=str(REPO / "docs" / "report.png"))
-            page.click(f"button[data-toggle='{rejected['id']}']")
-            page.locator(f"#doc-{rejected['id']}").scroll_into_view_if_needed()
-            page.evaluate(f"document.getElementById('doc-{rejected['id']}').scrollIntoView()")
-            page.screenshot(path=str(REPO / "docs" / "report-document.png"))
-            if watch.errors:
-                raise SystemExit(f"the page reported errors: {watch.errors}")
-    print("Wrote docs/report.png and docs/report-document.png")
+            if "report" in wanted:
+                page, watch = open_page(browser, summary.report_html, width=1200, height=1180)
+                page.screenshot(path=str(REPO / "docs" / "report.png"))
+                page.click(f"button[data-toggle='{rejected['id']}']")
+                page.locator(f"#doc-{rejected['id']}").scroll_into_view_if_needed()
+                page.evaluate(f"document.getElementById('doc-{rejected['id']}').scrollIntoView()")
+                page.screenshot(path=str(REPO / "docs" / "report-document.png"))
+                if watch.errors:
+                    raise SystemExit(f"the page reported errors: {watch.errors}")
+                print("Wrote docs/report.png and docs/report-document.png")
+            if "overview" in wanted:
+                page, watch = open_page(browser, summary.report_html.parent / "overview.html", width=1200, height=1180)
+                page.screenshot(path=str(REPO / "docs" / "overview.png"), full_page=True)
+                if watch.errors:
+                    raise SystemExit(f"the overview reported errors: {watch.errors}")
+                print("Wrote docs/overview.png")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import typer
 from pipeline.cli_common import HomeOption, fail, settings_from
 from pipeline.cli_program import psp_app, review_app, sessions_app
 from pipeline.cli_notices import app as notices_app
+from pipeline.cli_overview import overview as overview_command, refresh_overview
 from pipeline.errors import PipelineError
 from pipeline.settings import Settings
 
@@ -32,6 +33,7 @@ app.add_typer(review_app, name="review")
 app.add_typer(sessions_app, name="sessions")
 app.add_typer(psp_app, name="psp")
 app.add_typer(notices_app, name="notices")
+app.command("overview")(overview_command)
 
 
 
@@ -41,6 +43,7 @@ def _configure_logging(verbose: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its plugin chatter says nothing to a user
 
 
 @app.callback()
@@ -218,6 +221,7 @@ def forget(
         desk = open_desk(settings_from(home))
         forgotten = forget_psp(desk.engine, desk.settings.data_home.reports, email,
                                actor=by or getpass.getuser(), reason=reason)
+        refresh_overview(desk)  # the overview showed them too
         desk.close()
     except PipelineError as error:
         fail(error)

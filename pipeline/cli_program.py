@@ -35,13 +35,11 @@ def _desk(home: Path | None):
 def _after_decision(desk, decision) -> None:
     """Move refiled originals, write the notice of a rejection, and say what was released."""
     from pipeline.load import routing
-    from pipeline.model import Outcome
-    from pipeline.run import write_rejection_notice
+    from pipeline.run import write_missing_notices
 
     routing.finish_pending_moves(desk.engine)
-    if decision.outcome is Outcome.REJECTED:
-        notice = write_rejection_notice(desk.settings, desk.engine, decision.received_file_id, decision.result)
-        typer.echo(f"Notice to {notice['to'] or 'NO ADDRESS (send it by hand)'}: {notice['path']}")
+    for received_file_id, notice in write_missing_notices(desk.settings, desk.engine).items():
+        typer.echo(f"Notice for #{received_file_id} to {notice['to'] or 'NO ADDRESS (send it by hand)'}: {notice['path']}")
     for release in decision.releases:
         typer.echo(f"Released #{release.received_file_id}: now {release.outcome.value.replace('_', ' ')}")
 

@@ -8,10 +8,8 @@ This is the library entry that the Prefect flow and the tests call; it imports n
 from __future__ import annotations
 
 import logging
-import multiprocessing
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,22 +18,22 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from pipeline.errors import ConfigurationError
-from pipeline.extract import extract
+from pipeline.faults import checkpoint
 from pipeline.load import emails, program, routing, store
 from pipeline.intake import collect_inbox
 from pipeline.lock import RunLock
-from pipeline.model import ExtractedDocument, Outcome, ReceivedFile, ValidationResult
+from pipeline.model import ExtractedDocument, Outcome, ReceivedFile
 from pipeline.report import html
+from pipeline.report.overview import write_overview
 from pipeline.load import outbox
-from pipeline.report.notices import NOTICE_TEMPLATES, build_notice, notice_address, write_notice
+from pipeline.report.notices import build_notice, notice_address, write_notice
 from pipeline.settings import Settings
 from pipeline.validate import ValidationContext
+from pipeline.workers import ExtractionPool
 from schemas.reference import load_reference
 
 log = logging.getLogger(__name__)
 
-# Below this many documents a process pool costs more to start than it saves.
-POOL_THRESHOLD = 4
 
 
 def prepare_home(settings: Settings) -> None:
@@ -67,20 +65,21 @@ class RunContext:
     documents: list[dict[str, Any]] = field(default_factory=list)
     released: list[dict[str, Any]] = field(default_factory=list)
     lock: RunLock | None = None
-    _executor: Executor | None = None
+    _pool: ExtractionPool | None = None
 
-    def executor(self) -> Executor:
-        if self._executor is None:
-            # forkserver: a fork of a process running Prefect's threads could deadlock.
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["pipeline.extract"])
-            self._executor = ProcessPoolExecutor(max_workers=self.settings.workers, mp_context=context)
-        return self._executor
+    def pool(self) -> ExtractionPool:
+        if self._pool is None:
+            self._pool = ExtractionPool(
+                workers=self.settings.workers,
+                timeout_seconds=self.settings.extract_timeout_seconds,
+                memory_mb=self.settings.worker_memory_mb,
+            )
+        return self._pool
 
     def stop_workers(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
 
     def close(self) -> None:
         """Stop the workers and let the next run take the inbox. Safe to call more than once."""
@@ -157,6 +156,10 @@ def open_run(settings: Settings) -> RunContext:
         raise
     run_id = store.start_run(desk.engine)
     log.info("run %d started", run_id)
+    # What a run that stopped left owed: its notices, then its report.
+    write_missing_notices(settings, desk.engine)
+    recover_interrupted_runs(settings, desk.engine, run_id)
+    checkpoint("run.opened")
     return RunContext(
         settings=settings,
         engine=desk.engine,
@@ -176,27 +179,29 @@ def plan_batches(context: RunContext) -> list[list[ReceivedFile]]:
 
 
 def _extract_all(context: RunContext, batch: list[ReceivedFile]) -> Iterator[ExtractedDocument]:
-    if len(batch) < POOL_THRESHOLD or context.settings.workers == 1:
-        yield from map(extract, batch)
-    else:
-        yield from context.executor().map(extract, batch, chunksize=max(1, len(batch) // (4 * context.settings.workers)))
+    # Always in worker processes, even for one document: only there do the time and memory limits hold.
+    yield from context.pool().extract_all(batch)
 
 
 def process_batch(context: RunContext, batch: list[ReceivedFile]) -> list[dict[str, Any]]:
     """Extract, judge and record, route and write notices for one batch. Returns its documents' summaries."""
     extracted = list(_extract_all(context, batch))
+    checkpoint("batch.extracted")
     stored, released = program.record_batch(
         context.engine, context.run_id, extracted, context.validation, context.router.destination
     )
+    checkpoint("batch.committed")
     routing.finish_pending_moves(context.engine)
     emails.archive_emails(context.settings.data_home, context.settings.zone)  # their attachments are filed
     context.released.extend(
         {"id": r.received_file_id, "file": r.result.document.received.original_name, "outcome": r.outcome.value}
         for r in released
     )
+    checkpoint("batch.moved")
+    notices = write_missing_notices(context.settings, context.engine)
     summaries = []
     for receipt in stored:
-        notice = _write_notice(context, receipt) if receipt.outcome in NOTICE_TEMPLATES else None
+        notice = notices.get(receipt.received_file_id)
         summaries.append(html.document_summary(receipt, notice, context.settings.zone))
         log.info(
             "received file #%d (sha256 %s): %s, %d findings",
@@ -209,39 +214,59 @@ def process_batch(context: RunContext, batch: list[ReceivedFile]) -> list[dict[s
     return summaries
 
 
-def _write_notice(context: RunContext, receipt: store.StoredReceipt) -> dict[str, Any]:
-    return write_rejection_notice(context.settings, context.engine, receipt.received_file_id, receipt.result)
+def write_missing_notices(settings: Settings, engine: Engine) -> dict[int, dict[str, Any]]:
+    """Write every notice the store says is owed (rejected or held documents whose notice for that
+    outcome is not written yet) and record each as written. Returns where and to whom, by received file.
+
+    The one way notices are written: after a batch, after a decision, and at the start of a run
+    for whatever a run that stopped left owed, so a notice is written once whatever happens.
+    """
+    written: dict[int, dict[str, Any]] = {}
+    for receipt in program.stored_receipts(engine, outbox.missing_notices(engine)):
+        result = receipt.result
+        document = result.document
+        to_address = notice_address(document.form_id, result.values, document.received.sender)
+        received_day = document.received.received_at.astimezone(settings.zone).date()
+        path = settings.data_home.notices / received_day.isoformat() / f"{receipt.received_file_id:06d}-{document.form_id}.eml"
+        notice_id = store.add_notice(engine, receipt.received_file_id, to_address, path)
+        outbox.set_kind(engine, notice_id, result.outcome.value)  # rejected or held
+        message = build_notice(
+            result.outcome,
+            values=result.values,
+            form_id=document.form_id or "",
+            form_version=document.form_version,
+            file_name=document.received.original_name,
+            received_day=f"{received_day:%B %-d, %Y}",
+            findings=[f.model_dump() for f in result.findings],
+            to_address=to_address,
+            coordinator={
+                "name": settings.coordinator_name,
+                "email": settings.coordinator_email,
+                "phone": settings.coordinator_phone,
+            },
+        )
+        write_notice(message, path)
+        checkpoint("notice.written")
+        store.mark_notice_written(engine, notice_id)
+        written[receipt.received_file_id] = {"path": str(path), "to": to_address}
+    return written
 
 
-def write_rejection_notice(
-    settings: Settings, engine: Engine, received_file_id: int, result: ValidationResult
-) -> dict[str, Any]:
-    """Write the notice for a rejected document into the outbox and record it; returns where and to whom."""
-    document = result.document
-    to_address = notice_address(document.form_id, result.values, document.received.sender)
-    received_day = document.received.received_at.astimezone(settings.zone).date()
-    name = f"{received_file_id:06d}-{document.form_id}.eml"
-    path = settings.data_home.notices / received_day.isoformat() / name
-    notice_id = store.add_notice(engine, received_file_id, to_address, path)
-    outbox.set_kind(engine, notice_id, result.outcome.value)  # rejected or held
-    message = build_notice(
-        result.outcome,
-        values=result.values,
-        form_id=document.form_id or "",
-        form_version=document.form_version,
-        file_name=document.received.original_name,
-        received_day=f"{received_day:%B %-d, %Y}",
-        findings=[f.model_dump() for f in result.findings],
-        to_address=to_address,
-        coordinator={
-            "name": settings.coordinator_name,
-            "email": settings.coordinator_email,
-            "phone": settings.coordinator_phone,
-        },
-    )
-    write_notice(message, path)
-    store.mark_notice_written(engine, notice_id)
-    return {"path": str(path), "to": to_address}
+def recover_interrupted_runs(settings: Settings, engine: Engine, current_run_id: int) -> list[int]:
+    """Runs that stopped before they finished: their report is written from the store and they
+    are recorded as interrupted (their documents were finished by the moves and notices above)."""
+    recovered = []
+    for run_id, started_at in store.unfinished_runs(engine, exclude=current_run_id):
+        documents = [html.document_summary(r, None, settings.zone) for r in program.stored_receipts(engine, program.receipts_of_run(engine, run_id))]
+        finished = store.utcnow()
+        report_html, _ = html.write_run_report(
+            settings.data_home.reports, run_id=run_id, started_at=started_at, finished_at=finished,
+            documents=documents, waiting=store.waiting_for_a_person(engine), zone=settings.zone,
+        )
+        store.finish_run(engine, run_id, files_seen=len(documents), report_path=report_html, status="interrupted")
+        log.warning("run %d had stopped before it finished; its report is written now", run_id)
+        recovered.append(run_id)
+    return recovered
 
 
 def close_run(context: RunContext) -> RunSummary:
@@ -259,8 +284,13 @@ def close_run(context: RunContext) -> RunSummary:
         waiting=waiting,
         zone=context.settings.zone,
     )
+    checkpoint("report.written")
     store.finish_run(context.engine, context.run_id, files_seen=len(context.documents), report_path=report_html)
+    # The coordinator's overview of the whole program, as the store holds it after this run.
+    write_overview(context.engine, context.validation.reference.cmhsps, context.settings.data_home.reports,
+                   zone=context.settings.zone)
     log.info("run %d completed: %s", context.run_id, dict(counts))
+    checkpoint("run.finished")
     context.close()
     return RunSummary(
         run_id=context.run_id,

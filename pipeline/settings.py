@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     timezone: str = Field(default="America/Detroit", description="Time zone of the program office: decides 'the day received'.")
     batch_size: int = Field(default=200, ge=1, le=10_000, description="Documents extracted, validated and stored together.")
     workers: int = Field(default=2, ge=1, le=64, description="Extraction processes.")
+    extract_timeout_seconds: float = Field(
+        default=60, gt=0, le=3600, description="Longest a document may take to read before it goes to a person."
+    )
+    worker_memory_mb: int = Field(
+        default=1536, ge=256, le=65536, description="Address space a reading process may use (a zip bomb stops here)."
+    )
     coordinator_name: str = "Statewide PSP Coordinator"
     coordinator_email: str = "psp-coordinator@example.org"
     coordinator_phone: str = "(517) 555-0100"

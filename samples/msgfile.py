@@ -18,6 +18,7 @@ Written from the two open specifications above; checked by reading the result wi
 from __future__ import annotations
 
 import struct
+from itertools import pairwise
 from datetime import UTC, datetime
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
@@ -91,7 +92,7 @@ def _flatten(root: _Entry) -> list[_Entry]:
                 queue.append(child)
         if ids:
             storage.child = ids[0]
-            for this, following in zip(ids, ids[1:]):
+            for this, following in pairwise(ids):
                 entries[this].right = following
     return entries
 

@@ -110,7 +110,7 @@ def test_review_reject_sends_a_notice_with_the_reason_and_findings(home):
     result = runner.invoke(app, ["review", "reject", str(found["other-packet.pdf"]), "--reason",
                                  "out-of-state PSPs cannot be registered this year", "--by", "riley", "--home", str(home)])
     assert result.exit_code == 0, result.output
-    notice = Path(result.output.split(": ", 1)[1].strip().splitlines()[0])
+    notice = Path(next(line for line in result.output.splitlines() if line.startswith("Notice for")).split(": ", 1)[1])
     message = message_from_bytes(notice.read_bytes(), policy=policy.default)
     body = message.get_content()
     assert message["To"] == "riley.testperson@example.org"

@@ -24,7 +24,16 @@ from lxml import etree
 
 from pipeline.extract.base import DocumentUnreadable, RawDocument
 from pipeline.extract.docx_kind import DocxKind, docx_kind, is_docx
-from pipeline.extract.layout import CHECKED, UNCHECKED, Layout, Line, Segment, Token, join_bracket_marks, tokens_between
+from pipeline.extract.layout import (
+    CHECKED,
+    UNCHECKED,
+    Layout,
+    Line,
+    Segment,
+    Token,
+    join_bracket_marks,
+    tokens_between,
+)
 from pipeline.model import FieldValue, InputKind, ReadMethod
 
 W14_NS = "http://schemas.microsoft.com/office/word/2010/wordml"
@@ -119,6 +128,7 @@ class DocxLayoutBuilder:
         self._text_field_name: str | None = None
         self._text_field_parts: list[str] = []
         self.tables = 0
+        self.row_cells: list[list[tuple[float, float]]] = []
 
     # -- paragraphs -----------------------------------------------------------------------------
 
@@ -231,11 +241,14 @@ class DocxLayoutBuilder:
             segments.append(Segment(tokens))
         return segments
 
-    def _add_line(self, segments: list[Segment], where: str, row: str | None, *, ruled: bool, gap: bool) -> None:
+    def _add_line(self, segments: list[Segment], where: str, row: str | None, *, ruled: bool, gap: bool,
+                  cells: list[tuple[float, float]] | None = None) -> None:
         if not segments:
             return
         index = float(len(self.lines))
-        self.lines.append(Line(segments, index, index + 1.0, 1, where, row=row, ruled_before=ruled, gap_before=gap))
+        self.lines.append(
+            Line(segments, index, index + 1.0, 1, where, row=row, ruled_before=ruled, gap_before=gap, cells=cells or [])
+        )
 
     def _cell_lines(self, cell: etree._Element, x0: float, x1: float) -> list[list[Segment]]:
         """A cell's content as lines of segments (nested tables are laid out inside the cell)."""
@@ -265,7 +278,10 @@ class DocxLayoutBuilder:
         return blocks
 
     def _table_rows(self, table: etree._Element, x0: float, x1: float) -> list[list[list[Segment]]]:
-        """Each row of a table as its lines: the n-th line holds every cell's n-th line."""
+        """Each row of a table as its lines: the n-th line holds every cell's n-th line.
+
+        The cells' extents of the rows just laid out are kept in ``self.row_cells`` (empty cells too).
+        """
         grid = [float(col.get(qn("w:w"), "0") or 0) for col in table.findall(f"{qn('w:tblGrid')}/{qn('w:gridCol')}")]
         rows_out: list[list[list[Segment]]] = []
         for tr in table.findall(qn("w:tr")):
@@ -278,6 +294,7 @@ class DocxLayoutBuilder:
             column = int(before.get(qn("w:val"), "0")) if before is not None else 0
             total = sum(grid) if grid and sum(grid) > 0 else None
             columns: list[list[list[Segment]]] = []
+            extents: list[tuple[float, float]] = []
             for tc in cells:
                 span_el = tc.find(f"{qn('w:tcPr')}/{qn('w:gridSpan')}")
                 span = int(span_el.get(qn("w:val"), "1")) if span_el is not None else 1
@@ -289,8 +306,10 @@ class DocxLayoutBuilder:
                     left, right = x0 + column * width, x0 + (column + span) * width
                 column += span
                 columns.append(self._cell_lines(tc, left, right))
+                extents.append((left, right))
             height = max((len(c) for c in columns), default=0)
             rows_out.append([[seg for c in columns if k < len(c) for seg in c[k]] for k in range(height)])
+            self.row_cells.append(extents)
         return rows_out
 
     # -- the body -------------------------------------------------------------------------------
@@ -303,11 +322,14 @@ class DocxLayoutBuilder:
                     self._add_line(self._segments(line, 0.0, PAGE_WIDTH), where, None, ruled=False, gap=k == 0)
             else:
                 self.tables += 1
-                for r, row_lines in enumerate(self._table_rows(block, 0.0, PAGE_WIDTH), start=1):
+                self.row_cells = []
+                rows = self._table_rows(block, 0.0, PAGE_WIDTH)
+                extents = self.row_cells[-len(rows):] if rows else []
+                for r, (row_lines, cells) in enumerate(zip(rows, extents, strict=True), start=1):
                     where = f"table {self.tables} row {r}"
                     row_id = f"t{self.tables}r{r}"
                     for k, segments in enumerate(row_lines):
-                        self._add_line(segments, where, row_id, ruled=k == 0, gap=True)
+                        self._add_line(segments, where, row_id, ruled=k == 0, gap=True, cells=cells)
         return Layout(lines=self.lines, wrapped=False)
 
 

@@ -7,7 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.extract.base import DocumentUnreadable, RawDocument
-from pipeline.mail import MailFormat, MailUnreadable, mail_format, no_form_reason, read_mail
+from pipeline.mail import (
+    MailFormat,
+    MailUnreadable,
+    mail_format,
+    no_form_reason,
+    read_mail,
+)
 from pipeline.model import InputKind
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import cache
 
-from pipeline.extract.layout import Layout, Line, Token
+from pipeline.extract.layout import Layout, Line, Segment, Token
 from pipeline.model import FieldValue, ReadMethod
 from schemas.spec import FieldSpec, FieldType, FormSpec, all_form_specs
 
@@ -107,6 +107,11 @@ def similarity(phrase: list[str], label: tuple[str, ...]) -> float:
     return score
 
 
+def _tick(token: Token) -> bool:
+    """A box, or an X typed where a box goes."""
+    return token.mark is not None or token.text.casefold() == "x"
+
+
 @dataclass(frozen=True)
 class _Label:
     field: FieldSpec
@@ -187,6 +192,7 @@ class _Reader:
         self.label_segments: set[tuple[int, int]] = set()
         self.continuations: set[tuple[int, int]] = set()  # the second and later lines of wrapped labels
         self.right_edge: dict[int, float] = {}
+        self.glued: set[int] = set()  # tokens broken at the end of a line, to be joined to the next
         for line in self.lines:
             for seg in line.segments:
                 self.right_edge[line.page] = max(self.right_edge.get(line.page, 0.0), seg.x1)
@@ -202,34 +208,52 @@ class _Reader:
                 out.append(_Word(word, li, si, tj, k == len(words) - 1))
         return out
 
-    def _continuation(self, li: int, x: float) -> int | None:
-        """The next line's segment that carries on a label starting at ``x`` (a wrapped label)."""
+    def _continuation(self, li: int, x: float, margin: float | None = None) -> int | None:
+        """The next line's segment that carries on a label starting at ``x`` (a wrapped label).
+
+        A label printed after its box wraps either under its first word (a hanging indent) or back
+        to the ``margin`` where its line began (``X PSP candidates ... and/or`` / ``I/DD, ...``).
+        """
         line = self.lines[li]
         for follow in range(li + 1, min(li + 1 + MAX_LABEL_LINES, len(self.lines))):
             nxt = self.lines[follow]
-            if nxt.page != line.page or self.stop[follow]:
+            if self.stop[follow]:
                 return None
             if not self.layout.wrapped and nxt.row != line.row:
                 return None
-            if self.layout.wrapped and nxt.top - line.bottom > 2.5 * line.height:
+            if nxt.page != line.page:
+                # a table row split by a page break: its label goes on at the top of the next page
+                if not (nxt.page == line.page + 1 and self._first_on_page(follow) and self._last_on_page(li)):
+                    return None
+            elif self.layout.wrapped and nxt.top - line.bottom > 2.5 * line.height:
                 return None
             for sj, seg in enumerate(nxt.segments):
                 first = next((t for t in seg.tokens if t.mark is None), None)
-                if first is not None and abs(first.x0 - x) <= self.tol:
+                if first is not None and (
+                    abs(first.x0 - x) <= self.tol or (margin is not None and abs(seg.x0 - margin) <= self.tol)
+                ):
                     return follow * 1000 + sj
             # a line with something else in the label's column ends the label
             if any(seg.x0 <= x + self.tol and seg.x1 > x for seg in nxt.segments):
                 return None
         return None
 
+    def _first_on_page(self, li: int) -> bool:
+        return li == 0 or self.lines[li - 1].page != self.lines[li].page
+
+    def _last_on_page(self, li: int) -> bool:
+        return li + 1 >= len(self.lines) or self.lines[li + 1].page != self.lines[li].page
+
     def _match(self, li: int, si: int, ti: int, labels: list[_Label], *, wrap: bool = True) -> tuple[_Label, list[_Word]] | None:
         """The longest label that starts at token ``ti`` and ends at a word boundary (wrapping if needed)."""
         words = self._words_from(li, si, ti)
-        x = self.lines[li].segments[si].tokens[ti].x0
+        segment = self.lines[li].segments[si]
+        x = segment.tokens[ti].x0
+        margin = segment.x0 if ti > 0 and self.layout.wrapped else None
         longest = max(len(l.words) for l in labels)
         cur_line = li
         while wrap and len(words) < longest:
-            found = self._continuation(cur_line, x)
+            found = self._continuation(cur_line, x, margin)
             if found is None:
                 break
             cur_line, sj = divmod(found, 1000)
@@ -319,8 +343,8 @@ class _Reader:
                 while ti < len(tokens) and tokens[ti].mark is not None:
                     marks.append(bool(tokens[ti].mark))
                     ti += 1
-                if not marks and si > 0 and all(t.mark is not None for t in line.segments[si - 1].tokens):
-                    marks = [bool(t.mark) for t in line.segments[si - 1].tokens]
+                if not marks and si > 0 and all(_tick(t) for t in line.segments[si - 1].tokens):
+                    marks = [bool(t.mark) if t.mark is not None else True for t in line.segments[si - 1].tokens]
                 if ti >= len(tokens):
                     continue
                 anchor = None
@@ -359,9 +383,13 @@ class _Reader:
             line = self.lines[li]
             if line.top < anchor.bottom - 0.5 and line.page == self.lines[anchor.line].page and self.layout.wrapped:
                 continue  # beside the label, not under it
-            if any(seg.x0 < right - self.tol and seg.x1 > anchor.x0 - self.tol for seg in line.segments):
+            if any(self._overlaps(seg, anchor.x0, right) for seg in line.segments):
                 return li
         return None
+
+    def _overlaps(self, seg: Segment, left: float, right: float) -> bool:
+        """Whether a segment stands in the column ``[left, right)`` (more than a tolerance of it)."""
+        return min(seg.x1, right) - max(seg.x0, left - self.tol) > self.tol + 0.5
 
     def _next_anchor_x(self, anchor: Anchor) -> float:
         xs = [
@@ -444,6 +472,15 @@ class _Reader:
 
     # -- reading values -------------------------------------------------------------------------
 
+    def _starts_label(self, li: int, si: int) -> bool:
+        """Whether a segment begins a label, maybe after its box (``☒ Label``, ``X | Label``)."""
+        starts = self.starts.get((li, si), [])
+        tokens = self.lines[li].segments[si].tokens
+        if any(all(_tick(t) for t in tokens[:start]) for start in starts):
+            return True
+        following = self.lines[li].segments[si + 1 :]
+        return bool(following) and all(_tick(t) for t in tokens) and bool(self.starts.get((li, si + 1)))
+
     def _tokens_until_anchor(self, li: int, si: int, start: int) -> tuple[list[Token], bool]:
         """Tokens of a segment from ``start`` up to the next label in it; and whether one was met."""
         tokens = self.lines[li].segments[si].tokens
@@ -500,7 +537,7 @@ class _Reader:
 
     def _under(self, anchor: Anchor) -> tuple[list[list[Token]], int | None]:
         li = self._under_line(anchor)
-        if li is None or self.stop[li]:
+        if li is None or self.stop[li] or self._looks_like_label(self.lines[li]):
             return [], None
         line = self.lines[li]
         label_line = self.lines[anchor.last_line]
@@ -510,10 +547,11 @@ class _Reader:
 
         def column(line_index: int) -> list[Token] | None:
             tokens: list[Token] = []
-            for si, seg in enumerate(self.lines[line_index].segments):
-                if seg.x0 >= right - self.tol or seg.x1 <= anchor.x0 - self.tol:
+            segments = self.lines[line_index].segments
+            for si, seg in enumerate(segments):
+                if not self._overlaps(seg, anchor.x0, right):
                     continue
-                if 0 in self.starts.get((line_index, si), []):
+                if self._starts_label(line_index, si):
                     return None  # another label: this one's value is empty
                 part, cut = self._tokens_until_anchor(line_index, si, 0)
                 tokens.extend(part)
@@ -552,16 +590,31 @@ class _Reader:
     def _wraps_into(self, previous: Line, previous_tokens: list[Token], line: Line) -> bool:
         """Whether ``line`` carries on the text of ``previous`` (a PDF's soft wrap): the first word of
         ``line`` would not have fitted at the end of ``previous``, before the column's right edge."""
-        if not self.layout.wrapped or not previous_tokens or not line.segments or line.page != previous.page:
+        if not self.layout.wrapped or not previous_tokens or not line.segments:
             return False
+        if line.page != previous.page:
+            index = self.lines.index(line)
+            if not (line.page == previous.page + 1 and self._first_on_page(index) and self._last_on_page(index - 1)):
+                return False
         end = previous_tokens[-1].x1
         first = line.segments[0].tokens[0]
         limits = [
             seg.x0 for other in (previous, line) for seg in other.segments if seg.x0 > end + 1 and seg is not line.segments[0]
         ]
+        middle = (previous.top + previous.bottom) / 2
+        limits += [x for x, top, bottom in self.layout.rules.get(previous.page, []) if x > end + 1 and top <= middle <= bottom]
         right = min(limits, default=self.right_edge.get(line.page, end))
         space = max(2.0, 0.25 * previous.height)
-        return end + space + (first.x1 - first.x0) > right - 6.0
+        wraps = end + space + (first.x1 - first.x0) > right - 6.0
+        only = previous_tokens[0]
+        if (
+            wraps
+            and len(previous_tokens) == 1
+            and (only.x1 - only.x0) >= 0.6 * (right - only.x0)
+            and abs(first.x0 - only.x0) <= self.tol
+        ):
+            self.glued.add(id(previous_tokens[0]))  # one word filling its column, broken: "example.or" + "g"
+        return wraps
 
     def _looks_like_label(self, line: Line) -> bool:
         """A line that begins 'Something like a label:' ends a narrative read under its label."""
@@ -599,8 +652,14 @@ class _Reader:
 
     def _region(self, anchor: Anchor) -> tuple[list[list[Token]], int, bool]:
         """The value's tokens, line by line; the line it starts on; whether it was after or beside the label."""
-        rest, _ = self._tokens_until_anchor(anchor.last_line, anchor.last_seg, anchor.end_tok)
+        rest, cut = self._tokens_until_anchor(anchor.last_line, anchor.last_seg, anchor.end_tok)
         if rest:
+            line = self.lines[anchor.last_line]
+            for sj in range(anchor.last_seg + 1, len(line.segments)):
+                if cut or (anchor.last_line, sj) in self.continuations or self._starts_label(anchor.last_line, sj):
+                    break
+                more, cut = self._tokens_until_anchor(anchor.last_line, sj, 0)
+                rest = rest + more  # the value goes on past a wide gap ("Position: Full-time   X Part-time")
             return [rest, *self._continue_inline(anchor, rest)], anchor.last_line, True
         rows, _, _ = self._beside(anchor)
         if rows:
@@ -616,12 +675,14 @@ class _Reader:
         if not self.layout.wrapped:
             return "\n".join(" ".join(t.text for t in row if t.mark is None) for row in rows)
         words: list[str] = []
+        glue = False
         for row in rows:
             for i, token in enumerate(t for t in row if t.mark is None):
-                if i == 0 and words and re.search(r"[A-Za-z]-$", words[-1]):
-                    words[-1] += token.text  # a line broken after a hyphen: "Clinton-" + "Eaton"
+                if i == 0 and words and (glue or re.search(r"[A-Za-z]-$", words[-1])):
+                    words[-1] += token.text  # a line broken after a hyphen ("Clinton-" + "Eaton"), or inside a word
                 else:
                     words.append(token.text)
+                glue = id(token) in self.glued
         return " ".join(words)
 
     def _where(self, li: int) -> str:
@@ -719,6 +780,9 @@ class _Reader:
                     leftover = re.sub(rf"(?<![\w/]){re.escape(c)}(?![\w/])", " ", leftover, flags=re.IGNORECASE)
                 unsure = bool(words_of(re.sub(r"\band\b", " ", leftover, flags=re.IGNORECASE)))
                 states = {c: v for c, v in listed.items()}
+                if len(listed) > 1 and all(listed.values()):
+                    # every option printed and none ticked: a row of boxes left blank, or all of them chosen?
+                    states = {c: None for c in listed}
                 if unsure:
                     confidence = UNSURE_CONFIDENCE
             out = []
@@ -737,6 +801,12 @@ class _Reader:
                     return [self._value(spec_field.key, "", anchor, li, confidence, tokens)]
                 note = "more than one box is checked" if chosen else "the boxes printed do not match the options"
                 return [self._value(spec_field.key, None, anchor, li, UNSURE_CONFIDENCE, tokens, note=note)]
+            text = clean_value(self._text(rows))
+            if len(spec_field.choices) > 1 and all(
+                re.search(rf"(?<![\w/]){re.escape(c)}(?![\w/])", text, re.IGNORECASE) for c in spec_field.choices
+            ):
+                return [self._value(spec_field.key, None, anchor, li, UNSURE_CONFIDENCE, tokens,
+                                    note="every option is printed and none is ticked")]
         text = clean_value(self._text(rows))
         return [self._value(spec_field.key, text, anchor, li, confidence, tokens)]
 

@@ -81,6 +81,7 @@ class Line:
     row: str | None = None  # the table row it belongs to (Word); None outside tables and in PDFs
     ruled_before: bool = False  # a ruled line or a new table row separates it from the line above
     gap_before: bool = False  # a paragraph gap separates it from the line above
+    cells: list[tuple[float, float]] = field(default_factory=list)  # a Word table row's cells, empty ones too
 
     @property
     def text(self) -> str:
@@ -97,6 +98,8 @@ class Layout:
     # True for a page's visual lines (a value wrapped over lines is one text: joined with a space);
     # False for a Word document's paragraphs (each a line of the value: joined with a line break).
     wrapped: bool = True
+    # A PDF page's vertical rules (x, top, bottom): table borders and box edges bound its columns.
+    rules: dict[int, list[tuple[float, float, float]]] = field(default_factory=dict)
 
 
 def split_marks(text: str) -> list[str]:

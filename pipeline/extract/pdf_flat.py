@@ -21,7 +21,17 @@ from pdfplumber.page import Page
 from pypdf.errors import PdfReadError
 
 from pipeline.extract.base import DocumentUnreadable, RawDocument
-from pipeline.extract.layout import CHECKED, UNCHECKED, Layout, Line, Segment, Token, box_mark, is_page_number, split_marks
+from pipeline.extract.layout import (
+    CHECKED,
+    UNCHECKED,
+    Layout,
+    Line,
+    Segment,
+    Token,
+    box_mark,
+    is_page_number,
+    split_marks,
+)
 from pipeline.extract.pdf_kind import PdfKind, is_pdf, pdf_kind
 from pipeline.extract.recognise import MARKER
 from pipeline.model import InputKind
@@ -37,6 +47,7 @@ BOX_MIN, BOX_MAX = 5.0, 16.0  # a drawn check box is a square this many points w
 GAP_FACTOR = 0.45  # a gap wider than this many font sizes separates two segments
 MIN_GAP = 4.0
 RULE_MIN_LENGTH = 15.0
+RULE_MIN_HEIGHT = 12.0  # taller than a check box's side
 PARAGRAPH_GAP = 0.5  # a vertical gap wider than this many line heights is a paragraph break
 TICK_WORDS = frozenset({"x", "✔", "✓", "✗", "✘"})
 
@@ -113,7 +124,7 @@ def _rules(page: Page) -> tuple[list[tuple[float, float, float]], list[tuple[flo
     for edge in page.edges:
         if edge["orientation"] == "h" and edge["x1"] - edge["x0"] >= RULE_MIN_LENGTH:
             horizontal.append((edge["top"], edge["x0"], edge["x1"]))
-        elif edge["orientation"] == "v" and edge["bottom"] - edge["top"] >= 6:
+        elif edge["orientation"] == "v" and edge["bottom"] - edge["top"] >= RULE_MIN_HEIGHT:
             vertical.append((edge["x0"], edge["top"], edge["bottom"]))
     return horizontal, vertical
 
@@ -155,8 +166,9 @@ def _segments(words: list[dict[str, Any]], vertical: list[tuple[float, float, fl
     return segments
 
 
-def page_lines(page: Page, number: int) -> tuple[list[Line], list[str]]:
-    """The page's lines, and the text of the header and footer lines taken out (marker, page numbers)."""
+def page_lines(page: Page, number: int) -> tuple[list[Line], list[str], list[tuple[float, float, float]]]:
+    """The page's lines, the text of the header and footer lines taken out (marker, page numbers),
+    and the page's vertical rules."""
     words = page.extract_words(x_tolerance=1.5, y_tolerance=2, keep_blank_chars=False, extra_attrs=["size"])
     words = _box_words(page, _split_glued_marks(words))
     horizontal, vertical = _rules(page)
@@ -179,7 +191,7 @@ def page_lines(page: Page, number: int) -> tuple[list[Line], list[str]]:
         line = Line(segments, top, bottom, number, f"page {number}", ruled_before=ruled, gap_before=gap or ruled)
         lines.append(line)
         previous = line
-    return lines, removed
+    return lines, removed, vertical
 
 
 class FlatPdfExtractor:
@@ -194,8 +206,9 @@ class FlatPdfExtractor:
                 layout = Layout(wrapped=True)
                 marker_parts: list[str] = []
                 for number, page in enumerate(pdf.pages, start=1):
-                    lines, removed = page_lines(page, number)
+                    lines, removed, vertical = page_lines(page, number)
                     layout.lines.extend(lines)
+                    layout.rules[number] = vertical
                     marker_parts.extend(removed)
                 pages = len(pdf.pages)
         except (PDFSyntaxError, PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError, OSError) as exc:

@@ -163,3 +163,20 @@ def release(engine: Engine, notice_id: int, sender: str, error: str) -> None:
             .values(claimed_at=None, claimed_by=None, last_error=error[:500])
             .execution_options(synchronize_session=False)
         )
+
+
+def missing_notices(engine: Engine) -> list[int]:
+    """Received files whose outcome sends a notice (rejected, held) but whose notice for that
+    outcome is not written yet: the notices a run (or a run that stopped) still owes."""
+    owed = (Outcome.REJECTED.value, Outcome.HELD.value)
+    query = (
+        select(ReceivedFileRow.id)
+        .outerjoin(NoticeRow, NoticeRow.received_file_id == ReceivedFileRow.id)
+        .where(
+            ReceivedFileRow.outcome.in_(owed),
+            or_(NoticeRow.id.is_(None), NoticeRow.written.is_(False), NoticeRow.kind != ReceivedFileRow.outcome),
+        )
+        .order_by(ReceivedFileRow.id)
+    )
+    with Session(engine) as session:
+        return list(session.scalars(query))

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from pipeline.faults import checkpoint
 from pipeline.load.store import (
     CertificationRow,
     DecisionRow,
@@ -37,6 +38,7 @@ from pipeline.model import (
     ExtractedDocument,
     ExtractionProblem,
     FieldValue,
+    Finding,
     InputKind,
     Outcome,
     ReadMethod,
@@ -320,6 +322,7 @@ def _record_batch_once(
                 session.add(document)
                 session.flush()
                 known[received.sha256] = document
+                checkpoint("record.document")  # inside the transaction: a kill here stores nothing of the batch
                 if outcome is Outcome.ACCEPTED:
                     _add_record(session, document, result, now)
                 _supersede_earlier(session, document)
@@ -474,3 +477,44 @@ def session_seats(engine: Engine) -> list[dict[str, Any]]:
                 }
             )
         return rows
+
+
+def stored_receipts(engine: Engine, received_file_ids: Iterable[int]) -> list[StoredReceipt]:
+    """Received files as the store holds them now, in the shape a batch returns them: for
+    notices owed by a run that stopped, and for reports written again."""
+    ids = list(received_file_ids)
+    receipts: list[StoredReceipt] = []
+    with Session(engine) as session:
+        rows = session.execute(
+            select(ReceivedFileRow, Document)
+            .join(Document, ReceivedFileRow.document_id == Document.id)
+            .where(ReceivedFileRow.id.in_(ids))
+            .order_by(ReceivedFileRow.received_at, ReceivedFileRow.id)
+        ).all()
+        for receipt, document in rows:
+            extracted = document_from_row(document, receipt)
+            outcome = Outcome(receipt.outcome)
+            duplicate = outcome is Outcome.DUPLICATE
+            result = ValidationResult(
+                document=extracted,
+                outcome=outcome,
+                findings=() if duplicate else tuple(Finding.model_validate(f) for f in document.findings),
+                values={} if duplicate else dict(document.values),
+            )
+            receipts.append(
+                StoredReceipt(
+                    received_file_id=receipt.id,
+                    document_id=document.id,
+                    outcome=outcome,
+                    inbox_path=Path(receipt.inbox_path),
+                    stored_path=Path(receipt.stored_path),
+                    result=result,
+                    duplicate_of=document.sha256 if duplicate else None,
+                )
+            )
+    return receipts
+
+
+def receipts_of_run(engine: Engine, run_id: int) -> list[int]:
+    with Session(engine) as session:
+        return list(session.scalars(select(ReceivedFileRow.id).where(ReceivedFileRow.run_id == run_id).order_by(ReceivedFileRow.id)))

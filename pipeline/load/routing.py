@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
+from pipeline.faults import checkpoint
 from pipeline.load import store
 from pipeline.model import Outcome, ReceivedFile
 from pipeline.settings import DataHome
@@ -61,6 +62,7 @@ def move_originals(engine: Engine, moves: list[tuple[int, Path, Path]]) -> int:
         try:
             if move_original(source, target):
                 done.append(received_file_id)
+                checkpoint("move.done")
         except OSError as exc:
             log.error("could not move received file #%d out of the inbox (%s); the next run tries again", received_file_id, exc)
     store.mark_moved(engine, done)

@@ -310,6 +310,15 @@ def finish_run(engine: Engine, run_id: int, *, files_seen: int, report_path: Pat
         run.report_path = str(report_path) if report_path else None
 
 
+def unfinished_runs(engine: Engine, *, exclude: int) -> list[tuple[int, datetime]]:
+    """Runs recorded as started but never finished (the process stopped), other than ``exclude``."""
+    with Session(engine) as session:
+        rows = session.execute(
+            select(Run.id, Run.started_at).where(Run.status == "running", Run.id != exclude).order_by(Run.id)
+        ).all()
+        return [(run_id, started) for run_id, started in rows]
+
+
 @dataclass(frozen=True)
 class StoredReceipt:
     """What the store kept of one received file, for routing and reporting."""

@@ -1,0 +1,202 @@
+"""How exactly the pipeline reads the forms however they arrive, and whether it decides safely.
+
+    .venv/bin/python benchmarks/accuracy.py [--corpus DIR] [--rendition NAME ...] [--keep DIR]
+
+Generates a corpus of renditions of the sample submissions (``samples/renditions.py``: fillable
+and flattened PDFs, Word forms typed over, re-saved or saved as PDF, legacy form fields, retyped
+documents, scans, emails...), runs the whole pipeline on each rendition's documents in a data home
+of its own (``pipeline.run.process``, no Prefect), and prints a markdown table per rendition:
+
+* field accuracy: every widget value read as filled (whitespace aside: a line break a rendition
+  itself drops is not a reading error; a field expected empty may also be absent);
+* outcome agreement: the outcome expected for the document (its case's; needs_review for scans
+  and for documents whose labels were reworded);
+* to a person instead: needs_review or held where the expected outcome was another (safe: a
+  person decides);
+* wrongly decided: accepted when it should not be, or rejected when it should not be or for
+  other rules. This must be 0.
+
+Needs LibreOffice and qpdf (``make system-deps``). Takes a few minutes on two cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from sqlalchemy import select  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from pipeline.load import store  # noqa: E402
+from pipeline.run import process  # noqa: E402
+from pipeline.settings import Settings  # noqa: E402
+from samples.renditions import RENDITIONS, generate  # noqa: E402
+
+DECIDED = {"accepted", "rejected"}
+
+
+def same(expected: Any, read: Any) -> bool:
+    """A value read as filled: whitespace aside; a text field expected empty may be absent (a box may not)."""
+    if isinstance(expected, bool):
+        return read is expected
+    if expected in ("", None):
+        return read in (None, "", False)
+    if not isinstance(read, str):
+        return False
+    return "".join(expected.split()) == "".join(read.split())
+
+
+@dataclass
+class Tally:
+    documents: int = 0
+    fields: int = 0
+    fields_right: int = 0
+    agree: int = 0
+    deferred: int = 0
+    wrong: int = 0
+    seconds: float = 0.0
+    misses: list[str] = field(default_factory=list)
+
+
+def expectations(folder: Path) -> list[dict[str, Any]]:
+    """Every document expected in a rendition's folder (an email's attachments each)."""
+    found = []
+    for path in sorted(folder.glob("*.expected.json")):
+        data = json.loads(path.read_text("utf-8"))
+        found.extend(data.get("attachments", [data]))
+    return found
+
+
+def stored_documents(settings: Settings) -> dict[str, dict[str, Any]]:
+    engine = store.open_store(settings.store_url)
+    try:
+        with Session(engine) as session:
+            rows = session.execute(
+                select(store.ReceivedFileRow, store.Document).join(
+                    store.Document, store.ReceivedFileRow.document_id == store.Document.id
+                )
+            )
+            return {
+                receipt.original_name: {
+                    "outcome": receipt.outcome,
+                    "extraction": document.extraction,
+                    "findings": document.findings,
+                    "kind": document.kind,
+                }
+                for receipt, document in rows
+            }
+    finally:
+        engine.dispose()
+
+
+def run_rendition(folder: Path, home: Path) -> tuple[Tally, float]:
+    shutil.rmtree(home, ignore_errors=True)  # a fresh data home: nothing on file yet
+    settings = Settings(home=home, workers=2, database_url=None)
+    inbox = settings.data_home.inbox
+    inbox.mkdir(parents=True, exist_ok=True)
+    for path in folder.iterdir():
+        if not path.name.endswith(".expected.json"):
+            target = inbox / path.name
+            shutil.copy2(path, target)
+    started = time.perf_counter()
+    process(settings)
+    elapsed = time.perf_counter() - started
+    stored = stored_documents(settings)
+    tally = Tally(seconds=elapsed)
+    for expected in expectations(folder):
+        tally.documents += 1
+        name = expected["file"]
+        got = stored.get(name)
+        if got is None:
+            tally.wrong += 1
+            tally.misses.append(f"{name}: not processed")
+            continue
+        if expected["values"] is not None:
+            for key, value in expected["values"].items():
+                read = (got["extraction"].get(key) or {}).get("value")
+                tally.fields += 1
+                if same(value, read):
+                    tally.fields_right += 1
+                else:
+                    tally.misses.append(f"{name}: {key} read {read!r}, filled {value!r}")
+        rules = sorted({f["rule"] for f in got["findings"] if f.get("rule")})
+        outcome = got["outcome"]
+        if outcome == expected["outcome"] and (outcome not in DECIDED or rules == expected["rules"]):
+            tally.agree += 1
+        elif outcome in DECIDED:
+            tally.wrong += 1
+            tally.misses.append(f"{name}: {outcome} {rules}, expected {expected['outcome']} {expected['rules']}")
+        else:
+            tally.deferred += 1
+            reasons = "; ".join(f"{f.get('label') or f.get('rule')}: {f['message']}"[:90] for f in got["findings"][:2])
+            tally.misses.append(f"{name}: {outcome} instead of {expected['outcome']} ({reasons})")
+    return tally, elapsed
+
+
+def table(tallies: dict[str, Tally]) -> str:
+    lines = [
+        "| rendition | documents | fields read as filled | outcome agreement | to a person instead | wrongly decided |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    total = Tally()
+    for name, t in tallies.items():
+        accuracy = f"{t.fields_right / t.fields:.2%} ({t.fields_right}/{t.fields})" if t.fields else "n/a (no text layer)"
+        lines.append(
+            f"| {name} | {t.documents} | {accuracy} | {t.agree / t.documents:.1%} | {t.deferred} | {t.wrong} |"
+        )
+        for attr in ("documents", "fields", "fields_right", "agree", "deferred", "wrong"):
+            setattr(total, attr, getattr(total, attr) + getattr(t, attr))
+    lines.append(
+        f"| **all** | {total.documents} | {total.fields_right / max(total.fields, 1):.2%} | "
+        f"{total.agree / max(total.documents, 1):.1%} | {total.deferred} | {total.wrong} |"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Field accuracy and outcome agreement per rendition.")
+    parser.add_argument("--corpus", type=Path, help="use renditions already generated here (else generate them)")
+    parser.add_argument("--rendition", action="append", choices=RENDITIONS, help="only these (repeatable)")
+    parser.add_argument("--keep", type=Path, help="keep the corpus and the data homes here")
+    parser.add_argument("--show-misses", type=int, default=5, help="misreadings to list per rendition")
+    args = parser.parse_args(argv)
+    renditions = args.rendition or list(RENDITIONS)
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="psp-accuracy-"))
+    corpus = args.corpus or work / "corpus"
+    started = time.perf_counter()
+    if args.corpus is None:
+        generate(corpus, renditions)
+    generated = time.perf_counter() - started
+
+    tallies: dict[str, Tally] = {}
+    for name in renditions:
+        tally, _ = run_rendition(corpus / name, work / "homes" / name)
+        tallies[name] = tally
+    total = time.perf_counter() - started
+    print(table(tallies))
+    documents = sum(t.documents for t in tallies.values())
+    print(f"\n{documents} documents; corpus generated in {generated:.0f} s, pipeline runs {total - generated:.0f} s.")
+    wrong = sum(t.wrong for t in tallies.values())
+    for name, t in tallies.items():
+        if t.misses and args.show_misses:
+            print(f"\n{name}:")
+            for miss in t.misses[: args.show_misses]:
+                print(f"  - {miss}")
+    if args.keep is None:
+        shutil.rmtree(work, ignore_errors=True)
+    return 1 if wrong else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,36 @@
+"""``psp-pipeline overview``: write the coordinator's overview (``reports/overview.html``) from the
+store now, as every run does at its end. Thin: opens the desk and calls the library.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from pipeline.cli_common import HomeOption, fail, settings_from
+from pipeline.errors import PipelineError
+
+
+def refresh_overview(desk) -> Path:
+    """Write the overview of the desk's data home again (after a run, or after records were deleted)."""
+    from pipeline.report.overview import write_overview
+
+    return write_overview(desk.engine, desk.validation.reference.cmhsps, desk.settings.data_home.reports,
+                          zone=desk.settings.zone)
+
+
+def overview(home: HomeOption = None) -> None:
+    """Write the coordinator's overview (reports/overview.html): agencies and their plans, sessions
+    and seats, what is held and on what, charts. Every run writes it too."""
+    from pipeline.run import open_desk
+
+    try:
+        desk = open_desk(settings_from(home))
+    except PipelineError as error:
+        fail(error)
+    try:
+        path = refresh_overview(desk)
+    finally:
+        desk.close()
+    typer.echo(f"Overview: {path}")

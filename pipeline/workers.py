@@ -1,0 +1,92 @@
+"""Extraction in worker processes, each document with limits on time and memory.
+
+A hostile or broken file (a zip bomb, a cyclic page tree, a parser that loops) can take a worker
+down or hang it; it must never take the run down. Each document is read in a worker of a
+``pebble`` process pool: past its time limit the worker is killed and replaced, past its memory
+limit its allocation fails or it dies, and either way the document gets a clear outcome
+(``needs_review``, with the reason) while the run goes on. Workers die with the run: a run killed
+outright leaves no orphans behind.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import multiprocessing
+import resource
+import signal
+from collections.abc import Iterator
+from concurrent.futures import TimeoutError as FutureTimeout
+
+from pebble import ProcessExpired, ProcessPool
+
+from pipeline.extract import extract
+from pipeline.model import ExtractedDocument, ExtractionProblem, ReceivedFile
+
+log = logging.getLogger(__name__)
+
+PR_SET_PDEATHSIG = 1
+# A worker is replaced after this many documents, so whatever a parser leaks does not pile up.
+TASKS_PER_WORKER = 500
+
+
+def _limit_worker(memory_bytes: int) -> None:
+    """In each worker: die with the parent process, and cap the address space."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:  # not Linux: workers end when the pool's pipes close instead
+        pass
+    if memory_bytes:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+
+
+def _problem(received: ReceivedFile, problem: ExtractionProblem, detail: str) -> ExtractedDocument:
+    return ExtractedDocument(received=received, problem=problem, problem_detail=detail)
+
+
+class ExtractionPool:
+    """Reads documents in worker processes, in order, never raising for a document."""
+
+    def __init__(self, workers: int, timeout_seconds: float, memory_mb: int) -> None:
+        self.timeout_seconds = timeout_seconds
+        self.memory_mb = memory_mb
+        context = multiprocessing.get_context("forkserver")  # a fork of a threaded process can deadlock
+        context.set_forkserver_preload(["pipeline.extract"])
+        self._pool = ProcessPool(
+            max_workers=workers,
+            max_tasks=TASKS_PER_WORKER,
+            initializer=_limit_worker,
+            initargs=(memory_mb * 1024 * 1024,),
+            context=context,
+        )
+
+    def extract_all(self, batch: list[ReceivedFile]) -> Iterator[ExtractedDocument]:
+        futures = [self._pool.schedule(extract, args=(received,), timeout=self.timeout_seconds) for received in batch]
+        for received, future in zip(batch, futures, strict=True):
+            yield self._result(received, future)
+
+    def _result(self, received: ReceivedFile, future) -> ExtractedDocument:  # noqa: ANN001 - pebble's future
+        try:
+            return future.result()
+        except FutureTimeout:
+            log.warning("reading took longer than %.0f s and was stopped (sha256 %s)", self.timeout_seconds, received.sha256[:12])
+            return _problem(received, ExtractionProblem.UNREADABLE,
+                            f"reading the file took longer than {self.timeout_seconds:.0f} s and was stopped; "
+                            "a person should open it")
+        except ProcessExpired as exc:
+            log.warning("the reader of a file died (exit %s, sha256 %s)", exc.exitcode, received.sha256[:12])
+            return _problem(received, ExtractionProblem.UNREADABLE,
+                            f"reading the file used more than {self.memory_mb} MB or crashed the reader; "
+                            "a person should open it")
+        except MemoryError:
+            return _problem(received, ExtractionProblem.UNREADABLE,
+                            f"reading the file needed more than {self.memory_mb} MB; a person should open it")
+        except Exception as exc:  # a defect of a reader: the document goes to a person, the run goes on
+            log.exception("reading a file failed unexpectedly (sha256 %s)", received.sha256[:12])
+            return _problem(received, ExtractionProblem.UNREADABLE,
+                            f"the file could not be read ({type(exc).__name__}); a person should open it")
+
+    def close(self) -> None:
+        self._pool.close()
+        self._pool.join(timeout=30)
+        self._pool.stop()
