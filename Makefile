@@ -65,7 +65,8 @@ forms: setup
 	$(BIN)/python samples/make_forms.py
 	$(BIN)/python samples/make_submissions.py
 
-# The README's picture of the run report (docs/report.png), taken in headless Chromium from the demo.
+# The README's pictures of the run report (docs/report*.png) and of the coordinator overview
+# (docs/overview.png), taken in headless Chromium from the demo.
 screenshots: setup
 	$(BIN)/python docs/make_screenshots.py
 

@@ -1,6 +1,6 @@
 """How exactly the pipeline reads the forms however they arrive, and whether it decides safely.
 
-    .venv/bin/python benchmarks/accuracy.py [--corpus DIR] [--rendition NAME ...] [--keep DIR]
+    .venv/bin/python benchmarks/accuracy.py [--corpus DIR] [--rendition NAME ...] [--keep DIR] [--seed N]
 
 Generates a corpus of renditions of the sample submissions (``samples/renditions.py``: fillable
 and flattened PDFs, Word forms typed over, re-saved or saved as PDF, legacy form fields, retyped
@@ -169,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rendition", action="append", choices=RENDITIONS, help="only these (repeatable)")
     parser.add_argument("--keep", type=Path, help="keep the corpus and the data homes here")
     parser.add_argument("--show-misses", type=int, default=5, help="misreadings to list per rendition")
+    parser.add_argument("--seed", type=int, default=2025, help="another seed, other layouts and box styles")
     args = parser.parse_args(argv)
     renditions = args.rendition or list(RENDITIONS)
 
@@ -176,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     corpus = args.corpus or work / "corpus"
     started = time.perf_counter()
     if args.corpus is None:
-        generate(corpus, renditions)
+        generate(corpus, renditions, seed=args.seed)
     generated = time.perf_counter() - started
 
     tallies: dict[str, Tally] = {}

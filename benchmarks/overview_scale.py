@@ -24,12 +24,12 @@ from zoneinfo import ZoneInfo
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipeline.load import program, store  # noqa: E402
-from pipeline.load.overview import overview  # noqa: E402
-from pipeline.report.overview import write_overview  # noqa: E402
-from pipeline.validate import ValidationContext  # noqa: E402
-from schemas.reference import load_reference  # noqa: E402
-from tests.conftest import VALID_PACKET, VALID_PLAN, make_document  # noqa: E402
+from pipeline.load import program, store
+from pipeline.load.overview import overview
+from pipeline.report.overview import write_overview
+from pipeline.validate import ValidationContext
+from schemas.reference import load_reference
+from tests.conftest import VALID_PACKET, VALID_PLAN, make_document
 
 ZONE = ZoneInfo("America/Detroit")
 START = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)

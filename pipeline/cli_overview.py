@@ -5,14 +5,18 @@ store now, as every run does at its end. Thin: opens the desk and calls the libr
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from pipeline.cli_common import HomeOption, fail, settings_from
 from pipeline.errors import PipelineError
 
+if TYPE_CHECKING:
+    from pipeline.run import Desk
 
-def refresh_overview(desk) -> Path:
+
+def refresh_overview(desk: Desk) -> Path:
     """Write the overview of the desk's data home again (after a run, or after records were deleted)."""
     from pipeline.report.overview import write_overview
 
@@ -21,8 +25,11 @@ def refresh_overview(desk) -> Path:
 
 
 def overview(home: HomeOption = None) -> None:
-    """Write the coordinator's overview (reports/overview.html): agencies and their plans, sessions
-    and seats, what is held and on what, charts. Every run writes it too."""
+    """Write the coordinator's overview (reports/overview.html) from the store now.
+
+    Agencies and their readiness plans, sessions and seats, what is held and on what, charts.
+    Every run writes it too, at its end.
+    """
     from pipeline.run import open_desk
 
     try:

@@ -287,8 +287,11 @@ def close_run(context: RunContext) -> RunSummary:
     checkpoint("report.written")
     store.finish_run(context.engine, context.run_id, files_seen=len(context.documents), report_path=report_html)
     # The coordinator's overview of the whole program, as the store holds it after this run.
-    write_overview(context.engine, context.validation.reference.cmhsps, context.settings.data_home.reports,
-                   zone=context.settings.zone)
+    try:
+        write_overview(context.engine, context.validation.reference.cmhsps, context.settings.data_home.reports,
+                       zone=context.settings.zone)
+    except (OSError, ValueError) as exc:  # the run is recorded already; the page comes with the next run
+        log.error("the overview page could not be written (%s); `psp-pipeline overview` writes it again", exc)
     log.info("run %d completed: %s", context.run_id, dict(counts))
     checkpoint("run.finished")
     context.close()

@@ -149,27 +149,29 @@ def test_the_same_value_printed_twice_is_no_conflict(tmp_path):
     assert read(path)["psp_phone"].conflicts == ()
 
 
-def test_a_control_and_different_text_beside_it_are_not_guessed(tmp_path):
-    """The official Word form, with a second value typed next to a filled control."""
+def typed_beside_a_control(tmp_path: Path, out: Path, *, filled: str, typed: str) -> Path:
+    """The official Word form with its city control set to ``filled`` and ``typed`` right after it."""
+    import zipfile
+
     from samples.fill import fill_docx
     from tests.extract.conftest import blank
 
-    filled = tmp_path / "filled.docx"
-    fill_docx(blank("PSP-REG", ".docx"), {"psp_city": "Lansing"}, filled)
-    import zipfile
-
-    with zipfile.ZipFile(filled) as z:
+    source = tmp_path / "filled-city.docx"
+    fill_docx(blank("PSP-REG", ".docx"), {"psp_city": filled}, source)
+    with zipfile.ZipFile(source) as z:
         entries = [(i.filename, z.read(i.filename)) for i in z.infolist()]
     document_xml = dict(entries)["word/document.xml"].decode()
-    start = document_xml.index('w:val="psp_city"')
-    end = document_xml.index("</w:sdt>", start) + len("</w:sdt>")
-    document_xml = document_xml[:end] + '<w:r><w:t xml:space="preserve"> Mason</w:t></w:r>' + document_xml[end:]
-    typed = tmp_path / "typed-beside.docx"
-    with zipfile.ZipFile(typed, "w") as z:
+    end = document_xml.index("</w:sdt>", document_xml.index('w:val="psp_city"')) + len("</w:sdt>")
+    document_xml = document_xml[:end] + f'<w:r><w:t xml:space="preserve">{typed}</w:t></w:r>' + document_xml[end:]
+    with zipfile.ZipFile(out, "w") as z:
         for name, data in entries:
             z.writestr(name, document_xml.encode() if name == "word/document.xml" else data)
+    return out
 
-    document = extract(_received(typed))
+
+def test_a_control_and_different_text_beside_it_are_not_guessed(tmp_path):
+    """The official Word form, with a second value typed next to a filled control."""
+    document = extract(_received(typed_beside_a_control(tmp_path, tmp_path / "beside.docx", filled="Lansing", typed=" Mason")))
     city = document.fields["psp_city"]
     assert document.kind is InputKind.WORD_FORM
     assert city.value == "Lansing" and city.method is ReadMethod.CONTENT_CONTROL
@@ -177,25 +179,7 @@ def test_a_control_and_different_text_beside_it_are_not_guessed(tmp_path):
 
 
 def test_an_empty_control_with_the_value_typed_beside_it_takes_the_typed_value(tmp_path):
-    from samples.fill import fill_docx
-    from tests.extract.conftest import blank
-
-    filled = tmp_path / "filled.docx"
-    fill_docx(blank("PSP-REG", ".docx"), {"psp_city": ""}, filled)
-    import zipfile
-
-    with zipfile.ZipFile(filled) as z:
-        entries = [(i.filename, z.read(i.filename)) for i in z.infolist()]
-    document_xml = dict(entries)["word/document.xml"].decode()
-    start = document_xml.index('w:val="psp_city"')
-    end = document_xml.index("</w:sdt>", start) + len("</w:sdt>")
-    document_xml = document_xml[:end] + '<w:r><w:t xml:space="preserve">Mason</w:t></w:r>' + document_xml[end:]
-    typed = tmp_path / "typed-beside.docx"
-    with zipfile.ZipFile(typed, "w") as z:
-        for name, data in entries:
-            z.writestr(name, document_xml.encode() if name == "word/document.xml" else data)
-
-    city = extract(_received(typed)).fields["psp_city"]
+    city = extract(_received(typed_beside_a_control(tmp_path, tmp_path / "beside.docx", filled="", typed="Mason"))).fields["psp_city"]
     assert (city.value, city.method, city.conflicts) == ("Mason", ReadMethod.LABEL, ())
 
 

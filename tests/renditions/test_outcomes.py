@@ -91,3 +91,19 @@ def test_a_scan_and_a_reworded_form_wait_for_a_person_with_their_reasons(renditi
     assert "low confidence" in reasons["1-reg_valid_cei.docx"]
     page = summary.report_html.read_text("utf-8")
     assert "scanned page, no text layer" in page and "low confidence" in page
+
+
+def test_an_unknown_file_and_conflicting_values_wait_for_a_person_with_their_reasons(tmp_path):
+    from tests.extract.test_labels import typed_beside_a_control
+
+    settings = Settings(home=tmp_path / "home", workers=1, database_url=None)
+    inbox = settings.data_home.inbox
+    inbox.mkdir(parents=True)
+    (inbox / "notes.txt").write_text("Form PSP-ORP version 2025.1, as a text file")
+    typed_beside_a_control(tmp_path, inbox / "typed-beside.docx", filled="Lansing", typed=" Mason")
+    summary = process(settings)
+    reasons = {w["file"]: w["reason"] for w in summary.waiting}
+    assert {d["outcome"] for d in summary.documents} == {"needs_review"}
+    assert "not a PDF, Word" in reasons["notes.txt"]
+    assert "read more than once with different values" in reasons["typed-beside.docx"]
+    assert "'Lansing'" in reasons["typed-beside.docx"] and "'Lansing Mason'" in reasons["typed-beside.docx"]

@@ -16,8 +16,8 @@ from markupsafe import escape
 from typer.testing import CliRunner
 
 from pipeline.load import program, store
-from pipeline.report.overview import OVERVIEW_NAME, style_sheet, write_overview
 from pipeline.report.html import content_security_policy
+from pipeline.report.overview import OVERVIEW_NAME, style_sheet, write_overview
 from pipeline.validate import ValidationContext
 from schemas.reference import TrainingSession, load_reference
 from tests.conftest import DETROIT, RECEIVED_AT, VALID_PACKET, VALID_PLAN, make_document
