@@ -29,8 +29,8 @@ def open_run(settings: Settings) -> steps.RunContext:
 
 
 @_step
-def plan_batches(context: steps.RunContext) -> list[list[ReceivedFile]]:
-    return steps.plan_batches(context)
+def next_batch(context: steps.RunContext) -> list[ReceivedFile]:
+    return steps.next_batch(context)
 
 
 @_step
@@ -58,7 +58,7 @@ def process_inbox(home: str | None = None) -> dict[str, Any]:
     settings = Settings(home=Path(home)) if home else Settings()
     context = open_run(settings)
     try:
-        for batch in plan_batches(context):
+        while batch := next_batch(context):
             process_batch(context, batch)
         summary = close_run(context)
     finally:

@@ -44,7 +44,8 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _inbox_files(inbox: Path) -> Iterator[Path]:
+def inbox_entries(inbox: Path) -> Iterator[Path]:
+    """The files in the inbox as they were dropped there (an email is one entry), by name."""
     for path in sorted(inbox.rglob("*")):
         if any(is_ignored(Path(part)) for part in path.relative_to(inbox).parts):
             continue
@@ -134,5 +135,5 @@ def receive_all(path: Path, inbox: Path) -> list[ReceivedFile]:
 
 def collect_inbox(inbox: Path) -> list[ReceivedFile]:
     """Every file ready in the inbox (an email's attachments each), oldest received first (ties by name)."""
-    files = [f for path in _inbox_files(inbox) for f in receive_all(path, inbox)]
+    files = [f for path in inbox_entries(inbox) for f in receive_all(path, inbox)]
     return sorted(files, key=lambda f: (f.received_at, f.original_name))

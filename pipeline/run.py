@@ -11,7 +11,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +19,8 @@ from sqlalchemy.engine import Engine
 
 from pipeline.errors import ConfigurationError
 from pipeline.faults import checkpoint
-from pipeline.load import emails, program, routing, store
-from pipeline.intake import collect_inbox
+from pipeline.load import claims, emails, program, routing, store
+from pipeline.intake import collect_inbox, inbox_entries, receive_all
 from pipeline.lock import RunLock
 from pipeline.model import ExtractedDocument, Outcome, ReceivedFile
 from pipeline.report import html
@@ -65,6 +65,8 @@ class RunContext:
     documents: list[dict[str, Any]] = field(default_factory=list)
     released: list[dict[str, Any]] = field(default_factory=list)
     lock: RunLock | None = None
+    planned: list[list[ReceivedFile]] | None = None
+    claimed: list[Path] = field(default_factory=list)
     _pool: ExtractionPool | None = None
 
     def pool(self) -> ExtractionPool:
@@ -84,6 +86,9 @@ class RunContext:
     def close(self) -> None:
         """Stop the workers and let the next run take the inbox. Safe to call more than once."""
         self.stop_workers()
+        if self.claimed:
+            claims.release(self.engine, self.settings.worker_name, self.claimed)
+            self.claimed = []
         if self.lock is not None:
             self.lock.release()
             self.lock = None
@@ -147,18 +152,22 @@ def open_run(settings: Settings) -> RunContext:
     Raises InboxBusyError when another run holds the inbox.
     """
     prepare_home(settings)
-    lock = RunLock(settings.data_home.root)
-    lock.acquire()
+    # Workers sharing an inbox take files through the store instead of the whole inbox.
+    lock = None if settings.claim_files else RunLock(settings.data_home.root)
+    if lock is not None:
+        lock.acquire()
     try:
         desk = open_desk(settings)
     except BaseException:
-        lock.release()
+        if lock is not None:
+            lock.release()
         raise
     run_id = store.start_run(desk.engine)
     log.info("run %d started", run_id)
     # What a run that stopped left owed: its notices, then its report.
     write_missing_notices(settings, desk.engine)
-    recover_interrupted_runs(settings, desk.engine, run_id)
+    if not settings.claim_files:  # with several workers, another's run still going is not interrupted
+        recover_interrupted_runs(settings, desk.engine, run_id)
     checkpoint("run.opened")
     return RunContext(
         settings=settings,
@@ -176,6 +185,30 @@ def plan_batches(context: RunContext) -> list[list[ReceivedFile]]:
     size = context.settings.batch_size
     log.info("run %d: %d files in the inbox", context.run_id, len(files))
     return [files[i : i + size] for i in range(0, len(files), size)]
+
+
+def next_batch(context: RunContext) -> list[ReceivedFile]:
+    """The next batch of received files; empty when the inbox is done.
+
+    One run at a time (the default) plans the whole inbox once. Workers sharing an inbox
+    (``claim_files``) claim a batch of inbox entries at a time through the store, so that each
+    takes distinct files and the faster ones take more.
+    """
+    settings = context.settings
+    if not settings.claim_files:
+        if context.planned is None:
+            context.planned = plan_batches(context)
+        return context.planned.pop(0) if context.planned else []
+    claims.release(context.engine, settings.worker_name, context.claimed)
+    context.claimed = claims.claim(
+        context.engine,
+        settings.worker_name,
+        inbox_entries(settings.data_home.inbox),
+        limit=settings.batch_size,
+        lease=timedelta(seconds=settings.claim_lease_seconds),
+    )
+    files = [f for path in context.claimed if path.exists() for f in receive_all(path, settings.data_home.inbox)]
+    return sorted(files, key=lambda f: (f.received_at, f.original_name))
 
 
 def _extract_all(context: RunContext, batch: list[ReceivedFile]) -> Iterator[ExtractedDocument]:
@@ -312,7 +345,7 @@ def process(settings: Settings) -> RunSummary:
     """One whole run over the inbox, without Prefect."""
     context = open_run(settings)
     try:
-        for batch in plan_batches(context):
+        while batch := next_batch(context):
             process_batch(context, batch)
         return close_run(context)
     finally:

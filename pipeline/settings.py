@@ -6,6 +6,8 @@ Every setting can come from the environment with the ``PSP_`` prefix (``PSP_HOME
 
 from __future__ import annotations
 
+import os
+import socket
 from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -50,6 +52,14 @@ class Settings(BaseSettings):
     extract_timeout_seconds: float = Field(
         default=60, gt=0, le=3600, description="Longest a document may take to read before it goes to a person."
     )
+    claim_files: bool = Field(
+        default=False,
+        description="Several workers share one inbox: each takes distinct files through the store "
+        "(instead of one run at a time taking the whole inbox).",
+    )
+    claim_lease_seconds: int = Field(
+        default=900, ge=1, le=86400, description="How long a worker's claim on a file lasts unless it finishes first."
+    )
     worker_memory_mb: int = Field(
         default=1536, ge=256, le=65536, description="Address space a reading process may use (a zip bomb stops here)."
     )
@@ -76,6 +86,11 @@ class Settings(BaseSettings):
     @cached_property
     def data_home(self) -> DataHome:
         return DataHome(self.home.expanduser().absolute())
+
+    @property
+    def worker_name(self) -> str:
+        """Who holds a claim: this host and process."""
+        return f"{socket.gethostname()}:{os.getpid()}"
 
     @property
     def zone(self) -> ZoneInfo:

@@ -5,6 +5,7 @@ temporary data home. No real person's data: every name, email and phone here is 
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -129,9 +130,11 @@ def make_document(
     method: ReadMethod = ReadMethod.ACROFORM,
     name: str = "form.pdf",
 ) -> ExtractedDocument:
-    received = ReceivedFile(
-        path=Path("/nonexistent") / name, original_name=name, sha256="0" * 64, size=1, received_at=received_at
-    )
+    # A real file: the store records only files that are still where they were received.
+    path = Path(tempfile.mkdtemp(prefix="psp-doc-")) / name
+    path.parent.mkdir(parents=True, exist_ok=True)  # a hostile name may hold a slash
+    path.write_bytes(b"%PDF-1.7 stand-in")
+    received = ReceivedFile(path=path, original_name=name, sha256="0" * 64, size=1, received_at=received_at)
     fields = {
         key: FieldValue(key=key, value=value, method=method, location="page 1", confidence=1.0)
         for key, value in values.items()

@@ -164,13 +164,12 @@ class LabelReading:
 
 
 def read_labels(layout: Layout, spec: FormSpec) -> LabelReading:
-    """Every field of ``spec`` whose label is found in ``layout``, with its value (memoised per layout)."""
-    cache_key = f"_labels_{spec.form_id}"
-    cached = layout.__dict__.get(cache_key)
-    if cached is None:
-        cached = _Reader(layout, spec).read()
-        layout.__dict__[cache_key] = cached
-    return cached
+    """Every field of ``spec`` whose label is found in ``layout``, with its value (read once per layout:
+    recognising the form and extracting it ask for the same reading)."""
+    key = str(spec.form_id)
+    if key not in layout.readings:
+        layout.readings[key] = _Reader(layout, spec).read()
+    return layout.readings[key]
 
 
 def label_coverage(layout: Layout, spec: FormSpec) -> float:
@@ -208,7 +207,7 @@ class _Reader:
                 out.append(_Word(word, li, si, tj, k == len(words) - 1))
         return out
 
-    def _continuation(self, li: int, x: float, margin: float | None = None) -> int | None:
+    def _continuation(self, li: int, x: float, margin: float | None = None) -> tuple[int, int] | None:
         """The next line's segment that carries on a label starting at ``x`` (a wrapped label).
 
         A label printed after its box wraps either under its first word (a hanging indent) or back
@@ -232,7 +231,7 @@ class _Reader:
                 if first is not None and (
                     abs(first.x0 - x) <= self.tol or (margin is not None and abs(seg.x0 - margin) <= self.tol)
                 ):
-                    return follow * 1000 + sj
+                    return follow, sj
             # a line with something else in the label's column ends the label
             if any(seg.x0 <= x + self.tol and seg.x1 > x for seg in nxt.segments):
                 return None
@@ -256,7 +255,7 @@ class _Reader:
             found = self._continuation(cur_line, x, margin)
             if found is None:
                 break
-            cur_line, sj = divmod(found, 1000)
+            cur_line, sj = found
             words.extend(self._words_from(cur_line, sj, 0))
         texts = [w.word for w in words]
         for label in labels:
@@ -788,8 +787,13 @@ class _Reader:
             out = []
             for key, choice in zip(spec_field.widget_keys, spec_field.choices, strict=True):
                 state = states.get(choice)
-                out.append(self._value(key, state if state is not None else None, anchor, li,
-                                       confidence if state is not None else UNSURE_CONFIDENCE, tokens))
+                if state is None:
+                    note = "every option is printed and none is ticked" if all(v is None for v in states.values()) else (
+                        f"the box of '{choice}' could not be read"
+                    )
+                    out.append(self._value(key, None, anchor, li, UNSURE_CONFIDENCE, tokens, note=note))
+                else:
+                    out.append(self._value(key, state, anchor, li, confidence, tokens))
             return out
         if spec_field.type is FieldType.CHOICE:
             states = self._choices(tokens, spec_field.choices)

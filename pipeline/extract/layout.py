@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 CHECKED = "\u2612"  # ☒
 UNCHECKED = "\u2610"  # ☐
@@ -100,6 +101,8 @@ class Layout:
     wrapped: bool = True
     # A PDF page's vertical rules (x, top, bottom): table borders and box edges bound its columns.
     rules: dict[int, list[tuple[float, float, float]]] = field(default_factory=dict)
+    # The label readings made of it, by form (``pipeline.extract.labels.read_labels``).
+    readings: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 def split_marks(text: str) -> list[str]:

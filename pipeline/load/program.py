@@ -293,8 +293,18 @@ def _record_batch_once(
         snapshot = read_snapshot(session)
         hashes = {d.received.sha256 for d in documents}
         known = {row.sha256: row for row in session.scalars(select(Document).where(Document.sha256.in_(hashes)))}
+        # A file another worker recorded meanwhile (still in the inbox, or moved out already) is
+        # theirs: judged here, inside the serialised transaction, it is recorded once.
+        in_flight = set(session.execute(
+            select(ReceivedFileRow.inbox_path, ReceivedFileRow.sha256).where(
+                ReceivedFileRow.moved.is_(False), ReceivedFileRow.inbox_path.in_([str(d.received.path) for d in documents])
+            )
+        ).tuples())
         for extracted in documents:
             received = extracted.received
+            if (str(received.path), received.sha256) in in_flight or not received.path.exists():
+                log.info("a file of this batch was recorded by another worker (sha256 %s); skipped", received.sha256[:12])
+                continue
             now = utcnow()
             previous = known.get(received.sha256)
             if previous is not None:
@@ -409,6 +419,7 @@ def release_held(
 def seed_schedule(engine: Engine, sessions: dict[str, TrainingSession]) -> int:
     """Put the packaged or coordinator's schedule into an empty store; returns how many were added."""
     with transaction(engine) as session:
+        program_lock(session)  # two workers starting on a new store seed it once
         if session.scalar(select(func.count()).select_from(TrainingSessionRow)):
             return 0
         now = utcnow()

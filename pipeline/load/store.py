@@ -225,6 +225,20 @@ class NoticeRow(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(64))
 
 
+class FileClaimRow(Base):
+    """An inbox entry taken by one worker when several share an inbox (``PSP_CLAIM_FILES``).
+
+    A claim lasts until its lease runs out: a worker that dies lets its files go by itself.
+    """
+
+    __tablename__ = "file_claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbox_path: Mapped[str] = mapped_column(Text, unique=True)
+    claimed_by: Mapped[str] = mapped_column(String(200))
+    lease_until: Mapped[datetime] = mapped_column(index=True)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers (status, export, a reviewer) work while a run writes; the busy timeout
     # waits for a lock instead of failing with "database is locked".

@@ -34,7 +34,9 @@ _SHOWN = 60  # characters of a value quoted in a finding
 def _shown(read: FieldValue) -> str:
     if isinstance(read.value, bool):
         return "checked" if read.value else "not checked"
-    text = " ".join(str(read.value or "").split())
+    if read.value is None:
+        return "no value read"
+    text = " ".join(str(read.value).split())
     if not text:
         return "empty"
     return f"'{text[:_SHOWN]}{'…' if len(text) > _SHOWN else ''}'"

@@ -58,7 +58,10 @@ def test_same_bytes_again_is_a_duplicate_never_a_second_record(engine, validatio
     first = _result(validation_context, "PSP-ORP", VALID_PLAN, "d" * 64, name="plan.pdf")
     again = _result(validation_context, "PSP-ORP", VALID_PLAN, "d" * 64, name="plan-copy.pdf")
     stored = store_results(engine, run_id, [first, again], _to(tmp_path), validation_context)  # twice in one batch
-    stored += store_results(engine, run_id, [first], _to(tmp_path), validation_context)  # and in a later batch
+    later = _result(validation_context, "PSP-ORP", VALID_PLAN, "d" * 64, name="plan-later.pdf")
+    stored += store_results(engine, run_id, [later], _to(tmp_path), validation_context)  # and in a later batch
+    # The same file, still in the inbox and recorded already (by another worker), is not recorded again.
+    assert store_results(engine, run_id, [first], _to(tmp_path), validation_context) == []
     assert [s.outcome for s in stored] == [Outcome.ACCEPTED, Outcome.DUPLICATE, Outcome.DUPLICATE]
     assert stored[1].duplicate_of == "d" * 64
     with Session(engine) as session:

@@ -1,0 +1,84 @@
+"""Several workers on one inbox (PSP_CLAIM_FILES): each takes distinct files through the store,
+every file is recorded exactly once, and a worker that dies lets its files go."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from pipeline.load import store
+from samples.stage import expected_cases, stage
+
+CLI = Path(sys.executable).with_name("psp-pipeline")
+
+
+def fill_inbox(inbox: Path, copies: int) -> list[str]:
+    """The samples, plus copies of the PDF samples made distinct by a comment after their end."""
+    names = [p.name for p in stage(inbox)]
+    sources = [p for p in sorted(inbox.glob("*.pdf"))]
+    for number in range(copies):
+        source = sources[number % len(sources)]
+        target = inbox / f"copy-{number:03d}-{source.name}"
+        target.write_bytes(source.read_bytes() + f"\n% copy {number}\n".encode())
+        stat = source.stat()
+        os.utime(target, (stat.st_atime, stat.st_mtime + number + 1))
+        names.append(target.name)
+    return names
+
+
+def worker(home: Path, database_url: str, log: Path, **extra: str) -> subprocess.Popen:
+    env = {**os.environ, "PSP_DATABASE_URL": database_url, "PSP_CLAIM_FILES": "1", "PSP_BATCH_SIZE": "4", **extra}
+    env.pop("PSP_KILL_AT", None) if "PSP_KILL_AT" not in extra else None
+    return subprocess.Popen([str(CLI), "run", "--without-prefect", "--home", str(home)], env=env,
+                            stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def finish(process: subprocess.Popen) -> int:
+    code = process.wait(timeout=300)
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    return code
+
+
+def received(database_url: str) -> Counter:
+    engine = store.open_store(database_url)
+    counts = Counter(row["file"] for row in store.export_rows(engine))
+    engine.dispose()
+    return counts
+
+
+def test_two_workers_at_once_process_every_file_exactly_once(tmp_path, database_url):
+    home = tmp_path / "home"
+    names = fill_inbox(home / "inbox", copies=33)
+    first = worker(home, database_url, tmp_path / "first.log")
+    second = worker(home, database_url, tmp_path / "second.log")
+    assert finish(first) == 0, (tmp_path / "first.log").read_text()
+    assert finish(second) == 0, (tmp_path / "second.log").read_text()
+    assert received(database_url) == Counter(names)
+    assert not [p for p in (home / "inbox").rglob("*") if p.is_file()]
+    assert sorted(p.name for p in (home / "originals").rglob("*") if p.is_file()) == sorted(names)
+    outputs = [(tmp_path / f"{n}.log").read_text() for n in ("first", "second")]
+    processed = [int(o.split(" files processed")[0].rsplit(" ", 1)[-1]) for o in outputs if "files processed" in o]
+    assert sum(processed) == len(names)
+
+
+def test_a_worker_that_dies_lets_its_files_go(tmp_path, database_url):
+    home = tmp_path / "home"
+    names = [p.name for p in stage(home / "inbox")]
+    dead = worker(home, database_url, tmp_path / "dead.log", PSP_KILL_AT="batch.extracted:2", PSP_CLAIM_LEASE_SECONDS="2")
+    assert finish(dead) == -signal.SIGKILL
+    time.sleep(2.5)  # the dead worker's lease runs out
+    survivor = worker(home, database_url, tmp_path / "survivor.log", PSP_CLAIM_LEASE_SECONDS="2")
+    assert finish(survivor) == 0, (tmp_path / "survivor.log").read_text()
+    assert received(database_url) == Counter(names)
+    outcomes = {name: case["outcome"] for name, case in ((c["file"], c) for _, c in expected_cases())}
+    engine = store.open_store(database_url)
+    assert {r["file"]: r["outcome"] for r in store.export_rows(engine)} == outcomes
+    engine.dispose()
