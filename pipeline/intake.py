@@ -12,6 +12,7 @@ received as itself, and goes to a person with the reason.
 from __future__ import annotations
 
 import hashlib
+import time
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -133,7 +134,51 @@ def receive_all(path: Path, inbox: Path) -> list[ReceivedFile]:
     return _unpack(received, mail, inbox)
 
 
-def collect_inbox(inbox: Path) -> list[ReceivedFile]:
+def _state(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
+
+
+def _can_open(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            handle.read(1)
+    except OSError:
+        return False
+    return True
+
+
+def settled(paths: list[Path], settle_seconds: float, *, clock=time.time, sleep=time.sleep) -> tuple[list[Path], list[Path]]:
+    """Which files are done being written: unchanged in size and modification time for
+    ``settle_seconds``, and readable. Returns (ready, busy); busy ones are tried again next run.
+
+    Polling, not change notifications, so that network shares work. Files last changed longer
+    ago than the interval are taken at once; the run waits once, at most the interval, for the rest.
+    """
+    first = {path: _state(path) for path in paths}
+    now = clock()
+    recent = [p for p, state in first.items() if state is not None and now - state[1] / 1e9 < settle_seconds]
+    if recent:
+        newest = max(first[p][1] / 1e9 for p in recent)  # type: ignore[index]
+        sleep(max(0.0, min(settle_seconds, newest + settle_seconds - now)))
+    ready, busy = [], []
+    for path, state in first.items():
+        if state is None:
+            continue  # gone meanwhile (taken by another worker, or removed)
+        if (path in recent and _state(path) != state) or not _can_open(path):
+            busy.append(path)
+        else:
+            ready.append(path)
+    if busy:
+        log.info("%d files are still being written or are locked; the next run takes them", len(busy))
+    return ready, busy
+
+
+def collect_inbox(inbox: Path, settle_seconds: float = 0.0) -> list[ReceivedFile]:
     """Every file ready in the inbox (an email's attachments each), oldest received first (ties by name)."""
-    files = [f for path in inbox_entries(inbox) for f in receive_all(path, inbox)]
+    ready, _busy = settled(list(inbox_entries(inbox)), settle_seconds)
+    files = [f for path in ready for f in receive_all(path, inbox)]
     return sorted(files, key=lambda f: (f.received_at, f.original_name))

@@ -89,6 +89,7 @@ class ExtractionProblem(StrEnum):
     """Why a document could not be read as one of the forms; each sends it to a person."""
 
     UNREADABLE = "unreadable"
+    TOO_LARGE = "too_large"
     UNSUPPORTED_KIND = "unsupported_kind"
     UNKNOWN_FORM = "unknown_form"
     UNKNOWN_VERSION = "unknown_version"

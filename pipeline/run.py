@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from pipeline.errors import ConfigurationError
 from pipeline.faults import checkpoint
 from pipeline.load import claims, emails, program, routing, store
-from pipeline.intake import collect_inbox, inbox_entries, receive_all
+from pipeline.intake import collect_inbox, inbox_entries, receive_all, settled
 from pipeline.lock import RunLock
 from pipeline.model import ExtractedDocument, Outcome, ReceivedFile
 from pipeline.report import html
@@ -75,6 +75,7 @@ class RunContext:
                 workers=self.settings.workers,
                 timeout_seconds=self.settings.extract_timeout_seconds,
                 memory_mb=self.settings.worker_memory_mb,
+                max_file_mb=self.settings.max_file_mb,
             )
         return self._pool
 
@@ -181,7 +182,7 @@ def open_run(settings: Settings) -> RunContext:
 
 
 def plan_batches(context: RunContext) -> list[list[ReceivedFile]]:
-    files = collect_inbox(context.settings.data_home.inbox)
+    files = collect_inbox(context.settings.data_home.inbox, context.settings.settle_seconds)
     size = context.settings.batch_size
     log.info("run %d: %d files in the inbox", context.run_id, len(files))
     return [files[i : i + size] for i in range(0, len(files), size)]
@@ -200,10 +201,11 @@ def next_batch(context: RunContext) -> list[ReceivedFile]:
             context.planned = plan_batches(context)
         return context.planned.pop(0) if context.planned else []
     claims.release(context.engine, settings.worker_name, context.claimed)
+    ready, _busy = settled(list(inbox_entries(settings.data_home.inbox)), settings.settle_seconds)
     context.claimed = claims.claim(
         context.engine,
         settings.worker_name,
-        inbox_entries(settings.data_home.inbox),
+        ready,
         limit=settings.batch_size,
         lease=timedelta(seconds=settings.claim_lease_seconds),
     )

@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     extract_timeout_seconds: float = Field(
         default=60, gt=0, le=3600, description="Longest a document may take to read before it goes to a person."
     )
+    settle_seconds: float = Field(
+        default=5, ge=0, le=3600,
+        description="A file is taken once its size and modification time have not changed for this long.",
+    )
+    max_file_mb: float = Field(
+        default=50, gt=0, description="A file larger than this is set aside for a person, unread."
+    )
     claim_files: bool = Field(
         default=False,
         description="Several workers share one inbox: each takes distinct files through the store "

@@ -15,7 +15,7 @@ import logging
 import multiprocessing
 import resource
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from pebble import ProcessExpired, ProcessPool
@@ -47,9 +47,18 @@ def _problem(received: ReceivedFile, problem: ExtractionProblem, detail: str) ->
 class ExtractionPool:
     """Reads documents in worker processes, in order, never raising for a document."""
 
-    def __init__(self, workers: int, timeout_seconds: float, memory_mb: int) -> None:
+    def __init__(
+        self,
+        workers: int,
+        timeout_seconds: float,
+        memory_mb: int,
+        max_file_mb: float = 50,
+        reader: Callable[[ReceivedFile], ExtractedDocument] = extract,
+    ) -> None:
+        self.reader = reader
         self.timeout_seconds = timeout_seconds
         self.memory_mb = memory_mb
+        self.max_file_mb = max_file_mb
         context = multiprocessing.get_context("forkserver")  # a fork of a threaded process can deadlock
         context.set_forkserver_preload(["pipeline.extract"])
         self._pool = ProcessPool(
@@ -61,9 +70,18 @@ class ExtractionPool:
         )
 
     def extract_all(self, batch: list[ReceivedFile]) -> Iterator[ExtractedDocument]:
-        futures = [self._pool.schedule(extract, args=(received,), timeout=self.timeout_seconds) for received in batch]
+        limit = self.max_file_mb * 1024 * 1024
+        futures = [
+            None if received.size > limit else self._pool.schedule(self.reader, args=(received,), timeout=self.timeout_seconds)
+            for received in batch
+        ]
         for received, future in zip(batch, futures, strict=True):
-            yield self._result(received, future)
+            if future is None:
+                yield _problem(received, ExtractionProblem.TOO_LARGE,
+                               f"the file is {received.size / 1024 / 1024:.0f} MB, more than the {self.max_file_mb:g} MB "
+                               "a form can be; it was set aside unread for a person to look at")
+            else:
+                yield self._result(received, future)
 
     def _result(self, received: ReceivedFile, future) -> ExtractedDocument:  # noqa: ANN001 - pebble's future
         try:

@@ -1,50 +1,60 @@
-"""Intake: a saved email carrying forms becomes one received file per attachment, named
-``<mail>/<attachment>``, with the email's sender and Date; one carrying none is received itself."""
+"""Which inbox files are taken: settled ones, not temporary or hidden ones, not links."""
 
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime, timedelta, timezone
+import time
 from pathlib import Path
 
-from pipeline.intake import collect_inbox
-from pipeline.mail import STAGING_FOLDER
-from samples.renditions import write_eml
-
-SUBMISSIONS = Path(__file__).resolve().parents[1] / "samples" / "submissions"
-SENT = datetime(2026, 12, 1, 9, 30, tzinfo=timezone(timedelta(hours=-5)))
-PDF = (SUBMISSIONS / "orp_valid_cei.pdf").read_bytes()
-DOCX = (SUBMISSIONS / "reg_valid_cei.docx").read_bytes()
+from pipeline.intake import collect_inbox, inbox_entries, settled
 
 
-def test_each_attachment_is_received_with_the_emails_sender_and_date(tmp_path):
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    write_eml(inbox / "mail.eml", "Avery Sample <avery.sample@example.org>", SENT, [("plan.pdf", PDF), ("plan.pdf", DOCX)])
-    os.utime(inbox / "mail.eml", (0, 0))  # the file's own time does not count: the Date header does
-    files = collect_inbox(inbox)
-    assert [f.original_name for f in files] == ["mail.eml/plan (2).pdf", "mail.eml/plan.pdf"]
-    assert {f.sender for f in files} == {"avery.sample@example.org"}
-    assert {f.received_at for f in files} == {datetime(2026, 12, 1, 14, 30, tzinfo=UTC)}
-    assert sorted(f.path.read_bytes() for f in files) == sorted([PDF, DOCX])
-    assert all(STAGING_FOLDER in f.path.parts for f in files)
+def write(path: Path, data: bytes = b"%PDF-1.7\n", age: float = 3600) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    stamp = time.time() - age
+    os.utime(path, (stamp, stamp))
+    return path
 
 
-def test_an_email_without_forms_is_received_itself(tmp_path):
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    write_eml(inbox / "photo.eml", "Avery <avery.sample@example.org>", SENT, [("scan.jpg", b"\xff\xd8\xff\xe0 not a form")])
-    (file,) = collect_inbox(inbox)
-    assert (file.original_name, file.sender) == ("photo.eml", "avery.sample@example.org")
-    assert file.received_at == datetime(2026, 12, 1, 14, 30, tzinfo=UTC)
-    assert not (inbox / STAGING_FOLDER).exists()
+def test_temporary_hidden_and_lock_files_are_not_submissions(tmp_path):
+    for name in ("~$plan.docx", ".~lock.plan.docx#", "plan.pdf.part", ".DS_Store", "Thumbs.db", ".hidden.pdf", "x.tmp"):
+        write(tmp_path / name)
+    kept = write(tmp_path / "plan.pdf")
+    assert list(inbox_entries(tmp_path)) == [kept]
 
 
-def test_attachments_already_filed_are_not_received_again(tmp_path):
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    write_eml(inbox / "mail.eml", "Avery <avery.sample@example.org>", SENT, [("plan.pdf", PDF), ("packet.docx", DOCX)])
-    first = collect_inbox(inbox)
-    first[0].path.unlink()  # filed by a run that then stopped before archiving the email
-    again = collect_inbox(inbox)
-    assert [f.original_name for f in again] == [first[1].original_name]
+def test_a_symbolic_link_is_not_followed(tmp_path):
+    outside = write(tmp_path.parent / f"{tmp_path.name}-outside.pdf")
+    (tmp_path / "link.pdf").symlink_to(outside)
+    assert list(inbox_entries(tmp_path)) == []
+
+
+def test_old_files_are_taken_at_once(tmp_path):
+    old = write(tmp_path / "old.pdf", age=60)
+    slept: list[float] = []
+    ready, busy = settled([old], 5, sleep=slept.append)
+    assert (ready, busy, slept) == ([old], [], [])
+
+
+def test_a_file_still_growing_waits_for_the_next_run(tmp_path):
+    growing = write(tmp_path / "growing.pdf", age=1)
+    steady = write(tmp_path / "steady.pdf", age=2)
+
+    def sleep(seconds: float) -> None:
+        assert 0 < seconds <= 5
+        with growing.open("ab") as handle:  # the copy goes on while we wait
+            handle.write(b"more")
+
+    ready, busy = settled([growing, steady], 5, sleep=sleep)
+    assert ready == [steady] and busy == [growing]
+    ready, busy = settled([growing], 5, clock=lambda: time.time() + 10, sleep=lambda s: None)
+    assert ready == [growing]  # the next run, once it has settled
+
+
+def test_odd_names_are_read_and_kept_as_they_are(tmp_path):
+    names = ["plan with spaces.pdf", "plän_ünïcødé.pdf", "report..final..pdf", "x" * 200 + ".pdf"]
+    for name in names:
+        write(tmp_path / name)
+    received = collect_inbox(tmp_path)
+    assert sorted(r.original_name for r in received) == sorted(names)
