@@ -12,6 +12,7 @@ received as itself, and goes to a person with the reason.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 import logging
 from collections.abc import Iterator
@@ -78,6 +79,13 @@ def _unique(name: str, taken: set[str]) -> str:
     return candidate
 
 
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Whole or not at all: another worker unpacking the same email never reads half a file."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
 def _unpack(email: ReceivedFile, mail: Mail, inbox: Path) -> list[ReceivedFile]:
     """The email's attachments, written to its staging folder (once), as received files."""
     key = hashlib.sha256(f"{email.original_name}\0{email.sha256}".encode()).hexdigest()[:16]
@@ -91,7 +99,7 @@ def _unpack(email: ReceivedFile, mail: Mail, inbox: Path) -> list[ReceivedFile]:
         parts: list[list[str]] = []
         for number, attachment in enumerate(mail.attachments, start=1):
             stored = f"{number:02d}-{attachment.name}"
-            (folder / stored).write_bytes(attachment.data)
+            _write_atomically(folder / stored, attachment.data)
             parts.append([stored, f"{email.original_name}/{_unique(attachment.name, taken)}"])
         manifest = Manifest(email=email.original_name, received_at=email.received_at.isoformat(), parts=parts)
         manifest.write(folder)  # last: a folder without it is unpacked again

@@ -14,6 +14,7 @@ PDF or a Word file reaches extraction itself, and goes to a person with the reas
 from __future__ import annotations
 
 import json
+import os
 import re
 import zipfile
 from dataclasses import dataclass
@@ -214,7 +215,9 @@ class Manifest:
     parts: list[list[str]]  # [file in the staging folder, name shown: "<mail>/<attachment>"]
 
     def write(self, folder: Path) -> None:
-        (folder / MANIFEST).write_text(json.dumps(self.__dict__, indent=1), encoding="utf-8")
+        temporary = folder / f".{MANIFEST}.{os.getpid()}.tmp"
+        temporary.write_text(json.dumps(self.__dict__, indent=1), encoding="utf-8")
+        os.replace(temporary, folder / MANIFEST)  # whole or not at all
 
     @classmethod
     def read(cls, folder: Path) -> Manifest:

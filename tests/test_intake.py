@@ -58,3 +58,22 @@ def test_odd_names_are_read_and_kept_as_they_are(tmp_path):
         write(tmp_path / name)
     received = collect_inbox(tmp_path)
     assert sorted(r.original_name for r in received) == sorted(names)
+
+
+def test_odd_names_are_filed_safely(tmp_path):
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from pipeline.load.routing import Router
+    from pipeline.model import Outcome, ReceivedFile
+    from pipeline.settings import DataHome
+
+    router = Router(DataHome(tmp_path), ZoneInfo("America/Detroit"))
+    for original in ("mail.eml/../../etc/passwd", "é" * 300 + ".pdf", "tab\there.pdf", "..hidden"):
+        received = ReceivedFile(path=tmp_path / "x", original_name=original, sha256="a" * 64, size=1,
+                                received_at=datetime(2026, 12, 1, tzinfo=UTC))
+        target = router.destination(received, Outcome.ACCEPTED)
+        assert target.parent == tmp_path / "originals" / "accepted" / "2026-11-30"
+        assert len(target.name.encode()) <= 200 and "/" not in target.name and "\t" not in target.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(b"x")  # the file system takes the name

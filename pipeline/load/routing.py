@@ -22,6 +22,21 @@ from pipeline.settings import DataHome
 log = logging.getLogger(__name__)
 
 
+MAX_NAME_BYTES = 180  # file systems allow 255; room is left for a " (2)" suffix
+
+
+def _safe_name(original: str) -> str:
+    """A file name for the archive: one path component, no control characters, not too long."""
+    name = "".join(ch if ch.isprintable() else "_" for ch in original.replace("/", "__").replace("\\", "__"))
+    name = name.strip().lstrip(".") or "unnamed"
+    if len(name.encode()) > MAX_NAME_BYTES:
+        stem, suffix = Path(name).stem, Path(name).suffix[:16]
+        while len((stem + suffix).encode()) > MAX_NAME_BYTES:
+            stem = stem[:-1]
+        name = stem + suffix
+    return name
+
+
 class Router:
     """Chooses a free destination for each original; remembers what it promised in this run."""
 
@@ -33,7 +48,7 @@ class Router:
     def destination(self, received: ReceivedFile, outcome: Outcome) -> Path:
         day = received.received_at.astimezone(self.zone).date().isoformat()
         folder = self.home.originals / outcome.value / day
-        name = Path(received.original_name.replace("/", "__")).name or "unnamed"
+        name = _safe_name(received.original_name)
         candidate = folder / name
         number = 2
         while candidate in self._promised or candidate.exists():
