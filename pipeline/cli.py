@@ -44,6 +44,8 @@ def _configure_logging(verbose: bool) -> None:
         stream=sys.stderr,
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)  # its plugin chatter says nothing to a user
+    # pypdf warns about every repair it makes to a broken PDF; the document's outcome says what matters.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 @app.callback()
