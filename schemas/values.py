@@ -121,7 +121,7 @@ def parse_int(text: str) -> int:
         number = Decimal(cleaned)
     except InvalidOperation:
         raise ValueError(f"'{text}' is not a whole number") from None
-    if number != number.to_integral_value():
+    if not number.is_finite() or number != number.to_integral_value():
         raise ValueError(f"'{text}' is not a whole number")
     return int(number)
 

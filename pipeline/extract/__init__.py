@@ -41,6 +41,16 @@ def choose_extractor(received: ReceivedFile) -> Extractor | None:
 
 def extract(received: ReceivedFile) -> ExtractedDocument:
     """Read one received file. Never raises for a bad document: the problem is in the result."""
+    try:
+        return _extract(received)
+    except (MemoryError, RecursionError) as exc:
+        detail = f"the file could not be read: it is too large or too deeply nested ({type(exc).__name__})"
+    except Exception as exc:  # noqa: BLE001 - a broken file can trip any parser in any way (zlib, struct, ...)
+        detail = f"the file could not be read ({type(exc).__module__}.{type(exc).__name__}); a person should open it"
+    return ExtractedDocument(received=received, problem=ExtractionProblem.UNREADABLE, problem_detail=detail)
+
+
+def _extract(received: ReceivedFile) -> ExtractedDocument:
     extractor = choose_extractor(received)
     if extractor is None:
         return ExtractedDocument(

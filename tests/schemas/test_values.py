@@ -110,3 +110,10 @@ def test_lists_split_on_commas_semicolons_and_and():
 def test_word_count():
     assert values.word_count("Families are referred by case-managers at intake.") == 7
     assert values.word_count(None) == 0
+
+
+def test_regression_infinity_is_not_a_whole_number():
+    """Found by tests/fuzz/test_values_fuzz.py: 'INF' raised OverflowError."""
+    for text in ("INF", "-Infinity", "NaN", "sNaN"):
+        with pytest.raises(ValueError, match="whole number"):
+            values.parse_int(text)
