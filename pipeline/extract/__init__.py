@@ -4,6 +4,8 @@ with where it was read and how sure we are). Knows nothing of validation, stores
 
 from __future__ import annotations
 
+import zipfile
+
 from pipeline.extract.base import DocumentUnreadable, Extractor, RawDocument
 from pipeline.extract.combine import combine
 from pipeline.extract.docx_form import WordFormExtractor
@@ -15,6 +17,7 @@ from pipeline.extract.pdf_flat import FlatPdfExtractor
 from pipeline.extract.pdf_form import FillablePdfExtractor
 from pipeline.extract.pdf_scanned import ScannedPdfExtractor
 from pipeline.extract.recognise import recognise
+from pipeline.extract.zip_guard import check_archive
 from pipeline.model import ExtractedDocument, ExtractionProblem, InputKind, ReceivedFile
 
 # Tried in this order; the first whose sniff accepts the file reads it. Kinds of one file type
@@ -59,6 +62,8 @@ def _extract(received: ReceivedFile) -> ExtractedDocument:
             problem_detail="not a PDF, Word (.docx) or email file; ask the sender for the form as PDF or Word",
         )
     try:
+        if zipfile.is_zipfile(received.path):
+            check_archive(received.path)
         raw = extractor.read(received.path)
     except DocumentUnreadable as exc:
         return ExtractedDocument(
