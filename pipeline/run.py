@@ -8,6 +8,7 @@ This is the library entry that the Prefect flow and the tests call; it imports n
 from __future__ import annotations
 
 import logging
+import os
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -37,7 +38,12 @@ log = logging.getLogger(__name__)
 
 
 def prepare_home(settings: Settings) -> None:
-    """Create the data home's folders, readable by their owner only (they hold personal data)."""
+    """Create the data home's folders, readable by their owner only (they hold personal data).
+
+    Also sets this process's umask so that every file the pipeline writes there (the store, the
+    originals it moves, notices, reports) is its owner's only.
+    """
+    os.umask(0o077)
     home = settings.data_home
     try:
         home.root.parent.mkdir(parents=True, exist_ok=True)

@@ -103,3 +103,11 @@ def test_a_second_run_over_the_same_files_records_duplicates_only(demo_run, tmp_
     summary = process(settings)
     assert {d["outcome"] for d in summary.documents} == {"duplicate"}
     assert not list(settings.data_home.inbox.iterdir())
+
+
+def test_everything_in_the_data_home_is_its_owners_only(demo_run):
+    settings, _, _ = demo_run
+    for path in [settings.data_home.root, *settings.data_home.root.rglob("*")]:
+        if path.is_symlink() or "prefect" in path.parts:
+            continue
+        assert path.stat().st_mode & 0o077 == 0, path

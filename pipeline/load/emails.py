@@ -50,6 +50,7 @@ def archive_emails(home: DataHome, zone: ZoneInfo) -> int:
                 target = _free(home.originals / ARCHIVE_FOLDER / day / email.name)
                 target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
                 shutil.move(email, target)
+                target.chmod(0o600)  # personal data, whoever could read it in the inbox
                 archived += 1
             shutil.rmtree(folder)
         except OSError as exc:

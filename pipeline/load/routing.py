@@ -67,6 +67,7 @@ def move_original(source: Path, target: Path) -> bool:
     if target.exists():
         raise FileExistsError(f"{target} exists already; the original is left in the inbox")
     shutil.move(source, target)
+    target.chmod(0o600)  # it holds personal data, whoever could read it in the inbox
     return True
 
 
