@@ -324,6 +324,7 @@ def close_run(context: RunContext) -> RunSummary:
         documents=context.documents,
         waiting=waiting,
         zone=context.settings.zone,
+        decisions=store.decisions_since_last_run(context.engine, context.run_id),
     )
     checkpoint("report.written")
     store.finish_run(context.engine, context.run_id, files_seen=len(context.documents), report_path=report_html)

@@ -193,3 +193,19 @@ def test_export_xlsx_has_a_sheet_per_table(home, tmp_path):
     assert sheets["PSPs"]["name"].tolist() == ["Jordan Example"]
     assert set(sheets["Sessions"]["session_id"]) >= {"2027-01-LAN", "2027-03-GR"}
     assert sheets["Waiting"]["file"].tolist() == ["other-packet.pdf"]
+
+
+def test_the_next_run_report_shows_the_decisions_made_since(home):
+    import json
+
+    found = ids(home)
+    runner.invoke(app, ["review", "accept", str(found["plan.pdf"]), "--reason", "LBSW accepted", "--by", "avery",
+                        "--home", str(home)])
+    result = cli("run", "--without-prefect", home=home)
+    assert result.exit_code == 0, result.output
+    report = json.loads(sorted((home / "reports").glob("run-*.json"))[-1].read_text("utf-8"))
+    made = [(d["id"], d["actor"], d["action"], d["reason"]) for d in report["decisions"]]
+    assert (found["plan.pdf"], "avery", "accepted", "LBSW accepted") in made
+    assert any(d["action"] == "released" and d["id"] == found["packet.pdf"] for d in report["decisions"])
+    page = sorted((home / "reports").glob("run-*.html"))[-1].read_text("utf-8")
+    assert "Decisions since the last run" in page and "LBSW accepted" in page

@@ -324,6 +324,41 @@ def finish_run(engine: Engine, run_id: int, *, files_seen: int, report_path: Pat
         run.report_path = str(report_path) if report_path else None
 
 
+def decisions_since_last_run(engine: Engine, run_id: int) -> list[dict[str, Any]]:
+    """Every decision recorded since the run before ``run_id`` finished (reviewers' decisions,
+    releases, withdrawals, progress), oldest first, with the document it was about."""
+    with Session(engine) as session:
+        previous = session.scalar(
+            select(Run.finished_at).where(Run.id < run_id, Run.finished_at.is_not(None)).order_by(Run.id.desc()).limit(1)
+        )
+        query = (
+            select(DecisionRow, ReceivedFileRow.id, ReceivedFileRow.original_name)
+            .outerjoin(
+                ReceivedFileRow,
+                (ReceivedFileRow.document_id == DecisionRow.document_id) & (ReceivedFileRow.outcome != "duplicate"),
+            )
+            .order_by(DecisionRow.at, DecisionRow.id)
+        )
+        if previous is not None:
+            query = query.where(DecisionRow.at > previous)
+        rows = []
+        for decision, receipt_id, name in session.execute(query):
+            rows.append(
+                {
+                    "id": receipt_id,
+                    "file": name,
+                    "subject": f"PSP #{decision.registration_id}" if decision.registration_id else "",
+                    "at": decision.at,
+                    "actor": decision.actor,
+                    "action": decision.action,
+                    "from": decision.from_outcome,
+                    "to": decision.to_outcome,
+                    "reason": decision.reason,
+                }
+            )
+        return rows
+
+
 def unfinished_runs(engine: Engine, *, exclude: int) -> list[tuple[int, datetime]]:
     """Runs recorded as started but never finished (the process stopped), other than ``exclude``."""
     with Session(engine) as session:

@@ -287,6 +287,7 @@ def write_run_report(
     documents: list[dict[str, Any]],
     waiting: list[dict[str, Any]],
     zone: ZoneInfo,
+    decisions: list[dict[str, Any]] | None = None,
 ) -> tuple[Path, Path]:
     """Write ``run-<id>.html`` and ``run-<id>.json`` (and ``latest.html``, and the page's
     script beside them); return the paths of the page and its twin."""
@@ -303,6 +304,10 @@ def write_run_report(
         "counts_by_form": {form: {o: c.get(o, 0) for o in OUTCOME_ORDER} for form, c in sorted(by_form.items())},
         "waiting": [
             {**w, "received_at": w["received_at"].isoformat()} for w in waiting
+        ],
+        "decisions": [
+            {**d, "at": d["at"].isoformat(), "at_local": d["at"].astimezone(zone).strftime("%Y-%m-%d %H:%M")}
+            for d in decisions or []
         ],
         "documents": documents,
     }
