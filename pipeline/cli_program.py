@@ -5,14 +5,19 @@ Thin: each command opens the desk (settings, store, reference data) and calls th
 from __future__ import annotations
 
 import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pipeline.cli_common import HomeOption, fail, settings_from
 from pipeline.errors import BadInputError, PipelineError
+
+if TYPE_CHECKING:
+    from pipeline.run import Desk
 
 review_app = typer.Typer(help="What waits for a person, and a person's decisions.", no_args_is_help=True)
 sessions_app = typer.Typer(help="The classroom training schedule and its seats.", no_args_is_help=True)
@@ -26,10 +31,26 @@ def _actor(by: str | None) -> str:
     return by or getpass.getuser()
 
 
-def _desk(home: Path | None):
+@contextmanager
+def _opened(home: Path | None) -> Iterator[Desk]:
+    """The desk for one command; a PipelineError anywhere inside is one line and its exit status."""
     from pipeline.run import open_desk
 
-    return open_desk(settings_from(home))
+    try:
+        desk = open_desk(settings_from(home))
+    except PipelineError as error:
+        fail(error)
+    try:
+        yield desk
+    except PipelineError as error:
+        fail(error)
+    finally:
+        desk.close()
+
+
+def _echo_releases(releases) -> None:  # noqa: ANN001 - program.Release
+    for release in releases:
+        typer.echo(f"Released #{release.received_file_id}: now {release.outcome.value.replace('_', ' ')}")
 
 
 def _after_decision(desk, decision) -> None:
@@ -40,8 +61,7 @@ def _after_decision(desk, decision) -> None:
     routing.finish_pending_moves(desk.engine)
     for received_file_id, notice in write_missing_notices(desk.settings, desk.engine).items():
         typer.echo(f"Notice for #{received_file_id} to {notice['to'] or 'NO ADDRESS (send it by hand)'}: {notice['path']}")
-    for release in decision.releases:
-        typer.echo(f"Released #{release.received_file_id}: now {release.outcome.value.replace('_', ' ')}")
+    _echo_releases(decision.releases)
 
 
 @review_app.command("list")
@@ -70,35 +90,31 @@ def review_show(received_file_id: Annotated[int, typer.Argument(metavar="ID")], 
     """One document: its values with where each was read, its findings, and every decision on it."""
     from pipeline.load import review
 
-    try:
-        desk = _desk(home)
+    with _opened(home) as desk:
         shown = review.show(desk.engine, received_file_id)
-    except PipelineError as error:
-        fail(error)
-    typer.echo(f"#{shown['id']} {shown['file']}  received {shown['received_at']:%Y-%m-%d %H:%M} UTC")
-    typer.echo(f"Form: {shown['form_id'] or 'unknown'} {shown['form_version'] or ''}  Outcome: {shown['outcome'].replace('_', ' ')}")
-    if shown["superseded_by"]:
-        typer.echo(f"Replaced by the corrected form #{shown['superseded_by']}")
-    typer.echo(f"Original: {shown['stored_path']}")
-    typer.echo("Findings:" if shown["findings"] else "Findings: none")
-    for finding in shown["findings"]:
-        label = f"{finding['label']}: " if finding.get("label") else ""
-        typer.echo(f"  [{finding['rule'] or '-'} {finding['severity']}] {label}{finding['message']}")
-    if shown["fields"]:
-        typer.echo("Values:")
-        for field in shown["fields"]:
-            value = field["value"]
-            shown_value = "" if value is None else ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-            typer.echo(f"  {field['label'][:60]:<60} {shown_value}")
-            for source in field["sources"]:
-                typer.echo(f"  {'':<60}   read from {source}")
-    typer.echo("Decisions:" if shown["decisions"] else "Decisions: none yet")
-    for decision in shown["decisions"]:
-        typer.echo(
-            f"  {decision['at']:%Y-%m-%d %H:%M} {decision['actor']}: {decision['action']} "
-            f"({decision['from'] or '-'} -> {decision['to'] or '-'}){': ' + decision['reason'] if decision['reason'] else ''}"
-        )
-    desk.close()
+        typer.echo(f"#{shown['id']} {shown['file']}  received {shown['received_at']:%Y-%m-%d %H:%M} UTC")
+        typer.echo(f"Form: {shown['form_id'] or 'unknown'} {shown['form_version'] or ''}  Outcome: {shown['outcome'].replace('_', ' ')}")
+        if shown["superseded_by"]:
+            typer.echo(f"Replaced by the corrected form #{shown['superseded_by']}")
+        typer.echo(f"Original: {shown['stored_path']}")
+        typer.echo("Findings:" if shown["findings"] else "Findings: none")
+        for finding in shown["findings"]:
+            label = f"{finding['label']}: " if finding.get("label") else ""
+            typer.echo(f"  [{finding['rule'] or '-'} {finding['severity']}] {label}{finding['message']}")
+        if shown["fields"]:
+            typer.echo("Values:")
+            for field in shown["fields"]:
+                value = field["value"]
+                shown_value = "" if value is None else ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+                typer.echo(f"  {field['label'][:60]:<60} {shown_value}")
+                for source in field["sources"]:
+                    typer.echo(f"  {'':<60}   read from {source}")
+        typer.echo("Decisions:" if shown["decisions"] else "Decisions: none yet")
+        for decision in shown["decisions"]:
+            typer.echo(
+                f"  {decision['at']:%Y-%m-%d %H:%M} {decision['actor']}: {decision['action']} "
+                f"({decision['from'] or '-'} -> {decision['to'] or '-'}){': ' + decision['reason'] if decision['reason'] else ''}"
+            )
 
 
 @review_app.command("accept")
@@ -111,15 +127,11 @@ def review_accept(
     """Accept a document that waits; a plan releases the registrations held on it."""
     from pipeline.load import review
 
-    try:
-        desk = _desk(home)
+    with _opened(home) as desk:
         decision = review.accept(desk.engine, received_file_id, actor=_actor(by), reason=reason,
                                  context=desk.validation, destination=desk.router.destination)
         typer.echo(f"#{received_file_id} accepted.")
         _after_decision(desk, decision)
-    except PipelineError as error:
-        fail(error)
-    desk.close()
 
 
 @review_app.command("reject")
@@ -132,15 +144,11 @@ def review_reject(
     """Reject a document that waits; a notice goes back with the reason and the findings."""
     from pipeline.load import review
 
-    try:
-        desk = _desk(home)
+    with _opened(home) as desk:
         decision = review.reject(desk.engine, received_file_id, actor=_actor(by), reason=reason,
                                  destination=desk.router.destination)
         typer.echo(f"#{received_file_id} rejected.")
         _after_decision(desk, decision)
-    except PipelineError as error:
-        fail(error)
-    desk.close()
 
 
 @review_app.command("correct")
@@ -155,17 +163,13 @@ def review_correct(
     """Correct one value as read; the document is judged again."""
     from pipeline.load import review
 
-    try:
-        desk = _desk(home)
+    with _opened(home) as desk:
         decision = review.correct(desk.engine, received_file_id, field, value, actor=_actor(by), reason=reason,
                                   context=desk.validation, destination=desk.router.destination)
         typer.echo(f"#{received_file_id} corrected and judged again: {decision.outcome.value.replace('_', ' ')}.")
         for finding in decision.result.findings:
             typer.echo(f"  [{finding.rule or '-'} {finding.severity}] {finding.label + ': ' if finding.label else ''}{finding.message}")
         _after_decision(desk, decision)
-    except PipelineError as error:
-        fail(error)
-    desk.close()
 
 
 @sessions_app.command("import")
@@ -179,21 +183,16 @@ def sessions_import(
     from schemas.reference import parse_sessions
 
     try:
-        try:
-            sessions = parse_sessions(csv_file.read_text("utf-8"), source=csv_file.name)
-        except ValueError as exc:
-            raise BadInputError(f"{exc}.", hint="Fix the line and import again; nothing was changed.") from exc
-        desk = _desk(home)
+        sessions = parse_sessions(csv_file.read_text("utf-8"), source=csv_file.name)
+    except ValueError as exc:
+        fail(BadInputError(f"{exc}.", hint="Fix the line and import again; nothing was changed."))
+    with _opened(home) as desk:
         added, updated, releases = program.import_schedule(
             desk.engine, sessions, desk.validation, _actor(by), desk.router.destination
         )
         routing.finish_pending_moves(desk.engine)
-    except PipelineError as error:
-        fail(error)
-    typer.echo(f"{added} sessions added, {updated} updated.")
-    for release in releases:
-        typer.echo(f"Released #{release.received_file_id}: now {release.outcome.value.replace('_', ' ')}")
-    desk.close()
+        typer.echo(f"{added} sessions added, {updated} updated.")
+        _echo_releases(releases)
 
 
 @sessions_app.command("list")
@@ -201,17 +200,13 @@ def sessions_list(home: HomeOption = None) -> None:
     """Each training session with its seats taken and free, and its wait list."""
     from pipeline.load import program
 
-    try:
-        desk = _desk(home)
-    except PipelineError as error:
-        fail(error)
-    typer.echo(f"{'session':<14} {'dates':<23} {'location':<16} {'seats':>5} {'taken':>5} {'free':>5} {'waiting':>7}")
-    for row in program.session_seats(desk.engine):
-        typer.echo(
-            f"{row['session_id']:<14} {row['start_date']:%m/%d/%Y}-{row['end_date']:%m/%d/%Y}  {row['location']:<16} "
-            f"{row['capacity']:>5} {row['taken']:>5} {row['free']:>5} {row['wait_list']:>7}"
-        )
-    desk.close()
+    with _opened(home) as desk:
+        typer.echo(f"{'session':<14} {'dates':<23} {'location':<16} {'seats':>5} {'taken':>5} {'free':>5} {'waiting':>7}")
+        for row in program.session_seats(desk.engine):
+            typer.echo(
+                f"{row['session_id']:<14} {row['start_date']:%m/%d/%Y}-{row['end_date']:%m/%d/%Y}  {row['location']:<16} "
+                f"{row['capacity']:>5} {row['taken']:>5} {row['free']:>5} {row['wait_list']:>7}"
+            )
 
 
 @psp_app.command("list")
@@ -219,17 +214,13 @@ def psp_list(home: HomeOption = None) -> None:
     """Registered PSPs, their stage, and what each is due next."""
     from pipeline.load import certification
 
-    try:
-        desk = _desk(home)
-    except PipelineError as error:
-        fail(error)
-    today = date.today()
-    rows = certification.list_psps(desk.engine, today)
-    if not rows:
-        typer.echo("No PSP is registered yet.")
-    for row in rows:
-        typer.echo(f"#{row['id']:<4} {row['name']:<28} {row['stage']:<28} {row['agency']}\n      due: {row['due']}")
-    desk.close()
+    with _opened(home) as desk:
+        today = date.today()
+        rows = certification.list_psps(desk.engine, today)
+        if not rows:
+            typer.echo("No PSP is registered yet.")
+        for row in rows:
+            typer.echo(f"#{row['id']:<4} {row['name']:<28} {row['stage']:<28} {row['agency']}\n      due: {row['due']}")
 
 
 @psp_app.command("update")
@@ -255,22 +246,18 @@ def psp_update(
         except ValueError as exc:
             raise BadInputError(f"{option}: {exc}.") from exc
 
-    try:
+    with _opened(home) as desk:
         progress = certification.Progress(
             classroom_attended_on=as_date(classroom_attended, "--classroom-attended"),
             coaching_months=coaching_months,
             pd_meetings=pd_meetings,
             certified_on=as_date(certified, "--certified"),
         )
-        desk = _desk(home)
         changed = certification.update(desk.engine, registration_id, progress, actor=_actor(by), reason=reason)
-    except PipelineError as error:
-        fail(error)
-    if not changed["changes"]:
-        typer.echo(f"PSP #{registration_id}: nothing changed.")
-    else:
-        typer.echo(f"PSP #{registration_id}: {', '.join(changed['changes'])} recorded; now {changed['stage']}.")
-    desk.close()
+        if not changed["changes"]:
+            typer.echo(f"PSP #{registration_id}: nothing changed.")
+        else:
+            typer.echo(f"PSP #{registration_id}: {', '.join(changed['changes'])} recorded; now {changed['stage']}.")
 
 
 @psp_app.command("withdraw")
@@ -283,14 +270,9 @@ def psp_withdraw(
     """A PSP leaves the program: the seat frees and the wait list moves up."""
     from pipeline.load import certification, routing
 
-    try:
-        desk = _desk(home)
+    with _opened(home) as desk:
         releases = certification.withdraw(desk.engine, registration_id, actor=_actor(by), reason=reason,
                                           context=desk.validation, destination=desk.router.destination)
         routing.finish_pending_moves(desk.engine)
-    except PipelineError as error:
-        fail(error)
-    typer.echo(f"PSP #{registration_id} withdrawn.")
-    for release in releases:
-        typer.echo(f"Released #{release.received_file_id}: now {release.outcome.value.replace('_', ' ')}")
-    desk.close()
+        typer.echo(f"PSP #{registration_id} withdrawn.")
+        _echo_releases(releases)
