@@ -226,7 +226,9 @@ def measure(args: list[str], env: dict[str, str], label: str) -> dict[str, Any]:
 
 def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PSP_", "PREFECT_"))}
-    env.update(PYTHONPATH=str(REPO), PYTHONHASHSEED="0", **(extra or {}))
+    # The copies' modification times are their cases' received times, in the future of this
+    # machine's clock: with the default settle time the run would wait for them to settle.
+    env.update(PYTHONPATH=str(REPO), PYTHONHASHSEED="0", PSP_SETTLE_SECONDS="0", **(extra or {}))
     return env
 
 

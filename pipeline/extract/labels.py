@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from functools import cache
+from functools import cache, lru_cache
 
 from pipeline.extract.layout import Layout, Line, Segment, Token
 from pipeline.model import FieldValue, ReadMethod
@@ -55,11 +55,17 @@ _WORD = re.compile(r"[^\W_]+")
 
 def words_of(text: str) -> list[str]:
     """Label-comparison words: case, punctuation and spacing aside (``E-mail`` = ``email``)."""
+    return list(_words(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _words(text: str) -> tuple[str, ...]:
+    # The same few thousand words and labels come back in every document: folded once each.
     folded = text.casefold().replace("\u2019", "'").replace("\u2018", "'")
     folded = re.sub(r"\be-mail\b", "email", folded)
     folded = re.sub(r"'s\b", "s", folded)
     folded = folded.replace("&", " and ")
-    return _WORD.findall(folded)
+    return tuple(_WORD.findall(folded))
 
 
 @cache
@@ -192,6 +198,9 @@ class _Reader:
         self.continuations: set[tuple[int, int]] = set()  # the second and later lines of wrapped labels
         self.right_edge: dict[int, float] = {}
         self.glued: set[int] = set()  # tokens broken at the end of a line, to be joined to the next
+        # (line, segment) -> its comparison words, and where each token's first word is among them
+        self._segment_words: dict[tuple[int, int], tuple[list[_Word], list[int]]] = {}
+        self._label_indexes: dict[int, tuple[list[_Label], int, dict[str, list[_Label]] | None]] = {}
         for line in self.lines:
             for seg in line.segments:
                 self.right_edge[line.page] = max(self.right_edge.get(line.page, 0.0), seg.x1)
@@ -199,13 +208,19 @@ class _Reader:
     # -- finding labels -------------------------------------------------------------------------
 
     def _words_from(self, li: int, si: int, ti: int) -> list[_Word]:
-        out: list[_Word] = []
-        tokens = self.lines[li].segments[si].tokens
-        for tj in range(ti, len(tokens)):
-            words = words_of(tokens[tj].text)
-            for k, word in enumerate(words):
-                out.append(_Word(word, li, si, tj, k == len(words) - 1))
-        return out
+        """The comparison words of a segment from its token ``ti`` on (a new list each time)."""
+        cached = self._segment_words.get((li, si))
+        if cached is None:
+            words: list[_Word] = []
+            starts: list[int] = []
+            for tj, token in enumerate(self.lines[li].segments[si].tokens):
+                starts.append(len(words))
+                token_words = _words(token.text)
+                for k, word in enumerate(token_words):
+                    words.append(_Word(word, li, si, tj, k == len(token_words) - 1))
+            cached = self._segment_words[(li, si)] = (words, starts)
+        words, starts = cached
+        return words[starts[ti]:] if ti < len(starts) else []
 
     def _continuation(self, li: int, x: float, margin: float | None = None) -> tuple[int, int] | None:
         """The next line's segment that carries on a label starting at ``x`` (a wrapped label).
@@ -243,13 +258,27 @@ class _Reader:
     def _last_on_page(self, li: int) -> bool:
         return li + 1 >= len(self.lines) or self.lines[li + 1].page != self.lines[li].page
 
+    def _label_index(self, labels: list[_Label]) -> tuple[int, dict[str, list[_Label]] | None]:
+        """The most words of any of ``labels``, and the labels by their first word, in their order
+        (asked for every token: worked out once per list)."""
+        known = self._label_indexes.get(id(labels))
+        if known is None or known[0] is not labels:  # the list is kept, so its id is not reused
+            by_first: dict[str, list[_Label]] | None = {}
+            for label in labels:
+                if not label.words:
+                    by_first = None  # no first word to file it under: every label is tried
+                    break
+                by_first.setdefault(label.words[0], []).append(label)
+            known = self._label_indexes[id(labels)] = (labels, max(len(l.words) for l in labels), by_first)
+        return known[1], known[2]
+
     def _match(self, li: int, si: int, ti: int, labels: list[_Label], *, wrap: bool = True) -> tuple[_Label, list[_Word]] | None:
         """The longest label that starts at token ``ti`` and ends at a word boundary (wrapping if needed)."""
         words = self._words_from(li, si, ti)
         segment = self.lines[li].segments[si]
         x = segment.tokens[ti].x0
         margin = segment.x0 if ti > 0 and self.layout.wrapped else None
-        longest = max(len(l.words) for l in labels)
+        longest, by_first = self._label_index(labels)
         cur_line = li
         while wrap and len(words) < longest:
             found = self._continuation(cur_line, x, margin)
@@ -258,7 +287,9 @@ class _Reader:
             cur_line, sj = found
             words.extend(self._words_from(cur_line, sj, 0))
         texts = [w.word for w in words]
-        for label in labels:
+        # Only a label whose first word is the text's first word can match it.
+        candidates = labels if by_first is None or not texts else by_first.get(texts[0], ())
+        for label in candidates:
             n = len(label.words)
             if n <= len(words) and tuple(texts[:n]) == label.words and words[n - 1].last:
                 return label, words[:n]

@@ -4,7 +4,8 @@ fields are found by their printed labels (``pipeline.extract.labels``).
 
 The page becomes lines of segments: words on one visual line, split where a wide gap or a table's
 cell border separates them. Check boxes count whether printed as characters (``☒ ☐ [X]``) or
-drawn as little squares, a drawn tick or cross inside meaning checked. The footer's marker line
+drawn as little squares, a drawn tick or cross inside meaning checked. A small picture (a drawn
+signature) reads as ``[picture]``. The footer's marker line
 and page numbers are taken out of the text (the marker still says which form it is).
 """
 
@@ -50,6 +51,9 @@ RULE_MIN_LENGTH = 15.0
 RULE_MIN_HEIGHT = 12.0  # taller than a check box's side
 PARAGRAPH_GAP = 0.5  # a vertical gap wider than this many line heights is a paragraph break
 TICK_WORDS = frozenset({"x", "✔", "✓", "✗", "✘"})
+# A signature drawn or pasted as a picture is a value: the form counts a drawn signature as signed.
+PICTURE = "[picture]"
+PICTURE_MAX = (320.0, 120.0)  # points; larger pictures are letterheads or scanned pages
 
 
 def _squares(page: Page) -> list[dict[str, float]]:
@@ -98,6 +102,17 @@ def _box_words(page: Page, words: list[dict[str, Any]]) -> list[dict[str, Any]]:
         size = box["bottom"] - box["top"]
         kept.append({**box, "text": CHECKED if checked else UNCHECKED, "size": size})
     return kept
+
+
+def _picture_words(page: Page) -> list[dict[str, Any]]:
+    """A small picture (a drawn signature) stands as the word ``[picture]`` on the line of its middle."""
+    words = []
+    for image in page.images:
+        width, height = image["x1"] - image["x0"], image["bottom"] - image["top"]
+        if 0 < width <= PICTURE_MAX[0] and 0 < height <= PICTURE_MAX[1]:
+            middle = (image["top"] + image["bottom"]) / 2
+            words.append({"text": PICTURE, "x0": image["x0"], "x1": image["x1"], "top": middle - 4, "bottom": middle + 4, "size": 8})
+    return words
 
 
 def _split_glued_marks(words: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -170,7 +185,7 @@ def page_lines(page: Page, number: int) -> tuple[list[Line], list[str], list[tup
     """The page's lines, the text of the header and footer lines taken out (marker, page numbers),
     and the page's vertical rules."""
     words = page.extract_words(x_tolerance=1.5, y_tolerance=2, keep_blank_chars=False, extra_attrs=["size"])
-    words = _box_words(page, _split_glued_marks(words))
+    words = _box_words(page, _split_glued_marks(words)) + _picture_words(page)
     horizontal, vertical = _rules(page)
     lines: list[Line] = []
     removed: list[str] = []

@@ -41,7 +41,6 @@ from pipeline.model import (
     Finding,
     InputKind,
     Outcome,
-    ReadMethod,
     ReceivedFile,
     ValidationResult,
 )
@@ -108,10 +107,8 @@ def with_store_schedule(session: Session, context: ValidationContext) -> Validat
 
 
 def _extraction_json(document: ExtractedDocument) -> dict[str, Any]:
-    return {
-        key: {"value": read.value, "method": read.method.value, "location": read.location, "confidence": read.confidence}
-        for key, read in document.fields.items()
-    }
+    """Every value as read, with how, where, how sure, and the readings it competed with."""
+    return {key: read.model_dump(mode="json", exclude={"key"}) for key, read in document.fields.items()}
 
 
 def document_from_row(row: Document, receipt: ReceivedFileRow) -> ExtractedDocument:
@@ -128,11 +125,7 @@ def document_from_row(row: Document, receipt: ReceivedFileRow) -> ExtractedDocum
         kind=InputKind(row.kind) if row.kind else None,
         form_id=row.form_id,
         form_version=row.form_version,
-        fields={
-            key: FieldValue(key=key, value=read["value"], method=ReadMethod(read["method"]),
-                            location=read["location"], confidence=read["confidence"])
-            for key, read in (row.extraction or {}).items()
-        },
+        fields={key: FieldValue.model_validate({**read, "key": key}) for key, read in (row.extraction or {}).items()},
         problem=ExtractionProblem(row.problem) if row.problem else None,
         problem_detail=(row.findings[0]["message"] if row.problem and row.findings else None),
     )

@@ -238,3 +238,19 @@ def test_two_reviewers_deciding_the_same_document_at_once_cannot_both_win(record
     with Session(engine) as session:
         decisions = session.scalars(select(store.DecisionRow).where(store.DecisionRow.action.in_(["accepted", "rejected"]))).all()
         assert [d.actor for d in decisions] == won
+
+
+def test_a_stored_document_keeps_its_readings_conflicts_and_notes(record, engine):
+    from pipeline.model import FieldValue, ReadMethod
+
+    document = doc("PSP-REG", minutes=1)
+    conflicting = FieldValue(key="psp_phone", value="(517) 555-0199", method=ReadMethod.LABEL, location="page 1",
+                             confidence=0.9, note="the text beside the label")
+    fields = dict(document.fields)
+    fields["psp_phone"] = fields["psp_phone"].model_copy(update={"confidence": 0.3, "conflicts": (conflicting,), "note": "two readings"})
+    stored, _ = record(document.model_copy(update={"fields": fields}))
+    with Session(engine) as session:
+        row = session.get_one(store.Document, stored[0].document_id)
+        receipt = session.get_one(store.ReceivedFileRow, stored[0].received_file_id)
+        again = program.document_from_row(row, receipt)
+    assert again.fields["psp_phone"] == fields["psp_phone"]

@@ -1,0 +1,44 @@
+"""Flat PDFs drawn by hand (reportlab): a label and its value beside it, a box drawn with a tick,
+a signature drawn as a picture; and the chooser that tells a flat PDF from a fillable one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image
+from reportlab.lib.pagesizes import letter
+from reportlab.pdfgen.canvas import Canvas
+
+from pipeline.extract import extract
+from pipeline.intake import receive
+from pipeline.model import InputKind, ReadMethod
+
+
+def flat_pdf(path: Path, signature: Path) -> Path:
+    c = Canvas(str(path), pagesize=letter)
+    c.setFont("Helvetica", 10)
+    c.drawString(54, 700, "First name")
+    c.drawString(260, 700, "Jordan")
+    c.drawString(54, 680, "Parent Support Partner signature")
+    c.drawImage(str(signature), 260, 674, width=90, height=22)
+    c.rect(54, 657, 10, 10)
+    c.line(56, 662, 59, 659)
+    c.line(59, 659, 63, 666)  # a tick drawn in the box
+    c.drawString(72, 658, "I will attend all 5 days of classroom training")
+    c.rect(54, 637, 10, 10)
+    c.drawString(72, 638, "I will attend the quarterly Professional Development and Technical Assistance meetings")
+    c.drawString(54, 40, "Form PSP-REG version 2025.1")
+    c.save()
+    return path
+
+
+def test_values_beside_labels_drawn_boxes_and_a_drawn_signature(tmp_path):
+    signature = tmp_path / "signature.png"
+    Image.new("L", (180, 44), 0).save(signature)
+    path = flat_pdf(tmp_path / "printed.pdf", signature)
+    document = extract(receive(path, tmp_path))
+    assert (document.kind, document.form_id) == (InputKind.FLAT_PDF, "PSP-REG")
+    fields = document.fields
+    assert fields["psp_first_name"].value == "Jordan" and fields["psp_first_name"].method is ReadMethod.LABEL
+    assert fields["psp_signature"].value == "[picture]"  # signed, by a drawn signature
+    assert (fields["commit_classroom"].value, fields["commit_quarterly_pd"].value) == (True, False)
