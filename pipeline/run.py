@@ -20,21 +20,19 @@ from sqlalchemy.engine import Engine
 
 from pipeline.errors import ConfigurationError
 from pipeline.faults import checkpoint
-from pipeline.load import claims, emails, program, routing, store
 from pipeline.intake import collect_inbox, inbox_entries, receive_all, settled
+from pipeline.load import claims, emails, outbox, program, routing, store
 from pipeline.lock import RunLock
 from pipeline.model import ExtractedDocument, Outcome, ReceivedFile
 from pipeline.report import html
-from pipeline.report.overview import write_overview
-from pipeline.load import outbox
 from pipeline.report.notices import build_notice, notice_address, write_notice
+from pipeline.report.overview import write_overview
 from pipeline.settings import Settings
 from pipeline.validate import ValidationContext
 from pipeline.workers import ExtractionPool
 from schemas.reference import load_reference
 
 log = logging.getLogger(__name__)
-
 
 
 def prepare_home(settings: Settings) -> None:

@@ -14,7 +14,7 @@ from pypdf.errors import PdfReadError
 from pypdf.generic import ArrayObject, DictionaryObject
 
 from pipeline.extract.base import DocumentUnreadable, RawDocument
-from pipeline.extract.pdf_kind import PdfKind, is_pdf, pdf_kind
+from pipeline.extract.pdf_kind import PdfKind, is_pdf, pdf_kind, take_reader
 from pipeline.model import FieldValue, InputKind, ReadMethod
 
 DIGITAL_SIGNATURE = "[digitally signed]"
@@ -76,7 +76,9 @@ class FillablePdfExtractor:
 
     def read(self, path: Path) -> RawDocument:
         try:
-            reader = PdfReader(path)
+            reader = take_reader(path)  # parsed already to tell its kind
+            if reader is None:
+                reader = PdfReader(path)
             if reader.is_encrypted and not reader.decrypt(""):
                 raise DocumentUnreadable("the PDF is password-protected; ask the sender for an unprotected copy")
             fields = reader.get_fields() or {}

@@ -72,12 +72,21 @@ def _has_fonts(resources: object, depth: int) -> bool:
     return False
 
 
+# The reader the last kind was decided with, and its file (path, size, mtime): the extractor that
+# reads the file next takes it (``take_reader``) instead of parsing the same PDF a second time.
+_last_reader: tuple[tuple[str, int, int], PdfReader] | None = None
+
+
 @lru_cache(maxsize=32)
 def _kind(path: str, size: int, mtime_ns: int) -> PdfKind:
+    global _last_reader
+    _last_reader = None
     try:
         reader = PdfReader(path)
         if reader.is_encrypted and not reader.decrypt(""):
             return PdfKind.FILLABLE  # its reader says it is protected
+        if not reader.is_encrypted:
+            _last_reader = ((path, size, mtime_ns), reader)
         fields = reader.get_fields() or {}
         if any(_holds_value(f) for f in fields.values()) or _widget_checked(reader):
             return PdfKind.FILLABLE
@@ -87,9 +96,20 @@ def _kind(path: str, size: int, mtime_ns: int) -> PdfKind:
                 return PdfKind.FLAT
         return PdfKind.SCANNED
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError, OSError):
+        _last_reader = None  # its extractor parses it again, and says why it cannot be read
         return PdfKind.FILLABLE
 
 
 def pdf_kind(path: Path) -> PdfKind:
     stat = path.stat()
     return _kind(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+def take_reader(path: Path) -> PdfReader | None:
+    """The reader ``pdf_kind`` parsed this very file with, once; None when it was another file."""
+    global _last_reader
+    held, _last_reader = _last_reader, None
+    if held is None:
+        return None
+    stat = path.stat()
+    return held[1] if held[0] == (str(path), stat.st_size, stat.st_mtime_ns) else None
