@@ -1,7 +1,7 @@
 """Throughput: the pipeline end to end against a bare script that only makes the extraction
 library calls, on the same files, with per-document cost, fixed cost and peak memory.
 
-    .venv/bin/python benchmarks/throughput.py [--sizes 1000 5000] [--out benchmarks/out]
+    .venv/bin/python benchmarks/throughput.py [--sizes 1000 5000] [--repeat N] [--out benchmarks/out]
 
 The corpus is a mix made from the official forms (``samples/submissions`` and the renditions of
 ``samples/renditions.py``): 40% fillable PDFs (filled AcroForms), 35% Word forms (content
@@ -14,21 +14,26 @@ Every measurement runs in a fresh subprocess on a fresh data home (SQLite, defau
 
 * ``bare``: a script that reads the same files with the calls the extractors make (pypdf for
   fillable PDFs: fields, widget annotations, page 1's text; pdfplumber for flat PDFs: words with
-  sizes, rects, curves, lines and edges of every page; python-docx/lxml for Word: the content
-  controls, the footers, the text of every paragraph), each file opened once, in a plain
-  two-process ``multiprocessing`` pool;
+  sizes, rects, curves, lines, edges and images of every page; python-docx/lxml for Word: the
+  content controls, the footers, the text of every paragraph), each file opened once, its kind
+  known beforehand (no sniffing), in a plain two-process ``multiprocessing`` pool;
 * ``pipeline``: ``pipeline.run.process`` (no Prefect);
 * ``flow``: the Prefect flow ``flows.process_inbox.process_inbox`` against a Prefect server
   started for the benchmark (``prefect server start`` on a free loopback port, a temporary
   PREFECT_HOME), called as the CLI calls it (heartbeat off, log level WARNING); on an empty inbox
-  this is the empty nightly run.
+  this is the empty nightly run (timed once more with Prefect's default heartbeat).
 
 The time of a measurement is the subprocess's wall time (interpreter start to exit). The fixed
 cost of a run is that time on an empty inbox; the per-document cost is ``(T(N) - fixed) / N``.
-Peak memory is sampled from /proc every 20 ms over the process and all its descendants (the
-extraction workers): the largest sum of their RSS; the main process's own peak is its exact
-``ru_maxrss``. The pipeline's child also counts the store's commits and SQL statements and times
-the run's steps. The table is printed and written to ``<out>/throughput.md`` (and ``.json``).
+CPU is the sum of the user and system time of the process and all its descendants (the
+extraction workers), and peak memory the largest sum of their RSS, both sampled from /proc every
+20 ms; the main process's own peak is its exact ``ru_maxrss``. The pipeline's child also counts
+the store's commits and SQL statements and times the run's steps (the CPU of its main thread).
+The machine may be shared: ``--repeat N`` measures everything N times, interleaved, and keeps the
+fastest of each. The copies' received times lie in December 2026, so the children run with
+``PSP_SETTLE_SECONDS=0`` (they would otherwise look freshly written and the run would wait for them
+to settle). The table is printed and written to ``<out>/throughput.md`` (and ``.json``);
+``--profile FILE`` writes a cProfile of the pipeline's main process at the largest size.
 """
 
 from __future__ import annotations
@@ -218,7 +223,9 @@ def measure(args: list[str], env: dict[str, str], label: str) -> dict[str, Any]:
         raise RuntimeError(f"{label} failed (exit {process.returncode}):\n{stderr[-4000:]}")
     report = json.loads(stdout.strip().splitlines()[-1])
     report.update(wall=wall, cpu=sum(sampler.cpu.values()), processes=len(sampler.cpu),
-                  peak_total_mb=sampler.peak_total_kb / 1024, peak_worker_mb=sampler.peak_child_kb / 1024)
+                  # a process shorter than a sample is seen by its own ru_maxrss only
+                  peak_total_mb=max(sampler.peak_total_kb / 1024, report["peak_main_mb"]),
+                  peak_worker_mb=sampler.peak_child_kb / 1024)
     print(f"  {label}: {wall:.2f} s, CPU {report['cpu']:.2f} s, peak {report['peak_total_mb']:.0f} MB (main {report['peak_main_mb']:.0f} MB)",
           file=sys.stderr, flush=True)
     return report
@@ -308,6 +315,7 @@ def bare_read(item: tuple[str, str]) -> int:
             for page in pdf.pages:
                 words = page.extract_words(x_tolerance=1.5, y_tolerance=2, keep_blank_chars=False, extra_attrs=["size"])
                 count += len(words) + len(page.rects) + len(page.curves) + len(page.lines) + len(page.edges)
+                count += len(page.images)
         return count
     import docx
     from docx.oxml.ns import qn
@@ -348,6 +356,7 @@ class _Steps:
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}  # of the main thread (pebble's threads work meanwhile)
         self.calls: dict[str, int] = {}
         self.commits = 0
         self.statements = 0
@@ -358,7 +367,7 @@ class _Steps:
             return
 
         def timed(*args: Any, **kwargs: Any) -> Any:
-            began = time.perf_counter()
+            began, cpu = time.perf_counter(), time.thread_time()
             try:
                 result = original(*args, **kwargs)
                 if step == "extract (waiting for the pool)" and not isinstance(result, list):
@@ -366,6 +375,7 @@ class _Steps:
                 return result
             finally:
                 self.seconds[step] = self.seconds.get(step, 0.0) + time.perf_counter() - began
+                self.cpu[step] = self.cpu.get(step, 0.0) + time.thread_time() - cpu
                 self.calls[step] = self.calls.get(step, 0) + 1
 
         setattr(owner, name, timed)
@@ -378,13 +388,15 @@ class _Steps:
         from pipeline.load import program, routing
         from pipeline.report import html
 
-        self.wrap(run, "collect_inbox", "intake (list, sha256)")
+        self.wrap(run, "collect_inbox", "intake")
         self.wrap(run, "_extract_all", "extract (waiting for the pool)")
         self.wrap(program, "record_batch", "validate and store")
         self.wrap(run, "write_missing_notices", "notices")
         self.wrap(routing, "finish_pending_moves", "move originals")
-        self.wrap(html, "document_summary", "document summaries")
-        self.wrap(html, "write_run_report", "run report")
+        self.wrap(html, "document_summary", "report: summaries")
+        self.wrap(html.RunReport, "add", "report: add")
+        self.wrap(html.RunReport, "write", "report: write")
+        self.wrap(html, "write_run_report", "report (interrupted runs)")
         self.wrap(run, "write_overview", "overview")
 
         def commit(_connection: Any) -> None:
@@ -422,11 +434,12 @@ def child_pipeline(home: Path, profile: Path | None) -> dict[str, Any]:
         summary = process(settings)
     ran = time.perf_counter() - began
     return {"documents": summary.total, "counts": summary.counts, "import_s": imported, "run_s": ran,
-            "steps": steps.seconds, "step_calls": steps.calls, "commits": steps.commits,
+            "main_cpu_s": time.process_time(),
+            "steps": steps.seconds, "step_cpu": steps.cpu, "step_calls": steps.calls, "commits": steps.commits,
             "statements": steps.statements, "reports": _report_sizes(home), "peak_main_mb": _peak_main_mb()}
 
 
-def child_flow(home: Path) -> dict[str, Any]:
+def child_flow(home: Path, heartbeat: bool = False, profile: Path | None = None) -> dict[str, Any]:
     began = time.perf_counter()
     from pipeline.prefect_env import apply_prefect_defaults
 
@@ -436,12 +449,28 @@ def child_flow(home: Path) -> dict[str, Any]:
     from flows.process_inbox import process_inbox
 
     imported = time.perf_counter() - began
+    steps = _Steps()
+    steps.install()
     began = time.perf_counter()
-    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+    profiler = None
+    if profile is not None:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    if heartbeat:  # Prefect's default (180 s), as a served deployment's runs have it
         result = process_inbox(home=str(home))
+    else:
+        with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            result = process_inbox(home=str(home))
     ran = time.perf_counter() - began
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile)
     documents = sum(result["counts"].values())
     return {"documents": documents, "counts": result["counts"], "import_s": imported, "run_s": ran,
+            "main_cpu_s": time.process_time(), "steps": steps.seconds, "step_cpu": steps.cpu,
+            "step_calls": steps.calls, "commits": steps.commits, "statements": steps.statements,
             "peak_main_mb": _peak_main_mb()}
 
 
@@ -496,24 +525,40 @@ def notes(results: dict[str, dict[int, dict[str, Any]]], extra: dict[str, Any]) 
     pipeline = results.get("pipeline", {})
     for size in sorted(pipeline):
         r = pipeline[size]
-        steps = ", ".join(f"{k} {v:.2f} s" for k, v in r["steps"].items())
-        report = r["reports"].get("run-00001.html", 0) / 1e6
+        if not size:
+            out.append(f"- pipeline, empty inbox: {r['wall']:.2f} s in all, of which {r['import_s']:.2f} s of imports "
+                       f"and {r['run_s']:.2f} s for the run (store opened and migrated, report and overview written)")
+            continue
         batches = r["step_calls"].get("validate and store", 0)
-        out.append(f"- pipeline, {size:,} documents: run {r['run_s']:.2f} s after imports of {r['import_s']:.2f} s; "
-                   f"{r['commits']} commits and {r['statements']:,} SQL statements for {batches} batches; "
-                   f"report page {report:.1f} MB; steps: {steps}")
+        cpu = r.get("step_cpu", {})
+        report = cpu.get("report: summaries", 0) + cpu.get("report: add", 0) + cpu.get("report: write", 0)
+        steps = ", ".join(f"{k} {1000 * v / size:.2f}" for k, v in cpu.items()
+                          if not k.startswith("report") and k != "extract (waiting for the pool)")
+        out.append(
+            f"- pipeline, {size:,} documents: {r['commits']} commits and {r['statements']:,} SQL statements for "
+            f"{batches} batches; report {r['reports'].get('run-00001.html', 0) / 1e6:.1f} MB page + "
+            f"{r['reports'].get('run-00001.json', 0) / 1e6:.1f} MB JSON in {1000 * report / size:.2f} ms of CPU per "
+            f"document ({cpu.get('report: write', 0):.2f} s to put it together at the end); main process "
+            f"{1000 * (r['main_cpu_s'] - pipeline[0]['main_cpu_s']) / size:.1f} ms of CPU per document "
+            f"(per document: {steps} ms)"
+        )
     flow = results.get("flow", {})
     if 0 in flow:
-        out.append(f"- empty nightly run (the flow on an empty inbox, Prefect server at {extra.get('server', '?')}): "
-                   f"{flow[0]['run_s']:.2f} s for the flow call, {flow[0]['wall']:.2f} s for the whole process "
-                   f"({flow[0]['import_s']:.2f} s of imports)")
+        line = (f"- empty nightly run (the flow on an empty inbox against a Prefect server, heartbeat off as "
+                f"`psp-pipeline run` has it): {flow[0]['run_s']:.2f} s for the flow call, {flow[0]['wall']:.2f} s for "
+                f"the whole process ({flow[0]['import_s']:.2f} s of imports)")
+        if extra.get("flow_heartbeat"):
+            line += f"; with Prefect's default heartbeat (a served deployment's runs): {extra['flow_heartbeat']['run_s']:.2f} s"
+        out.append(line)
     for size in sorted(flow):
         if size and size in pipeline:
-            cost = (flow[size]["run_s"] - pipeline[size]["run_s"])
-            out.append(f"- orchestration cost at {size:,} documents: flow call {flow[size]['run_s']:.2f} s vs "
-                       f"process() {pipeline[size]['run_s']:.2f} s ({cost:+.2f} s)")
+            out.append(f"- orchestration at {size:,} documents: the flow call took {flow[size]['run_s']:.2f} s, "
+                       f"`process()` {pipeline[size]['run_s']:.2f} s ({flow[size]['run_s'] - pipeline[size]['run_s']:+.2f} s; "
+                       f"fixed cost {flow[0]['wall']:.2f} s against {pipeline[0]['wall']:.2f} s)")
     if extra.get("server_start"):
         out.append(f"- Prefect server healthy after {extra['server_start']:.1f} s (not counted above)")
+    if extra.get("repeat", 1) > 1:
+        out.append(f"- each measurement is the fastest of {extra['repeat']}, interleaved (this machine is shared)")
     return "\n".join(out)
 
 
@@ -521,16 +566,18 @@ def notes(results: dict[str, dict[int, dict[str, Any]]], extra: dict[str, Any]) 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "out")
     parser.add_argument("--flow-size", type=int, default=1000, help="documents for the Prefect flow run (0: none)")
     parser.add_argument("--no-prefect", action="store_true", help="skip the Prefect measurements")
     parser.add_argument("--only", choices=("bare", "pipeline"), help="measure only one side")
     parser.add_argument("--profile", type=Path, help="cProfile the pipeline's main process at the largest size")
+    parser.add_argument("--repeat", type=int, default=1, help="measure each this many times, interleaved; keep the fastest")
     parser.add_argument("--child", choices=("bare", "pipeline", "flow"), help=argparse.SUPPRESS)
     parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--heartbeat", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child:
@@ -539,7 +586,7 @@ def main() -> None:
         elif args.child == "pipeline":
             report = child_pipeline(args.home, args.profile)
         else:
-            report = child_flow(args.home)
+            report = child_flow(args.home, args.heartbeat, args.profile)
         print(json.dumps(report, default=str))
         return
 
@@ -561,28 +608,34 @@ def main() -> None:
         scratch = Path(scratch_name)
 
         def pipeline_run(size: int, what: str = "pipeline", env: dict[str, str] | None = None,
-                         profile: Path | None = None) -> dict[str, Any]:
+                         profile: Path | None = None, heartbeat: bool = False) -> dict[str, Any]:
             home = scratch / f"{what}-{size}"
             if size:
                 stage(corpora[size], manifests[size], home / "inbox")
             command = ["--child", what, "--home", str(home)] + (["--profile", str(profile)] if profile else [])
+            command += ["--heartbeat"] if heartbeat else []
             report = measure(command, env or child_env(), f"{what} {size:,}")
             if report["documents"] != size:
                 raise RuntimeError(f"{what} {size}: {report['documents']} documents processed, not {size}")
             shutil.rmtree(home, ignore_errors=True)
             return report
 
+        def keep(what: str, size: int, report: dict[str, Any]) -> None:
+            samples.setdefault(what, {}).setdefault(size, []).append(report)
+            best = results.setdefault(what, {}).get(size)
+            if best is None or report["wall"] < best["wall"]:
+                results[what][size] = report
+
+        samples: dict[str, dict[int, list[dict[str, Any]]]] = {}
         print("measuring (each in a fresh process)…", file=sys.stderr, flush=True)
-        if args.only != "pipeline":
-            results["bare"] = {0: measure(["--child", "bare"], child_env(), "bare 0")}
-            for size in sizes:
-                results["bare"][size] = measure(["--child", "bare", "--corpus", str(corpora[size])], child_env(),
-                                                f"bare {size:,}")
-        if args.only != "bare":
-            results["pipeline"] = {0: pipeline_run(0)}
-            for size in sizes:
-                profile = args.profile if args.profile and size == sizes[-1] else None
-                results["pipeline"][size] = pipeline_run(size, profile=profile)
+        for _ in range(args.repeat):
+            for size in [0, *sizes]:  # interleaved: a load that comes and goes weighs on both alike
+                if args.only != "pipeline":
+                    corpus = ["--corpus", str(corpora[size])] if size else []
+                    keep("bare", size, measure(["--child", "bare", *corpus], child_env(), f"bare {size:,}"))
+                if args.only != "bare":
+                    profile = args.profile if args.profile and size == sizes[-1] else None
+                    keep("pipeline", size, pipeline_run(size, profile=profile))
         if not args.no_prefect and args.only is None:
             prefect_home = scratch / "prefect-server"
             prefect_home.mkdir()
@@ -590,24 +643,30 @@ def main() -> None:
             try:
                 extra["server_start"] = server.wait_healthy()
                 extra["server"] = server.url
+                (scratch / "prefect-client").mkdir()
                 env = child_env({"PREFECT_API_URL": server.url, "PREFECT_HOME": str(scratch / "prefect-client"),
                                  "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"})
                 pipeline_run(0, "flow", env)  # the first flow run registers the flow: not counted
-                results["flow"] = {0: pipeline_run(0, "flow", env)}
-                if flow_size:
-                    results["flow"][flow_size] = pipeline_run(flow_size, "flow", env)
+                for _ in range(args.repeat):
+                    keep("flow", 0, pipeline_run(0, "flow", env))
+                    if flow_size:
+                        keep("flow", flow_size, pipeline_run(flow_size, "flow", env))
+                extra["flow_heartbeat"] = pipeline_run(0, "flow", env, heartbeat=True)
             finally:
                 server.stop()
+        extra["repeat"] = args.repeat
 
     text = "\n\n".join([
         f"Throughput on {os.cpu_count()} cores, {datetime.now():%Y-%m-%d %H:%M} "
-        f"(`.venv/bin/python benchmarks/throughput.py --sizes {' '.join(map(str, sizes))}`)",
+        f"(`.venv/bin/python benchmarks/throughput.py --sizes {' '.join(map(str, sizes))}"
+        f"{f' --repeat {args.repeat}' if args.repeat > 1 else ''}`)",
         table(results),
         notes(results, extra),
     ])
     print(text)
     (args.out / "throughput.md").write_text(text + "\n", "utf-8")
-    (args.out / "throughput.json").write_text(json.dumps({"results": results, "extra": extra}, indent=1, default=str),
+    (args.out / "throughput.json").write_text(json.dumps({"results": results, "samples": samples, "extra": extra},
+                                                         indent=1, default=str),
                                               "utf-8")
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
 from pipeline import run as steps
 from pipeline.model import ReceivedFile
@@ -57,13 +58,15 @@ def process_inbox(home: str | None = None) -> dict[str, Any]:
     """Process every file in the data home's inbox once."""
     settings = Settings(home=Path(home)) if home else Settings()
     context = open_run(settings)
+    # quote(): Prefect would otherwise walk every object passed to a task (the run context holds
+    # the whole inbox's plan) looking for futures; there are none to find in ours.
     try:
-        while batch := next_batch(context):
-            process_batch(context, batch)
-        summary = close_run(context)
+        while batch := next_batch(quote(context)):
+            process_batch(quote(context), quote(batch))
+        summary = close_run(quote(context))
     finally:
         context.close()
-    publish_artifacts(summary)
+    publish_artifacts(quote(summary))
     return {
         "run_id": summary.run_id,
         "counts": summary.counts,

@@ -168,7 +168,7 @@ def settled(paths: list[Path], settle_seconds: float, *, clock=time.time, sleep=
     """
     first = {path: _state(path) for path in paths}
     now = clock()
-    recent = [p for p, state in first.items() if state is not None and now - state[1] / 1e9 < settle_seconds]
+    recent = {p for p, state in first.items() if state is not None and now - state[1] / 1e9 < settle_seconds}
     if recent:
         newest = max(first[p][1] / 1e9 for p in recent)  # type: ignore[index]
         sleep(max(0.0, min(settle_seconds, newest + settle_seconds - now)))

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -33,6 +32,11 @@ from pipeline.workers import ExtractionPool
 from schemas.reference import load_reference
 
 log = logging.getLogger(__name__)
+
+# Notices recorded and written together, and documents read back from the store together for the
+# report of an interrupted run: memory stays that of one chunk whatever the size of the inbox.
+NOTICE_CHUNK = 200
+REPORT_CHUNK = 200
 
 
 def prepare_home(settings: Settings) -> None:
@@ -66,9 +70,9 @@ class RunContext:
     router: routing.Router
     validation: ValidationContext
     started_at: datetime
-    documents: list[dict[str, Any]] = field(default_factory=list)
     released: list[dict[str, Any]] = field(default_factory=list)
     lock: RunLock | None = None
+    report: html.RunReport | None = None  # the run's documents so far, kept on disk for its report
     planned: list[list[ReceivedFile]] | None = None
     claimed: list[Path] = field(default_factory=list)
     _pool: ExtractionPool | None = None
@@ -105,7 +109,7 @@ class RunSummary:
     started_at: datetime
     finished_at: datetime
     counts: dict[str, int]
-    documents: list[dict[str, Any]]
+    documents: Sequence[dict[str, Any]]  # read back from the report's temporary file as they are gone through
     report_html: Path
     report_json: Path
     waiting: list[dict[str, Any]]
@@ -226,6 +230,8 @@ def process_batch(context: RunContext, batch: list[ReceivedFile]) -> list[dict[s
     """Extract, judge and record, route and write notices for one batch. Returns its documents' summaries."""
     extracted = list(_extract_all(context, batch))
     checkpoint("batch.extracted")
+    if context.planned:  # the workers read the next batch while this one is judged, stored and filed
+        context.pool().read_ahead(context.planned[0])
     stored, released = program.record_batch(
         context.engine, context.run_id, extracted, context.validation, context.router.destination
     )
@@ -238,10 +244,14 @@ def process_batch(context: RunContext, batch: list[ReceivedFile]) -> list[dict[s
     )
     checkpoint("batch.moved")
     notices = write_missing_notices(context.settings, context.engine)
+    if context.report is None:
+        context.report = html.RunReport(context.settings.data_home.reports)
     summaries = []
     for receipt in stored:
         notice = notices.get(receipt.received_file_id)
-        summaries.append(html.document_summary(receipt, notice, context.settings.zone))
+        summary = html.document_summary(receipt, notice, context.settings.zone)
+        context.report.add(summary)  # on disk: a run holds one batch's summaries in memory
+        summaries.append(summary)
         log.info(
             "received file #%d (sha256 %s): %s, %d findings",
             receipt.received_file_id,
@@ -249,7 +259,6 @@ def process_batch(context: RunContext, batch: list[ReceivedFile]) -> list[dict[s
             receipt.outcome.value,
             len(receipt.result.findings),
         )
-    context.documents.extend(summaries)
     return summaries
 
 
@@ -259,35 +268,44 @@ def write_missing_notices(settings: Settings, engine: Engine) -> dict[int, dict[
 
     The one way notices are written: after a batch, after a decision, and at the start of a run
     for whatever a run that stopped left owed, so a notice is written once whatever happens.
+    A chunk of notices is recorded (not yet written) in one transaction, their files written,
+    then all recorded as written in another: a run that stops in between writes them again.
     """
     written: dict[int, dict[str, Any]] = {}
-    for receipt in program.stored_receipts(engine, outbox.missing_notices(engine)):
-        result = receipt.result
-        document = result.document
-        to_address = notice_address(document.form_id, result.values, document.received.sender)
-        received_day = document.received.received_at.astimezone(settings.zone).date()
-        path = settings.data_home.notices / received_day.isoformat() / f"{receipt.received_file_id:06d}-{document.form_id}.eml"
-        notice_id = store.add_notice(engine, receipt.received_file_id, to_address, path)
-        outbox.set_kind(engine, notice_id, result.outcome.value)  # rejected or held
-        message = build_notice(
-            result.outcome,
-            values=result.values,
-            form_id=document.form_id or "",
-            form_version=document.form_version,
-            file_name=document.received.original_name,
-            received_day=f"{received_day:%B %-d, %Y}",
-            findings=[f.model_dump() for f in result.findings],
-            to_address=to_address,
-            coordinator={
-                "name": settings.coordinator_name,
-                "email": settings.coordinator_email,
-                "phone": settings.coordinator_phone,
-            },
+    owed = outbox.missing_notices(engine)
+    for start in range(0, len(owed), NOTICE_CHUNK):
+        planned = []
+        for receipt in program.stored_receipts(engine, owed[start : start + NOTICE_CHUNK]):
+            document = receipt.result.document
+            to_address = notice_address(document.form_id, receipt.result.values, document.received.sender)
+            received_day = document.received.received_at.astimezone(settings.zone).date()
+            path = settings.data_home.notices / received_day.isoformat() / f"{receipt.received_file_id:06d}-{document.form_id}.eml"
+            planned.append((receipt, to_address, received_day, path))
+        notice_ids = outbox.prepare_notices(  # rejected or held
+            engine, [(r.received_file_id, to, path, r.result.outcome.value) for r, to, _, path in planned]
         )
-        write_notice(message, path)
-        checkpoint("notice.written")
-        store.mark_notice_written(engine, notice_id)
-        written[receipt.received_file_id] = {"path": str(path), "to": to_address}
+        for receipt, to_address, received_day, path in planned:
+            result = receipt.result
+            document = result.document
+            message = build_notice(
+                result.outcome,
+                values=result.values,
+                form_id=document.form_id or "",
+                form_version=document.form_version,
+                file_name=document.received.original_name,
+                received_day=f"{received_day:%B %-d, %Y}",
+                findings=[f.model_dump() for f in result.findings],
+                to_address=to_address,
+                coordinator={
+                    "name": settings.coordinator_name,
+                    "email": settings.coordinator_email,
+                    "phone": settings.coordinator_phone,
+                },
+            )
+            write_notice(message, path)
+            checkpoint("notice.written")
+            written[receipt.received_file_id] = {"path": str(path), "to": to_address}
+        outbox.mark_written(engine, notice_ids)
     return written
 
 
@@ -296,36 +314,48 @@ def recover_interrupted_runs(settings: Settings, engine: Engine, current_run_id:
     are recorded as interrupted (their documents were finished by the moves and notices above)."""
     recovered = []
     for run_id, started_at in store.unfinished_runs(engine, exclude=current_run_id):
-        documents = [html.document_summary(r, None, settings.zone) for r in program.stored_receipts(engine, program.receipts_of_run(engine, run_id))]
+        documents = _stored_summaries(settings, engine, run_id)
         finished = store.utcnow()
         report_html, _ = html.write_run_report(
             settings.data_home.reports, run_id=run_id, started_at=started_at, finished_at=finished,
             documents=documents, waiting=store.waiting_for_a_person(engine), zone=settings.zone,
         )
-        store.finish_run(engine, run_id, files_seen=len(documents), report_path=report_html, status="interrupted")
+        store.finish_run(engine, run_id, files_seen=len(program.receipts_of_run(engine, run_id)),
+                         report_path=report_html, status="interrupted")
         log.warning("run %d had stopped before it finished; its report is written now", run_id)
         recovered.append(run_id)
     return recovered
+
+
+def _stored_summaries(settings: Settings, engine: Engine, run_id: int) -> Iterator[dict[str, Any]]:
+    """A run's documents as the store holds them now, oldest received first, read a chunk at a time."""
+    ids = program.receipts_of_run(engine, run_id, by_arrival=True)
+    for start in range(0, len(ids), REPORT_CHUNK):
+        chunk = ids[start : start + REPORT_CHUNK]
+        receipts = {r.received_file_id: r for r in program.stored_receipts(engine, chunk)}
+        for received_file_id in chunk:
+            yield html.document_summary(receipts[received_file_id], None, settings.zone)
 
 
 def close_run(context: RunContext) -> RunSummary:
     """Write the run's report, record the run as completed, and let the inbox go."""
     context.stop_workers()
     finished = store.utcnow()
-    counts = Counter(d["outcome"] for d in context.documents)
+    if context.report is None:
+        context.report = html.RunReport(context.settings.data_home.reports)
+    counts = context.report.counts
     waiting = store.waiting_for_a_person(context.engine)
-    report_html, report_json = html.write_run_report(
-        context.settings.data_home.reports,
+    report_html, report_json = context.report.write(
         run_id=context.run_id,
         started_at=context.started_at,
         finished_at=finished,
-        documents=context.documents,
         waiting=waiting,
         zone=context.settings.zone,
         decisions=store.decisions_since_last_run(context.engine, context.run_id),
     )
     checkpoint("report.written")
-    store.finish_run(context.engine, context.run_id, files_seen=len(context.documents), report_path=report_html)
+    documents = context.report.documents()
+    store.finish_run(context.engine, context.run_id, files_seen=len(documents), report_path=report_html)
     # The coordinator's overview of the whole program, as the store holds it after this run.
     try:
         write_overview(context.engine, context.validation.reference.cmhsps, context.settings.data_home.reports,
@@ -340,7 +370,7 @@ def close_run(context: RunContext) -> RunSummary:
         started_at=context.started_at,
         finished_at=finished,
         counts={o.value: counts.get(o.value, 0) for o in Outcome},
-        documents=context.documents,
+        documents=documents,
         report_html=report_html,
         report_json=report_json,
         waiting=waiting,

@@ -59,6 +59,7 @@ class ExtractionPool:
         self.timeout_seconds = timeout_seconds
         self.memory_mb = memory_mb
         self.max_file_mb = max_file_mb
+        self._ahead: tuple[list[ReceivedFile], list] | None = None  # a batch being read ahead, and its futures
         context = multiprocessing.get_context("forkserver")  # a fork of a threaded process can deadlock
         context.set_forkserver_preload(["pipeline.extract"])
         self._pool = ProcessPool(
@@ -69,12 +70,32 @@ class ExtractionPool:
             context=context,
         )
 
-    def extract_all(self, batch: list[ReceivedFile]) -> Iterator[ExtractedDocument]:
+    def read_ahead(self, batch: list[ReceivedFile]) -> None:
+        """Start reading ``batch`` now (while the one before is being stored); ``extract_all`` of
+        that same batch then takes what was read."""
+        self._cancel_ahead()
+        self._ahead = (batch, self._schedule(batch))
+
+    def _schedule(self, batch: list[ReceivedFile]) -> list:
         limit = self.max_file_mb * 1024 * 1024
-        futures = [
+        return [
             None if received.size > limit else self._pool.schedule(self.reader, args=(received,), timeout=self.timeout_seconds)
             for received in batch
         ]
+
+    def _cancel_ahead(self) -> None:
+        if self._ahead is not None:
+            for future in self._ahead[1]:
+                if future is not None:
+                    future.cancel()
+            self._ahead = None
+
+    def extract_all(self, batch: list[ReceivedFile]) -> Iterator[ExtractedDocument]:
+        if self._ahead is not None and self._ahead[0] is batch:
+            futures, self._ahead = self._ahead[1], None
+        else:
+            self._cancel_ahead()
+            futures = self._schedule(batch)
         for received, future in zip(batch, futures, strict=True):
             if future is None:
                 yield _problem(received, ExtractionProblem.TOO_LARGE,
@@ -105,6 +126,7 @@ class ExtractionPool:
                             f"the file could not be read ({type(exc).__name__}); a person should open it")
 
     def close(self) -> None:
+        self._cancel_ahead()  # a run that stops early does not wait for what it read ahead
         self._pool.close()
         self._pool.join(timeout=30)
         self._pool.stop()

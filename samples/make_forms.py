@@ -15,6 +15,7 @@ document IDs, fixed ZIP entry timestamps, so running the script again rewrites i
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -665,12 +666,26 @@ def build_docx(spec: FormSpec, out: Path) -> None:
     normalize_docx_zip(out)
 
 
+def write_official_fingerprints(forms: dict[str, Path]) -> Path:
+    """The digest of each blank Word form's own text, which the Word form reader compares
+    documents with (``pipeline.extract.docx_form.form_text_fingerprint``)."""
+    from pipeline.extract.docx_form import OFFICIAL_FORMS_FILE, form_text_fingerprint
+
+    target = ROOT / "pipeline" / "extract" / OFFICIAL_FORMS_FILE
+    digests = {name: form_text_fingerprint(Document(str(path)).element.body) for name, path in sorted(forms.items())}
+    target.write_text(json.dumps(digests, indent=2) + "\n", "utf-8")
+    return target
+
+
 def main() -> None:
+    word_forms = {}
     for spec in all_form_specs():
         stem = f"{spec.form_id}_{spec.version}"
         build_pdf(spec, FORMS_DIR / f"{stem}.pdf")
         build_docx(spec, FORMS_DIR / f"{stem}.docx")
+        word_forms[f"{spec.form_id} {spec.version}"] = FORMS_DIR / f"{stem}.docx"
         print(f"wrote samples/forms/{stem}.pdf and samples/forms/{stem}.docx")
+    print(f"wrote {write_official_fingerprints(word_forms).relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -45,3 +45,25 @@ def test_limits_turn_bad_files_into_documents_for_a_person():
     assert results["crash.pdf"].problem is ExtractionProblem.UNREADABLE
     assert results["defect.pdf"].problem is ExtractionProblem.UNREADABLE and "KeyError" in results["defect.pdf"].problem_detail
     assert results["huge.pdf"].problem is ExtractionProblem.TOO_LARGE and "5 MB" in results["huge.pdf"].problem_detail
+
+
+def counting_reader(received: ReceivedFile) -> ExtractedDocument:
+    return ExtractedDocument(received=received, problem_detail=f"read by {os.getpid()}")
+
+
+def test_a_batch_read_ahead_is_taken_as_read_and_another_batch_is_read_afresh():
+    """The next batch is read while the one before is stored; asking for that batch takes what was
+    read, in order, and asking for any other batch lets the read-ahead go."""
+    pool = ExtractionPool(workers=2, timeout_seconds=10, memory_mb=512, max_file_mb=1, reader=counting_reader)
+    try:
+        ahead = [received(f"ahead-{n}.pdf") for n in range(6)]
+        pool.read_ahead(ahead)
+        assert [d.received.original_name for d in pool.extract_all(ahead)] == [r.original_name for r in ahead]
+        assert pool._ahead is None
+        pool.read_ahead([received("dropped.pdf")])
+        other = [received("other.pdf")]
+        assert [d.received.original_name for d in pool.extract_all(other)] == ["other.pdf"]
+        assert pool._ahead is None
+        pool.read_ahead([received("left-at-close.pdf")])
+    finally:
+        pool.close()  # a read-ahead still pending does not hold the pool open

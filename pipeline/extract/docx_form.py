@@ -7,16 +7,24 @@ whether Word marked it (``w:showingPlcHdr``) or the placeholder text was left be
 Agencies also type over the form: a control deleted and its value typed in its place, or typed
 beside it. So the document's text is read too (``layout``), and fields are found by their printed
 labels as well; ``pipeline.extract.combine`` decides between a control and the text beside it.
+That second reading is two thirds of the cost of a Word form, and it can find nothing when the
+form's own text is untouched: a document whose text outside its controls, and whose controls'
+order, are exactly those of an official blank form (``official_word_forms.json``, written by
+``samples/make_forms.py``) has nothing typed beside a control, and is read by its controls alone.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import zipfile
+from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import docx
 from docx.opc.exceptions import PackageNotFoundError
-from docx.oxml.ns import qn
+from docx.oxml.ns import nsmap, qn
 from lxml import etree
 
 from pipeline.extract.base import DocumentUnreadable, RawDocument
@@ -40,6 +48,44 @@ PLACEHOLDERS = frozenset(
         "enter text.",
     }
 )
+
+
+# Everything outside the controls that could carry a value (text, symbols, field codes), and the
+# tag of each outermost control, in document order (lxml's XPath: the walk is done in C).
+_FORM_TEXT = etree.XPath(
+    ".//w:t[not(ancestor::w:sdt)] | .//w:sym[not(ancestor::w:sdt)] | .//w:instrText[not(ancestor::w:sdt)]"
+    " | .//w:drawing[not(ancestor::w:sdt)] | .//w:pict[not(ancestor::w:sdt)]"
+    " | .//w:sdt[not(ancestor::w:sdt)]/w:sdtPr/w:tag",
+    namespaces={"w": nsmap["w"]},
+)
+_W_T, _W_SYM, _W_INSTR, _W_TAG = qn("w:t"), qn("w:sym"), qn("w:instrText"), qn("w:tag")
+
+
+def form_text_fingerprint(body: etree._Element) -> str:
+    """A digest of a Word form's own text: what stands outside its content controls (whitespace
+    left out, so that Word's way of splitting runs and lines does not count) and where each
+    control stands in it. Equal to an official blank form's when nothing was typed outside a control."""
+    parts = []
+    for node in _FORM_TEXT(body):
+        if node.tag == _W_T or node.tag == _W_INSTR:
+            parts.append("".join((node.text or "").split()))
+        elif node.tag == _W_TAG:
+            parts.append("\x00" + (node.get(qn("w:val")) or ""))
+        elif node.tag == _W_SYM:
+            parts.append("\x01" + (node.get(qn("w:char")) or ""))
+        else:
+            parts.append("\x03")  # a picture
+    return hashlib.sha256("\x02".join(parts).encode("utf-8")).hexdigest()
+
+
+OFFICIAL_FORMS_FILE = "official_word_forms.json"
+
+
+@cache
+def official_form_fingerprints() -> frozenset[str]:
+    """The ``form_text_fingerprint`` of each official blank Word form, by form and version."""
+    data = json.loads(resources.files("pipeline.extract").joinpath(OFFICIAL_FORMS_FILE).read_text("utf-8"))
+    return frozenset(data.values())
 
 
 def _control_text(content: etree._Element) -> str:
@@ -133,5 +179,7 @@ class WordFormExtractor:
             for footer in (section.footer, section.first_page_footer, section.even_page_footer):
                 if not footer.is_linked_to_previous or section is document.sections[0]:
                     footer_text.append(_control_text(footer._element))
-        layout = DocxLayoutBuilder().build(body)
+        # An untouched official form has nothing beside its controls for the labels to find.
+        untouched = form_text_fingerprint(body) in official_form_fingerprints()
+        layout = None if untouched else DocxLayoutBuilder().build(body)
         return RawDocument(widgets=widgets, marker_text="\n".join(footer_text), layout=layout)

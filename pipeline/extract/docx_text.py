@@ -53,11 +53,50 @@ SYMBOL_BOXES: dict[str, bool] = {
 
 _SKIP = {qn("w:rPr"), qn("w:pPr"), qn("w:sdtPr"), qn("w:del"), qn("w:delText"), qn("w:txbxContent"), MC_ALTERNATE}
 
+# WordprocessingML tags and attributes, qualified once (the layout walks every element of the body).
+_W_BR = qn("w:br")
+_W_CHAR = qn("w:char")
+_W_CHECKBOX = qn("w:checkBox")
+_W_CHECKED = qn("w:checked")
+_W_CR = qn("w:cr")
+_W_CUSTOMXML = qn("w:customXml")
+_W_DDLIST = qn("w:ddList")
+_W_DEFAULT = qn("w:default")
+_W_DRAWING = qn("w:drawing")
+_W_FFDATA = qn("w:ffData")
+_W_FLDCHAR = qn("w:fldChar")
+_W_FLDCHARTYPE = qn("w:fldCharType")
+_W_GRIDBEFORE = qn("w:gridBefore")
+_W_GRIDCOL = qn("w:gridCol")
+_W_GRIDSPAN = qn("w:gridSpan")
+_W_INSTRTEXT = qn("w:instrText")
+_W_LISTENTRY = qn("w:listEntry")
+_W_NAME = qn("w:name")
+_W_NOBREAKHYPHEN = qn("w:noBreakHyphen")
+_W_P = qn("w:p")
+_W_PICT = qn("w:pict")
+_W_RESULT = qn("w:result")
+_W_SDT = qn("w:sdt")
+_W_SDTCONTENT = qn("w:sdtContent")
+_W_SDTPR = qn("w:sdtPr")
+_W_SYM = qn("w:sym")
+_W_T = qn("w:t")
+_W_TAB = qn("w:tab")
+_W_TBL = qn("w:tbl")
+_W_TBLGRID = qn("w:tblGrid")
+_W_TC = qn("w:tc")
+_W_TCPR = qn("w:tcPr")
+_W_TR = qn("w:tr")
+_W_TRPR = qn("w:trPr")
+_W_TXBXCONTENT = qn("w:txbxContent")
+_W_VAL = qn("w:val")
+_W_W = qn("w:w")
+
 
 def _checked_attr(element: etree._Element | None, default: bool) -> bool:
     if element is None:
         return default
-    value = element.get(qn("w:val"))
+    value = element.get(_W_VAL)
     return default if value is None else value.lower() in ("1", "true", "on")
 
 
@@ -98,22 +137,22 @@ class _Paragraph:
 
 def _ff_value(ff_data: etree._Element, kind: str) -> str | bool | None:
     if kind == "FORMCHECKBOX":
-        box = ff_data.find(qn("w:checkBox"))
+        box = ff_data.find(_W_CHECKBOX)
         if box is None:
             return None
-        checked = box.find(qn("w:checked"))
+        checked = box.find(_W_CHECKED)
         if checked is not None:
             return _checked_attr(checked, True)
-        return _checked_attr(box.find(qn("w:default")), False)
+        return _checked_attr(box.find(_W_DEFAULT), False)
     if kind == "FORMDROPDOWN":
-        listing = ff_data.find(qn("w:ddList"))
+        listing = ff_data.find(_W_DDLIST)
         if listing is None:
             return None
-        entries = [e.get(qn("w:val"), "") for e in listing.findall(qn("w:listEntry"))]
-        chosen = listing.find(qn("w:result"))
+        entries = [e.get(_W_VAL, "") for e in listing.findall(_W_LISTENTRY)]
+        chosen = listing.find(_W_RESULT)
         if chosen is None:
-            chosen = listing.find(qn("w:default"))
-        index = int(chosen.get(qn("w:val"), "0")) if chosen is not None else 0
+            chosen = listing.find(_W_DEFAULT)
+        index = int(chosen.get(_W_VAL, "0")) if chosen is not None else 0
         return entries[index] if 0 <= index < len(entries) else None
     return None
 
@@ -137,55 +176,55 @@ class DocxLayoutBuilder:
             tag = child.tag
             if not isinstance(tag, str) or tag in _SKIP:
                 continue
-            if tag == qn("w:sdt"):
-                properties = child.find(qn("w:sdtPr"))
+            if tag == _W_SDT:
+                properties = child.find(_W_SDTPR)
                 box = properties.find(W14_CHECKBOX) if properties is not None else None
                 if box is not None:
                     state = box.find(W14_CHECKED)
                     checked = state is not None and state.get(W14_VAL, "0").lower() in ("1", "true", "on")
                     paragraph.add(" " + (CHECKED if checked else UNCHECKED) + " ")
                     continue
-                content = child.find(qn("w:sdtContent"))
+                content = child.find(_W_SDTCONTENT)
                 if content is not None:
                     self._walk(content, paragraph)
                 continue
-            if tag == qn("w:fldChar"):
+            if tag == _W_FLDCHAR:
                 self._field_char(child, paragraph)
                 continue
-            if tag == qn("w:instrText"):
+            if tag == _W_INSTRTEXT:
                 if self.fields and not self.fields[-1].in_result:
                     self.fields[-1].instruction += child.text or ""
                 continue
             inside_instruction = bool(self.fields) and not self.fields[-1].in_result
-            if tag == qn("w:t"):
+            if tag == _W_T:
                 if not inside_instruction:
                     legacy = bool(self.fields) and self.fields[-1].kind == "FORMTEXT"
                     paragraph.add(child.text or "", legacy)
                     if legacy:
                         self._text_field_parts.append(child.text or "")
-            elif tag == qn("w:tab") and not inside_instruction:
+            elif tag == _W_TAB and not inside_instruction:
                 paragraph.tab()
-            elif tag in (qn("w:br"), qn("w:cr")) and not inside_instruction:
+            elif tag in (_W_BR, _W_CR) and not inside_instruction:
                 paragraph.newline()
                 if self.fields and self.fields[-1].kind == "FORMTEXT":
                     self._text_field_parts.append("\n")
-            elif tag == qn("w:noBreakHyphen"):
+            elif tag == _W_NOBREAKHYPHEN:
                 paragraph.add("-")
-            elif tag == qn("w:sym"):
-                code = (child.get(qn("w:char")) or "").upper().rjust(4, "0")
+            elif tag == _W_SYM:
+                code = (child.get(_W_CHAR) or "").upper().rjust(4, "0")
                 state = SYMBOL_BOXES.get(code)
                 if state is not None:
                     paragraph.add(" " + (CHECKED if state else UNCHECKED) + " ")
-            elif tag in (qn("w:drawing"), qn("w:pict")):
-                if child.find(".//" + qn("w:txbxContent")) is None:
+            elif tag in (_W_DRAWING, _W_PICT):
+                if child.find(".//" + _W_TXBXCONTENT) is None:
                     paragraph.add(" [picture] ")
             else:
                 self._walk(child, paragraph)
 
     def _field_char(self, element: etree._Element, paragraph: _Paragraph) -> None:
-        kind = element.get(qn("w:fldCharType"))
+        kind = element.get(_W_FLDCHARTYPE)
         if kind == "begin":
-            self.fields.append(_Field(element.find(qn("w:ffData"))))
+            self.fields.append(_Field(element.find(_W_FFDATA)))
         elif kind == "separate" and self.fields:
             current = self.fields[-1]
             current.in_result = True
@@ -195,8 +234,8 @@ class DocxLayoutBuilder:
             current = self.fields.pop()
             if current.ff_data is None:
                 return
-            name_element = current.ff_data.find(qn("w:name"))
-            name = name_element.get(qn("w:val")) if name_element is not None else None
+            name_element = current.ff_data.find(_W_NAME)
+            name = name_element.get(_W_VAL) if name_element is not None else None
             if current.kind == "FORMTEXT":
                 value: str | bool | None = "".join(self._text_field_parts).strip()
             else:
@@ -254,10 +293,10 @@ class DocxLayoutBuilder:
         """A cell's content as lines of segments (nested tables are laid out inside the cell)."""
         out: list[list[Segment]] = []
         for block in self._blocks(cell):
-            if block.tag == qn("w:p"):
+            if block.tag == _W_P:
                 for line in self.paragraph(block).lines:
                     out.append(self._segments(line, x0, x1))
-            elif block.tag == qn("w:tbl"):
+            elif block.tag == _W_TBL:
                 for row_lines in self._table_rows(block, x0, x1):
                     out.extend(row_lines)
         return [line for line in out if line]
@@ -267,13 +306,13 @@ class DocxLayoutBuilder:
         """Paragraphs and tables in reading order, through block-level content controls and custom XML."""
         blocks: list[etree._Element] = []
         for child in container:
-            if child.tag in (qn("w:p"), qn("w:tbl")):
+            if child.tag in (_W_P, _W_TBL):
                 blocks.append(child)
-            elif child.tag == qn("w:sdt"):
-                content = child.find(qn("w:sdtContent"))
+            elif child.tag == _W_SDT:
+                content = child.find(_W_SDTCONTENT)
                 if content is not None:
                     blocks.extend(DocxLayoutBuilder._blocks(content))
-            elif child.tag == qn("w:customXml"):
+            elif child.tag == _W_CUSTOMXML:
                 blocks.extend(DocxLayoutBuilder._blocks(child))
         return blocks
 
@@ -282,22 +321,22 @@ class DocxLayoutBuilder:
 
         The cells' extents of the rows just laid out are kept in ``self.row_cells`` (empty cells too).
         """
-        grid = [float(col.get(qn("w:w"), "0") or 0) for col in table.findall(f"{qn('w:tblGrid')}/{qn('w:gridCol')}")]
+        grid = [float(col.get(_W_W, "0") or 0) for col in table.findall(f"{_W_TBLGRID}/{_W_GRIDCOL}")]
         rows_out: list[list[list[Segment]]] = []
-        for tr in table.findall(qn("w:tr")):
-            cells = tr.findall(qn("w:tc"))
-            for sdt in tr.findall(qn("w:sdt")):  # cells inside row-level content controls
-                content = sdt.find(qn("w:sdtContent"))
+        for tr in table.findall(_W_TR):
+            cells = tr.findall(_W_TC)
+            for sdt in tr.findall(_W_SDT):  # cells inside row-level content controls
+                content = sdt.find(_W_SDTCONTENT)
                 if content is not None:
-                    cells.extend(content.findall(qn("w:tc")))
-            before = tr.find(f"{qn('w:trPr')}/{qn('w:gridBefore')}")
-            column = int(before.get(qn("w:val"), "0")) if before is not None else 0
+                    cells.extend(content.findall(_W_TC))
+            before = tr.find(f"{_W_TRPR}/{_W_GRIDBEFORE}")
+            column = int(before.get(_W_VAL, "0")) if before is not None else 0
             total = sum(grid) if grid and sum(grid) > 0 else None
             columns: list[list[list[Segment]]] = []
             extents: list[tuple[float, float]] = []
             for tc in cells:
-                span_el = tc.find(f"{qn('w:tcPr')}/{qn('w:gridSpan')}")
-                span = int(span_el.get(qn("w:val"), "1")) if span_el is not None else 1
+                span_el = tc.find(f"{_W_TCPR}/{_W_GRIDSPAN}")
+                span = int(span_el.get(_W_VAL, "1")) if span_el is not None else 1
                 if total:
                     left = x0 + (x1 - x0) * sum(grid[:column]) / total
                     right = x0 + (x1 - x0) * sum(grid[: column + span]) / total
@@ -316,7 +355,7 @@ class DocxLayoutBuilder:
 
     def build(self, body: etree._Element) -> Layout:
         for number, block in enumerate(self._blocks(body), start=1):
-            if block.tag == qn("w:p"):
+            if block.tag == _W_P:
                 where = f"paragraph {number}"
                 for k, line in enumerate(self.paragraph(block).lines):
                     self._add_line(self._segments(line, 0.0, PAGE_WIDTH), where, None, ruled=False, gap=k == 0)
@@ -348,7 +387,7 @@ def side_text(document: Document) -> str:
                      section.footer, section.first_page_footer, section.even_page_footer):
             if part.is_linked_to_previous and section is not document.sections[0]:
                 continue
-            parts.append(" ".join(t.text or "" for t in part._element.iter(qn("w:t"))))
+            parts.append(" ".join(t.text or "" for t in part._element.iter(_W_T)))
     return "\n".join(parts)
 
 

@@ -111,14 +111,49 @@ def set_kind(engine: Engine, notice_id: int, kind: str) -> None:
     outcome (a held registration that a reviewer then rejects) is a new notice: it is sent
     again even when the earlier one was."""
     with transaction(engine) as session:
-        row = session.get_one(NoticeRow, notice_id)
-        if row.kind is not None and row.kind != kind:
-            row.sent_at = None
-            row.attempts = 0
-            row.last_error = None
-            row.claimed_at = None
-            row.claimed_by = None
-        row.kind = kind
+        _set_kind(session.get_one(NoticeRow, notice_id), kind)
+
+
+def _set_kind(row: NoticeRow, kind: str) -> None:
+    if row.kind is not None and row.kind != kind:
+        row.sent_at = None
+        row.attempts = 0
+        row.last_error = None
+        row.claimed_at = None
+        row.claimed_by = None
+    row.kind = kind
+
+
+def prepare_notices(engine: Engine, owed: list[tuple[int, str | None, Path, str]]) -> list[int]:
+    """Before notices are written: for each (received file, address, path, outcome), its notice
+    row (the one it has already, else a new one, not yet written) and the outcome it is written
+    for (as ``set_kind``), all in one transaction. Returns the notices' ids, in order."""
+    if not owed:
+        return []
+    with transaction(engine) as session:
+        existing = {
+            row.received_file_id: row
+            for row in session.scalars(select(NoticeRow).where(NoticeRow.received_file_id.in_([o[0] for o in owed])))
+        }
+        rows = []
+        for received_file_id, to_address, path, kind in owed:
+            row = existing.get(received_file_id)
+            if row is None:
+                row = existing[received_file_id] = NoticeRow(
+                    received_file_id=received_file_id, to_address=to_address, path=str(path), created_at=utcnow()
+                )
+                session.add(row)
+            _set_kind(row, kind)
+            rows.append(row)
+        session.flush()
+        return [row.id for row in rows]
+
+
+def mark_written(engine: Engine, notice_ids: list[int]) -> None:
+    """Record notices as written (their .eml complete in the outbox), in one transaction."""
+    if notice_ids:
+        with transaction(engine) as session:
+            session.execute(update(NoticeRow).where(NoticeRow.id.in_(notice_ids)).values(written=True))
 
 
 def claim(engine: Engine, notice_id: int, sender: str, *, now: datetime | None = None, lease: timedelta = CLAIM_LEASE) -> bool:

@@ -212,19 +212,40 @@ def apply_result(
     return decision
 
 
-def _supersede_earlier(session: Session, document: Document) -> list[int]:
+class _Supersedable:
+    """For one batch: the documents a corrected form may replace (not accepted, not superseded),
+    by subject and form. Each subject is looked up in the store once, the first time the batch
+    has a form about it; the batch's own documents are then kept track of here."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._ids: dict[tuple[str, str | None], list[int]] = {}
+
+    def take(self, document: Document) -> list[Document]:
+        """The documents ``document`` supersedes; from now on it stands in their place."""
+        key = (document.subject_key, document.form_id)
+        ids = self._ids.get(key)
+        if ids is None:
+            with self.session.no_autoflush:  # nothing pending can be about a subject first seen now
+                ids = list(self.session.scalars(
+                    select(Document.id).where(
+                        Document.subject_key == document.subject_key,
+                        Document.form_id == document.form_id,
+                        Document.id != document.id,
+                        Document.superseded_by_id.is_(None),
+                        Document.outcome.in_(SUPERSEDABLE),
+                    ).order_by(Document.id)
+                ))
+        earlier = [self.session.get_one(Document, i) for i in ids if i != document.id]
+        self._ids[key] = [document.id] if document.outcome in SUPERSEDABLE else []
+        return earlier
+
+
+def _supersede_earlier(session: Session, document: Document, supersedable: _Supersedable) -> list[int]:
     """A corrected form for the same agency or PSP replaces earlier ones that were not accepted."""
     if document.subject_key is None:
         return []
-    earlier = session.scalars(
-        select(Document).where(
-            Document.subject_key == document.subject_key,
-            Document.form_id == document.form_id,
-            Document.id != document.id,
-            Document.superseded_by_id.is_(None),
-            Document.outcome.in_(SUPERSEDABLE),
-        )
-    ).all()
+    earlier = supersedable.take(document)
     now = utcnow()
     for old in earlier:
         old.superseded_by_id = document.id
@@ -284,6 +305,7 @@ def _record_batch_once(
         program_lock(session)
         batch_context = with_store_schedule(session, context)
         snapshot = read_snapshot(session)
+        supersedable = _Supersedable(session)
         hashes = {d.received.sha256 for d in documents}
         known = {row.sha256: row for row in session.scalars(select(Document).where(Document.sha256.in_(hashes)))}
         # A file another worker recorded meanwhile (still in the inbox, or moved out already) is
@@ -328,7 +350,7 @@ def _record_batch_once(
                 checkpoint("record.document")  # inside the transaction: a kill here stores nothing of the batch
                 if outcome is Outcome.ACCEPTED:
                     _add_record(session, document, result, now)
-                _supersede_earlier(session, document)
+                _supersede_earlier(session, document, supersedable)
             target = destination(received, outcome)
             receipt = ReceivedFileRow(
                 document_id=document.id,
@@ -519,6 +541,8 @@ def stored_receipts(engine: Engine, received_file_ids: Iterable[int]) -> list[St
     return receipts
 
 
-def receipts_of_run(engine: Engine, run_id: int) -> list[int]:
+def receipts_of_run(engine: Engine, run_id: int, *, by_arrival: bool = False) -> list[int]:
+    """The run's received files, in the order they were recorded (or oldest received first)."""
+    order = (ReceivedFileRow.received_at, ReceivedFileRow.id) if by_arrival else (ReceivedFileRow.id,)
     with Session(engine) as session:
-        return list(session.scalars(select(ReceivedFileRow.id).where(ReceivedFileRow.run_id == run_id).order_by(ReceivedFileRow.id)))
+        return list(session.scalars(select(ReceivedFileRow.id).where(ReceivedFileRow.run_id == run_id).order_by(*order)))

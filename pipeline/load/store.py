@@ -242,9 +242,11 @@ class FileClaimRow(Base):
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers (status, export, a reviewer) work while a run writes; the busy timeout
     # waits for a lock instead of failing with "database is locked".
+    # The timeout first: switching a new store to WAL waits for a lock too, when two processes open
+    # it at once (two workers started together).
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
     # We begin transactions ourselves (below), so the driver must not begin them behind our back.

@@ -17,16 +17,21 @@ import base64
 import hashlib
 import json
 import os
+import shutil
 import tempfile
+import uuid
 from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
 from pipeline.load.store import StoredReceipt
@@ -181,8 +186,20 @@ def document_summary(receipt: StoredReceipt, notice: dict[str, Any] | None, zone
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as handle:
-        handle.write(text)
+    with _atomic_file(path) as handle:
+        handle.write(text.encode("utf-8"))
+
+
+@contextmanager
+def _atomic_file(path: Path) -> Iterator[IO[bytes]]:
+    """A file that replaces ``path`` once it is complete: a half-written one is never seen there."""
+    with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False, suffix=".tmp") as handle:
+        try:
+            yield handle
+        except BaseException:
+            handle.close()
+            os.unlink(handle.name)
+            raise
     os.replace(handle.name, path)
 
 
@@ -218,7 +235,7 @@ def install_script(folder: Path, name: str = "report.js") -> str:
     return target.name
 
 
-def client_data(documents: list[dict[str, Any]]) -> dict[str, Any]:
+def client_data(documents: Iterable[dict[str, Any]]) -> dict[str, Any]:
     """The run's documents in the compact shape the page's script reads.
 
     Each form's layout (sections, keys, labels) is sent once; a document sends only its values,
@@ -226,10 +243,21 @@ def client_data(documents: list[dict[str, Any]]) -> dict[str, Any]:
     list of places ("page 1 · PDF form field"), a confidence of 1 is left out and the value as
     read only comes when it differs from the value shown.
     """
-    forms: dict[str, Any] = {}
-    places: dict[str, int] = {}
-    docs = []
-    for d in documents:
+    data = _PageData()
+    docs = [data.add(d) for d in documents]
+    return {**data.head(), "docs": docs}
+
+
+class _PageData:
+    """``client_data`` a document at a time: the forms' layouts and the places seen so far."""
+
+    def __init__(self) -> None:
+        self.forms: dict[str, Any] = {}
+        self.places: dict[str, int] = {}
+
+    def add(self, d: dict[str, Any]) -> dict[str, Any]:
+        """The document in the page's shape (its form's layout and its places noted)."""
+        forms, places = self.forms, self.places
         form = d["form_id"]
         if form:
             layout = forms.setdefault(form, {"title": d["form_title"], "sections": None})
@@ -246,36 +274,45 @@ def client_data(documents: list[dict[str, Any]]) -> dict[str, Any]:
                 if f["read"] != f["shown"]:
                     item.append(f["read"])
                 values.append(item)
-        docs.append(
-            {
-                "id": d["id"],
-                "file": d["file"],
-                "at": d["received_local"],
-                "ts": d["received_at"],
-                "form": form,
-                "version": d["form_version"],
-                "outcome": d["outcome"],
-                "why": d["why"],
-                "sender": d["sender"],
-                "kind": (d["kind"] or "").replace("_", " "),
-                "sha256": d["sha256"],
-                "stored": d["stored_path"],
-                "notice": d["notice"],
-                "findings": [
-                    {k: f.get(k) for k in ("rule", "field", "label", "severity", "message", "read", "where", "confidence")}
-                    for f in d["findings"]
-                ],
-                "low": d["lowest_confidence"],
-                "values": values,
-            }
-        )
-    return {
-        "outcomes": OUTCOME_ORDER,
-        "low_confidence": LOW_CONFIDENCE,
-        "forms": forms,
-        "places": list(places),
-        "docs": docs,
-    }
+        return {
+            "id": d["id"],
+            "file": d["file"],
+            "at": d["received_local"],
+            "ts": d["received_at"],
+            "form": form,
+            "version": d["form_version"],
+            "outcome": d["outcome"],
+            "why": d["why"],
+            "sender": d["sender"],
+            "kind": (d["kind"] or "").replace("_", " "),
+            "sha256": d["sha256"],
+            "stored": d["stored_path"],
+            "notice": d["notice"],
+            "findings": [
+                {k: f.get(k) for k in ("rule", "field", "label", "severity", "message", "read", "where", "confidence")}
+                for f in d["findings"]
+            ],
+            "low": d["lowest_confidence"],
+            "values": values,
+        }
+
+    def head(self) -> dict[str, Any]:
+        """Everything of ``client_data`` but its documents, in the same order."""
+        return {
+            "outcomes": OUTCOME_ORDER,
+            "low_confidence": LOW_CONFIDENCE,
+            "forms": self.forms,
+            "places": list(self.places),
+        }
+
+
+def _page_json(value: Any) -> str:
+    """``value`` as the page template's ``tojson`` writes it (compact, safe inside a script element)."""
+    return str(htmlsafe_json_dumps(value, dumps=_HTML.policies["json.dumps_function"], **_HTML.policies["json.dumps_kwargs"]))
+
+
+def _twin_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
 
 
 def write_run_report(
@@ -284,50 +321,155 @@ def write_run_report(
     run_id: int,
     started_at: datetime,
     finished_at: datetime,
-    documents: list[dict[str, Any]],
+    documents: Iterable[dict[str, Any]],
     waiting: list[dict[str, Any]],
     zone: ZoneInfo,
     decisions: list[dict[str, Any]] | None = None,
 ) -> tuple[Path, Path]:
     """Write ``run-<id>.html`` and ``run-<id>.json`` (and ``latest.html``, and the page's
-    script beside them); return the paths of the page and its twin."""
-    folder.mkdir(parents=True, exist_ok=True)
-    counts = Counter(d["outcome"] for d in documents)
-    by_form: dict[str, Counter[str]] = {}
-    for d in documents:
-        by_form.setdefault(d["form_id"] or "unknown", Counter())[d["outcome"]] += 1
-    report = {
-        "run_id": run_id,
-        "started_at": started_at.isoformat(),
-        "finished_at": finished_at.isoformat(),
-        "counts": {o: counts.get(o, 0) for o in OUTCOME_ORDER},
-        "counts_by_form": {form: {o: c.get(o, 0) for o in OUTCOME_ORDER} for form, c in sorted(by_form.items())},
-        "waiting": [
-            {**w, "received_at": w["received_at"].isoformat()} for w in waiting
-        ],
-        "decisions": [
-            {**d, "at": d["at"].isoformat(), "at_local": d["at"].astimezone(zone).strftime("%Y-%m-%d %H:%M")}
-            for d in decisions or []
-        ],
-        "documents": documents,
-    }
-    style = _static("report.css")
-    page = _HTML.get_template("run_report.html.j2").render(
-        report=report,
-        outcomes=OUTCOME_ORDER,
-        started_local=started_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-        finished_local=finished_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-        waiting=waiting,
-        in_run={d["id"] for d in documents},
-        zone=zone,
-        csp=content_security_policy(style),
-        style=Markup(style),  # our own file, hashed into the policy above
-        script=install_script(folder),
-        data=client_data(documents),
-    )
-    html_path = folder / f"run-{run_id:05d}.html"
-    json_path = folder / f"run-{run_id:05d}.json"
-    _write_atomically(html_path, page)
-    _write_atomically(json_path, json.dumps(report, ensure_ascii=False, default=str, separators=(",", ":")))
-    _write_atomically(folder / "latest.html", page)
-    return html_path, json_path
+    script beside them); return the paths of the page and its twin. ``documents`` is gone
+    through once, and not kept (``RunReport``)."""
+    report = RunReport(folder)
+    try:
+        for document in documents:
+            report.add(document)
+        return report.write(run_id=run_id, started_at=started_at, finished_at=finished_at, waiting=waiting,
+                            zone=zone, decisions=decisions)
+    finally:
+        report.close()
+
+
+class RunReport:
+    """A run report put together a document at a time: each document (``document_summary``) goes
+    to temporary files as it comes, so that a run of any size holds one batch in memory, and
+    ``write`` puts the page and its JSON twin together from them. The files have no name: they
+    go when the report is closed or dropped, or when its process ends, however it ends."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        self.counts: Counter[str] = Counter()
+        self._by_form: dict[str, Counter[str]] = {}
+        self._in_run: set[int] = set()
+        self._page_data = _PageData()
+        self._twin = tempfile.TemporaryFile(dir=folder)  # each document's JSON on a line of its own
+        self._page = tempfile.TemporaryFile(dir=folder)  # each document in the page's shape, comma-separated
+        self._places: list[tuple[int, int]] = []  # where each document's line is in ``_twin``
+
+    def __len__(self) -> int:
+        return len(self._places)
+
+    def add(self, d: dict[str, Any]) -> None:
+        self.counts[d["outcome"]] += 1
+        self._by_form.setdefault(d["form_id"] or "unknown", Counter())[d["outcome"]] += 1
+        self._in_run.add(d["id"])
+        # json.dumps escapes every line break inside strings: one document, one line.
+        line = _twin_json(d).encode("utf-8")
+        self._twin.seek(0, os.SEEK_END)
+        self._places.append((self._twin.tell(), len(line)))
+        self._twin.write(line + b"\n")
+        self._page.write((("," if len(self._places) > 1 else "") + _page_json(self._page_data.add(d))).encode("utf-8"))
+
+    def documents(self) -> Sequence[dict[str, Any]]:
+        """The documents added so far, as added (read back from the temporary file when asked for)."""
+        self._twin.flush()
+        return _SpooledDocuments(self._twin, list(self._places))
+
+    def write(
+        self,
+        *,
+        run_id: int,
+        started_at: datetime,
+        finished_at: datetime,
+        waiting: list[dict[str, Any]],
+        zone: ZoneInfo,
+        decisions: list[dict[str, Any]] | None = None,
+    ) -> tuple[Path, Path]:
+        """Write ``run-<id>.html``, ``run-<id>.json`` and ``latest.html``; return the first two."""
+        folder = self.folder
+        report = {
+            "run_id": run_id,
+            "started_at": started_at.isoformat(),
+            "finished_at": finished_at.isoformat(),
+            "counts": {o: self.counts.get(o, 0) for o in OUTCOME_ORDER},
+            "counts_by_form": {form: {o: c.get(o, 0) for o in OUTCOME_ORDER} for form, c in sorted(self._by_form.items())},
+            "waiting": [
+                {**w, "received_at": w["received_at"].isoformat()} for w in waiting
+            ],
+            "decisions": [
+                {**d, "at": d["at"].isoformat(), "at_local": d["at"].astimezone(zone).strftime("%Y-%m-%d %H:%M")}
+                for d in decisions or []
+            ],
+        }
+        style = _static("report.css")
+        marker = f"psp-report-data-{uuid.uuid4().hex}"  # where the documents' data goes in the page
+        page = _HTML.get_template("run_report.html.j2").render(
+            report={**report, "documents": range(len(self))},  # the page shows how many
+            outcomes=OUTCOME_ORDER,
+            started_local=started_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            finished_local=finished_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            waiting=waiting,
+            in_run=self._in_run,
+            zone=zone,
+            csp=content_security_policy(style),
+            style=Markup(style),  # our own file, hashed into the policy above
+            script=install_script(folder),
+            data=marker,
+        )
+        before, found, after = page.partition(_page_json(marker))
+        if not found or marker in after:
+            raise AssertionError("the run report's template must show its data once")
+        html_path = folder / f"run-{run_id:05d}.html"
+        json_path = folder / f"run-{run_id:05d}.json"
+        # {"outcomes":...,"places":[...],"docs":[...]} and {"run_id":...,"decisions":[...],"documents":[...]}:
+        # the documents come last in both, as one json.dumps of the whole would write them.
+        with _atomic_file(html_path) as out:
+            out.write((before + _page_json(self._page_data.head())[:-1] + ',"docs":[').encode("utf-8"))
+            self._page.seek(0)
+            shutil.copyfileobj(self._page, out)
+            out.write(("]}" + after).encode("utf-8"))
+        with _atomic_file(json_path) as out:
+            out.write((_twin_json(report)[:-1] + ',"documents":[').encode("utf-8"))
+            self._twin.seek(0)
+            for number, line in enumerate(self._twin):
+                out.write((b"," if number else b"") + line.rstrip(b"\n"))
+            out.write(b"]}")
+        with _atomic_file(folder / "latest.html") as out, html_path.open("rb") as page_file:
+            shutil.copyfileobj(page_file, out)
+        return html_path, json_path
+
+    def close(self) -> None:
+        self._twin.close()
+        self._page.close()
+
+
+class _SpooledDocuments(Sequence[dict[str, Any]]):
+    """A run's documents read back from a ``RunReport``'s temporary file, one at a time."""
+
+    def __init__(self, spool: IO[bytes], places: list[tuple[int, int]]) -> None:
+        self._spool = spool  # kept open (and alive) as long as this is
+        self._places = places
+
+    def __len__(self) -> int:
+        return len(self._places)
+
+    def __getitem__(self, index):  # noqa: ANN001, ANN204 - an int or a slice, as a list takes
+        if isinstance(index, slice):
+            return [self._read(place) for place in self._places[index]]
+        return self._read(self._places[index])
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for place in self._places:
+            yield self._read(place)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and not isinstance(other, str) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} run documents>"
+
+    def _read(self, place: tuple[int, int]) -> dict[str, Any]:
+        offset, length = place
+        return json.loads(os.pread(self._spool.fileno(), length, offset))

@@ -4,13 +4,14 @@ controls still showing their placeholder."""
 from __future__ import annotations
 
 import pytest
+from docx.oxml.ns import qn
 
-from pipeline.extract import extract
+from pipeline.extract import docx_form, extract
 from pipeline.model import InputKind, ReadMethod
 from samples.fill import fill_docx
 from schemas import FieldType, load_form_spec
 from tests.conftest import VALID_VALUES
-from tests.extract.conftest import blank
+from tests.extract.conftest import FORMS, blank
 
 
 @pytest.mark.parametrize("form_id", ["PSP-ORP", "PSP-REG"])
@@ -69,3 +70,104 @@ def test_a_zip_that_is_not_word_is_not_a_crash(tmp_path, received):
         archive.writestr("hello.txt", "hi")
     document = extract(received(path))
     assert document.problem == "unsupported_kind"
+
+
+# -- the untouched official form is read by its controls alone ----------------------------------
+
+SUBMISSIONS = FORMS.parent / "submissions"
+
+
+def _body(path):
+    import docx
+
+    return docx.Document(str(path)).element.body
+
+
+def test_the_official_fingerprints_are_those_of_the_blank_forms():
+    """``samples/make_forms.py`` writes them with the forms: a form changed without them fails here."""
+    import json
+    from importlib import resources
+
+    recorded = json.loads(resources.files("pipeline.extract").joinpath(docx_form.OFFICIAL_FORMS_FILE).read_text("utf-8"))
+    assert recorded == {
+        f"{form_id} 2025.1": docx_form.form_text_fingerprint(_body(blank(form_id, ".docx")))
+        for form_id in ("PSP-ORP", "PSP-REG")
+    }
+
+
+def test_filling_the_controls_keeps_the_forms_own_text(tmp_path):
+    for form_id in ("PSP-ORP", "PSP-REG"):
+        path = tmp_path / f"{form_id}.docx"
+        fill_docx(blank(form_id, ".docx"), dict(VALID_VALUES[form_id]), path)
+        assert docx_form.form_text_fingerprint(_body(path)) in docx_form.official_form_fingerprints()
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(lambda body: _first_outside_control(body, "w:t").__setattr__("text", "Name: Jane Doe"), id="typed-over-a-label"),
+        pytest.param(lambda body: _add_run_after_first_control(body, "typed beside"), id="typed-beside-a-control"),
+        pytest.param(lambda body: _remove_first_control(body), id="a-control-deleted"),
+    ],
+)
+def test_text_typed_outside_the_controls_changes_the_fingerprint(edit):
+    body = _body(blank("PSP-REG", ".docx"))
+    edit(body)
+    assert docx_form.form_text_fingerprint(body) not in docx_form.official_form_fingerprints()
+
+
+def _first_outside_control(body, tag):
+    return next(t for t in body.iter(qn(tag)) if not any(a.tag == qn("w:sdt") for a in t.iterancestors()))
+
+
+def _add_run_after_first_control(body, text):
+    from docx.oxml import OxmlElement
+
+    sdt = next(body.iter(qn("w:sdt")))
+    run, t = OxmlElement("w:r"), OxmlElement("w:t")
+    t.text = text
+    run.append(t)
+    sdt.addnext(run)
+
+
+def _remove_first_control(body):
+    sdt = next(body.iter(qn("w:sdt")))
+    sdt.getparent().remove(sdt)
+
+
+@pytest.mark.parametrize("path", sorted(SUBMISSIONS.glob("*.docx")), ids=lambda p: p.stem)
+def test_reading_by_controls_alone_gives_what_the_second_reading_gives(path, received, monkeypatch):
+    """Each sample Word form is untouched: read with and without the labels' second reading,
+    every field, where it was read, and how sure, are the same."""
+    quick = extract(received(path))
+    monkeypatch.setattr(docx_form, "official_form_fingerprints", frozenset)
+    full = extract(received(path))
+    assert quick.kind is InputKind.WORD_FORM
+    assert quick.model_dump() == full.model_dump()
+
+
+def test_a_typed_over_form_still_gets_its_second_reading(tmp_path, received):
+    """A value typed beside an empty control is found by its label (the layout is read)."""
+    from docx import Document as open_docx
+
+    values = dict(VALID_VALUES["PSP-REG"], psp_email="")
+    path = tmp_path / "typed.docx"
+    fill_docx(blank("PSP-REG", ".docx"), values, path)
+    document = open_docx(str(path))
+    control = next(s for s in document.element.body.iter(qn("w:sdt"))
+                   if s.find(f"{qn('w:sdtPr')}/{qn('w:tag')}").get(qn("w:val")) == "psp_email")
+    _add_run_after(control, " jane.parent@example.org")
+    document.save(str(path))
+    read = extract(received(path)).fields["psp_email"]
+    assert read.value == "jane.parent@example.org"
+    assert read.method is not ReadMethod.CONTENT_CONTROL
+
+
+def _add_run_after(element, text):
+    from docx.oxml import OxmlElement
+
+    run, t = OxmlElement("w:r"), OxmlElement("w:t")
+    t.text = text
+    t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    run.append(t)
+    element.addnext(run)

@@ -153,3 +153,29 @@ def test_an_older_page_keeps_its_script(tmp_path: Path):
     (tmp_path / "report-0000000000.js").write_text("// an older version", "utf-8")
     assert install_script(tmp_path) == name
     assert (tmp_path / "report-0000000000.js").read_text("utf-8") == "// an older version"
+
+
+def test_a_report_put_together_a_document_at_a_time_is_the_whole_of_it(demo_home, tmp_path: Path):
+    """``RunReport`` keeps documents in temporary files, not in memory: the page's data and the JSON
+    twin it writes are what one ``client_data`` and one JSON document of the whole list would be."""
+    from datetime import UTC, datetime
+
+    from pipeline.report.html import RunReport
+
+    documents = json.loads(max(demo_home.data_home.reports.glob("run-*.json")).read_text("utf-8"))["documents"]
+    report = RunReport(tmp_path)
+    for document in documents:
+        report.add(document)
+    moment = datetime(2026, 12, 2, 13, 0, tzinfo=UTC)
+    page_path, twin_path = report.write(run_id=7, started_at=moment, finished_at=moment, waiting=[],
+                                        zone=demo_home.zone)
+    assert len(report) == len(documents) and report.documents() == documents
+    assert report.documents()[-1] == documents[-1] and report.documents()[:2] == documents[:2]
+    twin = json.loads(twin_path.read_text("utf-8"))
+    assert twin["documents"] == documents and list(twin)[-1] == "documents"
+    assert sum(twin["counts"].values()) == len(documents)
+    data_script = next(text for attrs, text in _scan(page_path.read_text("utf-8")).scripts if attrs.get("type") == "application/json")
+    assert json.loads(data_script) == client_data(documents)
+    assert (tmp_path / "latest.html").read_bytes() == page_path.read_bytes()
+    report.close()
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".js")) == ["latest.html", page_path.name, twin_path.name]
