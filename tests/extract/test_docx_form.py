@@ -121,13 +121,7 @@ def _first_outside_control(body, tag):
 
 
 def _add_run_after_first_control(body, text):
-    from docx.oxml import OxmlElement
-
-    sdt = next(body.iter(qn("w:sdt")))
-    run, t = OxmlElement("w:r"), OxmlElement("w:t")
-    t.text = text
-    run.append(t)
-    sdt.addnext(run)
+    _add_run_after(next(body.iter(qn("w:sdt"))), text)
 
 
 def _remove_first_control(body):
