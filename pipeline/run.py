@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from pipeline.collector import RunCollector
 from pipeline.errors import ConfigurationError
 from pipeline.faults import checkpoint
 from pipeline.intake import collect_inbox, inbox_entries, receive_all, settled
@@ -28,7 +29,7 @@ from pipeline.report.notices import build_notice, notice_address, write_notice
 from pipeline.report.overview import write_overview
 from pipeline.settings import Settings
 from pipeline.validate import ValidationContext
-from pipeline.workers import ExtractionPool
+from pipeline.workers import ExtractionPool, start_forkserver
 from schemas.reference import load_reference
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ class RunContext:
     report: html.RunReport | None = None  # the run's documents so far, kept on disk for its report
     planned: list[list[ReceivedFile]] | None = None
     claimed: list[Path] = field(default_factory=list)
+    collector: RunCollector = field(default_factory=RunCollector)
     _pool: ExtractionPool | None = None
 
     def pool(self) -> ExtractionPool:
@@ -95,6 +97,7 @@ class RunContext:
     def close(self) -> None:
         """Stop the workers and let the next run take the inbox. Safe to call more than once."""
         self.stop_workers()
+        self.collector.stop()
         if self.claimed:
             claims.release(self.engine, self.settings.worker_name, self.claimed)
             self.claimed = []
@@ -161,6 +164,8 @@ def open_run(settings: Settings) -> RunContext:
     Raises InboxBusyError when another run holds the inbox.
     """
     prepare_home(settings)
+    if next(inbox_entries(settings.data_home.inbox), None) is not None:
+        start_forkserver()  # the readers' process starts while the run opens; an empty run starts none
     # Workers sharing an inbox take files through the store instead of the whole inbox.
     lock = None if settings.claim_files else RunLock(settings.data_home.root)
     if lock is not None:
@@ -178,7 +183,7 @@ def open_run(settings: Settings) -> RunContext:
     if not settings.claim_files:  # with several workers, another's run still going is not interrupted
         recover_interrupted_runs(settings, desk.engine, run_id)
     checkpoint("run.opened")
-    return RunContext(
+    context = RunContext(
         settings=settings,
         engine=desk.engine,
         run_id=run_id,
@@ -187,13 +192,42 @@ def open_run(settings: Settings) -> RunContext:
         started_at=store.utcnow(),
         lock=lock,
     )
+    context.collector.start()
+    return context
+
+
+# The smallest batch of a plan's tapering end (see ``batch_sizes``).
+SMALLEST_BATCH = 16
+
+
+def batch_sizes(total: int, size: int) -> list[int]:
+    """How ``total`` files are cut into batches of at most ``size``: full batches, then a tail
+    that halves down to an eighth of ``size`` (at least ``SMALLEST_BATCH``).
+
+    The workers read each batch while the one before is judged and stored, except the last: no
+    reading is left to overlap its judging, storing and notices, and the extraction workers sit
+    idle meanwhile. A small last batch keeps that idle time short; halving keeps each batch's
+    reading longer than the judging of the one before it, so the workers stay busy up to the end.
+    """
+    smallest = max(-(-size // 8), SMALLEST_BATCH)
+    tail: list[int] = []
+    left, step = total, smallest
+    while left > 0 and step < size:
+        tail.append(min(step, left))
+        left -= tail[-1]
+        step = smallest if len(tail) == 1 else step * 2  # the last two alike: smallest, smallest, 2x, 4x...
+    head = ([left % size] if left % size else []) + [size] * (left // size)
+    return head + tail[::-1]
 
 
 def plan_batches(context: RunContext) -> list[list[ReceivedFile]]:
     files = collect_inbox(context.settings.data_home.inbox, context.settings.settle_seconds)
-    size = context.settings.batch_size
     log.info("run %d: %d files in the inbox", context.run_id, len(files))
-    return [files[i : i + size] for i in range(0, len(files), size)]
+    batches, start = [], 0
+    for count in batch_sizes(len(files), context.settings.batch_size):
+        batches.append(files[start : start + count])
+        start += count
+    return batches
 
 
 def next_batch(context: RunContext) -> list[ReceivedFile]:
@@ -243,7 +277,7 @@ def process_batch(context: RunContext, batch: list[ReceivedFile]) -> list[dict[s
         for r in released
     )
     checkpoint("batch.moved")
-    notices = write_missing_notices(context.settings, context.engine)
+    notices = write_missing_notices(context.settings, context.engine, just_stored=stored)
     if context.report is None:
         context.report = html.RunReport(context.settings.data_home.reports)
     summaries = []
@@ -262,7 +296,9 @@ def process_batch(context: RunContext, batch: list[ReceivedFile]) -> list[dict[s
     return summaries
 
 
-def write_missing_notices(settings: Settings, engine: Engine) -> dict[int, dict[str, Any]]:
+def write_missing_notices(
+    settings: Settings, engine: Engine, just_stored: Sequence[store.StoredReceipt] = ()
+) -> dict[int, dict[str, Any]]:
     """Write every notice the store says is owed (rejected or held documents whose notice for that
     outcome is not written yet) and record each as written. Returns where and to whom, by received file.
 
@@ -270,12 +306,19 @@ def write_missing_notices(settings: Settings, engine: Engine) -> dict[int, dict[
     for whatever a run that stopped left owed, so a notice is written once whatever happens.
     A chunk of notices is recorded (not yet written) in one transaction, their files written,
     then all recorded as written in another: a run that stops in between writes them again.
+    ``just_stored`` are receipts the caller has just committed, as they were committed: those
+    are not read back from the store.
     """
     written: dict[int, dict[str, Any]] = {}
     owed = outbox.missing_notices(engine)
+    in_hand = {receipt.received_file_id: receipt for receipt in just_stored}
     for start in range(0, len(owed), NOTICE_CHUNK):
+        chunk = owed[start : start + NOTICE_CHUNK]
+        from_store = {r.received_file_id: r for r in program.stored_receipts(engine, [i for i in chunk if i not in in_hand])}
         planned = []
-        for receipt in program.stored_receipts(engine, owed[start : start + NOTICE_CHUNK]):
+        for receipt in (in_hand.get(i) or from_store.get(i) for i in chunk):
+            if receipt is None:  # forgotten meanwhile (``psp-pipeline forget``): nothing to send
+                continue
             document = receipt.result.document
             to_address = notice_address(document.form_id, receipt.result.values, document.received.sender)
             received_day = document.received.received_at.astimezone(settings.zone).date()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import multiprocessing
+import multiprocessing.forkserver
 import resource
 import signal
 from collections.abc import Callable, Iterator
@@ -28,6 +29,18 @@ log = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1
 # A worker is replaced after this many documents, so whatever a parser leaks does not pile up.
 TASKS_PER_WORKER = 500
+
+
+# What the process that forks the workers imports once, before any worker exists.
+PRELOAD = ["pipeline.extract"]
+
+
+def start_forkserver() -> None:
+    """Start the process the workers are forked from, without waiting for it: its imports (about
+    half a second) then go on while the run opens its store and takes in the inbox, instead of
+    after, when the first batch is waiting to be read."""
+    multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
+    multiprocessing.forkserver.ensure_running()
 
 
 def _limit_worker(memory_bytes: int) -> None:
@@ -61,7 +74,7 @@ class ExtractionPool:
         self.max_file_mb = max_file_mb
         self._ahead: tuple[list[ReceivedFile], list] | None = None  # a batch being read ahead, and its futures
         context = multiprocessing.get_context("forkserver")  # a fork of a threaded process can deadlock
-        context.set_forkserver_preload(["pipeline.extract"])
+        context.set_forkserver_preload(PRELOAD)
         self._pool = ProcessPool(
             max_workers=workers,
             max_tasks=TASKS_PER_WORKER,

@@ -111,3 +111,33 @@ def test_everything_in_the_data_home_is_its_owners_only(demo_run):
         if path.is_symlink() or "prefect" in path.parts:
             continue
         assert path.stat().st_mode & 0o077 == 0, path
+
+
+def test_a_run_leaves_the_garbage_collector_as_it_found_it(demo_run):
+    import gc
+
+    from pipeline.collector import RUN_THRESHOLDS, RunCollector
+
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() != RUN_THRESHOLDS  # after the demo run
+    before = gc.get_threshold()
+    collector = RunCollector()
+    collector.start()
+    collector.start()
+    assert gc.get_threshold() == RUN_THRESHOLDS and gc.get_freeze_count() > 0
+    collector.stop()
+    collector.stop()
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+@pytest.mark.parametrize("total, size", [(0, 200), (1, 200), (12, 200), (60, 200), (199, 200), (201, 200),
+                                         (1000, 200), (5000, 200), (23, 5), (300, 20), (7, 1)])
+def test_batches_cover_the_inbox_and_taper_towards_the_end(total, size):
+    from pipeline.run import SMALLEST_BATCH, batch_sizes
+
+    sizes = batch_sizes(total, size)
+    assert sum(sizes) == total and all(0 < s <= size for s in sizes)
+    smallest = max(-(-size // 8), SMALLEST_BATCH)
+    if total >= 2 * size:  # a long run ends in batches that shrink down to the smallest
+        tail = sizes[max(i for i, s in enumerate(sizes) if s == size) :]
+        assert tail == sorted(tail, reverse=True) and tail[-1] <= smallest
+    assert batch_sizes(1000, 200) == [200, 200, 200, 200, 100, 50, 25, 25]

@@ -108,21 +108,34 @@ def _control_text(content: etree._Element) -> str:
     return "\n".join(paragraphs)
 
 
-def _location(sdt: etree._Element, body: etree._Element) -> str:
-    cell = next(sdt.iterancestors(qn("w:tc")), None)
-    if cell is not None:
-        row = next(cell.iterancestors(qn("w:tr")))
-        table = next(row.iterancestors(qn("w:tbl")))
-        tables = body.findall(".//" + qn("w:tbl"))
-        table_no = next((i for i, t in enumerate(tables, start=1) if t is table), 0)
-        row_no = list(table.iterchildren(qn("w:tr"))).index(row) + 1
-        return f"table {table_no} row {row_no}"
-    top = sdt
-    for ancestor in sdt.iterancestors():
-        if ancestor is body:
-            break
-        top = ancestor
-    return f"paragraph {body.index(top) + 1}"
+class _Locations:
+    """Where each control stands ("table 2 row 5", "paragraph 7"): the tables and their rows are
+    numbered once per document, not again for each of its controls."""
+
+    def __init__(self, body: etree._Element) -> None:
+        self.body = body
+        self._tables: dict[etree._Element, int] | None = None
+        self._rows: dict[etree._Element, dict[etree._Element, int]] = {}
+
+    def of(self, sdt: etree._Element) -> str:
+        cell = next(sdt.iterancestors(qn("w:tc")), None)
+        if cell is not None:
+            row = next(cell.iterancestors(qn("w:tr")))
+            table = next(row.iterancestors(qn("w:tbl")))
+            if self._tables is None:
+                self._tables = {t: i for i, t in enumerate(self.body.iter(qn("w:tbl")), start=1)}
+            rows = self._rows.get(table)
+            if rows is None:
+                rows = self._rows[table] = {r: i for i, r in enumerate(table.iterchildren(qn("w:tr")), start=1)}
+            if row not in rows:
+                raise ValueError("a table row of the form is not a row of its table")
+            return f"table {self._tables.get(table, 0)} row {rows[row]}"
+        top = sdt
+        for ancestor in sdt.iterancestors():
+            if ancestor is self.body:
+                break
+            top = ancestor
+        return f"paragraph {self.body.index(top) + 1}"
 
 
 def _control_value(sdt: etree._Element) -> str | bool | None:
@@ -161,6 +174,7 @@ class WordFormExtractor:
 
         body = document.element.body
         widgets: dict[str, FieldValue] = {}
+        locations = _Locations(body)
         for sdt in body.iter(qn("w:sdt")):
             tag = sdt.find(f"{qn('w:sdtPr')}/{qn('w:tag')}")
             key = tag.get(qn("w:val")) if tag is not None else None
@@ -170,7 +184,7 @@ class WordFormExtractor:
                 key=key,
                 value=_control_value(sdt),
                 method=ReadMethod.CONTENT_CONTROL,
-                location=_location(sdt, body),
+                location=locations.of(sdt),
                 confidence=1.0,
             )
 

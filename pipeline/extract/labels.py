@@ -51,6 +51,17 @@ _DATE_HINT = re.compile(r"\(?\b(?:MM/DD/YYYY|mm/dd/yyyy)\b\)?")
 _RULE = re.compile(r"_{3,}|\.{5,}")
 _SECTION = re.compile(r"^\s*(?:section|part)\s+(?:\d+|[ivx]+|[a-h])\b", re.IGNORECASE)
 _WORD = re.compile(r"[^\W_]+")
+_EMAIL = re.compile(r"\be-mail\b")
+_POSSESSIVE = re.compile(r"'s\b")
+_SPACES = re.compile(r"\s+")
+_HYPHEN_END = re.compile(r"[A-Za-z]-$")  # a line broken after a hyphen
+_AND = re.compile(r"\band\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=256)
+def _option(choice: str) -> re.Pattern[str]:
+    """A choice's text written out as a whole (``SED``, not the one in ``SED/Autism``), any case."""
+    return re.compile(rf"(?<![\w/]){re.escape(choice)}(?![\w/])", re.IGNORECASE)
 
 
 def words_of(text: str) -> list[str]:
@@ -62,23 +73,28 @@ def words_of(text: str) -> list[str]:
 def _words(text: str) -> tuple[str, ...]:
     # The same few thousand words and labels come back in every document: folded once each.
     folded = text.casefold().replace("\u2019", "'").replace("\u2018", "'")
-    folded = re.sub(r"\be-mail\b", "email", folded)
-    folded = re.sub(r"'s\b", "s", folded)
+    folded = _EMAIL.sub("email", folded)
+    folded = _POSSESSIVE.sub("s", folded)
     folded = folded.replace("&", " and ")
     return tuple(_WORD.findall(folded))
 
 
 @cache
-def _stop_phrases() -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]:
-    """Section titles (a line that is one) and form titles (a line that holds one) end any value."""
-    sections = tuple(tuple(words_of(s.title)) for spec in all_form_specs() for s in spec.sections)
-    titles = tuple(tuple(words_of(spec.title)) for spec in all_form_specs())
+def _stop_phrases() -> tuple[frozenset[tuple[str, ...]], tuple[str, ...]]:
+    """Section titles (a line that is one) and form titles (a line that holds one) end any value.
+
+    A title is kept as its words joined by spaces and padded with one: a line holds it when the
+    line's words, joined and padded the same way, contain it (comparison words have no spaces, so
+    the match is of whole words). A title with no words is the empty text, which every line holds.
+    """
+    sections = frozenset(_words(s.title) for spec in all_form_specs() for s in spec.sections)
+    titles = tuple(_padded(_words(spec.title)) if _words(spec.title) else "" for spec in all_form_specs())
     return sections, titles
 
 
-def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
-    n = len(phrase)
-    return any(tuple(words[i : i + n]) == phrase for i in range(len(words) - n + 1))
+def _padded(words: tuple[str, ...]) -> str:
+    """Words joined by spaces, with a space before and after: ``" date of birth "``."""
+    return f" {' '.join(words)} "
 
 
 def is_stop_line(line: Line) -> bool:
@@ -86,9 +102,12 @@ def is_stop_line(line: Line) -> bool:
     text = line.text
     if _SECTION.match(text):
         return True
-    words = words_of(text)
+    words = _words(text)
     sections, titles = _stop_phrases()
-    return tuple(words) in sections or any(_contains(words, title) for title in titles)
+    if words in sections:
+        return True
+    padded = _padded(words)
+    return any(title in padded for title in titles)
 
 
 def clean_value(text: str) -> str:
@@ -96,7 +115,7 @@ def clean_value(text: str) -> str:
     text = _PLACEHOLDER.sub(" ", text)
     text = _DATE_HINT.sub(" ", text)
     text = _RULE.sub(" ", text)
-    lines = [re.sub(r"\s+", " ", line).strip() for line in text.split("\n")]
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     text = "\n".join(line for line in lines if line).strip()
     return text.lstrip(":").strip()
 
@@ -183,12 +202,28 @@ def label_coverage(layout: Layout, spec: FormSpec) -> float:
     return len(read_labels(layout, spec).found_fields) / len(spec.fields)
 
 
+# A form's labels as comparison words, longest first, by the form's id(): worked out once per form,
+# not once per document (the form is kept with them, so that its id is not reused).
+_FORM_LABELS: dict[int, tuple[FormSpec, list[_Label]]] = {}
+
+
+def _form_labels(spec: FormSpec) -> list[_Label]:
+    """The labels of ``spec``'s fields, longest first (a list shared by every reading: not to be changed)."""
+    known = _FORM_LABELS.get(id(spec))
+    if known is None or known[0] is not spec:
+        if len(_FORM_LABELS) > 32:
+            _FORM_LABELS.clear()  # specs made on the fly (tests): keep the cache small
+        labels = sorted((_Label(f, tuple(words_of(f.label))) for f in spec.fields), key=lambda l: -len(l.words))
+        known = _FORM_LABELS[id(spec)] = (spec, labels)
+    return known[1]
+
+
 class _Reader:
     def __init__(self, layout: Layout, spec: FormSpec) -> None:
         self.layout = layout
         self.lines = layout.lines
         self.spec = spec
-        self.labels = sorted((_Label(f, tuple(words_of(f.label))) for f in spec.fields), key=lambda l: -len(l.words))
+        self.labels = _form_labels(spec)
         self.stop = [is_stop_line(line) for line in self.lines]
         # a tolerance for "the same x": points in a PDF, twips in Word
         self.tol = 4.0 if layout.wrapped else 40.0
@@ -198,29 +233,28 @@ class _Reader:
         self.continuations: set[tuple[int, int]] = set()  # the second and later lines of wrapped labels
         self.right_edge: dict[int, float] = {}
         self.glued: set[int] = set()  # tokens broken at the end of a line, to be joined to the next
-        # (line, segment) -> its comparison words, and where each token's first word is among them
-        self._segment_words: dict[tuple[int, int], tuple[list[_Word], list[int]]] = {}
-        self._label_indexes: dict[int, tuple[list[_Label], int, dict[str, list[_Label]] | None]] = {}
+        # id(anchor) -> the anchor and its value's region, while no label is added (``_region``)
+        self._regions: dict[int, tuple[Anchor, tuple[list[list[Token]], int, bool]]] = {}
+        self._label_indexes: dict[int, tuple[list[_Label], int, dict[str, list[_Label]] | None, dict[str, int]]] = {}
         for line in self.lines:
             for seg in line.segments:
                 self.right_edge[line.page] = max(self.right_edge.get(line.page, 0.0), seg.x1)
 
     # -- finding labels -------------------------------------------------------------------------
 
-    def _words_from(self, li: int, si: int, ti: int) -> list[_Word]:
-        """The comparison words of a segment from its token ``ti`` on (a new list each time)."""
-        cached = self._segment_words.get((li, si))
-        if cached is None:
-            words: list[_Word] = []
-            starts: list[int] = []
-            for tj, token in enumerate(self.lines[li].segments[si].tokens):
-                starts.append(len(words))
-                token_words = _words(token.text)
-                for k, word in enumerate(token_words):
-                    words.append(_Word(word, li, si, tj, k == len(token_words) - 1))
-            cached = self._segment_words[(li, si)] = (words, starts)
-        words, starts = cached
-        return words[starts[ti]:] if ti < len(starts) else []
+    def _words_from(self, li: int, si: int, ti: int, limit: int | None = None) -> list[_Word]:
+        """The comparison words of a segment from its token ``ti`` on, at most ``limit`` of them (a new
+        list each time). A label is tried at every token of a long segment: making only the words a
+        label can span keeps that from going over the rest of the segment each time."""
+        words: list[_Word] = []
+        tokens = self.lines[li].segments[si].tokens
+        for tj in range(ti, len(tokens)):
+            token_words = _words(tokens[tj].text)
+            for k, word in enumerate(token_words):
+                if limit is not None and len(words) >= limit:
+                    return words
+                words.append(_Word(word, li, si, tj, k == len(token_words) - 1))
+        return words
 
     def _continuation(self, li: int, x: float, margin: float | None = None) -> tuple[int, int] | None:
         """The next line's segment that carries on a label starting at ``x`` (a wrapped label).
@@ -258,9 +292,10 @@ class _Reader:
     def _last_on_page(self, li: int) -> bool:
         return li + 1 >= len(self.lines) or self.lines[li + 1].page != self.lines[li].page
 
-    def _label_index(self, labels: list[_Label]) -> tuple[int, dict[str, list[_Label]] | None]:
-        """The most words of any of ``labels``, and the labels by their first word, in their order
-        (asked for every token: worked out once per list)."""
+    def _label_index(self, labels: list[_Label]) -> tuple[int, dict[str, list[_Label]] | None, dict[str, int]]:
+        """The most words of any of ``labels``; the labels by their first word, in their order; and
+        the most words of the labels beginning with each word (asked for every token: worked out once
+        per list)."""
         known = self._label_indexes.get(id(labels))
         if known is None or known[0] is not labels:  # the list is kept, so its id is not reused
             by_first: dict[str, list[_Label]] | None = {}
@@ -269,23 +304,47 @@ class _Reader:
                     by_first = None  # no first word to file it under: every label is tried
                     break
                 by_first.setdefault(label.words[0], []).append(label)
-            known = self._label_indexes[id(labels)] = (labels, max(len(l.words) for l in labels), by_first)
-        return known[1], known[2]
+            longest_by_first = {w: max(len(l.words) for l in ls) for w, ls in (by_first or {}).items()}
+            known = (labels, max(len(l.words) for l in labels), by_first, longest_by_first)
+            self._label_indexes[id(labels)] = known
+        return known[1], known[2], known[3]
+
+    def _first_word(self, li: int, si: int, ti: int) -> str | None:
+        """The first comparison word of a segment from its token ``ti`` on; None when it has none."""
+        tokens = self.lines[li].segments[si].tokens
+        for tj in range(ti, len(tokens)):
+            words = _words(tokens[tj].text)
+            if words:
+                return words[0]
+        return None
 
     def _match(self, li: int, si: int, ti: int, labels: list[_Label], *, wrap: bool = True) -> tuple[_Label, list[_Word]] | None:
         """The longest label that starts at token ``ti`` and ends at a word boundary (wrapping if needed)."""
-        words = self._words_from(li, si, ti)
+        longest, by_first, longest_by_first = self._label_index(labels)
+        # How many words can matter: no label is longer than ``longest`` (unless a label has no words
+        # at all: then every label is tried, and the text's last word counts too).
+        reach = longest
+        if by_first is not None:
+            first = self._first_word(li, si, ti)
+            if first is not None:
+                # This is asked at every token, and most begin no label: their first word tells at
+                # once. Otherwise only the labels beginning with it can match, and no word past the
+                # longest of them matters (the wrapped lines below add words after it, not before).
+                if first not in by_first:
+                    return None
+                reach = longest_by_first[first]
+        limit = reach if by_first is not None else None
+        words = self._words_from(li, si, ti, limit)
         segment = self.lines[li].segments[si]
         x = segment.tokens[ti].x0
         margin = segment.x0 if ti > 0 and self.layout.wrapped else None
-        longest, by_first = self._label_index(labels)
         cur_line = li
-        while wrap and len(words) < longest:
+        while wrap and len(words) < reach:
             found = self._continuation(cur_line, x, margin)
             if found is None:
                 break
             cur_line, sj = found
-            words.extend(self._words_from(cur_line, sj, 0))
+            words.extend(self._words_from(cur_line, sj, 0, limit))
         texts = [w.word for w in words]
         # Only a label whose first word is the text's first word can match it.
         candidates = labels if by_first is None or not texts else by_first.get(texts[0], ())
@@ -355,6 +414,7 @@ class _Reader:
 
     def _add(self, anchor: Anchor) -> None:
         self.anchors.append(anchor)
+        self._regions.clear()  # a new label can end the value of another
         self.starts.setdefault((anchor.line, anchor.seg), []).append(anchor.tok)
         self.label_segments |= anchor.segments
         self.continuations |= anchor.segments - {(anchor.line, anchor.seg)}
@@ -452,13 +512,23 @@ class _Reader:
             keep.append(b)
         if len(keep) != len(self.anchors):
             self.anchors, self.starts, self.label_segments, self.continuations = [], {}, set(), set()
+            self._regions.clear()
             for a in keep:
                 self._add(a)
 
-    def _find_loose(self, value_segments: set[tuple[int, int]]) -> None:
-        missing = [l for l in self.labels if l.field.key not in {a.field.key for a in self.anchors}]
+    def _find_loose(self, taken: set[int]) -> None:
+        """Labels not found as printed, among the segments that are neither labels nor values
+        (``taken``: the ids of the tokens read as values)."""
+        found = {a.field.key for a in self.anchors}
+        missing = [l for l in self.labels if l.field.key not in found]
         if not missing:
             return
+        value_segments = {
+            (li, si)
+            for li, line in enumerate(self.lines)
+            for si, seg in enumerate(line.segments)
+            if any(id(t) in taken for t in seg.tokens)
+        }
         for li, line in enumerate(self.lines):
             if self.stop[li]:
                 continue
@@ -681,7 +751,16 @@ class _Reader:
         return rows
 
     def _region(self, anchor: Anchor) -> tuple[list[list[Token]], int, bool]:
-        """The value's tokens, line by line; the line it starts on; whether it was after or beside the label."""
+        """The value's tokens, line by line; the line it starts on; whether it was after or beside the label.
+
+        Asked twice of each label (which tokens are values, then the values): found once, unless a
+        label is added in between (the lists are shared: not to be changed)."""
+        known = self._regions.get(id(anchor))
+        if known is None or known[0] is not anchor:
+            known = self._regions[id(anchor)] = (anchor, self._find_region(anchor))
+        return known[1]
+
+    def _find_region(self, anchor: Anchor) -> tuple[list[list[Token]], int, bool]:
         rest, cut = self._tokens_until_anchor(anchor.last_line, anchor.last_seg, anchor.end_tok)
         if rest:
             line = self.lines[anchor.last_line]
@@ -708,7 +787,7 @@ class _Reader:
         glue = False
         for row in rows:
             for i, token in enumerate(t for t in row if t.mark is None):
-                if i == 0 and words and (glue or re.search(r"[A-Za-z]-$", words[-1])):
+                if i == 0 and words and (glue or _HYPHEN_END.search(words[-1])):
                     words[-1] += token.text  # a line broken after a hyphen ("Clinton-" + "Eaton"), or inside a word
                 else:
                     words.append(token.text)
@@ -804,11 +883,11 @@ class _Reader:
             text = clean_value(self._text(rows))
             if states is None:
                 # no boxes: the options written out ("SED, Autism") are the ones chosen
-                listed = {c: bool(re.search(rf"(?<![\w/]){re.escape(c)}(?![\w/])", text, re.IGNORECASE)) for c in spec_field.choices}
+                listed = {c: bool(_option(c).search(text)) for c in spec_field.choices}
                 leftover = text
                 for c in spec_field.choices:
-                    leftover = re.sub(rf"(?<![\w/]){re.escape(c)}(?![\w/])", " ", leftover, flags=re.IGNORECASE)
-                unsure = bool(words_of(re.sub(r"\band\b", " ", leftover, flags=re.IGNORECASE)))
+                    leftover = _option(c).sub(" ", leftover)
+                unsure = bool(words_of(_AND.sub(" ", leftover)))
                 states = {c: v for c, v in listed.items()}
                 if len(listed) > 1 and all(listed.values()):
                     # every option printed and none ticked: a row of boxes left blank, or all of them chosen?
@@ -838,7 +917,7 @@ class _Reader:
                 return [self._value(spec_field.key, None, anchor, li, UNSURE_CONFIDENCE, tokens, note=note)]
             text = clean_value(self._text(rows))
             if len(spec_field.choices) > 1 and all(
-                re.search(rf"(?<![\w/]){re.escape(c)}(?![\w/])", text, re.IGNORECASE) for c in spec_field.choices
+                _option(c).search(text) for c in spec_field.choices
             ):
                 return [self._value(spec_field.key, None, anchor, li, UNSURE_CONFIDENCE, tokens,
                                     note="every option is printed and none is ticked")]
@@ -855,13 +934,7 @@ class _Reader:
         for anchor in self.anchors:
             rows, _, _ = self._region(anchor)
             taken |= {id(t) for row in rows for t in row}
-        value_segments = {
-            (li, si)
-            for li, line in enumerate(self.lines)
-            for si, seg in enumerate(line.segments)
-            if any(id(t) in taken for t in seg.tokens)
-        }
-        self._find_loose(value_segments)
+        self._find_loose(taken)
         self.anchors.sort(key=lambda a: (a.line, a.seg, a.tok))
 
         readings: dict[str, list[FieldValue]] = {}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 CHECKED = "\u2612"  # ☒
@@ -31,8 +32,10 @@ UNCHECKED_MARKS = frozenset({"☐", "□", "❏", "❑", "▢", "[]", "[ ]", "()
 MARK_CHARACTERS = frozenset(ch for mark in CHECKED_MARKS | UNCHECKED_MARKS if len(mark) == 1 for ch in mark) - {"þ", "ý", "¨"}
 
 
+@lru_cache(maxsize=1 << 14)
 def box_mark(text: str) -> bool | None:
     """True for a checked box, False for an unchecked one, None for anything else."""
+    # Asked of every token again and again while labels are read (``Token.mark``): answered once per text.
     key = text.strip().casefold()
     if key in CHECKED_MARKS:
         return True
@@ -63,13 +66,14 @@ class Segment:
     def x0(self) -> float:
         return self.tokens[0].x0
 
+    # (lists, not generators, in these: asked for very often, of a few tokens each)
     @property
     def x1(self) -> float:
-        return max(t.x1 for t in self.tokens)
+        return max([t.x1 for t in self.tokens])
 
     @property
     def text(self) -> str:
-        return " ".join(t.text for t in self.tokens)
+        return " ".join([t.text for t in self.tokens])
 
 
 @dataclass
@@ -86,7 +90,7 @@ class Line:
 
     @property
     def text(self) -> str:
-        return " ".join(s.text for s in self.segments)
+        return " ".join([s.text for s in self.segments])
 
     @property
     def height(self) -> float:
@@ -105,8 +109,11 @@ class Layout:
     readings: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
-def split_marks(text: str) -> list[str]:
+@lru_cache(maxsize=1 << 16)
+def split_marks(text: str) -> tuple[str, ...]:
     """Split box characters off the words they are glued to, and join ``[ X ]`` into one mark."""
+    # Asked for every word of every page, and the same words come back page after page: split once each
+    # (a tuple, so that no caller can change what the next one gets).
     pieces: list[str] = []
     for word in text.split():
         start = 0
@@ -121,7 +128,7 @@ def split_marks(text: str) -> list[str]:
         if end > start:
             pieces.append(word[start:end])
         pieces.extend(tail)
-    return join_bracket_marks(pieces)
+    return tuple(join_bracket_marks(pieces))
 
 
 _OPENERS = {"[": "]", "(": ")"}

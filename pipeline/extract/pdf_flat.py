@@ -12,7 +12,10 @@ and page numbers are taken out of the text (the marker still says which form it 
 from __future__ import annotations
 
 import logging
+import math
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -94,11 +97,15 @@ def _box_words(page: Page, words: list[dict[str, Any]]) -> list[dict[str, Any]]:
     strokes = [ln for ln in page.lines if ln["x1"] - ln["x0"] < BOX_MAX and ln["bottom"] - ln["top"] < BOX_MAX]
     kept = list(words)
     for box in boxes:
-        typed = [w for w in kept if _inside(w, box, 2.0)]
+        # _inside(word, box, 2.0), written out: this runs for every word and every box of a page
+        left, right, top, bottom = box["x0"] - 2.0, box["x1"] + 2.0, box["top"] - 2.0, box["bottom"] + 2.0
+        typed = [w for w in kept if w["x0"] >= left and w["x1"] <= right and w["top"] >= top and w["bottom"] <= bottom]
         checked = any(_inside(m, box) and _smaller(m, box) for m in marks) or sum(_inside(s, box) for s in strokes) >= 2
         if any(w["text"].casefold() in TICK_WORDS or box_mark(w["text"]) for w in typed):
             checked = True
-        kept = [w for w in kept if not any(w is t for t in typed)]
+        if typed:
+            typed_ids = {id(w) for w in typed}
+            kept = [w for w in kept if id(w) not in typed_ids]
         size = box["bottom"] - box["top"]
         kept.append({**box, "text": CHECKED if checked else UNCHECKED, "size": size})
     return kept
@@ -120,7 +127,10 @@ def _split_glued_marks(words: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     for word in words:
         pieces = split_marks(word["text"])
         if len(pieces) <= 1:
-            out.append({**word, "text": pieces[0] if pieces else word["text"]})
+            if not pieces or pieces[0] == word["text"]:
+                out.append(word)  # most words: nothing to split (the dicts are extract_words' own, fresh each call)
+            else:
+                out.append({**word, "text": pieces[0]})
             continue
         total = sum(len(p) for p in pieces) or 1
         x = word["x0"]
@@ -130,6 +140,37 @@ def _split_glued_marks(words: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             out.append({**word, "text": piece, "x0": x, "x1": x + share})
             x += share
     return out
+
+
+class _SortedRules:
+    """Rules ``(position, start, end)`` sorted by position: the few at a range of positions are found
+    by bisection, instead of every rule of the page being tried for every word gap or line (a page of
+    tables has hundreds of cell borders)."""
+
+    def __init__(self, rules: list[tuple[float, float, float]]) -> None:
+        # A rule drawn at no real position (NaN, in a broken PDF) is in no range: it is left out, so
+        # that the positions are in order for bisection.
+        self.rules = sorted((rule for rule in rules if not math.isnan(rule[0])), key=itemgetter(0))
+        self.positions = [rule[0] for rule in self.rules]
+
+    def within(self, low: float, high: float) -> list[tuple[float, float, float]]:
+        """The rules at ``low <= position <= high``."""
+        if not low <= high:
+            return []  # an empty range, or a bound that is NaN: no position is in it
+        return self.rules[bisect_left(self.positions, low) : bisect_right(self.positions, high)]
+
+    def crosses(self, low: float, high: float, level: float) -> bool:
+        """Whether a rule at ``low <= position <= high`` reaches ``level`` (``start <= level <= end``)."""
+        if not low <= high:
+            return False  # as in ``within``
+        positions = self.positions
+        index = bisect_left(positions, low)
+        while index < len(positions) and positions[index] <= high:
+            _, start, end = self.rules[index]
+            if start <= level <= end:
+                return True
+            index += 1
+        return False
 
 
 def _rules(page: Page) -> tuple[list[tuple[float, float, float]], list[tuple[float, float, float]]]:
@@ -144,41 +185,57 @@ def _rules(page: Page) -> tuple[list[tuple[float, float, float]], list[tuple[flo
     return horizontal, vertical
 
 
-def _group_lines(words: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """Words on one visual line: each word joins the line whose band holds its vertical centre."""
-    lines: list[dict[str, Any]] = []
-    for word in sorted(words, key=lambda w: (w["top"], w["x0"])):
+def _group_lines(words: list[dict[str, Any]]) -> list[tuple[list[dict[str, Any]], float, float]]:
+    """Words on one visual line: each word joins the line whose band holds its vertical centre.
+    Each line comes as its words (left to right), its top and its bottom."""
+    lines: list[tuple[list[dict[str, Any]], float, float]] = []
+    current: list[dict[str, Any]] = []
+    top = bottom = 0.0  # the current line's band
+    for word in sorted(words, key=itemgetter("top", "x0")):
         centre = (word["top"] + word["bottom"]) / 2
-        line = lines[-1] if lines else None
-        if line is not None and line["top"] - 0.5 <= centre <= line["bottom"] + 0.5:
-            line["words"].append(word)
-            line["top"] = min(line["top"], word["top"])
-            line["bottom"] = max(line["bottom"], word["bottom"])
+        if current and top - 0.5 <= centre <= bottom + 0.5:
+            current.append(word)
+            top = min(top, word["top"])
+            bottom = max(bottom, word["bottom"])
         else:
-            lines.append({"top": word["top"], "bottom": word["bottom"], "words": [word]})
-    return [sorted(line["words"], key=lambda w: w["x0"]) for line in lines]
+            if current:
+                lines.append((current, top, bottom))
+            current, top, bottom = [word], word["top"], word["bottom"]
+    if current:
+        lines.append((current, top, bottom))
+    by_x = itemgetter("x0")
+    return [(sorted(line, key=by_x), top, bottom) for line, top, bottom in lines]
 
 
-def _segments(words: list[dict[str, Any]], vertical: list[tuple[float, float, float]]) -> list[Segment]:
+def _segments(words: list[dict[str, Any]], vertical: _SortedRules) -> list[Segment]:
+    """A line's words (left to right) as segments: split at a wide gap, or at a vertical rule
+    (a cell border) between two words, level with the second."""
     segments: list[Segment] = []
     current: list[Token] = []
     previous: dict[str, Any] | None = None
+    previous_size = 0.0
     for word in words:
+        size = float(word.get("size") or 10.0)
         if previous is not None:
             gap = word["x0"] - previous["x1"]
-            size = max(float(previous.get("size") or 10.0), float(word.get("size") or 10.0))
-            centre = (word["top"] + word["bottom"]) / 2
-            ruled = any(
-                previous["x1"] - 1 <= x <= word["x0"] + 1 and top <= centre <= bottom for x, top, bottom in vertical
-            )
-            if ruled or gap > max(MIN_GAP, GAP_FACTOR * size):
+            if gap > max(MIN_GAP, GAP_FACTOR * max(previous_size, size)) or vertical.crosses(
+                previous["x1"] - 1, word["x0"] + 1, (word["top"] + word["bottom"]) / 2
+            ):
                 segments.append(Segment(current))
                 current = []
         current.append(Token(word["text"], float(word["x0"]), float(word["x1"])))
-        previous = word
+        previous, previous_size = word, size
     if current:
         segments.append(Segment(current))
     return segments
+
+
+def _spans(rules: list[tuple[float, float, float]], segments: list[Segment]) -> bool:
+    """Whether one of the horizontal ``rules`` runs over part of the line made of ``segments``."""
+    if not rules:
+        return False  # most lines: no rule just above them (and no need to work out their extent)
+    x0, x1 = min(s.x0 for s in segments), max(s.x1 for s in segments)
+    return any(hx0 < x1 and hx1 > x0 for _, hx0, hx1 in rules)
 
 
 def page_lines(page: Page, number: int) -> tuple[list[Line], list[str], list[tuple[float, float, float]]]:
@@ -187,21 +244,19 @@ def page_lines(page: Page, number: int) -> tuple[list[Line], list[str], list[tup
     words = page.extract_words(x_tolerance=1.5, y_tolerance=2, keep_blank_chars=False, extra_attrs=["size"])
     words = _box_words(page, _split_glued_marks(words)) + _picture_words(page)
     horizontal, vertical = _rules(page)
+    horizontal_by_y, vertical_by_x = _SortedRules(horizontal), _SortedRules(vertical)
     lines: list[Line] = []
     removed: list[str] = []
     previous: Line | None = None
-    for group in _group_lines(words):
-        segments = _segments(group, vertical)
-        top = min(w["top"] for w in group)
-        bottom = max(w["bottom"] for w in group)
-        text = " ".join(s.text for s in segments)
-        if MARKER.search(text) or is_page_number(text) or all(is_page_number(s.text) for s in segments):
+    for group, top, bottom in _group_lines(words):
+        segments = _segments(group, vertical_by_x)
+        texts = [s.text for s in segments]
+        text = " ".join(texts)
+        # (a line of one segment is a page number only if its text is: asked already)
+        if MARKER.search(text) or is_page_number(text) or (len(texts) > 1 and all(is_page_number(t) for t in texts)):
             removed.append(text)
             continue
-        x0, x1 = min(s.x0 for s in segments), max(s.x1 for s in segments)
-        ruled = previous is not None and any(
-            previous.bottom - 1 <= y <= top + 1 and hx0 < x1 and hx1 > x0 for y, hx0, hx1 in horizontal
-        )
+        ruled = previous is not None and _spans(horizontal_by_y.within(previous.bottom - 1, top + 1), segments)
         gap = previous is not None and top - previous.bottom > PARAGRAPH_GAP * previous.height
         line = Line(segments, top, bottom, number, f"page {number}", ruled_before=ruled, gap_before=gap or ruled)
         lines.append(line)

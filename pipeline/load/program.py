@@ -144,12 +144,12 @@ def _add_record(session: Session, document: Document, result: ValidationResult, 
         ):
             earlier.status = "superseded"
         session.add(
-            ReadinessPlanRecord(document_id=document.id, cmhsp_name=record["cmhsp_name"],
+            ReadinessPlanRecord(document=document, cmhsp_name=record["cmhsp_name"],
                                 submission_type=record["submission_type"], accepted_at=now, record=record)
         )
     elif result.form_id == "PSP-REG":
         registration = RegistrationRecord(
-            document_id=document.id,
+            document=document,
             cmhsp_name=record["cmhsp_name"],
             psp_first_name=record["psp_first_name"],
             psp_last_name=record["psp_last_name"],
@@ -157,10 +157,9 @@ def _add_record(session: Session, document: Document, result: ValidationResult, 
             training_session=record["training_session"],
             registered_at=now,
             record=record,
+            certification=CertificationRow(updated_at=now),
         )
         session.add(registration)
-        session.flush()
-        session.add(CertificationRow(registration_id=registration.id, updated_at=now))
 
 
 def primary_receipt(session: Session, document: Document) -> ReceivedFileRow:
@@ -215,39 +214,36 @@ def apply_result(
 class _Supersedable:
     """For one batch: the documents a corrected form may replace (not accepted, not superseded),
     by subject and form. Each subject is looked up in the store once, the first time the batch
-    has a form about it; the batch's own documents are then kept track of here."""
+    has a form about it; the batch's own documents (not flushed yet) are then kept track of here."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._ids: dict[tuple[str, str | None], list[int]] = {}
+        self._standing: dict[tuple[str, str | None], list[Document]] = {}
 
     def take(self, document: Document) -> list[Document]:
         """The documents ``document`` supersedes; from now on it stands in their place."""
         key = (document.subject_key, document.form_id)
-        ids = self._ids.get(key)
-        if ids is None:
+        earlier = self._standing.get(key)
+        if earlier is None:
             with self.session.no_autoflush:  # nothing pending can be about a subject first seen now
-                ids = list(self.session.scalars(
-                    select(Document.id).where(
+                earlier = list(self.session.scalars(
+                    select(Document).where(
                         Document.subject_key == document.subject_key,
                         Document.form_id == document.form_id,
-                        Document.id != document.id,
                         Document.superseded_by_id.is_(None),
                         Document.outcome.in_(SUPERSEDABLE),
                     ).order_by(Document.id)
                 ))
-        earlier = [self.session.get_one(Document, i) for i in ids if i != document.id]
-        self._ids[key] = [document.id] if document.outcome in SUPERSEDABLE else []
-        return earlier
+        self._standing[key] = [document] if document.outcome in SUPERSEDABLE else []
+        return [old for old in earlier if old is not document]
 
 
-def _supersede_earlier(session: Session, document: Document, supersedable: _Supersedable) -> list[int]:
-    """A corrected form for the same agency or PSP replaces earlier ones that were not accepted."""
-    if document.subject_key is None:
-        return []
-    earlier = supersedable.take(document)
+def _supersede(session: Session, replaced: list[tuple[Document, Document]]) -> None:
+    """A corrected form for the same agency or PSP replaces earlier ones that were not accepted:
+    each (earlier, corrected) pair is marked and its decision kept. Called once the batch is
+    flushed, since the decisions name the corrected documents by their ids."""
     now = utcnow()
-    for old in earlier:
+    for old, document in replaced:
         old.superseded_by_id = document.id
         old.updated_at = now
         session.add(
@@ -256,7 +252,6 @@ def _supersede_earlier(session: Session, document: Document, supersedable: _Supe
                         reason="a corrected form for the same subject was received",
                         detail={"superseded_by_document": document.id})
         )
-    return [old.id for old in earlier]
 
 
 @dataclass(frozen=True)
@@ -300,12 +295,13 @@ def _record_batch_once(
     context: ValidationContext,
     destination: Destination,
 ) -> tuple[list[StoredReceipt], list[Release]]:
-    stored: list[StoredReceipt] = []
+    recorded: list[tuple[ReceivedFileRow, Document, ValidationResult, Path, Document | None]] = []
     with transaction(engine) as session:
         program_lock(session)
         batch_context = with_store_schedule(session, context)
         snapshot = read_snapshot(session)
         supersedable = _Supersedable(session)
+        replaced: list[tuple[Document, Document]] = []
         hashes = {d.received.sha256 for d in documents}
         known = {row.sha256: row for row in session.scalars(select(Document).where(Document.sha256.in_(hashes)))}
         # A file another worker recorded meanwhile (still in the inbox, or moved out already) is
@@ -345,15 +341,15 @@ def _record_batch_once(
                     subject_key=subject_key(extracted.form_id, result.values),
                 )
                 session.add(document)
-                session.flush()
                 known[received.sha256] = document
                 checkpoint("record.document")  # inside the transaction: a kill here stores nothing of the batch
                 if outcome is Outcome.ACCEPTED:
                     _add_record(session, document, result, now)
-                _supersede_earlier(session, document, supersedable)
+                if document.subject_key is not None:
+                    replaced.extend((old, document) for old in supersedable.take(document))
             target = destination(received, outcome)
             receipt = ReceivedFileRow(
-                document_id=document.id,
+                document=document,
                 run_id=run_id,
                 sha256=received.sha256,
                 original_name=received.original_name,
@@ -367,18 +363,22 @@ def _record_batch_once(
                 recorded_at=now,
             )
             session.add(receipt)
-            session.flush()
-            stored.append(
-                StoredReceipt(
-                    received_file_id=receipt.id,
-                    document_id=document.id,
-                    outcome=outcome,
-                    inbox_path=received.path,
-                    stored_path=target,
-                    result=result,
-                    duplicate_of=previous.sha256 if previous is not None else None,
-                )
+            recorded.append((receipt, document, result, target, previous))
+        # One flush for the batch: the rows go in as multi-row INSERTs, and only then have ids.
+        session.flush()
+        _supersede(session, replaced)
+        stored = [
+            StoredReceipt(
+                received_file_id=receipt.id,
+                document_id=document.id,
+                outcome=result.outcome,
+                inbox_path=result.document.received.path,
+                stored_path=target,
+                result=result,
+                duplicate_of=previous.sha256 if previous is not None else None,
             )
+            for receipt, document, result, target, previous in recorded
+        ]
         released = _release_held(session, batch_context, destination=destination)
         final = {r.received_file_id: r for r in released}
         # A document of this batch released in the same transaction ends as released; its file

@@ -136,6 +136,8 @@ class ReadinessPlanRecord(Base):
     accepted_at: Mapped[datetime]
     record: Mapped[dict[str, Any]] = mapped_column(JSON)
 
+    document: Mapped[Document] = relationship()
+
 
 class RegistrationRecord(Base):
     __tablename__ = "registrations"
@@ -152,6 +154,7 @@ class RegistrationRecord(Base):
     registered_at: Mapped[datetime]
     record: Mapped[dict[str, Any]] = mapped_column(JSON)
 
+    document: Mapped[Document] = relationship()
     certification: Mapped[CertificationRow | None] = relationship(back_populates="registration")
 
 

@@ -156,6 +156,53 @@ def test_a_resubmission_chain_supersedes_and_keeps_history(record, engine):
     assert shown["superseded_by"] == second[0].received_file_id
 
 
+def test_a_resubmission_chain_within_one_batch_supersedes_in_arrival_order(record, engine):
+    """The batch is flushed once at its end: the chain must still link each to the next."""
+    record(doc("PSP-ORP"))
+    stored, _ = record(doc("PSP-REG", {"psp_phone": "12"}, minutes=1), doc("PSP-REG", {"psp_phone": "34"}, minutes=2),
+                       doc("PSP-REG", minutes=3))
+    first, second, third = (s.document_id for s in stored)
+    assert outcomes(stored) == [Outcome.REJECTED, Outcome.REJECTED, Outcome.ACCEPTED]
+    assert first < second < third  # ids in arrival order, as the receipts' are
+    assert [s.received_file_id for s in stored] == sorted(s.received_file_id for s in stored)
+    with Session(engine) as session:
+        documents = {d.id: d for d in session.scalars(select(store.Document))}
+        assert [documents[i].superseded_by_id for i in (first, second, third)] == [second, third, None]
+        decisions = session.scalars(select(store.DecisionRow).order_by(store.DecisionRow.id)).all()
+        assert [(d.action, d.document_id, d.detail) for d in decisions] == [
+            ("superseded", first, {"superseded_by_document": second}),
+            ("superseded", second, {"superseded_by_document": third}),
+        ]
+        registration = session.scalars(select(store.RegistrationRecord)).one()
+        assert registration.document_id == third
+        assert registration.certification is not None
+
+
+def test_a_batch_returns_its_receipts_as_the_store_reads_them_back(record, engine):
+    """A batch's notices are written from what ``record_batch`` returns, not read back: both agree."""
+    duplicate = doc("PSP-REG", psp(7), minutes=4)
+    stored, _ = record(
+        doc("PSP-REG", minutes=1),  # held until the plan of minute 3, released in this batch
+        doc("PSP-REG", {"psp_phone": "12", **psp(5)}, minutes=2),  # rejected
+        doc("PSP-ORP", minutes=3),
+        duplicate,
+        duplicate.model_copy(update={"received": duplicate.received.model_copy(update={"original_name": "again.pdf"})}),
+    )
+    assert outcomes(stored) == [Outcome.ACCEPTED, Outcome.REJECTED, Outcome.ACCEPTED, Outcome.ACCEPTED,
+                                Outcome.DUPLICATE]
+    again = {r.received_file_id: r for r in program.stored_receipts(engine, [s.received_file_id for s in stored])}
+    for receipt in stored:
+        back = again[receipt.received_file_id]
+        assert (back.document_id, back.outcome, back.stored_path) == (receipt.document_id, receipt.outcome,
+                                                                     receipt.stored_path)
+        assert back.result.values == receipt.result.values
+        assert back.result.findings == receipt.result.findings
+        sent, kept = receipt.result.document, back.result.document
+        assert (kept.form_id, kept.form_version) == (sent.form_id, sent.form_version)
+        assert (kept.received.original_name, kept.received.received_at, kept.received.sender) == (
+            sent.received.original_name, sent.received.received_at, sent.received.sender)
+
+
 def test_a_held_packet_superseded_by_its_correction_no_longer_waits(record, engine):
     held, _ = record(doc("PSP-REG", {"training_session": "2027-03-GR"}))
     corrected, _ = record(doc("PSP-REG", minutes=5))
