@@ -262,10 +262,13 @@ def _extract_all(context: RunContext, batch: list[ReceivedFile]) -> Iterator[Ext
 
 def process_batch(context: RunContext, batch: list[ReceivedFile]) -> list[dict[str, Any]]:
     """Extract, judge and record, route and write notices for one batch. Returns its documents' summaries."""
+    if context.planned:
+        # The workers go on to the next batch as soon as they are done with this one: they read
+        # it while this one is judged, stored and filed, and neither waits for the other.
+        context.pool().read_ahead(batch)
+        context.pool().read_ahead(context.planned[0])
     extracted = list(_extract_all(context, batch))
     checkpoint("batch.extracted")
-    if context.planned:  # the workers read the next batch while this one is judged, stored and filed
-        context.pool().read_ahead(context.planned[0])
     stored, released = program.record_batch(
         context.engine, context.run_id, extracted, context.validation, context.router.destination
     )
@@ -293,6 +296,7 @@ def process_batch(context: RunContext, batch: list[ReceivedFile]) -> list[dict[s
             receipt.outcome.value,
             len(receipt.result.findings),
         )
+    context.collector.batch_done()
     return summaries
 
 

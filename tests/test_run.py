@@ -113,8 +113,13 @@ def test_everything_in_the_data_home_is_its_owners_only(demo_run):
         assert path.stat().st_mode & 0o077 == 0, path
 
 
+class Cycle:
+    me: Cycle
+
+
 def test_a_run_leaves_the_garbage_collector_as_it_found_it(demo_run):
     import gc
+    import weakref
 
     from pipeline.collector import RUN_THRESHOLDS, RunCollector
 
@@ -124,6 +129,12 @@ def test_a_run_leaves_the_garbage_collector_as_it_found_it(demo_run):
     collector.start()
     collector.start()
     assert gc.get_threshold() == RUN_THRESHOLDS and gc.get_freeze_count() > 0
+    # A batch's cycles are gone when it is done, not thousands of documents later.
+    cycle = Cycle()
+    cycle.me, left_behind = cycle, weakref.ref(cycle)
+    del cycle
+    collector.batch_done()
+    assert left_behind() is None
     collector.stop()
     collector.stop()
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
@@ -141,3 +152,15 @@ def test_batches_cover_the_inbox_and_taper_towards_the_end(total, size):
         tail = sizes[max(i for i, s in enumerate(sizes) if s == size) :]
         assert tail == sorted(tail, reverse=True) and tail[-1] <= smallest
     assert batch_sizes(1000, 200) == [200, 200, 200, 200, 100, 50, 25, 25]
+
+
+def test_the_runs_own_process_leaves_the_document_libraries_to_the_workers():
+    """Only the workers read documents: a run (an empty nightly one above all) does not pay for
+    importing the PDF and Word libraries."""
+    import subprocess
+    import sys
+
+    probe = "import sys, flows.process_inbox; print(sorted({'pdfplumber', 'pdfminer', 'pypdf', 'docx'} & set(sys.modules)))"
+    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                           cwd=Path(__file__).resolve().parents[1])
+    assert shown.stdout.strip() == "[]"

@@ -51,19 +51,28 @@ def counting_reader(received: ReceivedFile) -> ExtractedDocument:
     return ExtractedDocument(received=received, problem_detail=f"read by {os.getpid()}")
 
 
-def test_a_batch_read_ahead_is_taken_as_read_and_another_batch_is_read_afresh():
-    """The next batch is read while the one before is stored; asking for that batch takes what was
-    read, in order, and asking for any other batch lets the read-ahead go."""
+def test_batches_read_ahead_are_taken_as_read_and_another_batch_is_read_afresh():
+    """Batches are read ahead in the order asked for; asking for one takes what was read, in order,
+    lets go of those before it that were never asked for, and keeps reading those after it."""
     pool = ExtractionPool(workers=2, timeout_seconds=10, memory_mb=512, max_file_mb=1, reader=counting_reader)
+    names = lambda documents: [d.received.original_name for d in documents]  # noqa: E731
     try:
-        ahead = [received(f"ahead-{n}.pdf") for n in range(6)]
-        pool.read_ahead(ahead)
-        assert [d.received.original_name for d in pool.extract_all(ahead)] == [r.original_name for r in ahead]
-        assert pool._ahead is None
+        first, second = [received(f"first-{n}.pdf") for n in range(6)], [received(f"second-{n}.pdf") for n in range(4)]
+        pool.read_ahead(first)
+        pool.read_ahead(second)
+        pool.read_ahead(first)  # asked for again: read once
+        assert [batch for batch, _ in pool._ahead] == [first, second]
+        assert names(pool.extract_all(first)) == [r.original_name for r in first]
+        assert [batch for batch, _ in pool._ahead] == [second]
+        skipped, third = [received("skipped.pdf")], [received("third.pdf")]
+        pool.read_ahead(skipped)
+        pool.read_ahead(third)
+        assert names(pool.extract_all(second)) == [r.original_name for r in second]
+        assert names(pool.extract_all(third)) == ["third.pdf"]
+        assert pool._ahead == []  # the batch never asked for is let go
         pool.read_ahead([received("dropped.pdf")])
-        other = [received("other.pdf")]
-        assert [d.received.original_name for d in pool.extract_all(other)] == ["other.pdf"]
-        assert pool._ahead is None
+        assert names(pool.extract_all([received("other.pdf")])) == ["other.pdf"]
+        assert pool._ahead == []
         pool.read_ahead([received("left-at-close.pdf")])
     finally:
         pool.close()  # a read-ahead still pending does not hold the pool open

@@ -54,6 +54,12 @@ def extract(received: ReceivedFile) -> ExtractedDocument:
 
 
 def _extract(received: ReceivedFile) -> ExtractedDocument:
+    # Before any sniff: telling a Word file's kind already unpacks it.
+    if zipfile.is_zipfile(received.path):
+        try:
+            check_archive(received.path)
+        except DocumentUnreadable as exc:
+            return ExtractedDocument(received=received, problem=ExtractionProblem.UNREADABLE, problem_detail=str(exc))
     extractor = choose_extractor(received)
     if extractor is None:
         return ExtractedDocument(
@@ -62,8 +68,6 @@ def _extract(received: ReceivedFile) -> ExtractedDocument:
             problem_detail="not a PDF, Word (.docx) or email file; ask the sender for the form as PDF or Word",
         )
     try:
-        if zipfile.is_zipfile(received.path):
-            check_archive(received.path)
         raw = extractor.read(received.path)
     except DocumentUnreadable as exc:
         return ExtractedDocument(

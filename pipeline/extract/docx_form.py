@@ -17,18 +17,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import zipfile
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
-import docx
-from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import nsmap, qn
 from lxml import etree
 
-from pipeline.extract.base import DocumentUnreadable, RawDocument
-from pipeline.extract.docx_kind import DocxKind, docx_kind, is_docx
+from pipeline.extract.base import RawDocument
+from pipeline.extract.docx_kind import DocxKind, docx_kind, is_docx, take_document
 from pipeline.extract.docx_text import DocxLayoutBuilder
 from pipeline.model import FieldValue, InputKind, ReadMethod
 
@@ -88,18 +85,22 @@ def official_form_fingerprints() -> frozenset[str]:
     return frozenset(data.values())
 
 
+_W_P, _W_BR, _W_CR, _W_TAB = qn("w:p"), qn("w:br"), qn("w:cr"), qn("w:tab")
+
+
 def _control_text(content: etree._Element) -> str:
     """The text of a control's content: paragraphs and breaks become line breaks, tabs spaces."""
     paragraphs: list[str] = []
     current: list[str] = []
-    for node in content.iter(qn("w:t"), qn("w:br"), qn("w:cr"), qn("w:tab"), qn("w:p")):
-        if node.tag == qn("w:p"):
+    for node in content.iter(_W_T, _W_BR, _W_CR, _W_TAB, _W_P):
+        tag = node.tag
+        if tag == _W_P:
             if current:
                 paragraphs.append("".join(current))
             current = []
-        elif node.tag == qn("w:t"):
+        elif tag == _W_T:
             current.append(node.text or "")
-        elif node.tag == qn("w:tab"):
+        elif tag == _W_TAB:
             current.append(" ")
         else:
             current.append("\n")
@@ -138,15 +139,18 @@ class _Locations:
         return f"paragraph {self.body.index(top) + 1}"
 
 
+_W_SDT_PR, _W_SDT_CONTENT, _W_PLACEHOLDER = qn("w:sdtPr"), qn("w:sdtContent"), qn("w:showingPlcHdr")
+
+
 def _control_value(sdt: etree._Element) -> str | bool | None:
-    properties = sdt.find(qn("w:sdtPr"))
-    content = sdt.find(qn("w:sdtContent"))
+    properties = sdt.find(_W_SDT_PR)
+    content = sdt.find(_W_SDT_CONTENT)
     if properties is not None:
         checkbox = properties.find(W14_CHECKBOX)
         if checkbox is not None:
             checked = checkbox.find(W14_CHECKED)
             return checked is not None and checked.get(W14_VAL, "0").lower() in ("1", "true", "on")
-        if properties.find(qn("w:showingPlcHdr")) is not None:
+        if properties.find(_W_PLACEHOLDER) is not None:
             return None
     text = _control_text(content) if content is not None else ""
     if text.strip().casefold() in PLACEHOLDERS:
@@ -167,17 +171,14 @@ class WordFormExtractor:
         return is_docx(path, head) and docx_kind(path) is DocxKind.FORM
 
     def read(self, path: Path) -> RawDocument:
-        try:
-            document = docx.Document(str(path))
-        except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
-            raise DocumentUnreadable(f"the Word file could not be opened ({type(exc).__name__})") from exc
-
+        document = take_document(path)  # opened already to tell its kind
         body = document.element.body
         widgets: dict[str, FieldValue] = {}
         locations = _Locations(body)
+        tag_path, val = f"{qn('w:sdtPr')}/{qn('w:tag')}", qn("w:val")
         for sdt in body.iter(qn("w:sdt")):
-            tag = sdt.find(f"{qn('w:sdtPr')}/{qn('w:tag')}")
-            key = tag.get(qn("w:val")) if tag is not None else None
+            tag = sdt.find(tag_path)
+            key = tag.get(val) if tag is not None else None
             if not key or key in widgets:
                 continue
             widgets[key] = FieldValue(

@@ -4,7 +4,9 @@
 * legacy form: it has Word's legacy form fields (FORMTEXT, FORMCHECKBOX, FORMDROPDOWN);
 * document: neither (typed over, re-saved by LibreOffice, which drops the tags, or retyped).
 
-Each Word extractor's ``sniff`` asks ``docx_kind``; the answer is cached per file.
+Each Word extractor's ``sniff`` asks ``docx_kind``; the answer is cached per file. Telling the kind
+takes the document opened with python-docx, as every Word extractor reads it: the extractor that
+reads the file next takes that document (``take_document``) instead of opening the file again.
 """
 
 from __future__ import annotations
@@ -14,8 +16,12 @@ from enum import StrEnum
 from functools import cache, lru_cache
 from pathlib import Path
 
+import docx
+from docx.document import Document
+from docx.opc.exceptions import PackageNotFoundError
 from lxml import etree
 
+from pipeline.extract.base import DocumentUnreadable
 from schemas.spec import all_form_specs
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -46,22 +52,45 @@ def is_docx(path: Path, head: bytes) -> bool:
         return False
 
 
+def open_docx(path: Path) -> Document:
+    """The Word file opened with python-docx; DocumentUnreadable when it cannot be."""
+    try:
+        return docx.Document(str(path))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
+        raise DocumentUnreadable(f"the Word file could not be opened ({type(exc).__name__})") from exc
+
+
+# The document the last kind was told from, and its file (path, size, mtime): see ``take_document``.
+_last_document: tuple[tuple[str, int, int], Document] | None = None
+
+
 @lru_cache(maxsize=32)
 def _kind(path: str, size: int, mtime_ns: int) -> DocxKind:
-    keys = _form_keys()
-    legacy = False
+    global _last_document
+    _last_document = None
     try:
-        with zipfile.ZipFile(path) as archive, archive.open("word/document.xml") as xml:
-            for _, element in etree.iterparse(xml, events=("end",), tag=(_TAG, _FFDATA), huge_tree=True):
-                if element.tag == _TAG and element.get(_VAL) in keys:
-                    return DocxKind.FORM
-                if element.tag == _FFDATA:
-                    legacy = True
-    except (zipfile.BadZipFile, KeyError, OSError, etree.XMLSyntaxError):
+        document = open_docx(Path(path))
+    except DocumentUnreadable:
         return DocxKind.FORM  # the form reader says why it cannot be opened
-    return DocxKind.LEGACY_FORM if legacy else DocxKind.DOCUMENT
+    _last_document = ((path, size, mtime_ns), document)
+    root = document.element  # the whole of word/document.xml
+    keys = _form_keys()
+    if any(tag.get(_VAL) in keys for tag in root.iter(_TAG)):
+        return DocxKind.FORM
+    return DocxKind.LEGACY_FORM if next(root.iter(_FFDATA), None) is not None else DocxKind.DOCUMENT
 
 
 def docx_kind(path: Path) -> DocxKind:
     stat = path.stat()
     return _kind(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+def take_document(path: Path) -> Document:
+    """The document ``docx_kind`` opened this very file as, once; otherwise the file opened anew."""
+    global _last_document
+    held, _last_document = _last_document, None
+    if held is not None:
+        stat = path.stat()
+        if held[0] == (str(path), stat.st_size, stat.st_mtime_ns):
+            return held[1]
+    return open_docx(path)

@@ -12,18 +12,15 @@ printed labels (``pipeline.extract.labels``).
 from __future__ import annotations
 
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import docx
 from docx.document import Document
-from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
 from lxml import etree
 
 from pipeline.extract.base import DocumentUnreadable, RawDocument
-from pipeline.extract.docx_kind import DocxKind, docx_kind, is_docx
+from pipeline.extract.docx_kind import DocxKind, docx_kind, is_docx, take_document
 from pipeline.extract.layout import (
     CHECKED,
     UNCHECKED,
@@ -372,13 +369,6 @@ class DocxLayoutBuilder:
         return Layout(lines=self.lines, wrapped=False)
 
 
-def open_docx(path: Path) -> Document:
-    try:
-        return docx.Document(str(path))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
-        raise DocumentUnreadable(f"the Word file could not be opened ({type(exc).__name__})") from exc
-
-
 def side_text(document: Document) -> str:
     """The text of every header and footer: where the form's marker line is printed."""
     parts: list[str] = []
@@ -393,7 +383,7 @@ def side_text(document: Document) -> str:
 
 def read_docx_text(path: Path) -> tuple[Document, Layout, dict[str, str | bool | None], str]:
     """The document, its layout, its legacy fields' values by name, and where its marker may stand."""
-    document = open_docx(path)
+    document = take_document(path)
     builder = DocxLayoutBuilder()
     layout = builder.build(document.element.body)
     marker_text = side_text(document) + "\n" + "\n".join(line.text for line in layout.lines)

@@ -3,7 +3,6 @@ entity that points at a local file is never resolved into a value."""
 
 from __future__ import annotations
 
-import io
 import zipfile
 from pathlib import Path
 
@@ -24,6 +23,23 @@ def rebuild(blank: Path, out: Path, replace: dict[str, bytes]) -> Path:
 def test_a_zip_bomb_is_refused_unread(tmp_path, received):
     bomb = rebuild(FORMS / "PSP-REG_2025.1.docx", tmp_path / "bomb.docx", {"word/media/padding.bin": bytes(150 * 1024 * 1024)})
     assert bomb.stat().st_size < 1024 * 1024
+    document = extract(received(bomb))
+    assert document.problem == "unreadable"
+    assert "refused unread" in document.problem_detail
+
+
+def test_a_zip_bomb_in_the_documents_own_text_is_refused_before_its_kind_is_told(tmp_path, received, monkeypatch):
+    """Telling a Word file's kind opens it: the archive is checked before any extractor is asked."""
+    import pipeline.extract
+
+    padding = b"<w:p/>" * (25 * 1024 * 1024)  # 150 MB of XML, a few hundred KB packed
+    bomb = rebuild(FORMS / "PSP-REG_2025.1.docx", tmp_path / "bomb.docx", {"word/document.xml": padding})
+    assert bomb.stat().st_size < 1024 * 1024
+
+    def sniffed(_received):
+        raise AssertionError("the file was sniffed")
+
+    monkeypatch.setattr(pipeline.extract, "choose_extractor", sniffed)
     document = extract(received(bomb))
     assert document.problem == "unreadable"
     assert "refused unread" in document.problem_detail

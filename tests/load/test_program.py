@@ -3,7 +3,7 @@ reviewer), REG-R11 wait list moving up, REG-R12, ORP-R10, and resubmission chain
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select

@@ -3,8 +3,6 @@ bytes never stored twice (a UNIQUE sha256, committed with the record)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
