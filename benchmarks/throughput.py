@@ -21,7 +21,12 @@ Every measurement runs in a fresh subprocess on a fresh data home (SQLite, defau
 * ``flow``: the Prefect flow ``flows.process_inbox.process_inbox`` against a Prefect server
   started for the benchmark (``prefect server start`` on a free loopback port, a temporary
   PREFECT_HOME), called as the CLI calls it (heartbeat off, log level WARNING); on an empty inbox
-  this is the empty nightly run (timed once more with Prefect's default heartbeat).
+  this is the empty nightly run (timed once more with Prefect's default heartbeat);
+* ``served``: the nightly deployment as it runs in production: ``psp-pipeline serve`` against the
+  same server on an empty data home, runs triggered through Prefect's client; each is timed from
+  the states Prefect recorded: from the runner taking it (Pending) to Running (the runner's
+  subprocess starting: interpreter and imports) and on to Completed (the run itself, with the
+  heartbeat Prefect keeps for served runs).
 
 The time of a measurement is the subprocess's wall time (interpreter start to exit). The fixed
 cost of a run is that time on an empty inbox; the per-document cost is ``(T(N) - fixed) / N``.
@@ -284,6 +289,58 @@ class PrefectServer:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         self.log.close()
+
+
+def measure_served(server: PrefectServer, scratch: Path, runs: int) -> list[dict[str, float]]:
+    """``runs`` empty nightly runs of the served deployment, each timed from its recorded states."""
+    home, client_home = scratch / "served-home", scratch / "served-prefect"
+    client_home.mkdir()
+    # This process's own Prefect client: its state apart, nothing sent anywhere (read on import).
+    os.environ.update(PREFECT_HOME=str(client_home), PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1")
+    from prefect.client.orchestration import get_client
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    env = child_env({"PREFECT_API_URL": server.url, "PREFECT_HOME": str(client_home),
+                     "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
+                     "PREFECT_RUNNER_POLL_FREQUENCY": "1"})  # the runner looks for runs every second
+    log = (scratch / "serve.log").open("w")
+    serving = subprocess.Popen([str(Path(PYTHON).with_name("psp-pipeline")), "serve", "--home", str(home)], env=env,
+                               cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    timings = []
+    try:
+        # Prefect reads its settings when imported: the server is named here, not in the environment.
+        with temporary_settings({PREFECT_API_URL: server.url}), get_client(sync_client=True) as client:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    client.read_deployment_by_name("process-inbox/nightly")
+                    break
+                except Exception:  # not served yet
+                    if serving.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(f"psp-pipeline serve did not register the deployment; see {log.name}") from None
+                    time.sleep(0.5)
+            for _ in range(runs + 1):  # the first run is not counted: the runner's first start-up
+                flow_run = run_deployment("process-inbox/nightly", timeout=120)
+                if not flow_run.state.is_completed():
+                    raise RuntimeError(f"a served run ended {flow_run.state.type.value}; see {log.name}")
+                states = {state.type.value: state.timestamp for state in client.read_flow_run_states(flow_run.id)}
+                timings.append({
+                    "to_running_s": (states["RUNNING"] - states["PENDING"]).total_seconds(),
+                    "running_s": (states["COMPLETED"] - states["RUNNING"]).total_seconds(),
+                    "pending_to_completed_s": (states["COMPLETED"] - states["PENDING"]).total_seconds(),
+                })
+                print(f"  served run: {timings[-1]['pending_to_completed_s']:.2f} s from Pending to Completed",
+                      file=sys.stderr, flush=True)
+    finally:
+        os.killpg(serving.pid, signal.SIGINT)  # serve stops on SIGINT, leaving its schedule in place
+        try:
+            serving.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(serving.pid, signal.SIGKILL)
+            serving.wait()
+        log.close()
+    return timings[1:]
 
 
 # -- the children -------------------------------------------------------------------------------
@@ -550,6 +607,13 @@ def notes(results: dict[str, dict[int, dict[str, Any]]], extra: dict[str, Any]) 
         if extra.get("flow_heartbeat"):
             line += f"; with Prefect's default heartbeat (a served deployment's runs): {extra['flow_heartbeat']['run_s']:.2f} s"
         out.append(line)
+    served = extra.get("served")
+    if served:
+        fastest = min(served, key=lambda t: t["pending_to_completed_s"])
+        out.append(f"- empty nightly run as served (`psp-pipeline serve`, runs triggered through Prefect's client; fastest "
+                   f"of {len(served)}): {fastest['pending_to_completed_s']:.2f} s from Pending to Completed, of which "
+                   f"{fastest['to_running_s']:.2f} s for the runner's subprocess to start (interpreter, imports) and "
+                   f"{fastest['running_s']:.2f} s running (Prefect's heartbeat on, as served runs have it)")
     for size in sorted(flow):
         if size and size in pipeline:
             out.append(f"- orchestration at {size:,} documents: the flow call took {flow[size]['run_s']:.2f} s, "
@@ -652,6 +716,7 @@ def main() -> None:
                     if flow_size:
                         keep("flow", flow_size, pipeline_run(flow_size, "flow", env))
                 extra["flow_heartbeat"] = pipeline_run(0, "flow", env, heartbeat=True)
+                extra["served"] = measure_served(server, scratch, runs=max(3, args.repeat))
             finally:
                 server.stop()
         extra["repeat"] = args.repeat
