@@ -75,7 +75,8 @@ class RunContext:
     lock: RunLock | None = None
     report: html.RunReport | None = None  # the run's documents so far, kept on disk for its report
     planned: list[list[ReceivedFile]] | None = None
-    claimed: list[Path] = field(default_factory=list)
+    claimed: list[Path] = field(default_factory=list)  # the inbox entries of the batch at hand (claim_files)
+    ahead: tuple[list[ReceivedFile], list[Path]] | None = None  # the next batch and its entries, claimed early
     collector: RunCollector = field(default_factory=RunCollector)
     _pool: ExtractionPool | None = None
 
@@ -98,9 +99,10 @@ class RunContext:
         """Stop the workers and let the next run take the inbox. Safe to call more than once."""
         self.stop_workers()
         self.collector.stop()
-        if self.claimed:
-            claims.release(self.engine, self.settings.worker_name, self.claimed)
-            self.claimed = []
+        held = self.claimed + (self.ahead[1] if self.ahead else [])
+        if held:
+            claims.release(self.engine, self.settings.worker_name, held)
+        self.claimed, self.ahead = [], None
         if self.lock is not None:
             self.lock.release()
             self.lock = None
@@ -237,22 +239,43 @@ def next_batch(context: RunContext) -> list[ReceivedFile]:
     (``claim_files``) claim a batch of inbox entries at a time through the store, so that each
     takes distinct files and the faster ones take more.
     """
-    settings = context.settings
-    if not settings.claim_files:
+    if not context.settings.claim_files:
         if context.planned is None:
             context.planned = plan_batches(context)
         return context.planned.pop(0) if context.planned else []
-    claims.release(context.engine, settings.worker_name, context.claimed)
+    claims.release(context.engine, context.settings.worker_name, context.claimed)  # that batch is done
+    if context.ahead is not None:
+        (batch, context.claimed), context.ahead = context.ahead, None
+        if batch:
+            return batch
+        claims.release(context.engine, context.settings.worker_name, context.claimed)
+    batch, context.claimed = _claim_batch(context)  # files may have settled meanwhile
+    return batch
+
+
+def upcoming_batch(context: RunContext) -> list[ReceivedFile]:
+    """The batch after the one at hand, for the workers to read ahead: the plan's next, or with
+    ``claim_files`` the next batch claimed now (held, then, until it is processed)."""
+    if not context.settings.claim_files:
+        return context.planned[0] if context.planned else []
+    if context.ahead is None:
+        context.ahead = _claim_batch(context)
+    return context.ahead[0]
+
+
+def _claim_batch(context: RunContext) -> tuple[list[ReceivedFile], list[Path]]:
+    settings = context.settings
     ready, _busy = settled(list(inbox_entries(settings.data_home.inbox)), settings.settle_seconds)
-    context.claimed = claims.claim(
+    held = set(context.claimed)
+    claimed = claims.claim(
         context.engine,
         settings.worker_name,
-        ready,
+        [path for path in ready if path not in held],
         limit=settings.batch_size,
         lease=timedelta(seconds=settings.claim_lease_seconds),
     )
-    files = [f for path in context.claimed if path.exists() for f in receive_all(path, settings.data_home.inbox)]
-    return sorted(files, key=lambda f: (f.received_at, f.original_name))
+    files = [f for path in claimed if path.exists() for f in receive_all(path, settings.data_home.inbox)]
+    return sorted(files, key=lambda f: (f.received_at, f.original_name)), claimed
 
 
 def _extract_all(context: RunContext, batch: list[ReceivedFile]) -> Iterator[ExtractedDocument]:
@@ -262,11 +285,13 @@ def _extract_all(context: RunContext, batch: list[ReceivedFile]) -> Iterator[Ext
 
 def process_batch(context: RunContext, batch: list[ReceivedFile]) -> list[dict[str, Any]]:
     """Extract, judge and record, route and write notices for one batch. Returns its documents' summaries."""
-    if context.planned:
-        # The workers go on to the next batch as soon as they are done with this one: they read
-        # it while this one is judged, stored and filed, and neither waits for the other.
-        context.pool().read_ahead(batch)
-        context.pool().read_ahead(context.planned[0])
+    # The workers go on to the next batch as soon as they are done with this one: they read it
+    # while this one is judged, stored and filed, and neither waits for the other. (This one is
+    # started first: claiming the next may wait for files to settle.)
+    context.pool().read_ahead(batch)
+    upcoming = upcoming_batch(context)
+    if upcoming:
+        context.pool().read_ahead(upcoming)
     extracted = list(_extract_all(context, batch))
     checkpoint("batch.extracted")
     stored, released = program.record_batch(

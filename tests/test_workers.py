@@ -32,7 +32,11 @@ def fill_inbox(inbox: Path, copies: int) -> list[str]:
 
 
 def worker(home: Path, database_url: str, log: Path, **extra: str) -> subprocess.Popen:
-    env = {**os.environ, "PSP_DATABASE_URL": database_url, "PSP_CLAIM_FILES": "1", "PSP_BATCH_SIZE": "4", **extra}
+    # The samples' modification times are their received times, some in this machine's future, so
+    # every claim waits the settle time for them: half a second keeps two workers' runs long enough
+    # to overlap, where the default (5 s) would make each test last a minute.
+    env = {**os.environ, "PSP_DATABASE_URL": database_url, "PSP_CLAIM_FILES": "1", "PSP_BATCH_SIZE": "4",
+           "PSP_SETTLE_SECONDS": "0.5", **extra}
     env.pop("PSP_KILL_AT", None) if "PSP_KILL_AT" not in extra else None
     return subprocess.Popen([str(CLI), "run", "--without-prefect", "--home", str(home)], env=env,
                             stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
@@ -67,6 +71,7 @@ def test_two_workers_at_once_process_every_file_exactly_once(tmp_path, database_
     outputs = [(tmp_path / f"{n}.log").read_text() for n in ("first", "second")]
     processed = [int(o.split(" files processed")[0].rsplit(" ", 1)[-1]) for o in outputs if "files processed" in o]
     assert sum(processed) == len(names)
+    assert len(processed) == 2 and min(processed) > 0, processed  # both took a share, at the same time
 
 
 def test_a_worker_that_dies_lets_its_files_go(tmp_path, database_url):
@@ -82,3 +87,37 @@ def test_a_worker_that_dies_lets_its_files_go(tmp_path, database_url):
     engine = store.open_store(database_url)
     assert {r["file"]: r["outcome"] for r in store.export_rows(engine)} == outcomes
     engine.dispose()
+
+
+def test_a_worker_claims_the_next_batch_while_one_is_read_and_lets_both_go(settings, tmp_path):
+    """With claim_files the next batch is claimed early, for the readers to read ahead: held by
+    this worker alone until it is processed, and given back when the run stops."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from pipeline import run
+
+    settings = settings.model_copy(update={"claim_files": True, "batch_size": 3, "settle_seconds": 0.0})
+    names = fill_inbox(settings.data_home.inbox, copies=4)
+    context = run.open_run(settings)
+
+    def held() -> set[str]:
+        with Session(context.engine) as session:
+            return {Path(row.inbox_path).name for row in session.scalars(select(store.FileClaimRow))
+                    if row.claimed_by == settings.worker_name}
+
+    try:
+        first = run.next_batch(context)
+        upcoming = run.upcoming_batch(context)
+        assert upcoming is run.upcoming_batch(context)  # claimed once
+        assert len(first) == len(upcoming) == 3 and not {f.path for f in first} & {f.path for f in upcoming}
+        assert held() == {f.path.name for f in first + upcoming}
+        run.process_batch(context, first)
+        assert run.next_batch(context) is upcoming  # the first batch's claims are let go, the next is taken
+        assert held() >= {f.path.name for f in upcoming} and not held() & {f.path.name for f in first}
+        run.upcoming_batch(context)
+        assert len(held()) == 6
+    finally:
+        context.close()
+    assert held() == set()  # a run that stops lets go of what it held, read ahead or not
+    assert len(names) > 6
