@@ -16,7 +16,12 @@ Every measurement runs in a fresh subprocess on a fresh data home (SQLite, defau
   fillable PDFs: fields, widget annotations, page 1's text; pdfplumber for flat PDFs: words with
   sizes, rects, curves, lines, edges and images of every page; python-docx/lxml for Word: the
   content controls, the footers, the text of every paragraph), each file opened once, its kind
-  known beforehand (no sniffing), in a plain two-process ``multiprocessing`` pool;
+  known beforehand (no sniffing), in a plain two-process ``multiprocessing`` pool, with Python's
+  defaults: the ratio the target is about is the pipeline's cost against this one's;
+* ``bare_frozen`` (unless ``--no-frozen``): the same, its workers setting the collector as the
+  pipeline's workers do (``pipeline.collector``: the heap they start with frozen, a full
+  collection after each document): for reference, what the pipeline costs beyond the library
+  calls when the collector's work is the same on both sides;
 * ``pipeline``: ``pipeline.run.process`` (no Prefect);
 * ``flow``: the Prefect flow ``flows.process_inbox.process_inbox`` against a Prefect server
   started for the benchmark (``prefect server start`` on a free loopback port, a temporary
@@ -60,6 +65,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from pipeline.collector import document_done, start_worker  # noqa: E402 - the collector as the pipeline's workers set it
 SUBMISSIONS = REPO / "samples" / "submissions"
 PYTHON = sys.executable
 
@@ -73,7 +80,6 @@ MIX = ("fillable", "word", "flat", "fillable", "word", "fillable", "word", "flat
 
 def build_templates(folder: Path) -> dict[str, list[tuple[Path, str]]]:
     """The source files by kind, each with its received time (ISO): made once, kept in ``folder``."""
-    sys.path.insert(0, str(REPO))
     from samples.renditions import generate
 
     renditions = folder / "renditions"
@@ -391,7 +397,15 @@ def bare_read(item: tuple[str, str]) -> int:
     return count
 
 
-def child_bare(corpus: Path | None) -> dict[str, Any]:
+def bare_read_collected(item: tuple[str, str]) -> int:
+    """``bare_read``, then the collection the pipeline's workers make after each document."""
+    try:
+        return bare_read(item)
+    finally:
+        document_done()
+
+
+def child_bare(corpus: Path | None, frozen: bool = False) -> dict[str, Any]:
     import multiprocessing
 
     import docx  # noqa: F401 - what the extractors import, imported once as they are
@@ -402,8 +416,8 @@ def child_bare(corpus: Path | None) -> dict[str, Any]:
     if corpus is not None:
         manifest = json.loads((corpus / "manifest.json").read_text("utf-8"))
         items = [(str(corpus / item["file"]), item["kind"]) for item in manifest]
-    with multiprocessing.get_context("fork").Pool(2) as pool:
-        total = sum(pool.imap_unordered(bare_read, items, chunksize=4))
+    with multiprocessing.get_context("fork").Pool(2, initializer=start_worker if frozen else None) as pool:
+        total = sum(pool.imap_unordered(bare_read_collected if frozen else bare_read, items, chunksize=4))
     return {"documents": len(items), "checksum": total, "peak_main_mb": _peak_main_mb()}
 
 
@@ -552,6 +566,7 @@ def per_document(results: dict[str, dict[int, dict[str, Any]]]) -> dict[tuple[st
 def table(results: dict[str, dict[int, dict[str, Any]]]) -> str:
     names = {
         "bare": "bare script (extraction calls, 2-process pool)",
+        "bare_frozen": "bare script, its workers' collector set as the pipeline's are",
         "pipeline": "pipeline (`pipeline.run.process`, SQLite)",
         "flow": "Prefect flow `process_inbox` (server)",
     }
@@ -569,7 +584,7 @@ def table(results: dict[str, dict[int, dict[str, Any]]]) -> str:
             else:
                 wall_cost, cpu_cost = f"{costs[(what, size, 'wall')]:.1f}", f"{costs[(what, size, 'cpu')]:.1f}"
                 ratio = ""
-                if what != "bare" and ("bare", size, "wall") in costs:
+                if not what.startswith("bare") and ("bare", size, "wall") in costs:
                     ratio = (f"{costs[(what, size, 'wall')] / costs[('bare', size, 'wall')]:.2f}× / "
                              f"{costs[(what, size, 'cpu')] / costs[('bare', size, 'cpu')]:.2f}×")
             lines.append(f"| {names[what]} | {size:,} | {r['wall']:.2f} | {r['cpu']:.2f} | {wall_cost} | {cpu_cost} "
@@ -638,15 +653,16 @@ def main() -> None:
     parser.add_argument("--only", choices=("bare", "pipeline"), help="measure only one side")
     parser.add_argument("--profile", type=Path, help="cProfile the pipeline's main process at the largest size")
     parser.add_argument("--repeat", type=int, default=1, help="measure each this many times, interleaved; keep the fastest")
-    parser.add_argument("--child", choices=("bare", "pipeline", "flow"), help=argparse.SUPPRESS)
+    parser.add_argument("--no-frozen", action="store_true", help="skip the bare script with its collector frozen")
+    parser.add_argument("--child", choices=("bare", "bare_frozen", "pipeline", "flow"), help=argparse.SUPPRESS)
     parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--heartbeat", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child:
-        if args.child == "bare":
-            report = child_bare(args.corpus)
+        if args.child in ("bare", "bare_frozen"):
+            report = child_bare(args.corpus, frozen=args.child == "bare_frozen")
         elif args.child == "pipeline":
             report = child_pipeline(args.home, args.profile)
         else:
@@ -697,6 +713,9 @@ def main() -> None:
                 if args.only != "pipeline":
                     corpus = ["--corpus", str(corpora[size])] if size else []
                     keep("bare", size, measure(["--child", "bare", *corpus], child_env(), f"bare {size:,}"))
+                    if not args.no_frozen:
+                        keep("bare_frozen", size, measure(["--child", "bare_frozen", *corpus], child_env(),
+                                                          f"bare, frozen {size:,}"))
                 if args.only != "bare":
                     profile = args.profile if args.profile and size == sizes[-1] else None
                     keep("pipeline", size, pipeline_run(size, profile=profile))

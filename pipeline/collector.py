@@ -1,17 +1,16 @@
-"""How often Python's cyclic garbage collector runs during a run.
+"""How often Python's cyclic garbage collector runs: in a run's own process, and in the workers
+that read documents.
 
-A run allocates a great many short-lived objects (pydantic models, ORM rows, email headers) on
-top of a large heap that lives as long as the process (imported modules, form schemas, SQLAlchemy
-mappers, Prefect). At Python's default pace (a young collection every 700 allocations) the
-collector went through that heap again and again: about a quarter of the main process's CPU over
-1,000 documents (``benchmarks/throughput.py``). For the length of a run, what exists when it
-starts is frozen (never traversed again) and young objects are collected less often; both are
-undone when the run ends.
-
-Collected less often, the cycles a batch leaves (ORM rows and their session, email headers) would
-pile up for thousands of documents before a full collection came, and the run's memory would grow
-with the inbox; so each batch's garbage is collected when the batch is done (``batch_done``),
-which costs little: only what the run made since it started is traversed.
+Both allocate a great many short-lived objects (pydantic models, ORM rows and email headers in
+the run's process; pdfminer's layout objects and python-docx's parts in a worker) on top of a large
+heap that lives as long as the process (imported modules, form schemas, SQLAlchemy mappers,
+Prefect). At Python's default pace (a young collection every 700 allocations) the collector went
+through that heap again and again: about a quarter of the run's CPU over 1,000 documents, and a
+sixth of a worker's (``benchmarks/throughput.py``). So what exists when the work starts is frozen
+(never traversed again), young objects are collected less often, and the garbage a unit of work
+leaves (a batch in the run's process, a document in a worker) is collected when that unit is done,
+which costs little: only what was made since the start is traversed. Without that last step the
+cycles would pile up between rare full collections and memory would grow with the inbox.
 """
 
 from __future__ import annotations
@@ -21,6 +20,9 @@ import gc
 # (young, middle, old): a young collection every 50,000 allocations instead of 700. Objects of a
 # batch die together when the batch is done, so few collections find much more garbage.
 RUN_THRESHOLDS = (50_000, 20, 20)
+# In a worker, the full collection after each document does most of the work; a large document
+# is still collected as it is read, so that its cycles do not pile up while it lasts.
+WORKER_THRESHOLDS = (50_000, 20, 100)
 
 
 class RunCollector:
@@ -45,3 +47,15 @@ class RunCollector:
             gc.set_threshold(*self._saved)
             gc.unfreeze()
             self._saved = None
+
+
+def start_worker() -> None:
+    """In a worker process, once, when it starts: for the rest of its life (a worker is replaced
+    after a number of documents, and dies with the run)."""
+    gc.freeze()
+    gc.set_threshold(*WORKER_THRESHOLDS)
+
+
+def document_done() -> None:
+    """In a worker, after each document: what reading it left behind goes now."""
+    gc.collect()

@@ -11,7 +11,6 @@ outright leaves no orphans behind.
 from __future__ import annotations
 
 import ctypes
-import gc
 import logging
 import multiprocessing
 import multiprocessing.forkserver
@@ -22,6 +21,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 from pebble import ProcessExpired, ProcessPool
 
+from pipeline import collector
 from pipeline.model import ExtractedDocument, ExtractionProblem, ReceivedFile
 
 log = logging.getLogger(__name__)
@@ -44,15 +44,9 @@ def start_forkserver() -> None:
 
 
 def _start_worker(memory_bytes: int) -> None:
-    """In each worker: die with the parent process, cap the address space, and leave the modules
-    it was forked with out of the collector's work.
-
-    Every document leaves cycles behind (python-docx's parts, pdfminer's objects), so the cyclic
-    collector runs its full collections all along, and each one went through the worker's whole
-    heap of imported modules again: about a sixth of a worker's CPU over the throughput benchmark's
-    mix. Frozen, what the worker starts with is never traversed; each document's garbage still is.
-    """
-    gc.freeze()
+    """In each worker: die with the parent process, cap the address space, and set the collector's
+    pace for reading documents (``pipeline.collector``)."""
+    collector.start_worker()
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except OSError:  # not Linux: workers end when the pool's pipes close instead
@@ -67,7 +61,10 @@ def read_document(received: ReceivedFile) -> ExtractedDocument:
     Word libraries, and an empty run does not pay for importing them."""
     from pipeline.extract import extract
 
-    return extract(received)
+    try:
+        return extract(received)
+    finally:
+        collector.document_done()
 
 
 def _problem(received: ReceivedFile, problem: ExtractionProblem, detail: str) -> ExtractedDocument:

@@ -76,3 +76,48 @@ def test_batches_read_ahead_are_taken_as_read_and_another_batch_is_read_afresh()
         pool.read_ahead([received("left-at-close.pdf")])
     finally:
         pool.close()  # a read-ahead still pending does not hold the pool open
+
+
+def collector_state_reader(received: ReceivedFile) -> ExtractedDocument:
+    import gc
+
+    return ExtractedDocument(received=received, problem_detail=f"{gc.get_threshold()} {gc.get_freeze_count() > 0}")
+
+
+def test_workers_read_with_the_collector_set_for_documents():
+    from pipeline.collector import WORKER_THRESHOLDS
+
+    pool = ExtractionPool(workers=1, timeout_seconds=10, memory_mb=512, max_file_mb=1, reader=collector_state_reader)
+    try:
+        (document,) = pool.extract_all([received("any.pdf")])
+    finally:
+        pool.close()
+    assert document.problem_detail == f"{WORKER_THRESHOLDS} True"  # the heap it started with frozen
+
+
+class Cycle:
+    me: Cycle
+
+
+def test_what_reading_a_document_left_behind_is_collected_when_it_is_done(monkeypatch):
+    import gc
+    import weakref
+
+    import pipeline.extract
+    from pipeline.workers import read_document
+
+    left: list[weakref.ref] = []
+
+    def leaves_a_cycle(received: ReceivedFile) -> ExtractedDocument:
+        cycle = Cycle()
+        cycle.me = cycle
+        left.append(weakref.ref(cycle))
+        return ExtractedDocument(received=received)
+
+    monkeypatch.setattr(pipeline.extract, "extract", leaves_a_cycle)
+    gc.disable()  # only the reader's own collection can take it
+    try:
+        read_document(received("any.pdf"))
+        assert left[0]() is None
+    finally:
+        gc.enable()
