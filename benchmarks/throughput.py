@@ -614,6 +614,13 @@ def notes(results: dict[str, dict[int, dict[str, Any]]], extra: dict[str, Any]) 
             f"{1000 * (r['main_cpu_s'] - pipeline[0]['main_cpu_s']) / size:.1f} ms of CPU per document "
             f"(per document: {steps} ms)"
         )
+    costs = per_document(results)
+    for what in ("pipeline", "flow"):
+        for size in sorted(results.get(what, {})):
+            if size and ("bare_frozen", size, "wall") in costs:
+                out.append(f"- {what}, {size:,} documents, against the bare script with the same collector: "
+                           f"{costs[(what, size, 'wall')] / costs[('bare_frozen', size, 'wall')]:.2f}× wall, "
+                           f"{costs[(what, size, 'cpu')] / costs[('bare_frozen', size, 'cpu')]:.2f}× CPU")
     flow = results.get("flow", {})
     if 0 in flow:
         line = (f"- empty nightly run (the flow on an empty inbox against a Prefect server, heartbeat off as "
