@@ -30,11 +30,16 @@ class RunCollector:
 
     def __init__(self) -> None:
         self._saved: tuple[int, int, int] | None = None
+        self._froze = False
 
     def start(self) -> None:
         if self._saved is None:
             self._saved = gc.get_threshold()
-            gc.freeze()
+            # What was frozen before is someone else's to unfreeze: then nothing is frozen here.
+            self._froze = gc.get_freeze_count() == 0
+            if self._froze:
+                gc.collect()  # garbage left from setting up is not frozen for the length of the run
+                gc.freeze()
             gc.set_threshold(*RUN_THRESHOLDS)
 
     def batch_done(self) -> None:
@@ -45,13 +50,15 @@ class RunCollector:
     def stop(self) -> None:
         if self._saved is not None:
             gc.set_threshold(*self._saved)
-            gc.unfreeze()
-            self._saved = None
+            if self._froze:
+                gc.unfreeze()
+            self._saved, self._froze = None, False
 
 
 def start_worker() -> None:
     """In a worker process, once, when it starts: for the rest of its life (a worker is replaced
     after a number of documents, and dies with the run)."""
+    gc.collect()
     gc.freeze()
     gc.set_threshold(*WORKER_THRESHOLDS)
 

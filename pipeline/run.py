@@ -243,12 +243,16 @@ def next_batch(context: RunContext) -> list[ReceivedFile]:
         if context.planned is None:
             context.planned = plan_batches(context)
         return context.planned.pop(0) if context.planned else []
-    claims.release(context.engine, context.settings.worker_name, context.claimed)  # that batch is done
+    settings = context.settings
+    claims.release(context.engine, settings.worker_name, context.claimed)  # that batch is done
     if context.ahead is not None:
         (batch, context.claimed), context.ahead = context.ahead, None
         if batch:
+            # Claimed while the batch before was read: its lease runs from now, as a new claim's would.
+            claims.renew(context.engine, settings.worker_name, context.claimed,
+                         lease=timedelta(seconds=settings.claim_lease_seconds))
             return batch
-        claims.release(context.engine, context.settings.worker_name, context.claimed)
+        claims.release(context.engine, settings.worker_name, context.claimed)
     batch, context.claimed = _claim_batch(context)  # files may have settled meanwhile
     return batch
 

@@ -129,13 +129,16 @@ class ExtractionPool:
             self._cancel(self._ahead[:index])
             futures = self._ahead[index][1]
             self._ahead = self._ahead[index + 1 :]
-        for received, future in zip(batch, futures, strict=True):
-            if future is None:
-                yield _problem(received, ExtractionProblem.TOO_LARGE,
-                               f"the file is {received.size / 1024 / 1024:.0f} MB, more than the {self.max_file_mb:g} MB "
-                               "a form can be; it was set aside unread for a person to look at")
-            else:
-                yield self._result(received, future)
+        try:
+            for received, future in zip(batch, futures, strict=True):
+                if future is None:
+                    yield _problem(received, ExtractionProblem.TOO_LARGE,
+                                   f"the file is {received.size / 1024 / 1024:.0f} MB, more than the {self.max_file_mb:g} "
+                                   "MB a form can be; it was set aside unread for a person to look at")
+                else:
+                    yield self._result(received, future)
+        finally:  # a run that stops partway through a batch does not wait for the rest of it
+            self._cancel([(batch, futures)])
 
     def _result(self, received: ReceivedFile, future) -> ExtractedDocument:  # noqa: ANN001 - pebble's future
         try:

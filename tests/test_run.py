@@ -138,6 +138,14 @@ def test_a_run_leaves_the_garbage_collector_as_it_found_it(demo_run):
     collector.stop()
     collector.stop()
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    gc.freeze()  # frozen by someone else: theirs to unfreeze
+    try:
+        frozen = gc.get_freeze_count()
+        collector.start()
+        collector.stop()
+        assert gc.get_freeze_count() == frozen and gc.get_threshold() == before
+    finally:
+        gc.unfreeze()
 
 
 @pytest.mark.parametrize("total, size", [(0, 200), (1, 200), (12, 200), (60, 200), (199, 200), (201, 200),

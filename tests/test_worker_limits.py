@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 from pipeline.model import ExtractedDocument, ExtractionProblem, ReceivedFile
 from pipeline.workers import ExtractionPool
@@ -121,3 +122,25 @@ def test_what_reading_a_document_left_behind_is_collected_when_it_is_done(monkey
         assert left[0]() is None
     finally:
         gc.enable()
+
+
+def marking_reader(received: ReceivedFile) -> ExtractedDocument:
+    if "slow" in received.original_name:
+        time.sleep(2)
+    Path(received.path).write_text("read")  # the reader ran for this document
+    return ExtractedDocument(received=received)
+
+
+def test_a_batch_left_partway_is_not_waited_for(tmp_path):
+    """A run that stops in the middle of a batch (an error, Ctrl-C) lets the rest of it go: the
+    document being read is stopped, those not yet read are cancelled."""
+    pool = ExtractionPool(workers=1, timeout_seconds=10, memory_mb=512, max_file_mb=1, reader=marking_reader)
+    batch = [received(name).model_copy(update={"path": tmp_path / name}) for name in ("first", "slow", "third")]
+    try:
+        documents = pool.extract_all(batch)
+        assert next(documents).received.original_name == "first"
+        time.sleep(0.5)  # the slow one is being read
+        documents.close()
+    finally:
+        pool.close()
+    assert (tmp_path / "first").exists() and not (tmp_path / "slow").exists()

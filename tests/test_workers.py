@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 from pipeline.load import store
@@ -89,13 +90,14 @@ def test_a_worker_that_dies_lets_its_files_go(tmp_path, database_url):
     engine.dispose()
 
 
-def test_a_worker_claims_the_next_batch_while_one_is_read_and_lets_both_go(settings, tmp_path):
+def test_a_worker_claims_the_next_batch_while_one_is_read_and_lets_both_go(settings, tmp_path, monkeypatch):
     """With claim_files the next batch is claimed early, for the readers to read ahead: held by
     this worker alone until it is processed, and given back when the run stops."""
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
     from pipeline import run
+    from pipeline.load import claims
 
     settings = settings.model_copy(update={"claim_files": True, "batch_size": 3, "settle_seconds": 0.0})
     names = fill_inbox(settings.data_home.inbox, copies=4)
@@ -113,8 +115,13 @@ def test_a_worker_claims_the_next_batch_while_one_is_read_and_lets_both_go(setti
         assert len(first) == len(upcoming) == 3 and not {f.path for f in first} & {f.path for f in upcoming}
         assert held() == {f.path.name for f in first + upcoming}
         run.process_batch(context, first)
+        later = store.utcnow() + timedelta(hours=1)
+        monkeypatch.setattr(claims, "utcnow", lambda: later)
         assert run.next_batch(context) is upcoming  # the first batch's claims are let go, the next is taken
         assert held() >= {f.path.name for f in upcoming} and not held() & {f.path.name for f in first}
+        with Session(context.engine) as session:  # its lease starts again as it is taken up
+            leases = {Path(row.inbox_path).name: row.lease_until for row in session.scalars(select(store.FileClaimRow))}
+        assert all(leases[f.path.name] >= later for f in upcoming)
         run.upcoming_batch(context)
         assert len(held()) == 6
     finally:

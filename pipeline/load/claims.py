@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -62,3 +62,16 @@ def release(engine: Engine, worker: str, paths: Iterable[Path]) -> None:
         return
     with transaction(engine) as session:
         session.execute(delete(FileClaimRow).where(FileClaimRow.claimed_by == worker, FileClaimRow.inbox_path.in_(names)))
+
+
+def renew(engine: Engine, worker: str, paths: Iterable[Path], lease: timedelta) -> None:
+    """Start the lease of entries this worker holds again (a batch claimed early, now taken up)."""
+    names = [str(p) for p in paths]
+    if not names:
+        return
+    with transaction(engine) as session:
+        session.execute(
+            update(FileClaimRow)
+            .where(FileClaimRow.claimed_by == worker, FileClaimRow.inbox_path.in_(names))
+            .values(lease_until=utcnow() + lease)
+        )
