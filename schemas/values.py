@@ -50,11 +50,19 @@ TRUE_WORDS = frozenset({"x", "yes", "y", "true", "on", "1", "checked", "☒", "�
 FALSE_WORDS = frozenset({"", "no", "n", "false", "off", "0", "unchecked", "☐", "[ ]", "[]"})
 
 
+_SPACE_RUN = re.compile(r"[ \t\u00a0]+")
+_NOTHING_TO_COLLAPSE = re.compile(r"[^\n\r\t\u00a0]*").fullmatch  # and no two spaces in a row: checked apart
+
+
 def clean_text(value: object) -> str | None:
     """Collapse runs of spaces, keep line breaks; empty becomes None."""
     if value is None:
         return None
-    lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in str(value).replace("\r\n", "\n").split("\n")]
+    text = str(value)
+    # Most values are one line with single spaces: nothing to collapse, only the ends to trim.
+    if "  " not in text and _NOTHING_TO_COLLAPSE(text):
+        return text.strip() or None
+    lines = [_SPACE_RUN.sub(" ", line).strip() for line in text.replace("\r\n", "\n").split("\n")]
     text = "\n".join(lines).strip()
     return text or None
 

@@ -14,6 +14,23 @@ typed = st.text(max_size=60)
 fast = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+def clean_text_in_full(value):
+    """``values.clean_text`` without its shortcut for values with nothing to collapse."""
+    import re
+
+    lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in str(value).replace("\r\n", "\n").split("\n")]
+    return "\n".join(lines).strip() or None
+
+
+@fast
+@given(st.text(alphabet=st.sampled_from(" \t\u00a0\r\n\u2028\x0b\x0c\x1c\x85ab"), max_size=12) | typed)
+@example("a  b")
+@example(" a\u2028b ")
+@example("a\rb")
+def test_cleaning_text_takes_its_shortcut_only_when_nothing_changes(text):
+    assert values.clean_text(text) == clean_text_in_full(text)
+
+
 def parses_or_says_why(parser, text):
     try:
         return parser(text)
