@@ -247,11 +247,12 @@ def next_batch(context: RunContext) -> list[ReceivedFile]:
     claims.release(context.engine, settings.worker_name, context.claimed)  # that batch is done
     if context.ahead is not None:
         (batch, context.claimed), context.ahead = context.ahead, None
-        if batch:
-            # Claimed while the batch before was read: its lease runs from now, as a new claim's would.
-            claims.renew(context.engine, settings.worker_name, context.claimed,
-                         lease=timedelta(seconds=settings.claim_lease_seconds))
+        # Claimed while the batch before was read: its lease runs from now, as a new claim's would.
+        held = claims.renew(context.engine, settings.worker_name, context.claimed,
+                            lease=timedelta(seconds=settings.claim_lease_seconds))
+        if batch and len(held) == len(context.claimed):
             return batch
+        # Empty, or its lease ran out and another worker took part of it: claim afresh.
         claims.release(context.engine, settings.worker_name, context.claimed)
     batch, context.claimed = _claim_batch(context)  # files may have settled meanwhile
     return batch
@@ -278,7 +279,13 @@ def _claim_batch(context: RunContext) -> tuple[list[ReceivedFile], list[Path]]:
         limit=settings.batch_size,
         lease=timedelta(seconds=settings.claim_lease_seconds),
     )
-    files = [f for path in claimed if path.exists() for f in receive_all(path, settings.data_home.inbox)]
+    try:
+        files = [f for path in claimed if path.exists() for f in receive_all(path, settings.data_home.inbox)]
+    except BaseException:
+        # Not yet in the run's context, so its close could not let them go: other workers would
+        # wait out the lease for files this one never took up.
+        claims.release(context.engine, settings.worker_name, claimed)
+        raise
     return sorted(files, key=lambda f: (f.received_at, f.original_name)), claimed
 
 

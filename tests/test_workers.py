@@ -128,3 +128,55 @@ def test_a_worker_claims_the_next_batch_while_one_is_read_and_lets_both_go(setti
         context.close()
     assert held() == set()  # a run that stops lets go of what it held, read ahead or not
     assert len(names) > 6
+
+
+def test_a_batch_claimed_early_that_another_worker_took_part_of_is_claimed_afresh(settings):
+    """Its lease ran out while the batch before was processed and another worker claimed one of
+    its files: this worker does not read that file, and claims a batch of files of its own."""
+    from sqlalchemy import update
+
+    from pipeline import run
+    from pipeline.load import claims
+
+    settings = settings.model_copy(update={"claim_files": True, "batch_size": 3, "settle_seconds": 0.0})
+    fill_inbox(settings.data_home.inbox, copies=4)
+    context = run.open_run(settings)
+    try:
+        run.next_batch(context)
+        upcoming = run.upcoming_batch(context)
+        taken = str(context.ahead[1][0])
+        with store.transaction(context.engine) as session:
+            session.execute(update(store.FileClaimRow).where(store.FileClaimRow.inbox_path == taken)
+                            .values(claimed_by="other-host:1"))
+        batch = run.next_batch(context)
+        assert batch and batch is not upcoming
+        assert taken not in {str(p) for p in context.claimed}
+        assert claims.renew(context.engine, settings.worker_name, [Path(taken)], lease=timedelta(seconds=60)) == []
+    finally:
+        context.close()
+
+
+def test_claims_are_let_go_when_the_claimed_files_cannot_be_taken_in(settings, monkeypatch):
+    """Claimed, then intake fails (a file gone, a full disk): the run's close could not know of
+    them, so the claim itself lets them go rather than leave them to the lease."""
+    import pytest
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from pipeline import run
+
+    settings = settings.model_copy(update={"claim_files": True, "batch_size": 3, "settle_seconds": 0.0})
+    fill_inbox(settings.data_home.inbox, copies=2)
+
+    def fails(path, inbox):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(run, "receive_all", fails)
+    context = run.open_run(settings)
+    try:
+        with pytest.raises(OSError):
+            run.next_batch(context)
+        with Session(context.engine) as session:
+            assert [row for row in session.scalars(select(store.FileClaimRow)) if row.claimed_by] == []
+    finally:
+        context.close()

@@ -64,14 +64,17 @@ def release(engine: Engine, worker: str, paths: Iterable[Path]) -> None:
         session.execute(delete(FileClaimRow).where(FileClaimRow.claimed_by == worker, FileClaimRow.inbox_path.in_(names)))
 
 
-def renew(engine: Engine, worker: str, paths: Iterable[Path], lease: timedelta) -> None:
-    """Start the lease of entries this worker holds again (a batch claimed early, now taken up)."""
+def renew(engine: Engine, worker: str, paths: Iterable[Path], lease: timedelta) -> list[Path]:
+    """Start the lease of entries this worker holds again (a batch claimed early, now taken up).
+    Returns those it still held: an entry whose lease ran out may have been claimed by another."""
     names = [str(p) for p in paths]
     if not names:
-        return
+        return []
     with transaction(engine) as session:
-        session.execute(
+        held = session.scalars(
             update(FileClaimRow)
             .where(FileClaimRow.claimed_by == worker, FileClaimRow.inbox_path.in_(names))
             .values(lease_until=utcnow() + lease)
-        )
+            .returning(FileClaimRow.inbox_path)
+        ).all()
+    return [Path(name) for name in held]

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import unicodedata
-from functools import lru_cache
 from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,10 @@ _TEXT_TEMPLATES = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+# The host's name as a file name may hold it (a temporary notice's).
+_WRITER = re.sub(r"[^A-Za-z0-9.-]", "_", socket.gethostname())[:64] or "host"
+
 
 class _HeaderClasses(HeaderRegistry):
     """The standard library's header classes, each made once: its registry makes a new class for
@@ -190,8 +195,8 @@ def build_rejection_notice(**arguments: Any) -> EmailMessage:
 def write_notice(message: EmailMessage, path: Path) -> None:
     """Write the draft atomically: a half-written notice is never left in the outbox."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    # One notice is written by one process at a time under this name (the process id keeps two
-    # workers apart); a name of its own is a third of the cost of ``tempfile``'s random one.
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # Workers on several machines may write the same notice at once into a shared outbox: host and
+    # process keep their temporary files apart (a name of our own costs a third of ``tempfile``'s).
+    temporary = path.with_name(f".{path.name}.{_WRITER}.{os.getpid()}.tmp")
     temporary.write_bytes(bytes(message))
     os.replace(temporary, path)

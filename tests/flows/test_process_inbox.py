@@ -117,3 +117,20 @@ def test_no_field_value_reaches_a_log_line_or_an_artifact(prefect_harness, tmp_p
         for part in value.replace("(", " ").replace(")", " ").split():
             if len(part) >= 6:
                 assert part not in text, f"{part!r} leaked into a log line or artifact"
+
+
+def test_the_batch_task_goes_on_while_a_batch_records_nothing(settings, monkeypatch):
+    """A batch whose files other workers recorded first stores no documents; the inbox is not
+    done for that, so the flow's loop goes on by the files taken, not the documents recorded."""
+    from flows import process_inbox as flow
+    from samples.stage import stage
+
+    stage(settings.data_home.inbox)
+    settings = settings.model_copy(update={"batch_size": 4})
+    monkeypatch.setattr(flow.steps, "process_batch", lambda context, batch: [])
+    context = flow.steps.open_run(settings)
+    try:
+        taken = [flow.process_next_batch.fn(context) for _ in range(3)]
+    finally:
+        context.close()
+    assert taken[0] > 0 and taken[1] > 0, taken
