@@ -309,30 +309,20 @@ class _Reader:
             self._label_indexes[id(labels)] = known
         return known[1], known[2], known[3]
 
-    def _first_word(self, li: int, si: int, ti: int) -> str | None:
-        """The first comparison word of a segment from its token ``ti`` on; None when it has none."""
-        tokens = self.lines[li].segments[si].tokens
-        for tj in range(ti, len(tokens)):
-            words = _words(tokens[tj].text)
-            if words:
-                return words[0]
-        return None
-
     def _match(self, li: int, si: int, ti: int, labels: list[_Label], *, wrap: bool = True) -> tuple[_Label, list[_Word]] | None:
         """The longest label that starts at token ``ti`` and ends at a word boundary (wrapping if needed)."""
         longest, by_first, longest_by_first = self._label_index(labels)
         # How many words can matter: no label is longer than ``longest`` (unless a label has no words
         # at all: then every label is tried, and the text's last word counts too).
         reach = longest
-        if by_first is not None:
-            first = self._first_word(li, si, ti)
-            if first is not None:
-                # This is asked at every token, and most begin no label: their first word tells at
-                # once. Otherwise only the labels beginning with it can match, and no word past the
-                # longest of them matters (the wrapped lines below add words after it, not before).
-                if first not in by_first:
-                    return None
-                reach = longest_by_first[first]
+        if by_first is not None and (first_words := self._words_from(li, si, ti, limit=1)):
+            first = first_words[0].word
+            # This is asked at every token, and most begin no label: their first word tells at
+            # once. Otherwise only the labels beginning with it can match, and no word past the
+            # longest of them matters (the wrapped lines below add words after it, not before).
+            if first not in by_first:
+                return None
+            reach = longest_by_first[first]
         limit = reach if by_first is not None else None
         words = self._words_from(li, si, ti, limit)
         segment = self.lines[li].segments[si]
