@@ -61,6 +61,15 @@ class ReceivedFile(BaseModel):
     size: int
     received_at: datetime = Field(description="When it arrived: an email's Date header, else the file's mtime (UTC).")
     sender: str | None = None
+    received_note: str | None = Field(
+        default=None, description="Why the received time is not the sender's own date (a Date header out of bounds)."
+    )
+    kind: InputKind | None = Field(default=None, description="What intake found it to be, when it read it (an email).")
+    unread_reason: str | None = Field(
+        default=None,
+        description="Why intake found no form to read in it (an email without one, or one that could not be read): "
+        "extraction does not open it again, and it goes to a person with this reason.",
+    )
 
 
 class FieldValue(BaseModel):

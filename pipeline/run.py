@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from pipeline.collector import RunCollector
 from pipeline.errors import ConfigurationError
 from pipeline.faults import checkpoint
-from pipeline.intake import collect_inbox, inbox_entries, receive_all, settled
+from pipeline.intake import collect_inbox, inbox_entries, receive_entries, settled
 from pipeline.load import claims, emails, outbox, program, routing, store
 from pipeline.lock import RunLock
 from pipeline.model import ExtractedDocument, Outcome, ReceivedFile
@@ -222,8 +222,17 @@ def batch_sizes(total: int, size: int) -> list[int]:
     return head + tail[::-1]
 
 
+def receive_claimed(context: RunContext, paths: list[Path]) -> list[ReceivedFile]:
+    """These inbox entries as received files, emails unpacked by the workers."""
+    settings, home = context.settings, context.settings.data_home
+    return receive_entries(paths, home.inbox, home.staging, context.pool().unpack_all,
+                           max_bytes=context.pool().max_bytes, date_window=settings.mail_date_window)
+
+
 def plan_batches(context: RunContext) -> list[list[ReceivedFile]]:
-    files = collect_inbox(context.settings.data_home.inbox, context.settings.settle_seconds)
+    settings, home = context.settings, context.settings.data_home
+    files = collect_inbox(home.inbox, home.staging, context.pool().unpack_all, settle_seconds=settings.settle_seconds,
+                          max_bytes=context.pool().max_bytes, date_window=settings.mail_date_window)
     log.info("run %d: %d files in the inbox", context.run_id, len(files))
     batches, start = [], 0
     for count in batch_sizes(len(files), context.settings.batch_size):
@@ -280,13 +289,13 @@ def _claim_batch(context: RunContext) -> tuple[list[ReceivedFile], list[Path]]:
         lease=timedelta(seconds=settings.claim_lease_seconds),
     )
     try:
-        files = [f for path in claimed if path.exists() for f in receive_all(path, settings.data_home.inbox)]
+        files = receive_claimed(context, claimed)
     except BaseException:
         # Not yet in the run's context, so its close could not let them go: other workers would
         # wait out the lease for files this one never took up.
         claims.release(context.engine, settings.worker_name, claimed)
         raise
-    return sorted(files, key=lambda f: (f.received_at, f.original_name)), claimed
+    return files, claimed
 
 
 def _extract_all(context: RunContext, batch: list[ReceivedFile]) -> Iterator[ExtractedDocument]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -28,10 +29,12 @@ class DataHome:
         self.reports = root / "reports"
         self.reference = root / "reference"
         self.prefect = root / "prefect"
+        # Emails' attachments wait here until they are filed: the program's own, never the inbox.
+        self.staging = root / "staging"
 
     @property
     def folders(self) -> tuple[Path, ...]:
-        return (self.root, self.inbox, self.originals, self.notices, self.reports)
+        return (self.root, self.inbox, self.originals, self.notices, self.reports, self.staging)
 
 
 class Settings(BaseSettings):
@@ -58,6 +61,11 @@ class Settings(BaseSettings):
     )
     max_file_mb: float = Field(
         default=50, gt=0, description="A file larger than this is set aside for a person, unread."
+    )
+    mail_date_window_days: int = Field(
+        default=14, ge=0, le=3650,
+        description="An email's Date header counts as when it was received only within this many days "
+        "before the email file arrived; otherwise the arrival counts, and a person is told.",
     )
     claim_files: bool = Field(
         default=False,
@@ -98,6 +106,10 @@ class Settings(BaseSettings):
     def worker_name(self) -> str:
         """Who holds a claim: this host and process."""
         return f"{socket.gethostname()}:{os.getpid()}"
+
+    @property
+    def mail_date_window(self) -> timedelta:
+        return timedelta(days=self.mail_date_window_days)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -16,12 +16,14 @@ import multiprocessing
 import multiprocessing.forkserver
 import resource
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
+from typing import TypeVar
 
 from pebble import ProcessExpired, ProcessPool
 
 from pipeline import collector
+from pipeline.intake.unpack import Unpacked, UnpackJob
 from pipeline.model import ExtractedDocument, ExtractionProblem, ReceivedFile
 
 log = logging.getLogger(__name__)
@@ -67,8 +69,21 @@ def read_document(received: ReceivedFile) -> ExtractedDocument:
         collector.document_done()
 
 
+def unpack_mail(job: UnpackJob) -> Unpacked:
+    """The workers' unpacker of emails (``pipeline.intake.unpack``), imported where it runs."""
+    from pipeline.intake.unpack import unpack
+
+    try:
+        return unpack(job)
+    finally:
+        collector.document_done()
+
+
 def _problem(received: ReceivedFile, problem: ExtractionProblem, detail: str) -> ExtractedDocument:
-    return ExtractedDocument(received=received, problem=problem, problem_detail=detail)
+    return ExtractedDocument(received=received, kind=received.kind, problem=problem, problem_detail=detail)
+
+
+Result = TypeVar("Result")
 
 
 class ExtractionPool:
@@ -81,8 +96,10 @@ class ExtractionPool:
         memory_mb: int,
         max_file_mb: float = 50,
         reader: Callable[[ReceivedFile], ExtractedDocument] = read_document,
+        unpacker: Callable[[UnpackJob], Unpacked] = unpack_mail,
     ) -> None:
         self.reader = reader
+        self.unpacker = unpacker
         self.timeout_seconds = timeout_seconds
         self.memory_mb = memory_mb
         self.max_file_mb = max_file_mb
@@ -103,12 +120,27 @@ class ExtractionPool:
         if not any(scheduled is batch for scheduled, _ in self._ahead):
             self._ahead.append((batch, self._schedule(batch)))
 
+    @property
+    def max_bytes(self) -> float:
+        return self.max_file_mb * 1024 * 1024
+
     def _schedule(self, batch: list[ReceivedFile]) -> list:
-        limit = self.max_file_mb * 1024 * 1024
+        # Nothing to read: set aside for its size, or intake found no form in it (an email).
         return [
-            None if received.size > limit else self._pool.schedule(self.reader, args=(received,), timeout=self.timeout_seconds)
+            None if received.size > self.max_bytes or received.unread_reason
+            else self._pool.schedule(self.reader, args=(received,), timeout=self.timeout_seconds)
             for received in batch
         ]
+
+    def unpack_all(self, jobs: Sequence[UnpackJob]) -> list[Unpacked]:
+        """Unpack these emails in the workers, under the same limits as reading a document; an email
+        that breaks them comes back with the reason as its ``problem``, never as an exception."""
+        futures = [self._pool.schedule(self.unpacker, args=(job,), timeout=self.timeout_seconds) for job in jobs]
+        results = []
+        for job, future in zip(jobs, futures, strict=True):
+            unpacked, problem = self._wait(future, f"an email, sha256 {job.sha256[:12]}")
+            results.append(unpacked if unpacked is not None else Unpacked(problem=f"the email {problem}"))
+        return results
 
     @staticmethod
     def _cancel(pending: list[tuple[list[ReceivedFile], list]]) -> None:
@@ -131,35 +163,34 @@ class ExtractionPool:
             self._ahead = self._ahead[index + 1 :]
         try:
             for received, future in zip(batch, futures, strict=True):
-                if future is None:
+                if received.size > self.max_bytes:
                     yield _problem(received, ExtractionProblem.TOO_LARGE,
                                    f"the file is {received.size / 1024 / 1024:.0f} MB, more than the {self.max_file_mb:g} "
                                    "MB a form can be; it was set aside unread for a person to look at")
+                elif future is None:
+                    yield _problem(received, ExtractionProblem.UNREADABLE, received.unread_reason or "")
                 else:
-                    yield self._result(received, future)
+                    document, problem = self._wait(future, f"sha256 {received.sha256[:12]}")
+                    yield document if document is not None else _problem(received, ExtractionProblem.UNREADABLE,
+                                                                         f"the file {problem}")
         finally:  # a run that stops partway through a batch does not wait for the rest of it
             self._cancel([(batch, futures)])
 
-    def _result(self, received: ReceivedFile, future) -> ExtractedDocument:  # noqa: ANN001 - pebble's future
+    def _wait(self, future, what: str) -> tuple[Result | None, str]:  # noqa: ANN001 - pebble's future
+        """A worker's result, or None and what went wrong (to follow "the file ..."), for a person."""
         try:
-            return future.result()
+            return future.result(), ""
         except FutureTimeout:
-            log.warning("reading took longer than %.0f s and was stopped (sha256 %s)", self.timeout_seconds, received.sha256[:12])
-            return _problem(received, ExtractionProblem.UNREADABLE,
-                            f"reading the file took longer than {self.timeout_seconds:.0f} s and was stopped; "
-                            "a person should open it")
+            log.warning("reading took longer than %.0f s and was stopped (%s)", self.timeout_seconds, what)
+            return None, f"took longer than {self.timeout_seconds:.0f} s to read and was stopped; a person should open it"
         except ProcessExpired as exc:
-            log.warning("the reader of a file died (exit %s, sha256 %s)", exc.exitcode, received.sha256[:12])
-            return _problem(received, ExtractionProblem.UNREADABLE,
-                            f"reading the file used more than {self.memory_mb} MB or crashed the reader; "
-                            "a person should open it")
+            log.warning("the reader of a file died (exit %s, %s)", exc.exitcode, what)
+            return None, f"used more than {self.memory_mb} MB to read or crashed the reader; a person should open it"
         except MemoryError:
-            return _problem(received, ExtractionProblem.UNREADABLE,
-                            f"reading the file needed more than {self.memory_mb} MB; a person should open it")
+            return None, f"needed more than {self.memory_mb} MB to read; a person should open it"
         except Exception as exc:  # a defect of a reader: the document goes to a person, the run goes on
-            log.exception("reading a file failed unexpectedly (sha256 %s)", received.sha256[:12])
-            return _problem(received, ExtractionProblem.UNREADABLE,
-                            f"the file could not be read ({type(exc).__name__}); a person should open it")
+            log.exception("reading a file failed unexpectedly (%s)", what)
+            return None, f"could not be read ({type(exc).__name__}); a person should open it"
 
     def close(self) -> None:
         self._cancel(self._ahead)  # a run that stops early does not wait for what it read ahead

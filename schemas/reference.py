@@ -6,11 +6,15 @@ schedule. Read from CSV/text files so they can be replaced without touching code
 from __future__ import annotations
 
 import csv
+import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from pathlib import Path
+
+from schemas.values import check_year
 
 REFERENCE_FILES = ("cmhsps.csv", "michigan_counties.txt", "training_sessions.csv")
 
@@ -52,25 +56,81 @@ class ReferenceData:
         return self.sessions.get(session_id.strip().upper())
 
 
+SESSION_COLUMNS = ("session_id", "start_date", "end_date", "days", "location", "capacity")
+CMHSP_COLUMNS = ("name", "aliases")
+
+
+def _csv_rows(
+    text: str, source: str, columns: tuple[str, ...], what: str, *, optional: tuple[str, ...] = ()
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Each row of a reference CSV with the line it ends on, after checking that the header names
+    ``columns``. ValueError when the file is empty, a column is missing, no row follows the
+    header, or a row has more values than the header (an unquoted comma) or fewer (only the
+    ``optional`` columns may be left off the end of a row). Header names are read without case or
+    surrounding spaces; a byte order mark (a spreadsheet's "CSV UTF-8") is ignored."""
+    header = ",".join(columns)
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise ValueError(f"{source} line 1: the file is empty; its first line must be the header {header}")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    names = [name.strip().casefold() for name in next(reader, [])]
+    missing = [column for column in columns if column not in names]
+    if missing:
+        listed = ", ".join(f"'{column}'" for column in missing)
+        raise ValueError(f"{source} line 1: the header has no {listed} column; the first line must be {header}")
+    rows = 0
+    for cells in reader:
+        if not any(cell.strip() for cell in cells):
+            continue  # a blank line
+        left_off = names[len(cells) :]
+        if len(cells) > len(names) or any(name not in optional for name in left_off):
+            raise ValueError(
+                f"{source} line {reader.line_num}: {len(cells)} value{'s' if len(cells) != 1 else ''} for the "
+                f"{len(names)} columns of the header {header}; put a value that holds a comma in double quotes"
+            )
+        rows += 1
+        yield reader.line_num, dict(zip(names, [*cells, *[""] * len(left_off)], strict=True))
+    if not rows:
+        raise ValueError(f"{source} line {reader.line_num + 1}: no {what} after the header; list one {what} per line")
+
+
 def parse_sessions(text: str, source: str = "training_sessions.csv") -> dict[str, TrainingSession]:
-    """The training schedule from CSV text (session_id,start_date,end_date,days,location,capacity)."""
+    """The training schedule from CSV text (session_id,start_date,end_date,days,location,capacity).
+
+    Raises ValueError naming the line of an empty or repeated session id, a value that is not a
+    date or a number, or a file with no session.
+    """
     sessions: dict[str, TrainingSession] = {}
-    for line_no, row in enumerate(csv.DictReader(text.splitlines()), start=2):
+    line_of: dict[str, int] = {}
+    for line_no, row in _csv_rows(text, source, SESSION_COLUMNS, "training session"):
+        session_id = row["session_id"].strip().upper()
+        if not session_id:
+            raise ValueError(f"{source} line {line_no}: the session_id column is empty; give each session an id")
+        if session_id in line_of:
+            raise ValueError(
+                f"{source} line {line_no}: session {session_id} is already on line {line_of[session_id]}; "
+                "list each session once"
+            )
         try:
             session = TrainingSession(
-                session_id=row["session_id"].strip().upper(),
-                start_date=date.fromisoformat(row["start_date"].strip()),
-                end_date=date.fromisoformat(row["end_date"].strip()),
+                session_id=session_id,
+                start_date=_session_date(row["start_date"]),
+                end_date=_session_date(row["end_date"]),
                 days=int(row["days"]),
                 location=row["location"].strip(),
                 capacity=int(row["capacity"]),
             )
-        except (KeyError, ValueError, AttributeError, TypeError) as exc:
+        except ValueError as exc:
             raise ValueError(f"{source} line {line_no}: {exc}") from exc
         if session.capacity < 0 or session.end_date < session.start_date:
             raise ValueError(f"{source} line {line_no}: capacity below 0 or end before start")
         sessions[session.session_id] = session
+        line_of[session_id] = line_no
     return sessions
+
+
+def _session_date(text: str) -> date:
+    return check_year(date.fromisoformat(text.strip()), text)
 
 
 def _read_text(folder: Path | None, name: str) -> str:
@@ -79,25 +139,82 @@ def _read_text(folder: Path | None, name: str) -> str:
     return (folder / name).read_text("utf-8")
 
 
+def _as(listed: str, written: str) -> str:
+    """' as ...' when an entry listed twice was written otherwise the first time."""
+    return f" as '{listed}'" if listed != written else ""
+
+
+def _parse_cmhsps(text: str, source: str = "cmhsps.csv") -> tuple[list[str], dict[str, str]]:
+    """The CMHSPs' names, and the index of their names and aliases by match key.
+
+    An empty name, a CMHSP listed twice, or a name or alias that stands for two CMHSPs is a
+    ValueError naming the line: a name must find one CMHSP or none.
+    """
+    cmhsps: list[str] = []
+    line_of: dict[str, int] = {}  # CMHSP name -> its line
+    index: dict[str, str] = {}  # match key of a name or alias -> CMHSP name
+    for line_no, row in _csv_rows(text, source, CMHSP_COLUMNS, "CMHSP", optional=("aliases",)):
+        name = row["name"].strip()
+        if not _match_key(name):
+            what = f"'{name}' is not a name" if name else "the name column is empty"
+            raise ValueError(f"{source} line {line_no}: {what}; give the CMHSP's full name")
+        earlier = index.get(_match_key(name))
+        if earlier is not None and _match_key(earlier) == _match_key(name):
+            raise ValueError(
+                f"{source} line {line_no}: '{name}' is already listed on line {line_of[earlier]}"
+                f"{_as(earlier, name)}; list each CMHSP once"
+            )
+        for alias in [name, *row["aliases"].split(";")]:
+            key = _match_key(alias)
+            if not key:
+                continue
+            owner = index.setdefault(key, name)
+            if owner != name:
+                what = f"the name '{name}'" if alias is name else f"the alias '{alias.strip()}' of '{name}'"
+                raise ValueError(
+                    f"{source} line {line_no}: {what} already stands for '{owner}' (line {line_of[owner]}); "
+                    "give each name and alias to one CMHSP only"
+                )
+        cmhsps.append(name)
+        line_of[name] = line_no
+    return cmhsps, index
+
+
+def _parse_counties(text: str, source: str = "michigan_counties.txt") -> tuple[str, ...]:
+    """The counties, one a line (blank lines skipped); one listed twice, or none, is a ValueError."""
+    counties: list[str] = []
+    line_of: dict[str, int] = {}  # match key -> line
+    named: dict[str, str] = {}  # match key -> county as listed first
+    for line_no, line in enumerate(text.removeprefix("\ufeff").split("\n"), start=1):
+        county = line.strip()
+        if not county:
+            continue
+        key = _match_key(county)
+        if not key:
+            raise ValueError(f"{source} line {line_no}: '{county}' is not a county name; write one county per line")
+        if key in line_of:
+            raise ValueError(
+                f"{source} line {line_no}: '{county}' is already listed on line {line_of[key]}"
+                f"{_as(named[key], county)}; list each county once"
+            )
+        counties.append(county)
+        line_of[key] = line_no
+        named[key] = county
+    if not counties:
+        raise ValueError(f"{source} line 1: the file lists no county; list one Michigan county per line")
+    return tuple(counties)
+
+
 def load_reference(folder: Path | None = None) -> ReferenceData:
     """Read the three reference files from ``folder``, or the packaged defaults when None.
 
-    Raises FileNotFoundError or ValueError naming the file and line that is wrong.
+    Each is checked as it is read: the expected header, at least one entry, no empty id, none
+    listed twice (a CMHSP, an alias of two CMHSPs, a county, a session id). Raises OSError when a
+    file cannot be read, ValueError naming the file and line that is wrong and what to do.
     """
-    cmhsp_index: dict[str, str] = {}
-    cmhsps: list[str] = []
-    for line_no, row in enumerate(csv.DictReader(_read_text(folder, "cmhsps.csv").splitlines()), start=2):
-        name = (row.get("name") or "").strip()
-        if not name:
-            raise ValueError(f"cmhsps.csv line {line_no}: the name column is empty")
-        cmhsps.append(name)
-        for alias in [name, *(row.get("aliases") or "").split(";")]:
-            if alias.strip():
-                cmhsp_index[_match_key(alias)] = name
-
-    counties = tuple(c.strip() for c in _read_text(folder, "michigan_counties.txt").splitlines() if c.strip())
+    cmhsps, cmhsp_index = _parse_cmhsps(_read_text(folder, "cmhsps.csv"))
+    counties = _parse_counties(_read_text(folder, "michigan_counties.txt"))
     county_index = {_match_key(c): c for c in counties}
-
     sessions = parse_sessions(_read_text(folder, "training_sessions.csv"))
 
     return ReferenceData(

@@ -46,6 +46,16 @@ _STATE_BY_NAME = {name.casefold(): code for code, name in US_STATES.items()}
 
 MICHIGAN_ZIP_RANGE = (48001, 49971)
 
+# Bounds on what the parsers convert, checked before converting: no value read from a document may
+# cost seconds to convert or crash later date arithmetic, pages, reports or exports.
+# A number on these forms is a count of positions or hours, or a fraction of a full-time post.
+MAX_NUMBER_LENGTH = 30  # characters, as written: '1,000,000,000,000,000,000,000' is 29
+MAX_NUMBER_DIGITS = 15  # before the point (and after it, for decimals), exponent included: '1e999999' is refused
+# Years a form's dates can fall in (hire, signatures, start of services); dates stay far from
+# date.min and date.max, so that adding or subtracting years to them cannot overflow.
+DATE_YEARS = (1900, 2199)
+MAX_DATE_LENGTH = 40  # characters: 'September 30th, 2027' is 20
+
 TRUE_WORDS = frozenset({"x", "yes", "y", "true", "on", "1", "checked", "☒", "☑", "✔", "✓", "[x]"})
 FALSE_WORDS = frozenset({"", "no", "n", "false", "off", "0", "unchecked", "☐", "[ ]", "[]"})
 
@@ -67,15 +77,33 @@ def clean_text(value: object) -> str | None:
     return text or None
 
 
+def _quoted(text: str, limit: int = 40) -> str:
+    """The text for a message: all of it, or its start when it is long."""
+    text = text.strip()
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def check_year(day: date, text: str) -> date:
+    """``day`` when its year is one of ``DATE_YEARS``; else ValueError quoting ``text``."""
+    first, last = DATE_YEARS
+    if not first <= day.year <= last:
+        raise ValueError(
+            f"'{_quoted(text)}' is not a plausible date (the year {day.year} is outside {first} to {last}); check the year"
+        )
+    return day
+
+
 def parse_date(text: str) -> date:
     cleaned = re.sub(r"\s+", " ", text.strip()).replace(" ,", ",")
-    cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", cleaned)
-    for fmt in DATE_FORMATS:
-        try:
-            return datetime.strptime(cleaned, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(f"'{text}' is not a date we can read; write it as MM/DD/YYYY, for example 03/08/2027")
+    if len(cleaned) <= MAX_DATE_LENGTH:
+        cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", cleaned)
+        for fmt in DATE_FORMATS:
+            try:
+                day = datetime.strptime(cleaned, fmt).date()
+            except ValueError:
+                continue
+            return check_year(day, text)
+    raise ValueError(f"'{_quoted(text)}' is not a date we can read; write it as MM/DD/YYYY, for example 03/08/2027")
 
 
 def normalise_phone(text: str) -> str:
@@ -123,7 +151,18 @@ def normalise_state(text: str) -> str:
     raise ValueError(f"'{text}' is not a US state; write its two-letter code, for example MI")
 
 
+def _too_large(number: Decimal) -> bool:
+    """More than ``MAX_NUMBER_DIGITS`` digits before the point, counting the exponent ('1e16', '0e99')."""
+    return number.adjusted() >= MAX_NUMBER_DIGITS
+
+
 def parse_int(text: str) -> int:
+    # Bounded before converting: int() of Decimal('1e999999') builds a million-digit number (40 s).
+    if len(text.strip()) > MAX_NUMBER_LENGTH:
+        raise ValueError(
+            f"'{_quoted(text)}' is too long to be a whole number ({len(text.strip())} characters); "
+            "write it in digits, for example 40"
+        )
     cleaned = text.strip().replace(",", "")
     try:
         number = Decimal(cleaned)
@@ -131,10 +170,20 @@ def parse_int(text: str) -> int:
         raise ValueError(f"'{text}' is not a whole number") from None
     if not number.is_finite() or number != number.to_integral_value():
         raise ValueError(f"'{text}' is not a whole number")
+    if _too_large(number):
+        raise ValueError(
+            f"'{text.strip()}' is too large a number (more than {MAX_NUMBER_DIGITS} digits); "
+            "write it in digits, for example 40"
+        )
     return int(number)
 
 
 def parse_decimal(text: str) -> Decimal:
+    if len(text.strip()) > MAX_NUMBER_LENGTH:
+        raise ValueError(
+            f"'{_quoted(text)}' is too long to be a number ({len(text.strip())} characters); "
+            "write it as a decimal, for example 0.5"
+        )
     cleaned = text.strip().replace(",", ".")
     try:
         number = Decimal(cleaned)
@@ -142,6 +191,16 @@ def parse_decimal(text: str) -> Decimal:
         raise ValueError(f"'{text}' is not a number; write it as a decimal, for example 0.5") from None
     if not number.is_finite():
         raise ValueError(f"'{text}' is not a number")
+    if _too_large(number):
+        raise ValueError(
+            f"'{text.strip()}' is too large a number (more than {MAX_NUMBER_DIGITS} digits before the point); "
+            "write it as a decimal, for example 0.5"
+        )
+    if int(number.as_tuple().exponent) < -MAX_NUMBER_DIGITS:
+        raise ValueError(
+            f"'{text.strip()}' has too many decimal places (more than {MAX_NUMBER_DIGITS}); "
+            "write it as a decimal, for example 0.5"
+        )
     return number
 
 

@@ -207,3 +207,24 @@ def module_database_url(tmp_path_factory, postgres_database: str | None) -> Iter
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings(home=tmp_path / "home", workers=2, database_url=database_url)
+
+
+@pytest.fixture(scope="session")
+def extraction_pool():
+    """Worker processes for intake tests: emails are unpacked only there, under the readers' limits."""
+    from pipeline.workers import ExtractionPool
+
+    pool = ExtractionPool(workers=1, timeout_seconds=60, memory_mb=1536)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture
+def collect(extraction_pool):
+    """``collect_inbox`` of a folder, its emails unpacked by the workers into ``<folder>/../staging``."""
+    from pipeline.intake import collect_inbox
+
+    def collect_files(inbox: Path, **options: Any) -> list[ReceivedFile]:
+        return collect_inbox(inbox, inbox.parent / "staging", extraction_pool.unpack_all, **options)
+
+    return collect_files

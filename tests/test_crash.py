@@ -49,8 +49,9 @@ KILL_POINTS = [
 ]
 
 
-def run(home: Path, database_url: str, kill_at: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PSP_DATABASE_URL": database_url, "PSP_BATCH_SIZE": "5", "PSP_WORKERS": "2"}
+def run(home: Path, database_url: str, kill_at: str | None = None, **settings: str) -> subprocess.CompletedProcess:
+    """``psp-pipeline run`` in a process of its own, killed at ``kill_at``; ``settings`` are more PSP_ variables."""
+    env = {**os.environ, "PSP_DATABASE_URL": database_url, "PSP_BATCH_SIZE": "5", "PSP_WORKERS": "2", **settings}
     env.pop("PSP_KILL_AT", None)
     if kill_at:
         env["PSP_KILL_AT"] = kill_at

@@ -52,11 +52,11 @@ def test_a_file_still_growing_waits_for_the_next_run(tmp_path):
     assert ready == [growing]  # the next run, once it has settled
 
 
-def test_odd_names_are_read_and_kept_as_they_are(tmp_path):
+def test_odd_names_are_read_and_kept_as_they_are(tmp_path, collect):
     names = ["plan with spaces.pdf", "plän_ünïcødé.pdf", "report..final..pdf", "x" * 200 + ".pdf"]
     for name in names:
         write(tmp_path / name)
-    received = collect_inbox(tmp_path)
+    received = collect(tmp_path)
     assert sorted(r.original_name for r in received) == sorted(names)
 
 

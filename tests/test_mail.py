@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.mail import MailFormat, mail_format, no_form_reason, read_mail, safe_name
+from pipeline.intake.mail import MailFormat, mail_format, no_form_reason, read_mail, safe_name
 from samples.msgfile import write_msg
 from samples.renditions import write_eml
 

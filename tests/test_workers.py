@@ -168,10 +168,10 @@ def test_claims_are_let_go_when_the_claimed_files_cannot_be_taken_in(settings, m
     settings = settings.model_copy(update={"claim_files": True, "batch_size": 3, "settle_seconds": 0.0})
     fill_inbox(settings.data_home.inbox, copies=2)
 
-    def fails(path, inbox):
+    def fails(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(run, "receive_all", fails)
+    monkeypatch.setattr(run, "receive_entries", fails)
     context = run.open_run(settings)
     try:
         with pytest.raises(OSError):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.extract.base import DocumentUnreadable, RawDocument
-from pipeline.mail import (
+from pipeline.intake.mail import (
     MailFormat,
     MailUnreadable,
     mail_format,

@@ -5,7 +5,7 @@ message is unpacked at intake; one reaches extraction only when it carries no PD
 from __future__ import annotations
 
 from pipeline.extract.email_file import EmailExtractor
-from pipeline.mail import MailFormat
+from pipeline.intake.mail import MailFormat
 from pipeline.model import InputKind
 
 

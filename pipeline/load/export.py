@@ -1,5 +1,8 @@
 """Exports of the tracking store: every received document (JSON, CSV) and the coordinator's
 workbook (xlsx: agencies and plan status, PSPs and certification, sessions and seats, waiting).
+
+Names and file names come from outside: in the spreadsheets (CSV, xlsx) a text that would be a
+formula is written as text, following OWASP's CSV-injection guidance; the JSON keeps every value.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import pandas as pd
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -20,6 +25,19 @@ from pipeline.load.program import session_seats
 from pipeline.load.store import Document, ReadinessPlanRecord, RegistrationRecord, export_rows, waiting_for_a_person
 from pipeline.model import Outcome
 from schemas.reference import ReferenceData
+
+# OWASP's list: a spreadsheet takes a cell that starts with one of these for a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_like(value: Any) -> bool:
+    """True for a text a spreadsheet would run as a formula; numbers are never one."""
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def _csv_text(value: Any) -> Any:
+    # OWASP's fix for a CSV cell: a single quote first makes the spreadsheet read it as text.
+    return "'" + value if formula_like(value) else value
 
 
 def flatten(row: dict[str, Any]) -> dict[str, Any]:
@@ -36,13 +54,19 @@ def flatten(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_documents(engine: Engine, handle: IO[str], fmt: str) -> int:
-    """Every received document in the export contract, as JSON or CSV; returns how many."""
+    """Every received document in the export contract, as JSON or CSV; returns how many.
+
+    In the CSV a text that would be a formula starts with a quote, and lines end with CR LF: the
+    csv module quotes a field only for the characters of its line terminator (before Python 3.13),
+    and an unquoted carriage return would start a new row whose first cell could be a formula.
+    """
     rows = list(export_rows(engine))
     if fmt == "json":
         json.dump(rows, handle, indent=1, ensure_ascii=False)
         handle.write("\n")
     else:
-        pd.DataFrame([flatten(r) for r in rows]).to_csv(handle, index=False, quoting=csv.QUOTE_MINIMAL)
+        flat = [{_csv_text(k): _csv_text(v) for k, v in flatten(r).items()} for r in rows]
+        pd.DataFrame(flat).to_csv(handle, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     return len(rows)
 
 
@@ -94,8 +118,25 @@ def _naive(value: Any) -> Any:
     return value
 
 
+def _printable(value: Any) -> Any:
+    """A text without the control characters a workbook cannot hold (a file name may have them),
+    each shown as U+FFFD; openpyxl refuses the whole workbook otherwise."""
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
+
+
+def _text_as_strings(worksheet: Worksheet) -> None:
+    """Every text a string cell: openpyxl makes a text that starts with "=" a formula (and "#N/A"
+    an error). A formula-like text gets Excel's quote prefix, as when a person types '=x."""
+    for row in worksheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+                if formula_like(cell.value):
+                    cell.quotePrefix = True
+
+
 def write_workbook(engine: Engine, reference: ReferenceData, path: Path, today: date) -> dict[str, int]:
-    """The coordinator's workbook, one sheet per table; returns the rows per sheet."""
+    """The coordinator's workbook, one sheet per table, every text a string; returns the rows per sheet."""
     sheets = {
         "Agencies": agencies(engine, reference),
         "PSPs": list_psps(engine, today),
@@ -104,9 +145,10 @@ def write_workbook(engine: Engine, reference: ReferenceData, path: Path, today: 
     }
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, rows in sheets.items():
-            frame = pd.DataFrame(rows)
+            frame = pd.DataFrame([{_printable(k): _printable(v) for k, v in row.items()} for row in rows])
             frame.to_excel(writer, sheet_name=name, index=False)
             worksheet = writer.sheets[name]
+            _text_as_strings(worksheet)
             for column in worksheet.columns:
                 width = max((len(str(cell.value)) for cell in column if cell.value is not None), default=8)
                 worksheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 10), 60)

@@ -3,18 +3,19 @@
 Originals are kept for ever under ``originals/<outcome>/<day received>/<name>``; a name taken
 already gets a numbered suffix, so nothing is overwritten. A file is moved only after its row
 is committed; a run that stopped in between is finished by the next one (``finish_pending_moves``).
+A move is whole or not at all, also to another file system (``pipeline.fileops``).
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
 from pipeline.faults import checkpoint
+from pipeline.fileops import move_whole
 from pipeline.load import store
 from pipeline.model import Outcome, ReceivedFile
 from pipeline.settings import DataHome
@@ -59,24 +60,25 @@ class Router:
         return candidate
 
 
-def move_original(source: Path, target: Path) -> bool:
-    """Move one original to where the store says it is kept; False when it is not in the inbox."""
+def move_original(source: Path, target: Path, sha256: str | None = None) -> bool:
+    """Move one original to where the store says it is kept; False when it is not in the inbox.
+
+    ``sha256`` is the store's: a copy to another file system must match it. A file already at
+    the target is kept (FileExistsError), unless it is this original whole: a move that stopped
+    after the copy took its name is finished.
+    """
     if not source.exists():
         return target.exists()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        raise FileExistsError(f"{target} exists already; the original is left in the inbox")
-    shutil.move(source, target)
-    target.chmod(0o600)  # it holds personal data, whoever could read it in the inbox
+    move_whole(source, target, sha256=sha256)  # mode 0o600: it holds personal data
     return True
 
 
-def move_originals(engine: Engine, moves: list[tuple[int, Path, Path]]) -> int:
+def move_originals(engine: Engine, moves: list[tuple[int, Path, Path, str]]) -> int:
     """Move committed originals and record that they moved. Returns how many moved."""
     done: list[int] = []
-    for received_file_id, source, target in moves:
+    for received_file_id, source, target, sha256 in moves:
         try:
-            if move_original(source, target):
+            if move_original(source, target, sha256):
                 done.append(received_file_id)
                 checkpoint("move.done")
         except OSError as exc:

@@ -395,11 +395,12 @@ def mark_moved(engine: Engine, received_file_ids: Iterable[int]) -> None:
             row.moved = True
 
 
-def pending_moves(engine: Engine) -> list[tuple[int, Path, Path]]:
-    """Files whose row was committed but which were not yet moved out of the inbox."""
+def pending_moves(engine: Engine) -> list[tuple[int, Path, Path, str]]:
+    """Files whose row was committed but which were not yet moved out of the inbox: id, where it
+    is, where it goes, and its sha256 (a copy to another file system is checked against it)."""
     with transaction(engine) as session:
         rows = session.scalars(select(ReceivedFileRow).where(ReceivedFileRow.moved.is_(False)))
-        return [(row.id, Path(row.inbox_path), Path(row.stored_path)) for row in rows]
+        return [(row.id, Path(row.inbox_path), Path(row.stored_path), row.sha256) for row in rows]
 
 
 def add_notice(engine: Engine, received_file_id: int, to_address: str | None, path: Path) -> int:

@@ -55,8 +55,12 @@ def _not_found(document: ExtractedDocument, field: FieldSpec) -> bool:
 
 
 def reading_findings(document: ExtractedDocument, spec: FormSpec) -> list[Finding]:
-    """Review findings for every field that was not read surely enough to decide on."""
+    """Review findings for every field that was not read surely enough to decide on, and for a
+    received time that is not the sender's own (the date rules were judged on the arrival)."""
     findings: list[Finding] = []
+    if document.received.received_note:
+        findings.append(Finding(rule=None, severity=Severity.REVIEW,
+                                message=f"{document.received.received_note}; a person checks when it was sent"))
     for field in spec.fields:
         reads = [document.fields[k] for k in field.widget_keys if k in document.fields]
         needed = field.required or field.must_be_checked

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from pipeline.load.emails import archive_emails
-from pipeline.mail import STAGING_FOLDER
 from pipeline.run import process
 from samples.renditions import write_eml
 
@@ -16,20 +15,18 @@ SUBMISSIONS = Path(__file__).resolve().parents[2] / "samples" / "submissions"
 SENT = datetime(2026, 12, 1, 9, 30, tzinfo=timezone(timedelta(hours=-5)))
 
 
-def test_the_email_moves_only_when_every_attachment_is_filed(settings):
-    from pipeline.intake import collect_inbox
-
+def test_the_email_moves_only_when_every_attachment_is_filed(settings, collect):
     home = settings.data_home
     home.inbox.mkdir(parents=True)
     write_eml(home.inbox / "mail.eml", "Avery <avery.sample@example.org>", SENT,
               [("a.pdf", (SUBMISSIONS / "orp_valid_cei.pdf").read_bytes()), ("b.pdf", (SUBMISSIONS / "reg_r01_no_child_condition.pdf").read_bytes())])
-    parts = collect_inbox(home.inbox)
+    parts = collect(home.inbox)
     parts[0].path.unlink()
     assert archive_emails(home, settings.zone) == 0 and (home.inbox / "mail.eml").is_file()
     parts[1].path.unlink()
     assert archive_emails(home, settings.zone) == 1
     assert (home.originals / "emails" / "2026-12-01" / "mail.eml").is_file()
-    assert not (home.inbox / STAGING_FOLDER).exists() and list(home.inbox.iterdir()) == []
+    assert list(home.staging.iterdir()) == [] and list(home.inbox.iterdir()) == []
 
 
 def test_a_run_reads_the_attachments_and_sends_to_a_person_an_email_without_forms(settings):
@@ -52,14 +49,12 @@ def test_a_run_reads_the_attachments_and_sends_to_a_person_an_email_without_form
     assert list(home.inbox.iterdir()) == []
 
 
-def test_an_email_left_by_a_stopped_run_is_archived_not_read_again(settings):
-    from pipeline.intake import collect_inbox
-
+def test_an_email_left_by_a_stopped_run_is_archived_not_read_again(settings, collect):
     home = settings.data_home
     home.inbox.mkdir(parents=True)
     write_eml(home.inbox / "mail.eml", "Avery <avery.sample@example.org>", SENT,
               [("a.pdf", (SUBMISSIONS / "orp_valid_cei.pdf").read_bytes())])
-    for part in collect_inbox(home.inbox):
+    for part in collect(home.inbox):
         shutil.move(part.path, home.root / part.path.name)  # filed, then the run stopped
     summary = process(settings)
     assert summary.documents == []

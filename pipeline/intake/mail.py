@@ -2,23 +2,21 @@
 Outlook's ``.msg`` (read with extract-msg), told apart by content, not by name.
 
 An email is a container, not a form. At intake each of its attachments becomes a received file of
-its own, named ``<mail>/<attachment name>``, carrying the email's sender (where a notice goes back)
-and its Date header (when it was received). The attachments wait in a hidden folder of the inbox
-(``.unpacked/``) until their rows are committed and they are filed with the other originals; the
-email itself is then archived under ``originals/emails/<day>/`` (``pipeline.load.emails``).
+its own (``pipeline.intake.unpack``). Reading an email is parsing a sender's bytes, so it happens
+only in the extraction workers, under their time and memory limits: a message nested a thousand
+deep, a Date in the year 9999 or a 200 MB file must never stop the run's own process. The run's
+process only looks at an entry's first bytes (``looks_like_mail``) to know it must be unpacked.
 
-Inline pictures (a signature's logo) are not attachments. An email with no attachment that is a
-PDF or a Word file reaches extraction itself, and goes to a person with the reason.
+Inline pictures (a signature's logo) are not attachments.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import getaddresses, parsedate_to_datetime
@@ -31,9 +29,10 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 PDF_MAGIC = b"%PDF-"
 ZIP_MAGIC = b"PK\x03\x04"
 
-# Where attachments wait in the inbox, hidden from the inbox scan, one folder per email.
-STAGING_FOLDER = ".unpacked"
-MANIFEST = "mail.json"
+# Deeper than any mail client nests a forwarded message; past it the email goes to a person.
+MAX_PART_DEPTH = 20
+# More parts than any real email with forms has.
+MAX_PARTS = 1000
 
 _HEADER_LINE = re.compile(rb"^([A-Za-z][A-Za-z0-9-]{0,60}):[ \t]?", re.MULTILINE)
 _MAIL_HEADERS = {b"date", b"subject", b"mime-version", b"message-id", b"received", b"to", b"return-path"}
@@ -64,9 +63,10 @@ class Attachment:
 class Mail:
     format: MailFormat
     sender: str | None
-    sent_at: datetime | None
+    sent_at: datetime | None  # the Date header, when it is a real moment; see ``sent_within``
     attachments: tuple[Attachment, ...]
     inline_pictures: int = 0
+    dated: bool = False  # it has a Date, whether or not a calendar can hold it
 
 
 def is_form_file(data: bytes) -> bool:
@@ -81,18 +81,28 @@ def is_form_file(data: bytes) -> bool:
     return False
 
 
-def mail_format(path: Path, head: bytes) -> MailFormat | None:
-    """Whether the file is a saved email, judged from its content."""
-    if head.startswith(OLE_MAGIC):
-        return MailFormat.MSG if _is_outlook_message(path) else None
+def looks_like_mail(head: bytes) -> bool:
+    """Whether an inbox entry may be a saved email, from its first bytes alone: the run's process
+    decides no more than that, and leaves the reading (``mail_format``, ``read_mail``) to a worker."""
+    return head.startswith(OLE_MAGIC) or _looks_like_headers(head)
+
+
+def _looks_like_headers(head: bytes) -> bool:
     text = head.lstrip(b"\xef\xbb\xbf")
     if text.startswith(b"From "):  # an mbox "From " line before the headers
         text = text.split(b"\n", 1)[1] if b"\n" in text else b""
     if not _HEADER_LINE.match(text):
-        return None
+        return False
     header_block = re.split(rb"\r?\n\r?\n", text, maxsplit=1)[0]
     names = {m.group(1).lower() for m in _HEADER_LINE.finditer(header_block)}
-    return MailFormat.EML if b"from" in names and names & _MAIL_HEADERS else None
+    return b"from" in names and bool(names & _MAIL_HEADERS)
+
+
+def mail_format(path: Path, head: bytes) -> MailFormat | None:
+    """Whether the file is a saved email, judged from its content."""
+    if head.startswith(OLE_MAGIC):
+        return MailFormat.MSG if _is_outlook_message(path) else None
+    return MailFormat.EML if _looks_like_headers(head) else None
 
 
 def _is_outlook_message(path: Path) -> bool:
@@ -124,27 +134,79 @@ def _address(header_value: str | None) -> str | None:
     return None
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None:
+def _aware(moment: object) -> datetime | None:
+    """A moment in UTC, or None for anything that is not one a calendar can hold."""
+    if not isinstance(moment, datetime):
         return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    try:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (OverflowError, ValueError):  # the year 9999 in a far time zone
+        return None
+
+
+def _date_header(message: EmailMessage) -> datetime | None:
+    try:
+        raw = message["Date"]
+        return _aware(parsedate_to_datetime(str(raw))) if raw else None
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+# How far a sender's clock may run ahead of the machine that received the file.
+CLOCK_SKEW = timedelta(minutes=15)
+
+
+def sent_within(sent_at: datetime | None, arrived_at: datetime, window: timedelta) -> datetime | None:
+    """The email's own date when it lies within ``window`` before the file arrived (a few minutes
+    after it allowed, for clocks that disagree); None otherwise, and the arrival time counts.
+
+    A sender writes the Date header: a backdated one must not make six-month-old signatures look
+    fresh, nor a future one make a packet late. Measured from the file's arrival, not from the
+    run, so replaying old files keeps their times.
+    """
+    if sent_at is None or not arrived_at - window <= sent_at <= arrived_at + CLOCK_SKEW:
+        return None
+    return sent_at
+
+
+
+def _leaf_parts(message: EmailMessage) -> Iterator[EmailMessage]:
+    """The message's leaf parts, depth first, without recursion and within the nesting limits."""
+    stack: list[tuple[EmailMessage, int]] = [(message, 0)]
+    seen = 0
+    while stack:
+        part, depth = stack.pop()
+        seen += 1
+        if depth > MAX_PART_DEPTH or seen > MAX_PARTS:
+            raise MailUnreadable(
+                f"the email's parts are nested more than {MAX_PART_DEPTH} deep or number more than {MAX_PARTS}; "
+                "a person should open it"
+            )
+        if part.is_multipart():
+            children = part.get_payload()
+            stack.extend((cast(EmailMessage, child), depth + 1) for child in reversed(children if isinstance(children, list) else []))
+        elif part.get_content_maintype() != "message":
+            yield part
 
 
 def read_eml(path: Path) -> Mail:
     try:
         message = cast(EmailMessage, message_from_bytes(path.read_bytes(), policy=policy.default))
-    except (OSError, ValueError, TypeError) as exc:
+        return _read_message(message)
+    except RecursionError as exc:
+        raise MailUnreadable(
+            f"the email's parts are nested too deeply to read (more than {MAX_PART_DEPTH}); a person should open it"
+        ) from exc
+    except (OSError, ValueError, TypeError, LookupError, AttributeError) as exc:
         raise MailUnreadable(f"the email could not be read ({type(exc).__name__})") from exc
-    try:
-        sent_at = _aware(parsedate_to_datetime(str(message["Date"]))) if message["Date"] else None
-    except (TypeError, ValueError, IndexError):
-        sent_at = None
+
+
+def _read_message(message: EmailMessage) -> Mail:
+    sent_at = _date_header(message)
     sender = _address(str(message["Reply-To"] or "")) or _address(str(message["From"] or ""))
     attachments: list[Attachment] = []
     inline = 0
-    for part in message.walk():
-        if part.is_multipart() or part.get_content_maintype() == "message":
-            continue
+    for part in _leaf_parts(message):
         disposition = part.get_content_disposition()
         filename = part.get_filename()
         if disposition != "attachment" and filename is None:
@@ -154,7 +216,7 @@ def read_eml(path: Path) -> Mail:
             continue
         data = part.get_payload(decode=True) or b""
         attachments.append(Attachment(safe_name(filename, len(attachments) + 1), data, part.get_content_type()))
-    return Mail(MailFormat.EML, sender, sent_at, tuple(attachments), inline)
+    return Mail(MailFormat.EML, sender, sent_at, tuple(attachments), inline, dated=message["Date"] is not None)
 
 
 def read_msg(path: Path) -> Mail:
@@ -180,7 +242,7 @@ def read_msg(path: Path) -> Mail:
                 continue
             name = attachment.longFilename or attachment.shortFilename or attachment.displayName
             attachments.append(Attachment(safe_name(name, len(attachments) + 1), attachment.data, mime))
-        return Mail(MailFormat.MSG, sender, sent_at, tuple(attachments), inline)
+        return Mail(MailFormat.MSG, sender, sent_at, tuple(attachments), inline, dated=getattr(message, "date", None) is not None)
     except (ExMsgBaseException, OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
         raise MailUnreadable(f"the Outlook message could not be read ({type(exc).__name__})") from exc
     finally:
@@ -204,21 +266,3 @@ def no_form_reason(mail: Mail) -> str:
         f"the email's {count} attachment{'s are' if count > 1 else ' is'} not a PDF or Word file ({names}); "
         "ask the sender for the filled form as PDF or Word"
     )
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """What was unpacked from one email: written beside its attachments in the staging folder."""
-
-    email: str  # the email's path, relative to the inbox
-    received_at: str  # ISO time it was received
-    parts: list[list[str]]  # [file in the staging folder, name shown: "<mail>/<attachment>"]
-
-    def write(self, folder: Path) -> None:
-        temporary = folder / f".{MANIFEST}.{os.getpid()}.tmp"
-        temporary.write_text(json.dumps(self.__dict__, indent=1), encoding="utf-8")
-        os.replace(temporary, folder / MANIFEST)  # whole or not at all
-
-    @classmethod
-    def read(cls, folder: Path) -> Manifest:
-        return cls(**json.loads((folder / MANIFEST).read_text("utf-8")))
