@@ -44,16 +44,38 @@ class ReferenceData:
     _county_index: dict[str, str] = field(repr=False, compare=False, default_factory=dict)
 
     def canonical_cmhsp(self, text: str) -> str | None:
-        """The CMHSP's official name for a name or alias as people write it, or None."""
-        return self._cmhsp_index.get(_match_key(text))
+        """The CMHSP's official name for a name or alias as people write it, or None.
+
+        A description after the name ('CEI CMH (Clinton-Eaton-Ingham)', 'Summit Pointe - Calhoun')
+        is allowed when the parts name one CMHSP and no other."""
+        return _one_of(self._cmhsp_index.get(_match_key(part)) for part in _named_parts(text))
 
     def canonical_county(self, text: str) -> str | None:
         """'st clair county' -> 'St. Clair'; None when it is not a Michigan county."""
-        name = re.sub(r"\s+(county|co\.?)\s*$", "", text.strip(), flags=re.IGNORECASE)
+        name = re.sub(r"^\s*(?:the\s+)?count(?:y|ies)\s+of\s+", "", text.strip(), flags=re.IGNORECASE)
+        name = re.sub(r"\s+(count(?:y|ies)|co\.?|cty\.?)\s*$", "", name, flags=re.IGNORECASE)
         return self._county_index.get(_match_key(name))
 
-    def session(self, session_id: str) -> TrainingSession | None:
-        return self.sessions.get(session_id.strip().upper())
+    def session(self, text: str) -> TrainingSession | None:
+        """The session an id names; also when a description follows it ('2027-01-LAN (Lansing)'), as
+        long as the text names one session of the schedule and no other."""
+        exact = self.sessions.get(text.strip().upper())
+        if exact is not None:
+            return exact
+        named = {token for token in re.findall(r"[A-Z0-9]+(?:-[A-Z0-9]+)+", text.upper()) if token in self.sessions}
+        return self.sessions[named.pop()] if len(named) == 1 else None
+
+
+def _named_parts(text: str) -> list[str]:
+    """The text, and its parts when a description follows a name: before a parenthesis, either side of a dash."""
+    parts = [text, re.sub(r"\s*\([^)]*\)\s*$", "", text)]
+    parts += re.split(r"\s+[-–—:]\s+", text)
+    return [p for p in parts if p.strip()]
+
+
+def _one_of(found: object) -> str | None:
+    names = {name for name in found if name}  # type: ignore[attr-defined]
+    return names.pop() if len(names) == 1 else None
 
 
 SESSION_COLUMNS = ("session_id", "start_date", "end_date", "days", "location", "capacity")

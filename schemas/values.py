@@ -64,6 +64,12 @@ _SPACE_RUN = re.compile(r"[ \t\u00a0]+")
 _NOTHING_TO_COLLAPSE = re.compile(r"[^\n\r\t\u00a0]*").fullmatch  # and no two spaces in a row: checked apart
 
 
+class Unreadable(ValueError):
+    """The text cannot be read as a value of its field's type at all (not a number, not a date, none
+    of the choices): a person reads it from the document. Never a reason to reject a form, unlike
+    a value that was read and is wrong (a date too old, a county of another state)."""
+
+
 def clean_text(value: object) -> str | None:
     """Collapse runs of spaces, keep line breaks; empty becomes None."""
     if value is None:
@@ -103,7 +109,7 @@ def parse_date(text: str) -> date:
             except ValueError:
                 continue
             return check_year(day, text)
-    raise ValueError(f"'{_quoted(text)}' is not a date we can read; write it as MM/DD/YYYY, for example 03/08/2027")
+    raise Unreadable(f"'{_quoted(text)}' is not a date we can read; write it as MM/DD/YYYY, for example 03/08/2027")
 
 
 def normalise_phone(text: str) -> str:
@@ -148,7 +154,7 @@ def normalise_state(text: str) -> str:
         return code
     if cleaned.casefold() in _STATE_BY_NAME:
         return _STATE_BY_NAME[cleaned.casefold()]
-    raise ValueError(f"'{text}' is not a US state; write its two-letter code, for example MI")
+    raise Unreadable(f"'{text}' is not a US state; write its two-letter code, for example MI")
 
 
 def _too_large(number: Decimal) -> bool:
@@ -159,7 +165,7 @@ def _too_large(number: Decimal) -> bool:
 def parse_int(text: str) -> int:
     # Bounded before converting: int() of Decimal('1e999999') builds a million-digit number (40 s).
     if len(text.strip()) > MAX_NUMBER_LENGTH:
-        raise ValueError(
+        raise Unreadable(
             f"'{_quoted(text)}' is too long to be a whole number ({len(text.strip())} characters); "
             "write it in digits, for example 40"
         )
@@ -167,7 +173,7 @@ def parse_int(text: str) -> int:
     try:
         number = Decimal(cleaned)
     except InvalidOperation:
-        raise ValueError(f"'{text}' is not a whole number") from None
+        raise Unreadable(f"'{text}' is not a whole number") from None
     if not number.is_finite() or number != number.to_integral_value():
         raise ValueError(f"'{text}' is not a whole number")
     if _too_large(number):
@@ -180,7 +186,7 @@ def parse_int(text: str) -> int:
 
 def parse_decimal(text: str) -> Decimal:
     if len(text.strip()) > MAX_NUMBER_LENGTH:
-        raise ValueError(
+        raise Unreadable(
             f"'{_quoted(text)}' is too long to be a number ({len(text.strip())} characters); "
             "write it as a decimal, for example 0.5"
         )
@@ -188,7 +194,7 @@ def parse_decimal(text: str) -> Decimal:
     try:
         number = Decimal(cleaned)
     except InvalidOperation:
-        raise ValueError(f"'{text}' is not a number; write it as a decimal, for example 0.5") from None
+        raise Unreadable(f"'{text}' is not a number; write it as a decimal, for example 0.5") from None
     if not number.is_finite():
         raise ValueError(f"'{text}' is not a number")
     if _too_large(number):
@@ -242,7 +248,38 @@ def match_choice(text: str, choices: tuple[str, ...]) -> str:
     if len(matches) == 1:
         return matches[0]
     options = "; ".join(f"'{c}'" for c in choices)
-    raise ValueError(f"'{text}' is not one of the choices: {options}")
+    raise Unreadable(f"'{text}' is not one of the choices: {options}")
+
+
+# Words people write after a number that only repeat its unit ("12 hours a week"); the unit
+# itself is taken from the field's printed label ("Hours per week"), never from a list of its own.
+_UNIT_FILLERS = frozenset({"a", "an", "per", "each", "every", "in", "total"})
+_UNIT_SHORT = {"hrs": "hour", "hr": "hour", "h": "hour", "wk": "week", "wks": "week", "pos": "position", "ftes": "fte"}
+_NUMBER_THEN_WORDS = re.compile(r"^\s*(\d[\d,]*(?:\.\d+)?)\s*([^\d]*?)\s*\.?\s*$")
+
+
+def _word_stem(word: str) -> str:
+    word = _UNIT_SHORT.get(word, word)
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
+
+
+def without_unit(text: str, label: str) -> str:
+    """'12 hours', '36 hrs/week', '1.0 FTE', '3 positions' -> the number alone, when every word after it
+    is a word of the field's label (or a filler such as 'a', 'per'); otherwise the text as it is.
+
+    Only a number followed by its unit is read so: 'about 3', '3-4' or '3 or 4' stay as written, and
+    go to a person.
+    """
+    match = _NUMBER_THEN_WORDS.match(text)
+    if match is None or not match.group(2):
+        return text
+    label_words = {_word_stem(w) for w in re.findall(r"[a-z]+", label.casefold())}
+    words = re.findall(r"[a-z]+", match.group(2).casefold())
+    if not words or re.search(r"[^a-z\s/.]", match.group(2).casefold()):
+        return text
+    if all(w in _UNIT_FILLERS or _word_stem(w) in label_words for w in words):
+        return match.group(1)
+    return text
 
 
 def split_list(text: str) -> list[str]:

@@ -19,6 +19,8 @@ usual.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pipeline.model import ExtractedDocument, FieldValue, Finding, InputKind
 from schemas.spec import FieldSpec, FormSpec, Severity
 
@@ -89,9 +91,12 @@ def reading_findings(document: ExtractedDocument, spec: FormSpec) -> list[Findin
     return findings
 
 
-def with_reading_findings(document: ExtractedDocument, spec: FormSpec, findings: list[Finding]) -> list[Finding]:
-    """The document's findings once the reading's own are counted (see the module's docstring)."""
-    reading = reading_findings(document, spec)
+def with_reading_findings(
+    document: ExtractedDocument, spec: FormSpec, findings: list[Finding], unread: Sequence[Finding] = ()
+) -> list[Finding]:
+    """The document's findings once the reading's own are counted (see the module's docstring);
+    ``unread`` are values the rules could not read as their type, counted as the reading's own."""
+    reading = [*reading_findings(document, spec), *unread]
     flagged = {f.field for f in reading}
     for finding in findings:
         # a rule that failed on a field the reader did not find (a contract agency's name, say)

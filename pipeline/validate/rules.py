@@ -7,6 +7,7 @@ decides 'the day received'. It never opens files or databases.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -25,7 +26,7 @@ from pipeline.validate.reading import with_reading_findings
 from schemas import RECORD_MODELS
 from schemas.reference import ReferenceData
 from schemas.spec import FieldSpec, FieldType, FormId, FormSpec, Severity, load_form_spec
-from schemas.values import clean_text, parse_checkbox, word_count
+from schemas.values import Unreadable, clean_text, parse_checkbox, without_unit, word_count
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,15 @@ class _Findings:
     def __init__(self, spec: FormSpec) -> None:
         self.spec = spec
         self.items: list[Finding] = []
+        self.unread: list[Finding] = []  # values that could not be read as their type: a person reads them
+
+    def add_unread(self, field: FieldSpec, message: str) -> None:
+        """A value that is not recognisably of its type: it decides nothing alone, as a misread value
+        does not (``with_reading_findings``); the raw text is in the message for the reviewer."""
+        self.unread.append(Finding(
+            rule=None, field=field.key, label=field.label, severity=Severity.REVIEW,
+            message=f"could not be read as written ({message}); a person reads it from the document",
+        ))
 
     def add(self, rule_id: str, field: FieldSpec | None, message: str) -> None:
         self.items.append(
@@ -163,13 +173,19 @@ def _parse_fields(
             else:
                 parsed[field.key] = None
             continue
+        if field.type in (FieldType.INT, FieldType.DECIMAL) and isinstance(raw, str):
+            raw = without_unit(raw, field.label)  # '12 hours' for "Hours per week"
         try:
             parsed[field.key] = _field_adapter(spec.form_id, field.key).validate_python(
                 raw, context={"reference": context.reference}
             )
         except ValidationError as exc:
+            error = exc.errors()[0]
+            if isinstance((error.get("ctx") or {}).get("error"), Unreadable):
+                findings.add_unread(field, _error_message(error, field, raw))
+                continue
             rule_id = FORMAT_RULES[spec.form_id].get(field.key, r01)
-            findings.add(rule_id, field, _error_message(exc.errors()[0], field, raw))
+            findings.add(rule_id, field, _error_message(error, field, raw))
     return parsed
 
 
@@ -311,7 +327,9 @@ def _registration_rules(
     if requested is not None:
         session = context.reference.session(requested)
         field = spec.field("training_session")
-        if session is None:
+        if session is None and not SESSION_ID_SHAPE.search(requested.upper()):
+            findings.add_unread(field, f"'{requested}' names no session id of the training schedule")
+        elif session is None:
             known = ", ".join(sorted(context.reference.sessions))
             findings.add("REG-R09", field, f"'{requested}' is not a session of the training schedule; choose one of {known}")
         elif session.start_date <= received_day:
@@ -323,6 +341,10 @@ def _registration_rules(
             )
         else:
             parsed["training_session"] = session.session_id
+
+
+# What a session id looks like (2027-03-LAN): a text without one was not read as an id at all.
+SESSION_ID_SHAPE = re.compile(r"\b\d{4}-\d{1,2}-[A-Z]{2,}\b")
 
 
 FORM_RULES: dict[FormId, Callable[..., None]] = {
@@ -357,7 +379,7 @@ def validate_document(
     if program is not None:
         findings.items.extend(program_findings(spec, parsed, program, context.reference))
     # Values not read surely enough (conflicts, low confidence, labels not found) decide nothing alone.
-    findings.items = with_reading_findings(document, spec, findings.items)
+    findings.items = with_reading_findings(document, spec, findings.items, unread=findings.unread)
 
     record: BaseModel | None = None
     if len(parsed) == len(spec.fields):

@@ -10,6 +10,7 @@ import pytest
 from pipeline.model import ExtractionProblem, Outcome
 from pipeline.validate import validate_document
 from schemas import ReadinessPlan, RegistrationPacket, load_form_spec
+from schemas.spec import Severity
 from tests.conftest import VALID_PACKET, VALID_PLAN, make_document
 
 
@@ -50,7 +51,8 @@ def test_valid_packet_is_accepted_with_a_typed_record(validation_context):
 PLAN_CASES = [
     ("ORP-R01", Outcome.REJECTED, {"contact_phone": ""}, "contact_phone"),
     ("ORP-R01", Outcome.REJECTED, {"commit_equipment": False}, "commit_equipment"),
-    ("ORP-R01", Outcome.REJECTED, {"supervision_frequency": "Daily"}, "supervision_frequency"),
+    # Not one of the choices, not a date at all: read by a person, never a rejection.
+    (None, Outcome.NEEDS_REVIEW, {"supervision_frequency": "Daily"}, "supervision_frequency"),
     ("ORP-R01", Outcome.REJECTED, {"psp_positions_planned": "0"}, "psp_positions_planned"),
     ("ORP-R01", Outcome.REJECTED, {"fte_per_position": "1.5"}, "fte_per_position"),
     ("ORP-R02", Outcome.REJECTED, {"cmhsp_name": "Lakeshore Family Wellness Center"}, "cmhsp_name"),
@@ -63,7 +65,7 @@ PLAN_CASES = [
     ("ORP-R06", Outcome.REJECTED, {"agency_zip": "60601"}, "agency_zip"),
     ("ORP-R07", Outcome.REJECTED, {"director_signature_date": "12/03/2026"}, "director_signature_date"),
     ("ORP-R07", Outcome.REJECTED, {"supervisor_signature_date": "11/01/2025"}, "supervisor_signature_date"),
-    ("ORP-R07", Outcome.REJECTED, {"director_signature_date": "sometime in November"}, "director_signature_date"),
+    (None, Outcome.NEEDS_REVIEW, {"director_signature_date": "sometime in November"}, "director_signature_date"),
     ("ORP-R08", Outcome.REJECTED, {"planned_start_date": "11/01/2026"}, "planned_start_date"),
     ("ORP-R08", Outcome.REJECTED, {"planned_start_date": "12/01/2028"}, "planned_start_date"),
     ("ORP-R09", Outcome.NEEDS_REVIEW, {"referral_process": "Case managers refer families to us."}, "referral_process"),
@@ -88,7 +90,7 @@ PACKET_CASES = [
     ("REG-R04", Outcome.NEEDS_REVIEW, {"supervisor_credential": "Other"}, "supervisor_credential"),
     ("REG-R05", Outcome.REJECTED, {"psp_phone": "555-0123"}, "psp_phone"),
     ("REG-R05", Outcome.REJECTED, {"psp_email": "jordan@"}, "psp_email"),
-    ("REG-R05", Outcome.REJECTED, {"psp_state": "Michigan State"}, "psp_state"),
+    (None, Outcome.NEEDS_REVIEW, {"psp_state": "Michigan State"}, "psp_state"),
     ("REG-R05", Outcome.REJECTED, {"psp_zip": "4885"}, "psp_zip"),
     ("REG-R05", Outcome.REJECTED, {"psp_county": "Cook"}, "psp_county"),
     ("REG-R06", Outcome.NEEDS_REVIEW, {"psp_state": "OH", "psp_city": "Toledo", "psp_zip": "43604", "psp_county": "Lucas"}, "psp_state"),
@@ -147,7 +149,7 @@ def test_several_rules_broken_are_all_reported_once(validation_context):
     result = judge(
         validation_context,
         "PSP-REG",
-        {"psp_phone": "12", "training_session": "NOPE", "supervisor_credential": "Other", "cmhsp_name": ""},
+        {"psp_phone": "12", "training_session": "2099-01-NOPE", "supervisor_credential": "Other", "cmhsp_name": ""},
     )
     assert sorted(f.rule for f in result.findings) == ["REG-R01", "REG-R04", "REG-R05", "REG-R09"]
     assert result.outcome is Outcome.REJECTED
@@ -168,3 +170,47 @@ def test_a_missing_widget_counts_as_empty(validation_context):
     values = {k: v for k, v in VALID_PLAN.items() if k != "director_name"}
     result = validate_document(make_document("PSP-ORP", values), validation_context)
     assert [(f.rule, f.field) for f in result.findings] == [("ORP-R01", "director_name")]
+
+
+def test_a_value_that_is_not_of_its_type_at_all_goes_to_a_person_with_the_text(validation_context):
+    # "about 3" is not a number anyone can decide on, nor "January in Lansing" a session id: a person
+    # reads them; the document is never rejected for them, and its other errors wait for that person.
+    result = judge(validation_context, "PSP-REG", {"hours_per_week": "about 30", "training_session": "January in Lansing",
+                                                   "psp_phone": "12"})
+    assert result.outcome is Outcome.NEEDS_REVIEW
+    unread = {f.field: f.message for f in result.findings if f.rule is None}
+    assert set(unread) == {"hours_per_week", "training_session"}
+    assert "'about 30'" in unread["hours_per_week"] and "'January in Lansing'" in unread["training_session"]
+    assert {f.severity for f in result.findings} == {Severity.REVIEW}
+
+
+@pytest.mark.parametrize(
+    ("changes", "key", "value"),
+    [
+        ({"hours_per_week": "40 hours"}, "hours_per_week", 40),
+        ({"hours_per_week": "40 hrs/week"}, "hours_per_week", 40),
+        ({"hours_per_week": "40 hours a week"}, "hours_per_week", 40),
+        ({"training_session": "2027-01-LAN (Lansing, January)"}, "training_session", "2027-01-LAN"),
+        ({"cmhsp_name": "CEI CMH (Lansing office)"}, "cmhsp_name", "Community Mental Health Authority of Clinton-Eaton-Ingham Counties"),
+        ({"psp_county": "County of Ingham"}, "psp_county", "Ingham"),
+    ],
+)
+def test_values_as_people_write_them_are_read(validation_context, changes, key, value):
+    result = judge(validation_context, "PSP-REG", changes)
+    assert result.outcome is Outcome.ACCEPTED, result.findings
+    assert result.values[key] == value
+
+
+@pytest.mark.parametrize(
+    ("changes", "key", "value"),
+    [
+        ({"counties_served": "Clinton, Eaton, and Ingham Counties"}, "counties_served", ["Clinton", "Eaton", "Ingham"]),
+        ({"psp_positions_planned": "3 positions"}, "psp_positions_planned", 3),
+        ({"psp_positions_planned": "3 PSPs"}, "psp_positions_planned", 3),
+        ({"fte_per_position": "0.75 FTE"}, "fte_per_position", 0.75),
+    ],
+)
+def test_plan_values_as_people_write_them_are_read(validation_context, changes, key, value):
+    result = judge(validation_context, "PSP-ORP", changes)
+    assert result.outcome is Outcome.ACCEPTED, result.findings
+    assert result.values[key] == value
