@@ -16,6 +16,8 @@ import multiprocessing
 import multiprocessing.forkserver
 import resource
 import signal
+import sys
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TypeVar
@@ -45,10 +47,42 @@ def start_forkserver() -> None:
     multiprocessing.forkserver.ensure_running()
 
 
+# The libraries that read documents. What they warn or log quotes the document (a dictionary key,
+# a font name, a value they could not parse), so none of it may reach stderr or a log.
+LIBRARY_LOGGERS = ("pypdf", "pdfminer", "pdfplumber", "pypdfium2", "docx", "lxml", "extract_msg", "olefile",
+                   "compressed_rtf", "RTFDE", "PIL")
+
+
+class _OwnRecordsOnly(logging.Filter):
+    """Passes the pipeline's own records (which name files by sha256, never by a value read) and
+    drops every other library's."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.name == "pipeline" or record.name.startswith("pipeline.")
+
+
+def _quiet_libraries() -> None:
+    """In a worker: the readers' warnings are ignored and their loggers silenced; the one handler
+    left, on the root logger, writes the pipeline's own warnings to stderr and nothing else."""
+    warnings.simplefilter("ignore")  # pypdf, pdfminer, pdfplumber: "...for key /<the document's>"
+    for name in LIBRARY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)  # their records are never even made
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_OwnRecordsOnly())  # any other library's, under a name not listed above
+    root = logging.getLogger()
+    for old in root.handlers[:]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+
+
 def _start_worker(memory_bytes: int) -> None:
-    """In each worker: die with the parent process, cap the address space, and set the collector's
-    pace for reading documents (``pipeline.collector``)."""
+    """In each worker: die with the parent process, cap the address space, set the collector's
+    pace for reading documents (``pipeline.collector``), and keep the libraries' warnings and logs,
+    which quote the documents, out of stderr (``_quiet_libraries``)."""
     collector.start_worker()
+    _quiet_libraries()
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except OSError:  # not Linux: workers end when the pool's pipes close instead

@@ -45,13 +45,15 @@ from pipeline.model import (
     ValidationResult,
 )
 from pipeline.validate import ProgramSnapshot, ValidationContext, psp_key, subject_key, validate_document
+from pipeline.validate.program import supersedes
 from schemas.reference import TrainingSession
 
 log = logging.getLogger(__name__)
 
 PIPELINE_ACTOR = "pipeline"
 Destination = Callable[[ReceivedFile, Outcome], Path]
-# Outcomes a corrected resubmission replaces: whatever was not accepted and still counts.
+# Outcomes a later form may replace: whatever was not accepted and still counts (which of them a
+# given later form does replace: ``pipeline.validate.program.supersedes``).
 SUPERSEDABLE = (Outcome.REJECTED.value, Outcome.HELD.value, Outcome.NEEDS_REVIEW.value)
 
 
@@ -208,40 +210,61 @@ def apply_result(
         to_outcome=result.outcome.value, reason=reason, detail=detail or {},
     )
     session.add(decision)
+    # Judged anew (a person's decision, a release), the document may now replace earlier forms
+    # it did not replace when it came: a packet a reviewer accepts replaces the one held before it.
+    _supersede(session, [(old, document) for old in _earlier_standing(session, document) if _replaces(document, old)])
     return decision
 
 
+def _replaces(later: Document, earlier: Document) -> bool:
+    return supersedes(later.outcome, later.findings, earlier.outcome, earlier.findings)
+
+
+def _standing_query(document: Document):  # noqa: ANN202 - a SQLAlchemy Select
+    """The forms about the same subject, of the same form, that were not accepted and not replaced."""
+    return select(Document).where(
+        Document.subject_key == document.subject_key,
+        Document.form_id == document.form_id,
+        Document.superseded_by_id.is_(None),
+        Document.outcome.in_(SUPERSEDABLE),
+    ).order_by(Document.id)
+
+
+def _earlier_standing(session: Session, document: Document) -> list[Document]:
+    """For a stored document judged anew: the forms before it that still stand."""
+    if document.subject_key is None or document.id is None:
+        return []
+    return list(session.scalars(_standing_query(document).where(Document.id < document.id)))
+
+
 class _Supersedable:
-    """For one batch: the documents a corrected form may replace (not accepted, not superseded),
-    by subject and form. Each subject is looked up in the store once, the first time the batch
-    has a form about it; the batch's own documents (not flushed yet) are then kept track of here."""
+    """For one batch: the documents a later form may replace (not accepted, not superseded), by
+    subject and form. Each subject is looked up in the store once, the first time the batch has a
+    form about it; the batch's own documents (not flushed yet) are then kept track of here."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
         self._standing: dict[tuple[str, str | None], list[Document]] = {}
 
     def take(self, document: Document) -> list[Document]:
-        """The documents ``document`` supersedes; from now on it stands in their place."""
+        """The documents ``document`` supersedes (``supersedes``); from now on it stands in their
+        place, beside those it does not replace (a held packet a broken resubmission leaves be)."""
         key = (document.subject_key, document.form_id)
         earlier = self._standing.get(key)
         if earlier is None:
             with self.session.no_autoflush:  # nothing pending can be about a subject first seen now
-                earlier = list(self.session.scalars(
-                    select(Document).where(
-                        Document.subject_key == document.subject_key,
-                        Document.form_id == document.form_id,
-                        Document.superseded_by_id.is_(None),
-                        Document.outcome.in_(SUPERSEDABLE),
-                    ).order_by(Document.id)
-                ))
-        self._standing[key] = [document] if document.outcome in SUPERSEDABLE else []
-        return [old for old in earlier if old is not document]
+                earlier = list(self.session.scalars(_standing_query(document)))
+        earlier = [old for old in earlier if old is not document]
+        replaced = [old for old in earlier if _replaces(document, old)]
+        kept = [old for old in earlier if not any(old is gone for gone in replaced)]
+        self._standing[key] = kept + ([document] if document.outcome in SUPERSEDABLE else [])
+        return replaced
 
 
 def _supersede(session: Session, replaced: list[tuple[Document, Document]]) -> None:
-    """A corrected form for the same agency or PSP replaces earlier ones that were not accepted:
-    each (earlier, corrected) pair is marked and its decision kept. Called once the batch is
-    flushed, since the decisions name the corrected documents by their ids."""
+    """A later form for the same agency or PSP replaces earlier ones that were not accepted
+    (``supersedes`` says which): each (earlier, later) pair is marked and its decision kept.
+    Called once the batch is flushed, since the decisions name the later documents by their ids."""
     now = utcnow()
     for old, document in replaced:
         old.superseded_by_id = document.id

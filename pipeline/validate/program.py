@@ -9,14 +9,14 @@ received after it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
 from pipeline.model import Finding, Outcome, ValidationResult
 from schemas.reference import ReferenceData
-from schemas.spec import FormId, FormSpec
+from schemas.spec import FormId, FormSpec, Severity
 
 
 def psp_key(first_name: str, last_name: str, email: str) -> str:
@@ -27,7 +27,8 @@ def psp_key(first_name: str, last_name: str, email: str) -> str:
 def subject_key(form_id: str | None, values: Mapping[str, Any]) -> str | None:
     """Who a form is about: the agency (plan) or the PSP (packet); None when not readable.
 
-    A corrected form with the same subject supersedes an earlier one that was not accepted.
+    A later form with the same subject may supersede an earlier one that was not accepted
+    (``supersedes``).
     """
     if form_id == FormId.READINESS_PLAN and isinstance(values.get("cmhsp_name"), str):
         return f"agency:{values['cmhsp_name']}"
@@ -36,6 +37,49 @@ def subject_key(form_id: str | None, values: Mapping[str, Any]) -> str | None:
         if all(isinstance(p, str) and p for p in parts):
             return f"psp:{psp_key(*parts)}"  # type: ignore[arg-type]
     return None
+
+
+def _hold_rules(findings: Iterable[Mapping[str, Any]]) -> frozenset[str]:
+    return frozenset(str(f.get("rule")) for f in findings if f.get("severity") == Severity.HOLD)
+
+
+def _valid_but_waiting(findings: Iterable[Mapping[str, Any]]) -> bool:
+    """Held and for nothing else: every finding is a hold (no error, nothing for a person)."""
+    return all(f.get("severity") == Severity.HOLD for f in findings)
+
+
+def supersedes(
+    later_outcome: str,
+    later_findings: Iterable[Mapping[str, Any]],
+    earlier_outcome: str,
+    earlier_findings: Iterable[Mapping[str, Any]],
+) -> bool:
+    """Whether a later form about the same subject (``subject_key``) replaces an earlier one that
+    was not accepted, judged from their outcomes and findings (as the store keeps them):
+
+    * a rejected form is replaced by any later one: that is the correction it asked for;
+    * a held form is valid and only waits (for its agency's plan, a seat): only a later form that
+      is valid itself replaces it, one accepted (by the rules or by a person), or one held for
+      nothing but the same reasons. A broken or doubtful resubmission does not cancel it: it stays
+      held, and is released when its condition clears;
+    * a form waiting for review (a plan with a credential to confirm, say) is replaced by a later
+      one that is accepted or waits itself (held, or for review: the person decides that one), not
+      by a rejected one, which would leave nothing for the person to accept.
+    """
+    later_findings, earlier_findings = list(later_findings), list(earlier_findings)
+    if earlier_outcome == Outcome.REJECTED:
+        return True
+    if later_outcome == Outcome.ACCEPTED:
+        return True
+    if earlier_outcome == Outcome.HELD:
+        return (
+            later_outcome == Outcome.HELD
+            and _valid_but_waiting(later_findings)
+            and _hold_rules(later_findings) <= _hold_rules(earlier_findings)
+        )
+    if earlier_outcome == Outcome.NEEDS_REVIEW:
+        return later_outcome in (Outcome.HELD, Outcome.NEEDS_REVIEW)
+    return False
 
 
 @dataclass(frozen=True)
