@@ -4,10 +4,15 @@ Every decision is recorded with who, when and why (``decisions`` table) and chan
 document's outcome in the same transaction, under the program lock, after checking that the
 document still waits: two reviewers deciding the same document at once cannot both win.
 A decision on a plan judges the registrations held on it again.
+
+A decision's reason is the coordinator's own note and never leaves the office: a rejection's
+notice says only what the reviewer wrote for the agency (``message_to_agency``, kept in the
+decision's ``detail``), or that the coordinator could not accept the form.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +41,11 @@ from schemas.values import parse_checkbox, split_list
 
 WAITING = (Outcome.NEEDS_REVIEW.value, Outcome.HELD.value)
 CORRECTABLE = (Outcome.NEEDS_REVIEW.value, Outcome.HELD.value, Outcome.REJECTED.value)
+# A reviewer's message to the agency: one line of at most this many characters. A rejection's
+# notice lists it as the problem to correct; without one, it says only NO_MESSAGE_TO_AGENCY.
+MESSAGE_TO_AGENCY_LIMIT = 400
+REVIEW_FINDING = "the coordinator's review: "
+NO_MESSAGE_TO_AGENCY = "the coordinator reviewed the form and cannot accept it as it was sent"
 
 
 @dataclass(frozen=True)
@@ -109,13 +119,16 @@ def show(engine: Engine, received_file_id: int) -> dict[str, Any]:
             "findings": document.findings,
             "fields": fields,
             "decisions": [
-                {"at": d.at, "actor": d.actor, "action": d.action, "from": d.from_outcome, "to": d.to_outcome, "reason": d.reason}
+                {"at": d.at, "actor": d.actor, "action": d.action, "from": d.from_outcome, "to": d.to_outcome,
+                 "reason": d.reason, "message_to_agency": (d.detail or {}).get("message_to_agency")}
                 for d in decisions
             ],
         }
 
 
-def _accepted_result(document: Document, receipt: ReceivedFileRow) -> ValidationResult:
+def _accepted_result(document: Document, receipt: ReceivedFileRow, context: ValidationContext) -> ValidationResult:
+    """The record of a document a reviewer accepts, its values checked against the desk's
+    reference data (the coordinator's own CMHSPs and counties, as the run judged it)."""
     if document.form_id is None:
         raise BadInputError(
             f"#{receipt.id} is not one of the two forms and cannot be accepted.",
@@ -123,7 +136,7 @@ def _accepted_result(document: Document, receipt: ReceivedFileRow) -> Validation
         )
     model = RECORD_MODELS[load_form_spec(document.form_id).form_id]
     try:
-        record = model.model_validate(document.values)
+        record = model.model_validate(document.values, context={"reference": context.reference})
     except ValidationError as exc:
         labels = sorted({load_form_spec(document.form_id).field(str(e["loc"][0])).label for e in exc.errors() if e["loc"]})
         raise BadInputError(
@@ -145,28 +158,53 @@ def accept(
         program_lock(session)
         receipt, document = _load(session, received_file_id)
         _require(document, receipt, WAITING, "accepted")
-        result = _accepted_result(document, receipt)
+        result = _accepted_result(document, receipt, context)
         apply_result(session, document, result, actor=actor, action="accepted", reason=reason, destination=destination)
         session.flush()
         releases = _release_held(session, with_store_schedule(session, context), destination=destination)
     return Decision(received_file_id, Outcome.ACCEPTED, result, releases)
 
 
+def checked_message_to_agency(message: str | None) -> str | None:
+    """A reviewer's message to the agency as it is kept and sent: one line, not too long; None
+    when there is none. BadInputError for one that a notice could not show as it was written."""
+    if message is None or not message.strip():
+        return None
+    message = message.strip()
+    if any(unicodedata.category(ch)[0] == "C" for ch in message) or any(ch in message for ch in "\u2028\u2029"):
+        raise BadInputError("the message to the agency holds a line break or a control character.",
+                            hint="Write it on one line.")
+    if len(message) > MESSAGE_TO_AGENCY_LIMIT:
+        raise BadInputError(f"the message to the agency is {len(message)} characters long.",
+                            hint=f"Keep it to {MESSAGE_TO_AGENCY_LIMIT} characters; the agency can reply for more.")
+    return message
+
+
 def reject(
-    engine: Engine, received_file_id: int, *, actor: str, reason: str, destination: Destination
+    engine: Engine,
+    received_file_id: int,
+    *,
+    actor: str,
+    reason: str,
+    destination: Destination,
+    message_to_agency: str | None = None,
 ) -> Decision:
-    """A reviewer rejects a document that waits; a notice goes back with the reason and the findings."""
+    """A reviewer rejects a document that waits; a notice goes back with the findings and the
+    reviewer's ``message_to_agency`` (the ``reason`` is the coordinator's own and is not sent)."""
+    message = checked_message_to_agency(message_to_agency)
     with transaction(engine) as session:
         program_lock(session)
         receipt, document = _load(session, received_file_id)
         _require(document, receipt, WAITING, "rejected")
         extracted = document_from_row(document, receipt)
         findings = (
-            Finding(rule=None, severity=Severity.ERROR, message=f"the coordinator's review: {reason}"),
+            Finding(rule=None, severity=Severity.ERROR,
+                    message=f"{REVIEW_FINDING}{message}" if message else NO_MESSAGE_TO_AGENCY),
             *(Finding.model_validate(f) for f in document.findings),
         )
         result = ValidationResult(document=extracted, outcome=Outcome.REJECTED, findings=findings, values=document.values)
-        apply_result(session, document, result, actor=actor, action="rejected", reason=reason, destination=destination)
+        apply_result(session, document, result, actor=actor, action="rejected", reason=reason,
+                     detail={"message_to_agency": message} if message else None, destination=destination)
     return Decision(received_file_id, Outcome.REJECTED, result, [])
 
 

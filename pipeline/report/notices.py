@@ -6,6 +6,13 @@ Notices are standard RFC 5322 messages built with the standard library's email p
 written to the outbox folder ``notices/``; ``psp-pipeline notices send`` delivers them later
 (``pipeline.report.sending``). Everything in them that came from a document is plain text: the
 body is ``text/plain`` and header values are stripped of line breaks and control characters.
+
+A submitter's words never pass for the coordinator's: every value a notice quotes (the file's
+name, whom the form is about, a value quoted in a finding's message) is shown on one line, cut to
+``QUOTED_LIMIT`` characters and between “ ” quotes; every finding is one line. The To header is
+the bare address (no display name that could show another address), ASCII only: a domain in
+another script is written in IDNA, and an address that cannot be written so waits for a person.
+No line of a notice exceeds SMTP's 998 octets: a body with a longer line goes quoted-printable.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import os
 import re
 import socket
 import unicodedata
+from email import errors
 from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -72,6 +80,20 @@ ADDRESS_FIELDS = {
     "PSP-REG": ("supervisor_email", "psp_email"),
 }
 EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# What a To header holds as it is (RFC 5322 dot-atom local part, RFC 1035 host name), within
+# RFC 5321's lengths; anything else (a quoted local part, non-ASCII letters before the @) waits
+# for a person.
+_LOCAL_PART = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+_DOMAIN = re.compile(r"^(?=.{4,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9-]{2,63}$")
+_MAX_LOCAL_PART = 64
+_MAX_ADDRESS = 254
+
+# A value quoted in a notice is shown in at most this many characters (an ellipsis ends a cut one).
+QUOTED_LIMIT = 80
+# A finding's message in a notice, its values quoted and cut, is at most this long.
+MESSAGE_LIMIT = 500
+# RFC 5321/5322: no line of a message may be longer than this many octets (without CRLF).
+SMTP_LINE_OCTETS = 998
 
 
 # The outcomes that send a notice back, with the template of each.
@@ -81,14 +103,41 @@ NOTICE_TEMPLATES = {
 }
 
 
+@lru_cache(maxsize=1024)
 def _address(text: str | None) -> str | None:
-    """A single well-formed address (``Name <a@b.org>`` keeps its name), else None."""
+    """The bare address of a single well-formed address (``Name <a@b.org>`` gives ``a@b.org``),
+    as a To header can hold it in ASCII (a domain in another script in IDNA), else None.
+
+    The display name is left out: it is the submitter's text, and it could show an address the
+    notice is not sent to (``"ceo@agency.org" <someone@else.example>``)."""
     if not text or any(unicodedata.category(ch)[0] == "C" for ch in text):
         return None
-    name, address = parseaddr(text)
-    if not EMAIL_SHAPE.match(address):
+    _name, address = parseaddr(text)
+    if not EMAIL_SHAPE.match(address) or _header_address(text) != address:
+        return None  # not one address, or one the two parsers read differently: ambiguous
+    local, _, domain = address.rpartition("@")
+    if not domain.isascii():
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None
+    if len(local) > _MAX_LOCAL_PART or not _LOCAL_PART.match(local) or not _DOMAIN.match(domain):
         return None
-    return formataddr((name, address)) if name else address
+    address = f"{local}@{domain}"
+    return address if len(address) <= _MAX_ADDRESS else None
+
+
+def _header_address(text: str) -> str | None:
+    """The one address the email package's header parser reads in ``text``, or None when it reads
+    none, several, or finds the text malformed (``ceo@agency.org <someone@else.example>``)."""
+    try:
+        header = NOTICE_POLICY.header_factory("To", text)
+        addresses = header.addresses
+    except Exception:  # noqa: BLE001 - a parser failure is only an address we do not use
+        return None
+    if len(addresses) != 1 or any(isinstance(d, errors.InvalidHeaderDefect) for d in header.defects):
+        return None
+    return addresses[0].addr_spec
 
 
 def notice_address(form_id: str | None, values: dict[str, Any], sender: str | None) -> str | None:
@@ -105,9 +154,85 @@ def notice_address(form_id: str | None, values: dict[str, Any], sender: str | No
 
 def header_text(text: str, limit: int = 120) -> str:
     """Text from a document made safe for a header: one line, no control characters, not too long."""
+    return _cut(one_line(text), limit)
+
+
+def one_line(text: str) -> str:
+    """Text on one line: control characters, line and paragraph breaks and runs of spaces are one space."""
     flat = "".join(" " if unicodedata.category(ch)[0] in "CZ" else ch for ch in text)
-    flat = " ".join(flat.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    return " ".join(flat.split())
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def quoted(text: str, limit: int = QUOTED_LIMIT) -> str:
+    """A submitter's value as a notice shows it: on one line, at most ``limit`` characters (an
+    ellipsis ends a cut one), between “ ” quotes (quotes of that kind inside become plain ones)."""
+    flat = one_line(text).replace("“", '"').replace("”", '"')
+    return f"“{_cut(flat, limit)}”"
+
+
+# A value a message quotes ('...', as schemas.values and the rules write them): the opening quote
+# starts a word, the closing one ends it; an opening quote with no closing one quotes the rest.
+_OPENING = r"(?:^|(?<=[\s(\[{:,;]))'"
+_CLOSING = r"'(?=$|[\s;:,.!?)\]}])"
+_QUOTED_IN_MESSAGE = re.compile(f"{_OPENING}(.*?){_CLOSING}|{_OPENING}(.*)$")
+# A message is read this far (after the document's long values in it are cut): the rest could
+# only be cut off, and quoted values are looked for in time proportional to this, not to the text.
+_MESSAGE_READ = 2000
+
+
+class _MessageValues:
+    """What a notice needs to show its findings' messages: the document's values that are longer
+    than a quoted value may be (each found in a message is cut as ``quoted`` cuts it), and those
+    holding a quote (which the general pattern would end early), looked for first, longest first."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        texts = {
+            flat
+            for value in values.values()
+            for item in (value if isinstance(value, list) else [value])
+            if isinstance(item, str) and (flat := one_line(item))
+        }
+        self.long = sorted(((t, _cut(t, QUOTED_LIMIT)) for t in texts if len(t) > QUOTED_LIMIT), key=lambda p: -len(p[0]))
+        known = {_cut(t, QUOTED_LIMIT) for t in texts if "'" in t}
+        if known:
+            alternatives = "|".join(re.escape(k) for k in sorted(known, key=len, reverse=True))
+            # A space either side inside the quotes: the value as read, before it was trimmed.
+            self.pattern = re.compile(f"{_OPENING} ?({alternatives}) ?{_CLOSING}|{_QUOTED_IN_MESSAGE.pattern}")
+        else:
+            self.pattern = _QUOTED_IN_MESSAGE
+
+    def shown(self, message: str) -> str:
+        """A finding's message as a notice shows it: one line, each value it quotes shown as
+        ``quoted`` shows it, at most ``MESSAGE_LIMIT`` characters. The stored finding is left as it is."""
+        flat = one_line(message)
+        for text, cut in self.long:
+            flat = flat.replace(text, cut)
+        flat = _cut(flat, _MESSAGE_READ)
+        shown = self.pattern.sub(lambda m: quoted(next(g for g in m.groups() if g is not None)), flat)
+        return _cut(shown, MESSAGE_LIMIT)
+
+
+def notice_message(message: str, values: dict[str, Any] | None = None) -> str:
+    """A finding's message as a notice shows it (``_MessageValues.shown``)."""
+    return _MessageValues(values or {}).shown(message)
+
+
+def _shown_findings(findings: list[dict[str, Any]], values: dict[str, Any]) -> list[dict[str, Any]]:
+    """Findings as a notice lists them: label, message and rule each on one line."""
+    messages = _MessageValues(values)
+    return [
+        {
+            **finding,
+            "label": _cut(one_line(str(finding.get("label") or "")), 200) or None,
+            "message": messages.shown(str(finding.get("message") or "")),
+            "rule": _cut(one_line(str(finding.get("rule") or "")), 40) or None,
+        }
+        for finding in findings
+    ]
 
 
 def distinct_findings(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -130,8 +255,9 @@ def _about(form_id: str, values: dict[str, Any]) -> str | None:
 
     if form_id == FormId.REGISTRATION_PACKET:
         name = " ".join(part for part in (text("psp_first_name"), text("psp_last_name")) if part)
-        return name or None
-    return text("cmhsp_name") or None
+    else:
+        name = text("cmhsp_name")
+    return quoted(name) if one_line(name) else None
 
 
 def build_notice(
@@ -151,12 +277,14 @@ def build_notice(
     if outcome not in NOTICE_TEMPLATES:
         raise ValueError(f"no notice is sent for a document that is {outcome.value}")
     spec = load_form_spec(form_id)
-    findings = distinct_findings(findings)
+    findings = _shown_findings(distinct_findings(findings), values or {})
+    form_version = header_text(form_version, limit=40) if form_version else spec.version
+    to_address = _address(to_address)  # the bare address, or no To header at all
     deciding = "error" if outcome is Outcome.REJECTED else "hold"
     body = _TEXT_TEMPLATES.get_template(NOTICE_TEMPLATES[outcome]).render(
         form_title=spec.title,
-        form_version=form_version or spec.version,
-        file_name=header_text(file_name, limit=200),
+        form_version=form_version,
+        file_name=quoted(file_name),
         about=_about(form_id, values or {}),
         received_day=received_day,
         problems=[f for f in findings if f.get("severity") == deciding],
@@ -180,10 +308,13 @@ def build_notice(
     message["Message-ID"] = make_msgid(domain=coordinator["email"].rpartition("@")[2] or None)
     # RFC 3834: an automatic message; out-of-office replies should not answer it.
     message["Auto-Submitted"] = _fixed_header("Auto-Submitted", "auto-generated")
-    message["X-PSP-Form"] = _fixed_header("X-PSP-Form", f"{form_id} {form_version or spec.version}")
+    message["X-PSP-Form"] = _fixed_header("X-PSP-Form", f"{form_id} {form_version}")
     message["X-PSP-Notice"] = _fixed_header("X-PSP-Notice", outcome.value)
-    # 8bit keeps the draft readable in a text editor; lines stay far below the 998-octet limit.
-    message.set_content(body, cte="8bit")
+    # 8bit keeps the draft readable in a text editor. A line longer than SMTP allows (998 octets)
+    # would be refused by the server, so such a body goes quoted-printable: the email package
+    # then breaks its lines (soft line breaks) and the reader sees the text unchanged.
+    too_long = any(len(line.encode("utf-8")) > SMTP_LINE_OCTETS for line in body.splitlines())
+    message.set_content(body, cte="quoted-printable" if too_long else "8bit")
     return message
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from email import message_from_bytes, policy
+from email.utils import parseaddr
 from pathlib import Path
 
 import pytest
@@ -60,7 +61,8 @@ def test_each_attachment_is_a_document_with_the_emails_sender_and_date(rendition
             assert document["received_at"][:16] == _utc(mail["received_at"])[:16]
             if document["outcome"] == "rejected":
                 notice = message_from_bytes(Path(document["notice"]["path"]).read_bytes(), policy=policy.default)
-                assert notice["To"] == mail["sender"]  # the notice goes back to who sent the email
+                # the notice goes back to who sent the email, to the bare address
+                assert notice["To"] == parseaddr(mail["sender"])[1]
     # every email archived, by the day it was received; nothing left in the inbox
     archived = sorted(p.name for p in (settings.data_home.originals / "emails").rglob("*") if p.is_file())
     assert archived == sorted(m["file"] for m in mails)

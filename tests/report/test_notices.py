@@ -47,7 +47,7 @@ def test_a_rejection_lists_each_problem_once_with_what_to_do():
     assert message["To"] == "riley.testperson@example.org"
     assert message["X-PSP-Notice"] == "rejected" and message["Auto-Submitted"] == "auto-generated"
     assert message["Subject"].strip() == "Portal PSP Registration Packet: please correct and resend (packet.pdf)"
-    assert "Portal PSP Registration Packet for Jordan Example" in body and '"packet.pdf"' in body
+    assert "Portal PSP Registration Packet for “Jordan Example”" in body and "(the file “packet.pdf”)" in body
     assert "December 3, 2026" in body
     assert body.count("PSP phone: this is empty; fill it in (rule REG-R01)") == 1
     assert "1. PSP phone" in body and "2. Home ZIP code" in body and "3." not in body
@@ -77,7 +77,7 @@ def test_no_notice_for_other_outcomes():
 
 def test_the_address_is_the_sender_then_the_form_contact_then_the_supervisor():
     plan = {"contact_email": "avery@example.org", "supervisor_email": "riley@example.org"}
-    assert notice_address("PSP-ORP", plan, "Agency Mail <intake@agency.example.org>") == "Agency Mail <intake@agency.example.org>"
+    assert notice_address("PSP-ORP", plan, "Agency Mail <intake@agency.example.org>") == "intake@agency.example.org"
     assert notice_address("PSP-ORP", plan, None) == "avery@example.org"
     assert notice_address("PSP-ORP", {**plan, "contact_email": "not an address"}, None) == "riley@example.org"
     assert notice_address("PSP-REG", {"supervisor_email": "riley@example.org", "psp_email": "jo@example.org"}, None) == "riley@example.org"
