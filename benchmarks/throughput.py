@@ -301,6 +301,7 @@ def measure_served(server: PrefectServer, scratch: Path, runs: int) -> list[dict
     """``runs`` empty nightly runs of the served deployment, each timed from its recorded states."""
     home, client_home = scratch / "served-home", scratch / "served-prefect"
     client_home.mkdir()
+    (home / "inbox").mkdir(parents=True)  # an initialised data home: `serve` refuses one that is not
     # This process's own Prefect client: its state apart, nothing sent anywhere (read on import).
     os.environ.update(PREFECT_HOME=str(client_home), PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1")
     from prefect.client.orchestration import get_client

@@ -1,7 +1,9 @@
 """``psp-pipeline``: the command line. Thin: each command builds the settings and calls the library.
 
-Errors the pipeline raises on purpose print as one line saying what is wrong and what to do,
-and exit with the error's own status; anything else is a defect and shows its traceback.
+Errors the pipeline raises on purpose, and a full disk, a permission, the store or Prefect's server
+out of reach, print as one line saying what is wrong and what to do, and exit with their own status
+(``pipeline.errors.ExitCode``): one handler for every command (``cli_common.HandledGroup``).
+Anything else is a defect and shows its traceback.
 """
 
 from __future__ import annotations
@@ -9,22 +11,35 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from pipeline.cli_common import HomeOption, fail, settings_from
+from pipeline.cli_common import (
+    HandledGroup,
+    HomeOption,
+    expected_error,
+    prefect_unreachable,
+    require_data_home,
+    settings_from,
+)
 from pipeline.cli_program import psp_app, review_app, sessions_app
 from pipeline.cli_notices import app as notices_app
 from pipeline.cli_overview import overview as overview_command, refresh_overview
-from pipeline.errors import PipelineError
+from pipeline.errors import BadInputError
 from pipeline.settings import Settings
 
 app = typer.Typer(
+    cls=HandledGroup,
     name="psp-pipeline",
     help="Read, validate, store and route the PSP program's forms.",
+    epilog="Exit status: 0 done; 2 a wrong argument; 4 configuration or data home (missing, never "
+    "initialised, not writable); 5 the tracking store; 6 notices not delivered; 69 Prefect's server "
+    "out of reach; 74 the disk is full; 75 another run holds the inbox; 1 a defect (with its traceback).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -62,11 +77,8 @@ def init(home: HomeOption = None) -> None:
     """Create the data home (inbox, originals, notices, reports) and the tracking store."""
     from pipeline.run import open_desk
 
-    try:
-        settings = settings_from(home)
-        open_desk(settings).close()
-    except PipelineError as error:
-        fail(error)
+    settings = settings_from(home)
+    open_desk(settings).close()
     typer.echo(f"Data home ready at {settings.data_home.root}")
     typer.echo(f"Drop forms into {settings.data_home.inbox} and run: psp-pipeline run --home {settings.data_home.root}")
 
@@ -80,20 +92,19 @@ def run(
 ) -> None:
     """Process everything in the inbox once, as a Prefect flow run, and print a summary.
 
-    Exits 0 when the run completed, whatever the documents' outcomes.
+    Exits 0 when the run completed, whatever the documents' outcomes. The data home must exist
+    (`psp-pipeline init`): a run never makes one.
     """
-    try:
-        settings = settings_from(home)
-        if without_prefect:
-            from pipeline.run import process
+    settings = settings_from(home)
+    require_data_home(settings)
+    if without_prefect:
+        from pipeline.run import process
 
-            summary = process(settings)
-            run_id, report, released = summary.run_id, summary.report_html, summary.released
-        else:
-            run_id, report, released = _run_flow(settings)
-        _print_summary(settings, run_id, report, released)
-    except PipelineError as error:
-        fail(error)
+        summary = process(settings)
+        run_id, report, released = summary.run_id, summary.report_html, summary.released
+    else:
+        run_id, report, released = _run_flow(settings)
+    _print_summary(settings, run_id, report, released)
 
 
 def _run_flow(settings: Settings) -> tuple[int, Path, list[dict]]:
@@ -104,12 +115,61 @@ def _run_flow(settings: Settings) -> tuple[int, Path, list[dict]]:
     apply_prefect_defaults(settings.data_home.prefect)
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
+    _require_prefect_api()
     from flows.process_inbox import process_inbox
 
     # A heartbeat only matters for long runs watched by a server; it costs ~1 s at the end of each run.
-    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), _quiet_expected_failures():
         result = process_inbox(home=str(settings.data_home.root))
     return result["run_id"], Path(result["report"]), result["released"]
+
+
+def _require_prefect_api() -> None:
+    """When PREFECT_API_URL names a server, it must answer (any HTTP answer will do): else the flow
+    call fails deep inside Prefect's client. Without one, the run starts a temporary server."""
+    from prefect.settings import PREFECT_API_URL
+
+    url = PREFECT_API_URL.value()
+    if not url:
+        return
+    import httpx
+
+    try:
+        httpx.get(f"{url.rstrip('/')}/health", timeout=10)
+    except httpx.TransportError as exc:
+        raise prefect_unreachable(url, str(exc) or type(exc).__name__) from exc
+
+
+class _ExpectedFailureFilter(logging.Filter):
+    """Leaves out of the console what Prefect logs of a flow or task run that failed on an expected
+    error (a traceback of some 300 lines, then its "Finished in state Failed"): the command says it
+    in one line. Prefect's own records (its API log handler, its UI) keep all of it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failed: set[str] = set()  # names of the expected errors seen
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(("prefect.flow_runs", "prefect.task_runs")) or record.levelno < logging.ERROR:
+            return True
+        if record.exc_info and record.exc_info[1] is not None and expected_error(record.exc_info[1]) is not None:
+            self.failed.add(type(record.exc_info[1]).__name__)
+            return False
+        message = record.getMessage()
+        return not any(name in message for name in self.failed)
+
+
+@contextmanager
+def _quiet_expected_failures() -> Iterator[None]:
+    handlers = logging.getLogger().handlers
+    quiet = _ExpectedFailureFilter()
+    for handler in handlers:
+        handler.addFilter(quiet)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(quiet)
 
 
 def _print_summary(settings: Settings, run_id: int, report: Path, released: list[dict]) -> None:
@@ -140,13 +200,11 @@ def _print_summary(settings: Settings, run_id: int, report: Path, released: list
 @app.command()
 def status(home: HomeOption = None) -> None:
     """Counts by outcome over everything received, and what waits for a person."""
-    from pipeline.load.store import open_store, outcome_counts, waiting_for_a_person
+    from pipeline.load.ownership import open_own_store
+    from pipeline.load.store import outcome_counts, waiting_for_a_person
 
-    try:
-        settings = settings_from(home)
-        engine = open_store(settings.store_url)
-    except PipelineError as error:
-        fail(error)
+    settings = settings_from(home)
+    engine = open_own_store(settings)
     counts = outcome_counts(engine)
     typer.echo(f"Received in all: {sum(counts.values())}")
     for outcome in ("accepted", "rejected", "held", "needs_review", "duplicate"):
@@ -172,11 +230,8 @@ def server(
     from flows.nightly import server_command
     from pipeline.run import prepare_home
 
-    try:
-        settings = settings_from(home)
-        prepare_home(settings)
-    except PipelineError as error:
-        fail(error)
+    settings = settings_from(home)
+    prepare_home(settings)
     command, environment = server_command(settings, host, port)
     typer.echo(f"Prefect server on http://{host}:{port} (state in {environment['PREFECT_HOME']}).")
     typer.echo(f"Point runs at it with: export PREFECT_API_URL=http://{host}:{port}/api")
@@ -189,21 +244,21 @@ def serve(
     timezone: Annotated[str, typer.Option(help="Time zone of the cron expression.")] = "America/Detroit",
     home: HomeOption = None,
 ) -> None:
-    """Serve the inbox flow as a Prefect deployment on a schedule (needs PREFECT_API_URL)."""
+    """Serve the inbox flow as a Prefect deployment on a schedule (needs PREFECT_API_URL and a data
+    home made by `psp-pipeline init`)."""
     from pipeline.prefect_env import apply_prefect_defaults
     from pipeline.run import prepare_home
 
-    try:
-        settings = settings_from(home)
-        prepare_home(settings)
-        apply_prefect_defaults(settings.data_home.prefect)
-        from flows.nightly import require_server, serve_nightly
+    settings = settings_from(home)
+    require_data_home(settings)
+    prepare_home(settings)
+    apply_prefect_defaults(settings.data_home.prefect)
+    from flows.nightly import require_server, serve_nightly
 
-        require_server()
-        typer.echo(f"Serving the inbox of {settings.data_home.root} at '{cron}' ({timezone}); Ctrl-C stops.")
-        serve_nightly(settings, cron, timezone)
-    except PipelineError as error:
-        fail(error)
+    require_server()
+    _require_prefect_api()
+    typer.echo(f"Serving the inbox of {settings.data_home.root} at '{cron}' ({timezone}); Ctrl-C stops.")
+    serve_nightly(settings, cron, timezone)
 
 
 @app.command()
@@ -211,26 +266,38 @@ def forget(
     email: Annotated[str, typer.Option("--psp-email", help="The PSP's email as on the registration packet.")],
     reason: Annotated[str, typer.Option("--reason", help="Why (e.g. the request's reference); recorded.")],
     by: Annotated[str | None, typer.Option("--by", help="Who (default: the logged-in user).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be deleted and rewritten; change nothing.")] = False,
     home: HomeOption = None,
 ) -> None:
-    """Delete a PSP's records on request: packets, originals, notices, registration, reports that show them."""
+    """Delete a PSP's records on request: packets, their originals, the emails that carried them, notices,
+    registration; run reports and Prefect artifacts written again without them. Ends with a self-check.
+
+    Run again after an interruption or a failure, it finishes the job. Exits 0 when nothing of theirs
+    is left, 4 when something could not be deleted or is still found (each said in one line).
+    """
     import getpass
 
-    from pipeline.load.forget import forget_psp
-    from pipeline.run import open_desk
+    from pipeline.cli_forget import forget_psp
+    from pipeline.lock import RunLock
+    from pipeline.run import open_desk, prepare_home
 
+    settings = settings_from(home)
+    prepare_home(settings)
+    # A run going on would write a report (and latest.html) while they are being written again.
+    lock = None if dry_run or settings.claim_files else RunLock(settings.data_home.root)
+    if lock is not None:
+        lock.acquire()
     try:
-        desk = open_desk(settings_from(home))
-        forgotten = forget_psp(desk.engine, desk.settings.data_home.reports, email,
-                               actor=by or getpass.getuser(), reason=reason)
-        refresh_overview(desk)  # the overview showed them too
-        desk.close()
-    except PipelineError as error:
-        fail(error)
-    typer.echo(
-        f"Deleted {forgotten.documents} document(s), {forgotten.registrations} registration(s), "
-        f"{len(forgotten.files)} file(s) and {len(forgotten.reports)} run report(s). The deletion is recorded."
-    )
+        desk = open_desk(settings)
+        try:
+            incomplete = forget_psp(desk, email, reason=reason, actor=by or getpass.getuser(), dry_run=dry_run)
+        finally:
+            desk.close()
+    finally:
+        if lock is not None:
+            lock.release()
+    if incomplete:
+        raise typer.Exit(4)
 
 
 class ExportFormat(StrEnum):
@@ -250,22 +317,29 @@ def export(
 
     from pipeline.load import export as exports
 
-    try:
-        if format is ExportFormat.XLSX:
-            from pipeline.run import open_desk
+    target = output or (Path("psp-export.xlsx") if format is ExportFormat.XLSX else None)
+    if target is not None and not target.parent.is_dir():  # before anything is read
+        raise BadInputError(f"cannot write {target}: there is no folder {target.parent}.",
+                            hint="Give --output a file in a folder that exists.")
+    if format is ExportFormat.XLSX:
+        from pipeline.run import open_desk
 
-            desk = open_desk(settings_from(home))
-            target = output or Path("psp-export.xlsx")
+        desk = open_desk(settings_from(home))
+        try:
             counts = exports.write_workbook(desk.engine, desk.validation.reference, target, date.today())
+        finally:
             desk.close()
-            typer.echo(f"Wrote {target}: " + ", ".join(f"{n} ({c} rows)" for n, c in counts.items()), err=True)
-            return
-        from pipeline.load.store import open_store
+        typer.echo(f"Wrote {target}: " + ", ".join(f"{n} ({c} rows)" for n, c in counts.items()), err=True)
+        return
+    from pipeline.load.ownership import open_own_store
 
-        engine = open_store(settings_from(home).store_url)
-    except PipelineError as error:
-        fail(error)
-    handle = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    engine = open_own_store(settings_from(home))
+    try:
+        handle = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:
+        engine.dispose()
+        raise BadInputError(f"cannot write {output} ({exc.strerror}).",
+                            hint="Give --output a file in a folder that exists.") from exc
     try:
         written = exports.write_documents(engine, handle, format.value)
     finally:

@@ -3,10 +3,12 @@
 
     psp-pipeline notices list [--all]            what waits to be sent (and, with --all, what was)
     psp-pipeline notices send [--dry-run]        send what is due, each notice exactly once
+    psp-pipeline notices resend ID --by NAME     send a possibly sent notice again, on a person's say
 """
 
 from __future__ import annotations
 
+import getpass
 import signal
 import threading
 from collections import Counter
@@ -19,7 +21,8 @@ from pipeline.errors import PipelineError
 
 app = typer.Typer(
     name="notices",
-    help="Notices to agencies (rejected and held documents): list the outbox, send it over SMTP.",
+    help="Notices to agencies (rejected and held documents): list the outbox, send it over SMTP, "
+    "resend one that was possibly sent.",
     no_args_is_help=True,
 )
 
@@ -27,6 +30,7 @@ STATUS_WORDS = {
     "pending": "to send",
     "failed": "failed",
     "sending": "sending",
+    "possibly_sent": "POSSIBLY SENT",
     "sent": "sent",
     "no_address": "NO ADDRESS",
     "withdrawn": "withdrawn",
@@ -35,10 +39,11 @@ STATUS_WORDS = {
 
 
 def _open(home: Any) -> tuple[Any, Any]:
-    from pipeline.load.store import open_store
+    """The settings and the store, which must be this data home's (``pipeline.load.ownership``)."""
+    from pipeline.load.ownership import open_own_store
 
     settings = settings_from(home)
-    return settings, open_store(settings.store_url)
+    return settings, open_own_store(settings)
 
 
 @app.command("list")
@@ -71,13 +76,31 @@ def list_notices(
         typer.echo(f"       {item.path}")
         if item.last_error and status.value != "sent":
             typer.echo(f"       last try: {item.last_error}")
+        if status.value == "possibly_sent":
+            since = item.possibly_sent_at.astimezone(settings.zone) if item.possibly_sent_at else None
+            holder = f" (being sent by {item.claimed_by})" if item.claimed_by else ""
+            typer.echo(
+                f"       handed to the server {since:%Y-%m-%d %H:%M} without its answer{holder}: it may have been "
+                f"delivered. Once you know it was not: psp-pipeline notices resend {item.id} --by NAME"
+            )
+        elif item.resend_by and item.resend_at and status.value != "sent":
+            typer.echo(f"       put back to send again by {item.resend_by} {item.resend_at.astimezone(settings.zone):%Y-%m-%d %H:%M}")
     total = sum(statuses.values())
     summary = ", ".join(f"{count} {STATUS_WORDS[status]}" for status, count in sorted(statuses.items()))
     typer.echo(f"{total} notice{'s' if total != 1 else ''}" + (f": {summary}" if summary else "") + ".")
 
 
-def _interrupt(signum: int, _frame: Any) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
+class _Stop:
+    """SIGTERM (a scheduler stopping the job): the notice in hand is finished (its reply waited
+    for), then the delivery stops, no new notice started. A second SIGTERM interrupts at once."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+
+    def __call__(self, signum: int, _frame: Any) -> None:
+        if self.event.is_set():
+            raise KeyboardInterrupt(f"signal {signum}")
+        self.event.set()
 
 
 @app.command()
@@ -88,8 +111,10 @@ def send(
 ) -> None:
     """Send every notice that is due over SMTP (PSP_SMTP_HOST, _PORT, _STARTTLS, _USER, _PASSWORD).
 
-    Each notice is sent once: safe to run twice at once or to interrupt. A notice that fails
-    stays in the outbox for the next run; exits 6 when any failed.
+    Each notice is sent once: safe to run twice at once or to stop. A notice that fails stays in
+    the outbox for the next run; one handed to the server without its answer is possibly sent
+    and waits for `notices resend`. Exits 6 when any failed or is possibly sent, 143 when
+    stopped by SIGTERM before the end.
     """
     from pipeline.report.sending import SmtpServer, send_notices
 
@@ -98,17 +123,18 @@ def send(
         server = None if dry_run else SmtpServer.from_settings(settings)
     except PipelineError as error:
         fail(error)
-    # SIGTERM (a scheduler stopping the job) is handled like Ctrl-C: what is being sent is settled.
     main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _interrupt) if main_thread else None
+    stop = _Stop()
+    previous = signal.signal(signal.SIGTERM, stop) if main_thread else None
     try:
-        delivery = send_notices(engine, server, dry_run=dry_run, limit=limit)
+        delivery = send_notices(engine, server, dry_run=dry_run, limit=limit, stop=stop.event)
     except PipelineError as error:
         engine.dispose()
         fail(error)
     except KeyboardInterrupt:
         engine.dispose()
-        typer.echo("psp-pipeline: interrupted; what was not sent stays in the outbox for the next run.", err=True)
+        typer.echo("psp-pipeline: interrupted; what was not sent stays in the outbox for the next run "
+                   "(a notice whose message had gone to the server is possibly sent: see `notices list`).", err=True)
         raise typer.Exit(130) from None
     finally:
         if main_thread:
@@ -121,6 +147,9 @@ def send(
         typer.echo(f"sent #{item.id} ({item.kind}) to {item.to_address}")
     for item, error in delivery.failed:
         typer.echo(f"FAILED #{item.id} to {item.to_address}: {error}", err=True)
+    for item, error in delivery.possibly_sent:
+        typer.echo(f"POSSIBLY SENT #{item.id} to {item.to_address}: {error}. Once you know it was not delivered: "
+                   f"psp-pipeline notices resend {item.id} --by NAME", err=True)
     for item, reason in delivery.skipped:
         if reason.startswith("no address"):
             typer.echo(f"not sent #{item.id} ({item.file}): {reason} ({item.path})", err=True)
@@ -130,7 +159,41 @@ def send(
     without_address = sum(1 for _, reason in delivery.skipped if reason.startswith("no address"))
     typer.echo(
         f"Sent {len(delivery.sent)}; failed {len(delivery.failed)} (kept for the next try); "
-        f"{without_address} without an address (send by hand)."
+        f"{without_address} without an address (send by hand)"
+        + (f"; {len(delivery.possibly_sent)} possibly sent (the server did not answer; stopped)" if delivery.possibly_sent else "")
+        + "."
     )
-    if delivery.failed:
+    if delivery.stopped:
+        typer.echo("psp-pipeline: stopped (SIGTERM) after the notice in hand; the rest stay in the outbox "
+                   "for the next run.", err=True)
+    if delivery.failed or delivery.possibly_sent:
         raise typer.Exit(6)
+    if delivery.stopped:
+        raise typer.Exit(143)
+
+
+@app.command()
+def resend(
+    notice_id: Annotated[int, typer.Argument(help="The notice's number (#ID in `notices list`).")],
+    home: HomeOption = None,
+    by: Annotated[str | None, typer.Option("--by", help="Who decides (default: the logged-in user).")] = None,
+) -> None:
+    """Put a possibly sent notice back to send again: the server got its message but its answer
+    never came, so it may have been delivered. Check first (ask the recipient, or the server's
+    log for its Message-ID); the next `notices send` sends it."""
+    from pipeline.load import outbox
+    from pipeline.report.sending import sender_gone
+
+    try:
+        _, engine = _open(home)
+    except PipelineError as error:
+        fail(error)
+    try:
+        held_by = next((i.claimed_by for i in outbox.notices(engine) if i.id == notice_id), None)
+        item = outbox.resend(engine, notice_id, by or getpass.getuser(), holder_gone=sender_gone(held_by))
+    except PipelineError as error:
+        engine.dispose()
+        fail(error)
+    engine.dispose()
+    typer.echo(f"#{item.id} to {item.to_address} is back in the outbox (put back by {item.resend_by}); "
+               "the next `psp-pipeline notices send` sends it.")

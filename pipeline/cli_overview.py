@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from pipeline.cli_common import HomeOption, fail, settings_from
-from pipeline.errors import PipelineError
+from pipeline.cli_common import HomeOption, settings_from
 
 if TYPE_CHECKING:
     from pipeline.run import Desk
@@ -32,10 +31,7 @@ def overview(home: HomeOption = None) -> None:
     """
     from pipeline.run import open_desk
 
-    try:
-        desk = open_desk(settings_from(home))
-    except PipelineError as error:
-        fail(error)
+    desk = open_desk(settings_from(home))
     try:
         path = refresh_overview(desk)
     finally:

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pipeline.cli_common import HomeOption, fail, settings_from
-from pipeline.errors import BadInputError, PipelineError
+from pipeline.cli_common import HomeOption, id_in_store, settings_from
+from pipeline.errors import BadInputError
 
 if TYPE_CHECKING:
     from pipeline.run import Desk
@@ -24,7 +24,18 @@ sessions_app = typer.Typer(help="The classroom training schedule and its seats."
 psp_app = typer.Typer(help="Registered PSPs and their way to certification.", no_args_is_help=True)
 
 ByOption = Annotated[str | None, typer.Option("--by", help="Who decides (default: the logged-in user).")]
-ReasonOption = Annotated[str, typer.Option("--reason", help="Why: kept with the decision.")]
+ReceivedFileId = Annotated[
+    int, typer.Argument(metavar="ID", callback=id_in_store("received file", "psp-pipeline review list"))
+]
+RegistrationId = Annotated[int, typer.Argument(metavar="ID", callback=id_in_store("registered PSP", "psp-pipeline psp list"))]
+ReasonOption = Annotated[
+    str, typer.Option("--reason", help="Why: kept with the decision for the office; never sent to the agency.")
+]
+MessageToAgencyOption = Annotated[
+    str | None,
+    typer.Option("--message-to-agency", help="What the notice to the agency says of the decision (one line); "
+                 "without it, the notice says only that the coordinator could not accept the form."),
+]
 
 
 def _actor(by: str | None) -> str:
@@ -33,17 +44,12 @@ def _actor(by: str | None) -> str:
 
 @contextmanager
 def _opened(home: Path | None) -> Iterator[Desk]:
-    """The desk for one command; a PipelineError anywhere inside is one line and its exit status."""
+    """The desk for one command, closed after it (errors: ``cli_common.cli_exception_handler``)."""
     from pipeline.run import open_desk
 
-    try:
-        desk = open_desk(settings_from(home))
-    except PipelineError as error:
-        fail(error)
+    desk = open_desk(settings_from(home))
     try:
         yield desk
-    except PipelineError as error:
-        fail(error)
     finally:
         desk.close()
 
@@ -67,14 +73,14 @@ def _after_decision(desk, decision) -> None:
 @review_app.command("list")
 def review_list(home: HomeOption = None) -> None:
     """Documents waiting for a person (needs review, held), oldest first, with the reason."""
-    from pipeline.load.store import open_store, waiting_for_a_person
+    from pipeline.load.ownership import open_own_store
+    from pipeline.load.store import waiting_for_a_person
 
+    engine = open_own_store(settings_from(home))
     try:
-        engine = open_store(settings_from(home).store_url)
-    except PipelineError as error:
-        fail(error)
-    waiting = waiting_for_a_person(engine)
-    engine.dispose()
+        waiting = waiting_for_a_person(engine)
+    finally:
+        engine.dispose()
     if not waiting:
         typer.echo("Nothing waits for a person.")
     for item in waiting:
@@ -86,7 +92,7 @@ def review_list(home: HomeOption = None) -> None:
 
 
 @review_app.command("show")
-def review_show(received_file_id: Annotated[int, typer.Argument(metavar="ID")], home: HomeOption = None) -> None:
+def review_show(received_file_id: ReceivedFileId, home: HomeOption = None) -> None:
     """One document: its values with where each was read, its findings, and every decision on it."""
     from pipeline.load import review
 
@@ -115,11 +121,13 @@ def review_show(received_file_id: Annotated[int, typer.Argument(metavar="ID")], 
                 f"  {decision['at']:%Y-%m-%d %H:%M} {decision['actor']}: {decision['action']} "
                 f"({decision['from'] or '-'} -> {decision['to'] or '-'}){': ' + decision['reason'] if decision['reason'] else ''}"
             )
+            if decision["message_to_agency"]:
+                typer.echo(f"      to the agency: {decision['message_to_agency']}")
 
 
 @review_app.command("accept")
 def review_accept(
-    received_file_id: Annotated[int, typer.Argument(metavar="ID")],
+    received_file_id: ReceivedFileId,
     reason: ReasonOption,
     by: ByOption = None,
     home: HomeOption = None,
@@ -136,24 +144,26 @@ def review_accept(
 
 @review_app.command("reject")
 def review_reject(
-    received_file_id: Annotated[int, typer.Argument(metavar="ID")],
+    received_file_id: ReceivedFileId,
     reason: ReasonOption,
+    message_to_agency: MessageToAgencyOption = None,
     by: ByOption = None,
     home: HomeOption = None,
 ) -> None:
-    """Reject a document that waits; a notice goes back with the reason and the findings."""
+    """Reject a document that waits; a notice goes back with the findings and --message-to-agency
+    (the --reason stays in the office)."""
     from pipeline.load import review
 
     with _opened(home) as desk:
         decision = review.reject(desk.engine, received_file_id, actor=_actor(by), reason=reason,
-                                 destination=desk.router.destination)
+                                 message_to_agency=message_to_agency, destination=desk.router.destination)
         typer.echo(f"#{received_file_id} rejected.")
         _after_decision(desk, decision)
 
 
 @review_app.command("correct")
 def review_correct(
-    received_file_id: Annotated[int, typer.Argument(metavar="ID")],
+    received_file_id: ReceivedFileId,
     field: Annotated[str, typer.Argument(help="The field's key, e.g. psp_phone.")],
     value: Annotated[str, typer.Argument(help="The value as it should have been read.")],
     reason: ReasonOption,
@@ -185,7 +195,7 @@ def sessions_import(
     try:
         sessions = parse_sessions(csv_file.read_text("utf-8"), source=csv_file.name)
     except ValueError as exc:
-        fail(BadInputError(f"{exc}.", hint="Fix the line and import again; nothing was changed."))
+        raise BadInputError(f"{exc}.", hint="Fix the line and import again; nothing was changed.") from exc
     with _opened(home) as desk:
         added, updated, releases = program.import_schedule(
             desk.engine, sessions, desk.validation, _actor(by), desk.router.destination
@@ -225,7 +235,7 @@ def psp_list(home: HomeOption = None) -> None:
 
 @psp_app.command("update")
 def psp_update(
-    registration_id: Annotated[int, typer.Argument(metavar="ID")],
+    registration_id: RegistrationId,
     classroom_attended: Annotated[str | None, typer.Option(help="Date the 5-day classroom training was completed (MM/DD/YYYY).")] = None,
     coaching_months: Annotated[int | None, typer.Option(help="Coaching months completed, 0 to 10.")] = None,
     pd_meetings: Annotated[int | None, typer.Option(help="Quarterly Professional Development meetings attended.")] = None,
@@ -262,7 +272,7 @@ def psp_update(
 
 @psp_app.command("withdraw")
 def psp_withdraw(
-    registration_id: Annotated[int, typer.Argument(metavar="ID")],
+    registration_id: RegistrationId,
     reason: ReasonOption,
     by: ByOption = None,
     home: HomeOption = None,

@@ -2,17 +2,37 @@
 the exit status the command line returns for it, so a scheduler can tell kinds of failure apart.
 
 A document that cannot be read is not an error of the run: it becomes a ``needs_review`` outcome.
-These errors are for what stops the run itself (configuration, the data home, the store) and for
-defects.
+These errors are for what stops the run itself (configuration, the data home, the store, the disk,
+Prefect's server) and for defects. ``ExitCode`` lists every status ``psp-pipeline`` exits with.
 """
 
 from __future__ import annotations
+
+from enum import IntEnum
+from typing import Any
+
+
+class ExitCode(IntEnum):
+    """Every exit status of ``psp-pipeline`` (the numbers above 63 are those of BSD's sysexits.h)."""
+
+    OK = 0
+    DEFECT = 1  # anything not raised on purpose: a defect, shown with its traceback
+    BAD_INPUT = 2  # an argument is wrong (Click's usage errors exit 2 too)
+    UNSUPPORTED_FORMAT = 3
+    CONFIGURATION = 4  # a setting, or the data home: missing, never initialised, not writable
+    STORE = 5  # the tracking store cannot be opened, read or written
+    DELIVERY = 6  # notices could not be sent (they stay in the outbox)
+    PREFECT_UNAVAILABLE = 69  # EX_UNAVAILABLE: the Prefect server PREFECT_API_URL names cannot be reached
+    INTERNAL = 70  # EX_SOFTWARE
+    DISK_FULL = 74  # EX_IOERR: no space left on the disk of the data home or of the store
+    INBOX_BUSY = 75  # EX_TEMPFAIL: another run holds the inbox
+    INTERRUPTED = 130  # Ctrl-C or SIGTERM
 
 
 class PipelineError(Exception):
     """Base of every error the pipeline raises on purpose."""
 
-    exit_code = 1
+    exit_code: ExitCode = ExitCode.DEFECT
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
@@ -26,41 +46,109 @@ class PipelineError(Exception):
 class BadInputError(PipelineError):
     """A document or an argument is not what it should be."""
 
-    exit_code = 2
+    exit_code = ExitCode.BAD_INPUT
 
 
 class UnsupportedFormatError(BadInputError):
     """The file is of a kind no extractor reads."""
 
-    exit_code = 3
+    exit_code = ExitCode.UNSUPPORTED_FORMAT
 
 
 class ConfigurationError(PipelineError):
     """A setting, the data home or the database URL is wrong."""
 
-    exit_code = 4
+    exit_code = ExitCode.CONFIGURATION
 
 
 class StoreError(PipelineError):
     """The tracking store could not be read or written."""
 
-    exit_code = 5
+    exit_code = ExitCode.STORE
 
 
 class DeliveryError(PipelineError):
     """Notices could not be delivered (the SMTP server is unreachable or refused them); they stay
     in the outbox for the next try."""
 
-    exit_code = 6
+    exit_code = ExitCode.DELIVERY
+
+
+class PrefectUnavailableError(PipelineError):
+    """The Prefect server that PREFECT_API_URL names cannot be reached: nothing was done."""
+
+    exit_code = ExitCode.PREFECT_UNAVAILABLE
+
+
+class DiskFullError(PipelineError):
+    """No space is left on the disk of the data home or of the store. What was recorded stays
+    recorded and every original kept; the next run finishes what this one left."""
+
+    exit_code = ExitCode.DISK_FULL
 
 
 class InboxBusyError(PipelineError):
     """Another run is processing this data home's inbox: try again later."""
 
-    exit_code = 75  # EX_TEMPFAIL
+    exit_code = ExitCode.INBOX_BUSY
 
 
 class InternalError(PipelineError):
     """A defect in the pipeline itself: please report it with the log."""
 
-    exit_code = 70
+    exit_code = ExitCode.INTERNAL
+
+
+# SQLite's primary result codes (the low byte of ``sqlite3.Error.sqlite_errorcode``) and
+# PostgreSQL's SQLSTATEs that say more than "the store failed".
+_SQLITE_PERM, _SQLITE_READONLY, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_NOTADB = 3, 8, 11, 13, 26
+_PG_INSUFFICIENT_PRIVILEGE, _PG_DISK_FULL = "42501", "53100"
+
+
+def database_error(exc: Exception, where: str | None, *, opening: bool) -> PipelineError | None:
+    """The PipelineError for a database error (SQLAlchemy's ``DBAPIError``) of the store at
+    ``where`` (its URL, when known), or None when it is no fault of the store's (a defect: an SQL
+    error, a constraint).
+
+    ``opening``: raised while the store was opened and migrated, where any database error means
+    the store cannot be used.
+    """
+    from sqlalchemy.exc import OperationalError  # only ever called with SQLAlchemy's errors
+
+    store = f"the tracking store at {where}" if where else "the tracking store"
+    orig: Any = getattr(exc, "orig", None) or exc
+    said = " ".join(str(getattr(getattr(orig, "diag", None), "message_primary", None) or orig).split())
+    sqlite_code = getattr(orig, "sqlite_errorcode", None)
+    primary = sqlite_code & 0xFF if isinstance(sqlite_code, int) else None
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if primary == _SQLITE_FULL or sqlstate == _PG_DISK_FULL:
+        return DiskFullError(
+            f"the disk of {store} is full ({said}).",
+            hint="Free space on it and run again: what was recorded stays recorded, and the next run "
+            "finishes what this one left.",
+        )
+    if primary in (_SQLITE_READONLY, _SQLITE_PERM):
+        return ConfigurationError(
+            f"{store} cannot be written ({said}).",
+            hint="The data home, and the store file in it, must be writable by the user who runs "
+            "psp-pipeline: check their owner and mode, or choose another data home with --home or PSP_HOME.",
+        )
+    if primary in (_SQLITE_NOTADB, _SQLITE_CORRUPT):
+        return StoreError(
+            f"{store} is damaged or is not an SQLite database ({said}).",
+            hint="Nothing was changed: restore the store file from a backup (the originals in the "
+            "data home are untouched), or set PSP_DATABASE_URL to the right store.",
+        )
+    if sqlstate == _PG_INSUFFICIENT_PRIVILEGE:
+        return StoreError(
+            f"the database role of {store} lacks a privilege the store needs ({said}).",
+            hint="Grant it, e.g. GRANT CREATE ON SCHEMA public TO <role> (the store creates and migrates "
+            "its own tables), or give PSP_DATABASE_URL a role that owns the database.",
+        )
+    if opening or isinstance(exc, OperationalError):
+        return StoreError(
+            f"cannot {'open' if opening else 'use'} {store} ({said}).",
+            hint="Check that the database exists and is reachable, and that the data home is writable"
+            + ("." if opening else "; a run that stopped is finished by the next."),
+        )
+    return None

@@ -21,7 +21,7 @@ from pipeline.collector import RunCollector
 from pipeline.errors import ConfigurationError
 from pipeline.faults import checkpoint
 from pipeline.intake import collect_inbox, inbox_entries, receive_entries, settled
-from pipeline.load import claims, emails, outbox, program, routing, store
+from pipeline.load import claims, emails, outbox, ownership, program, routing, store
 from pipeline.lock import RunLock
 from pipeline.model import ExtractedDocument, Outcome, ReceivedFile
 from pipeline.report import html
@@ -44,7 +44,8 @@ def prepare_home(settings: Settings) -> None:
     """Create the data home's folders, readable by their owner only (they hold personal data).
 
     Also sets this process's umask so that every file the pipeline writes there (the store, the
-    originals it moves, notices, reports) is its owner's only.
+    originals it moves, notices, reports) is its owner's only. Raises ConfigurationError when the
+    data home cannot be created, or this user cannot write it.
     """
     os.umask(0o077)
     home = settings.data_home
@@ -56,9 +57,19 @@ def prepare_home(settings: Settings) -> None:
                 folder.chmod(0o700)
     except OSError as exc:
         raise ConfigurationError(
-            f"cannot create the data home at {home.root} ({exc.strerror}).",
+            f"cannot set up the data home at {home.root} ({exc.strerror}: {exc.filename}).",
             hint="Choose a writable folder with --home or PSP_HOME.",
         ) from exc
+    # Folders that were there already are not written above: a read-only one would stop a run
+    # half-way (its lock, the store's journal, the originals it moves, the report).
+    read_only = next((folder for folder in home.folders if not os.access(folder, os.W_OK | os.X_OK)), None)
+    if read_only is not None:
+        raise ConfigurationError(
+            f"the data home at {home.root} is read-only for this user"
+            + ("." if read_only == home.root else f" (its folder {read_only.name})."),
+            hint="Make the data home and its folders writable by the user who runs psp-pipeline (their "
+            "owner and mode), or choose another with --home or PSP_HOME.",
+        )
 
 
 @dataclass
@@ -141,7 +152,9 @@ class Desk:
 def open_desk(settings: Settings) -> Desk:
     """Create the data home and store if needed, read the reference data, finish pending moves."""
     prepare_home(settings)
-    engine = store.open_store(settings.store_url)
+    # Before anything of the store is acted on: another home's pending moves, live run and files
+    # would otherwise be taken for this one's.
+    engine = ownership.open_own_store(settings)
     try:
         reference = load_reference(settings.reference_folder)
     except (OSError, ValueError) as exc:
@@ -163,7 +176,8 @@ def open_desk(settings: Settings) -> Desk:
 def open_run(settings: Settings) -> RunContext:
     """Take the inbox (one run at a time per data home), open the desk, record the start of a run.
 
-    Raises InboxBusyError when another run holds the inbox.
+    Raises InboxBusyError when another run holds the inbox, ConfigurationError when the store
+    belongs to another data home (``open_desk``).
     """
     prepare_home(settings)
     if next(inbox_entries(settings.data_home.inbox), None) is not None:

@@ -87,7 +87,19 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(default=True, description="Upgrade the connection with STARTTLS before logging in.")
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
-    smtp_timeout: float = Field(default=30.0, gt=0, description="Seconds to wait for the SMTP server.")
+    smtp_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds to wait for the SMTP server's reply to each command but the end of a message."
+    )
+    smtp_data_timeout: float = Field(
+        default=600.0, gt=0,
+        description="Seconds to wait for the server's reply to the end of a message (RFC 5321: 10 minutes). "
+        "A notice whose reply does not come in time may have been delivered: it waits for a person's say.",
+    )
+    take_over_store: Path | None = Field(
+        default=None,
+        description="Move the tracking store to this data home deliberately: the absolute path of this data "
+        "home, when the store records another one as its owner. Set it for one command, then unset it.",
+    )
 
     @field_validator("timezone")
     @classmethod

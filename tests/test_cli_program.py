@@ -105,9 +105,10 @@ def test_review_accept_refuses_what_does_not_wait(home):
     assert missing.exit_code == BadInputError.exit_code and "review list" in missing.output
 
 
-def test_review_reject_sends_a_notice_with_the_reason_and_findings(home):
+def test_review_reject_sends_a_notice_with_the_message_to_the_agency_and_findings(home):
     found = ids(home)
     result = runner.invoke(app, ["review", "reject", str(found["other-packet.pdf"]), "--reason",
+                                 "program office said no on the phone", "--message-to-agency",
                                  "out-of-state PSPs cannot be registered this year", "--by", "riley", "--home", str(home)])
     assert result.exit_code == 0, result.output
     notice = Path(next(line for line in result.output.splitlines() if line.startswith("Notice for")).split(": ", 1)[1])
@@ -115,6 +116,7 @@ def test_review_reject_sends_a_notice_with_the_reason_and_findings(home):
     body = message.get_content()
     assert message["To"] == "riley.testperson@example.org"
     assert "out-of-state PSPs cannot be registered this year" in body
+    assert "program office said no" not in body  # the reason is the office's own
     assert "Home state" in body and "REG-R06" in body
     shown = cli("review", "show", str(found["other-packet.pdf"]), home=home)
     assert "riley: rejected (held -> rejected)" in shown.output

@@ -1,12 +1,27 @@
 """The outbox as the store sees it: which notices wait to be sent, and the claims that let
 ``psp-pipeline notices send`` send each exactly once.
 
-A sender claims a notice (one conditional UPDATE: only a notice not sent and not claimed, or
-whose claim is older than ``CLAIM_LEASE``) before it talks to the SMTP server, marks it sent as
-soon as the server accepted the message, and releases the claim with the error when the try
-failed. Two senders at once never both claim the same notice; a sender interrupted (Ctrl-C,
-SIGTERM) releases or marks what it holds; a sender killed outright leaves a claim that expires
-after the lease, when the notice is tried again.
+A sender claims a notice (one conditional UPDATE: only a notice not sent, not possibly sent, and
+not claimed, or whose claim is older than ``CLAIM_LEASE``) before it talks to the SMTP server.
+Just before it hands the message over (the DATA command) it records the notice as possibly sent;
+it marks it sent as soon as the server accepted the message, and releases the claim with the
+error when the server clearly refused it (nothing was delivered). Two senders at once never both
+claim the same notice. A notice whose message went to the server without an answer (no reply to
+the end of the message in time, a sender killed while it waited) stays possibly sent: it may
+have been delivered, and it is not sent again until a person puts it back (``resend``).
+
+The states of a notice (``OutboxItem.status``) and what moves it::
+
+    pending, failed  --claim-->  sending
+    sending          --refused before DATA (unreachable, 4xx/5xx to MAIL or RCPT): release-->  failed
+    sending          --mark_possibly_sent, just before DATA-->  possibly sent (its sender holds it)
+    possibly sent, held  --250: mark_sent-->  sent
+    possibly sent, held  --4xx/5xx to DATA or to the message: release-->  failed
+    possibly sent, held  --no reply in time, interrupted after the message: leave_in_doubt-->  possibly sent
+    possibly sent    --resend (a person's say)-->  pending
+
+A sender killed outright leaves its claim, which lapses after the lease: killed before DATA, the
+notice is due again (nothing of it reached the server); after, it stays possibly sent.
 """
 
 from __future__ import annotations
@@ -20,6 +35,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from pipeline.errors import BadInputError
 from pipeline.load.store import NoticeRow, ReceivedFileRow, transaction, utcnow
 from pipeline.model import Outcome
 
@@ -32,6 +48,7 @@ class NoticeStatus(StrEnum):
     PENDING = "pending"  # written, waiting for its first try
     FAILED = "failed"  # tried, failed; tried again by the next `notices send`
     SENDING = "sending"  # claimed by a sender right now
+    POSSIBLY_SENT = "possibly_sent"  # handed to the server without its answer: a person decides
     SENT = "sent"
     NO_ADDRESS = "no_address"  # no usable address: send it by hand
     WITHDRAWN = "withdrawn"  # the document's outcome changed since (released, decided by a person)
@@ -56,6 +73,9 @@ class OutboxItem:
     last_error: str | None
     claimed_at: datetime | None
     claimed_by: str | None
+    possibly_sent_at: datetime | None = None
+    resend_by: str | None = None
+    resend_at: datetime | None = None
 
     def status(self, now: datetime, lease: timedelta = CLAIM_LEASE) -> NoticeStatus:
         if self.sent_at is not None:
@@ -64,6 +84,10 @@ class OutboxItem:
             return NoticeStatus.NOT_WRITTEN
         if not self.to_address:
             return NoticeStatus.NO_ADDRESS
+        if self.possibly_sent_at is not None:
+            # Handed to the server (maybe being handed right now, by ``claimed_by``): it may have
+            # gone out, whatever became of the document since.
+            return NoticeStatus.POSSIBLY_SENT
         if self.outcome != self.kind:
             return NoticeStatus.WITHDRAWN
         if self.claimed_at is not None and self.claimed_at > now - lease:
@@ -101,6 +125,9 @@ def notices(engine: Engine, *, include_sent: bool = True) -> list[OutboxItem]:
                 last_error=row.last_error,
                 claimed_at=row.claimed_at,
                 claimed_by=row.claimed_by,
+                possibly_sent_at=row.possibly_sent_at,
+                resend_by=row.resend_by,
+                resend_at=row.resend_at,
             )
             for row, name, outcome in session.execute(query)
         ]
@@ -121,6 +148,9 @@ def _set_kind(row: NoticeRow, kind: str) -> None:
         row.last_error = None
         row.claimed_at = None
         row.claimed_by = None
+        row.possibly_sent_at = None
+        row.resend_by = None
+        row.resend_at = None
     row.kind = kind
 
 
@@ -157,7 +187,8 @@ def mark_written(engine: Engine, notice_ids: list[int]) -> None:
 
 
 def claim(engine: Engine, notice_id: int, sender: str, *, now: datetime | None = None, lease: timedelta = CLAIM_LEASE) -> bool:
-    """Take a notice for sending; False when it is sent already or another sender holds it."""
+    """Take a notice for sending; False when it is sent already, possibly sent (it waits for a
+    person), or another sender holds it."""
     now = now or utcnow()
     with transaction(engine) as session:
         result = session.execute(
@@ -165,9 +196,30 @@ def claim(engine: Engine, notice_id: int, sender: str, *, now: datetime | None =
             .where(
                 NoticeRow.id == notice_id,
                 NoticeRow.sent_at.is_(None),
+                NoticeRow.possibly_sent_at.is_(None),
                 or_(NoticeRow.claimed_at.is_(None), NoticeRow.claimed_at <= now - lease),
             )
             .values(claimed_at=now, claimed_by=sender, attempts=NoticeRow.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+
+def mark_possibly_sent(engine: Engine, notice_id: int, sender: str, *, now: datetime | None = None) -> bool:
+    """Record, before the message is handed to the server (DATA), that from now on it may go out.
+    False when this sender's claim was taken over meanwhile (held past its lease): the message
+    must not be handed over then, another sender has it."""
+    now = now or utcnow()
+    with transaction(engine) as session:
+        result = session.execute(
+            update(NoticeRow)
+            .where(
+                NoticeRow.id == notice_id,
+                NoticeRow.claimed_by == sender,
+                NoticeRow.sent_at.is_(None),
+                NoticeRow.possibly_sent_at.is_(None),
+            )
+            .values(possibly_sent_at=now, claimed_at=now)  # the claim runs from now, for what is left
             .execution_options(synchronize_session=False)
         )
         return result.rowcount == 1
@@ -183,14 +235,27 @@ def mark_sent(engine: Engine, notice_id: int, sender: str, *, now: datetime | No
         session.execute(
             update(NoticeRow)
             .where(NoticeRow.id == notice_id, NoticeRow.sent_at.is_(None))
-            .values(sent_at=now, claimed_at=None, claimed_by=None, last_error=None)
+            .values(sent_at=now, claimed_at=None, claimed_by=None, last_error=None, possibly_sent_at=None)
             .execution_options(synchronize_session=False)
         )
         return mine
 
 
 def release(engine: Engine, notice_id: int, sender: str, error: str) -> None:
-    """Give a claimed notice back after a failed try, with what went wrong, for the next try."""
+    """Give a claimed notice back after a failed try, with what went wrong, for the next try:
+    nothing of it was delivered (refused before DATA, or the message itself refused)."""
+    with transaction(engine) as session:
+        session.execute(
+            update(NoticeRow)
+            .where(NoticeRow.id == notice_id, NoticeRow.claimed_by == sender, NoticeRow.sent_at.is_(None))
+            .values(claimed_at=None, claimed_by=None, last_error=error[:500], possibly_sent_at=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def leave_in_doubt(engine: Engine, notice_id: int, sender: str, error: str) -> None:
+    """Let go of a notice whose message was handed to the server without an answer: it stays
+    possibly sent, with why, until a person puts it back (``resend``)."""
     with transaction(engine) as session:
         session.execute(
             update(NoticeRow)
@@ -198,6 +263,48 @@ def release(engine: Engine, notice_id: int, sender: str, error: str) -> None:
             .values(claimed_at=None, claimed_by=None, last_error=error[:500])
             .execution_options(synchronize_session=False)
         )
+
+
+def resend(
+    engine: Engine,
+    notice_id: int,
+    by: str,
+    *,
+    holder_gone: bool = False,
+    now: datetime | None = None,
+    lease: timedelta = CLAIM_LEASE,
+) -> OutboxItem:
+    """A person's say that a possibly sent notice goes out again: back to pending, with who said
+    so and when. Refused (BadInputError) for a notice that is not possibly sent, or whose sender
+    still holds it (it may be waiting for the server's answer right now) unless ``holder_gone``
+    (the caller knows that sender's process has ended) or its claim has run past the lease."""
+    now = now or utcnow()
+    with transaction(engine) as session:
+        row = session.get(NoticeRow, notice_id, with_for_update=True)
+        if row is None:
+            raise BadInputError(f"there is no notice #{notice_id}.", hint="See `psp-pipeline notices list --all`.")
+        if row.sent_at is not None:
+            raise BadInputError(f"notice #{notice_id} was sent (the server accepted it); it is not sent again.")
+        if row.possibly_sent_at is None:
+            raise BadInputError(
+                f"notice #{notice_id} is not possibly sent: it goes out with the next `psp-pipeline notices send` "
+                "when it is due, and needs no say.",
+                hint="See `psp-pipeline notices list`.",
+            )
+        held = row.claimed_at is not None and row.claimed_at > now - lease
+        if held and not holder_gone:
+            raise BadInputError(
+                f"notice #{notice_id} is being sent by {row.claimed_by} right now (it may be waiting for the "
+                "server's answer); nothing was changed.",
+                hint=f"Wait until that `notices send` has ended, or until {(row.claimed_at + lease):%H:%M} UTC.",
+            )
+        row.possibly_sent_at = None
+        row.claimed_at = None
+        row.claimed_by = None
+        row.last_error = None
+        row.resend_by = by[:200]
+        row.resend_at = now
+    return next(item for item in notices(engine) if item.id == notice_id)
 
 
 def missing_notices(engine: Engine) -> list[int]:

@@ -226,6 +226,13 @@ class NoticeRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     claimed_at: Mapped[datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(String(64))
+    # Set just before the message is handed to the server (the DATA command) and cleared by the
+    # server's answer (sent, or refused). Still set after that: the server may have delivered it
+    # without the answer reaching us (no reply in time, a sender killed), and it is not sent
+    # again until a person says so (``psp-pipeline notices resend``), who is recorded here.
+    possibly_sent_at: Mapped[datetime | None]
+    resend_by: Mapped[str | None] = mapped_column(Text)
+    resend_at: Mapped[datetime | None]
 
 
 class FileClaimRow(Base):
@@ -240,6 +247,20 @@ class FileClaimRow(Base):
     inbox_path: Mapped[str] = mapped_column(Text, unique=True)
     claimed_by: Mapped[str] = mapped_column(String(200))
     lease_until: Mapped[datetime] = mapped_column(index=True)
+
+
+class StoreHomeRow(Base):
+    """The data home this store belongs to: one row (id 1), written when a data home first opens
+    it (``pipeline.load.ownership``). A second data home on the same database would take the
+    first one's runs for its own (``recover_interrupted_runs``) and file its documents."""
+
+    __tablename__ = "store_home"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(Text)  # the data home's absolute path
+    host: Mapped[str] = mapped_column(Text)  # the host that recorded it (several may share the path)
+    home_id: Mapped[str] = mapped_column(String(64))  # the token in the data home's home.id file
+    recorded_at: Mapped[datetime]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -275,7 +296,9 @@ def program_lock(session: Session) -> None:
 def open_store(url: str) -> Engine:
     """An engine for the store at ``url``, its schema migrated to the newest revision.
 
-    Raises ConfigurationError for a URL that cannot be used, StoreError for a store that cannot be reached.
+    Raises ConfigurationError for a URL that cannot be used or a store file that cannot be written,
+    StoreError for a store that cannot be reached, is damaged or whose role may not create its
+    tables, DiskFullError when its disk is full (``pipeline.errors.database_error``).
     """
     try:
         engine = create_engine(url, future=True)
@@ -288,15 +311,16 @@ def open_store(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
+    from sqlalchemy.exc import DBAPIError
+
+    from pipeline.errors import database_error
     from pipeline.load.migrate import upgrade  # the migrations import these tables
 
     try:
         upgrade(engine)
-    except OperationalError as exc:
-        raise StoreError(
-            f"cannot open the tracking store at {engine.url.render_as_string(hide_password=True)} ({exc.orig}).",
-            hint="Check that the database exists and is reachable, and that the data home is writable.",
-        ) from exc
+    except DBAPIError as exc:  # unreachable, damaged (not a database), read-only, no right to create tables...
+        engine.dispose()
+        raise database_error(exc, engine.url.render_as_string(hide_password=True), opening=True) from exc
     return engine
 
 

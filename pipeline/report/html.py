@@ -9,6 +9,14 @@ only (no inline script, no inline event handler) and the one inline style sheet 
 
 The page stays light however big the run: the list shows one page of rows, and a document's
 details are drawn when a reviewer opens it.
+
+Bidirectional formatting characters (U+202E RIGHT-TO-LEFT OVERRIDE and the like) are shown as
+visible escapes (``⟨U+202E⟩``) everywhere on the page, in the server-rendered tables and in the
+script's data alike: a file named ``invoice<U+202E>fdp.exe`` must not read as ``invoiceexe.pdf``,
+nor turn the rest of its line around.
+
+A report is written again without some of its documents (``rewrite_run_report``, for
+``psp-pipeline forget``) from its JSON twin: the other documents' entries stay as they were.
 """
 
 from __future__ import annotations
@@ -17,11 +25,12 @@ import base64
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
@@ -38,11 +47,42 @@ from pipeline.load.store import StoredReceipt
 from pipeline.model import Outcome
 from schemas.spec import FieldSpec, FieldType, choice_slug, load_form_spec
 
+# The characters that change the direction of the text around them: embeddings and overrides
+# (U+202A-U+202E), isolates (U+2066-U+2069), the marks (U+200E, U+200F, U+061C).
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_BIDI = re.compile(f"[{BIDI_CONTROLS}]")
+
+
+def visible_bidi(text: str) -> str:
+    """``text`` with each bidirectional formatting character shown as ``⟨U+202E⟩``: it reorders nothing."""
+    return _BIDI.sub(lambda m: f"\u27e8U+{ord(m.group()):04X}\u27e9", text) if _BIDI.search(text) else text
+
+
+def _visible_strings(value: Any) -> Any:
+    """``value`` (JSON-like) with ``visible_bidi`` applied to every string in it."""
+    if isinstance(value, str):
+        return visible_bidi(value)
+    if isinstance(value, dict):
+        return {k: _visible_strings(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_visible_strings(v) for v in value]
+    return value
+
+
+def _finalize(value: Any) -> Any:
+    """Every ``{{ value }}`` of the pages: text from a document shows its bidirectional controls
+    (our own markup, ``Markup``, is left as it is)."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return visible_bidi(value)
+    return value
+
+
 _HTML = Environment(
     loader=PackageLoader("pipeline.report", "templates"),
     autoescape=select_autoescape(["html", "j2"], default=True),
     trim_blocks=True,
     lstrip_blocks=True,
+    finalize=_finalize,
 )
 # ``tojson`` escapes <, >, & and ' so that no value can end the data block; compact, in order.
 _HTML.policies["json.dumps_kwargs"] = {"sort_keys": False, "separators": (",", ":"), "ensure_ascii": False}
@@ -245,7 +285,7 @@ def client_data(documents: Iterable[dict[str, Any]]) -> dict[str, Any]:
     """
     data = _PageData()
     docs = [data.add(d) for d in documents]
-    return {**data.head(), "docs": docs}
+    return _visible_strings({**data.head(), "docs": docs})
 
 
 class _PageData:
@@ -311,6 +351,13 @@ def _page_json(value: Any) -> str:
     return str(htmlsafe_json_dumps(value, dumps=_HTML.policies["json.dumps_function"], **_HTML.policies["json.dumps_kwargs"]))
 
 
+def _page_data_json(value: Any) -> str:
+    """The page's data for its script, as ``_page_json`` writes it, with every bidirectional
+    control shown (``visible_bidi``): they can only be inside its strings, which the escape keeps
+    valid. ``client_data`` is the same, as objects."""
+    return visible_bidi(_page_json(value))
+
+
 def _twin_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
 
@@ -325,16 +372,17 @@ def write_run_report(
     waiting: list[dict[str, Any]],
     zone: ZoneInfo,
     decisions: list[dict[str, Any]] | None = None,
+    latest: bool = True,
 ) -> tuple[Path, Path]:
-    """Write ``run-<id>.html`` and ``run-<id>.json`` (and ``latest.html``, and the page's
-    script beside them); return the paths of the page and its twin. ``documents`` is gone
-    through once, and not kept (``RunReport``)."""
+    """Write ``run-<id>.html`` and ``run-<id>.json`` (and ``latest.html`` unless ``latest`` is
+    false, and the page's script beside them); return the paths of the page and its twin.
+    ``documents`` is gone through once, and not kept (``RunReport``)."""
     report = RunReport(folder)
     try:
         for document in documents:
             report.add(document)
         return report.write(run_id=run_id, started_at=started_at, finished_at=finished_at, waiting=waiting,
-                            zone=zone, decisions=decisions)
+                            zone=zone, decisions=decisions, latest=latest)
     finally:
         report.close()
 
@@ -368,7 +416,7 @@ class RunReport:
         self._twin.seek(0, os.SEEK_END)
         self._places.append((self._twin.tell(), len(line)))
         self._twin.write(line + b"\n")
-        self._page.write((("," if len(self._places) > 1 else "") + _page_json(self._page_data.add(d))).encode("utf-8"))
+        self._page.write((("," if len(self._places) > 1 else "") + _page_data_json(self._page_data.add(d))).encode("utf-8"))
 
     def documents(self) -> Sequence[dict[str, Any]]:
         """The documents added so far, as added (read back from the temporary file when asked for)."""
@@ -384,8 +432,10 @@ class RunReport:
         waiting: list[dict[str, Any]],
         zone: ZoneInfo,
         decisions: list[dict[str, Any]] | None = None,
+        latest: bool = True,
     ) -> tuple[Path, Path]:
-        """Write ``run-<id>.html``, ``run-<id>.json`` and ``latest.html``; return the first two."""
+        """Write ``run-<id>.html``, ``run-<id>.json`` and (unless ``latest`` is false)
+        ``latest.html``; return the first two."""
         folder = self.folder
         report = {
             "run_id": run_id,
@@ -424,7 +474,7 @@ class RunReport:
         # {"outcomes":...,"places":[...],"docs":[...]} and {"run_id":...,"decisions":[...],"documents":[...]}:
         # the documents come last in both, as one json.dumps of the whole would write them.
         with _atomic_file(html_path) as out:
-            out.write((before + _page_json(self._page_data.head())[:-1] + ',"docs":[').encode("utf-8"))
+            out.write((before + _page_data_json(self._page_data.head())[:-1] + ',"docs":[').encode("utf-8"))
             self._page.seek(0)
             shutil.copyfileobj(self._page, out)
             out.write(("]}" + after).encode("utf-8"))
@@ -434,8 +484,8 @@ class RunReport:
             for number, line in enumerate(self._twin):
                 out.write((b"," if number else b"") + line.rstrip(b"\n"))
             out.write(b"]}")
-        with _atomic_file(folder / "latest.html") as out, html_path.open("rb") as page_file:
-            shutil.copyfileobj(page_file, out)
+        if latest:
+            copy_as_latest(html_path)
         return html_path, json_path
 
     def close(self) -> None:
@@ -473,3 +523,112 @@ class _SpooledDocuments(Sequence[dict[str, Any]]):
     def _read(self, place: tuple[int, int]) -> dict[str, Any]:
         offset, length = place
         return json.loads(os.pread(self._spool.fileno(), length, offset))
+
+
+LATEST_NAME = "latest.html"
+_RUN_TITLE = re.compile(r"<title>PSP forms – run (\d+) –")
+
+
+def copy_as_latest(page: Path) -> Path:
+    """Make ``latest.html`` beside ``page`` a copy of it (whole or not at all)."""
+    target = page.parent / LATEST_NAME
+    with _atomic_file(target) as out, page.open("rb") as page_file:
+        shutil.copyfileobj(page_file, out)
+    return target
+
+
+def page_run_id(page: Path) -> int | None:
+    """Which run a report page (``latest.html``) shows, from its title; None when it does not say."""
+    try:
+        with page.open("r", encoding="utf-8", errors="replace") as handle:
+            found = _RUN_TITLE.search(handle.read(4096))
+    except OSError:
+        return None
+    return int(found.group(1)) if found else None
+
+
+_TWIN_DOCUMENTS = ',"documents":['  # where the documents begin in a twin (``RunReport.write``)
+
+
+def read_run_report(path: Path) -> tuple[dict[str, Any], Iterator[dict[str, Any]]]:
+    """A run's JSON twin: everything but its documents, and its documents one at a time.
+
+    The twin is one line (``RunReport.write``) with the documents last; they are decoded one by
+    one, so that a run of any size is not held in memory as objects. Raises ValueError for a
+    file that is not such a twin (also while its documents are gone through), OSError when it
+    cannot be read.
+    """
+    text = path.read_text("utf-8")
+    start = text.find(_TWIN_DOCUMENTS)
+    if start < 0:  # not as this module writes it: the whole, at once
+        whole = json.loads(text)
+        if not isinstance(whole, dict) or not isinstance(whole.get("documents"), list):
+            raise ValueError(f"{path.name} is not a run report")
+        documents = whole.pop("documents")
+        return whole, iter(documents)
+    # No string of the head can hold the marker: its quotes would be escaped.
+    head = json.loads(text[:start] + "}")
+    if not isinstance(head, dict) or "run_id" not in head:
+        raise ValueError(f"{path.name} is not a run report")
+    decoder = json.JSONDecoder()
+
+    def documents() -> Iterator[dict[str, Any]]:
+        at = start + len(_TWIN_DOCUMENTS)
+        if text.startswith("]}", at):
+            return
+        while True:
+            document, at = decoder.raw_decode(text, at)
+            yield document
+            if text.startswith(",", at):
+                at += 1
+            elif text.startswith("]}", at) and not text[at + 2 :].strip():
+                return
+            else:
+                raise ValueError(f"{path.name} does not end as a run report does")
+
+    return head, documents()
+
+
+def rewrite_run_report(
+    twin: Path,
+    *,
+    keep_document: Callable[[dict[str, Any]], bool],
+    keep_waiting: Callable[[dict[str, Any]], bool],
+    keep_decision: Callable[[dict[str, Any]], bool],
+    zone: ZoneInfo,
+    latest: bool,
+) -> tuple[Path, Path, dict[str, int]]:
+    """Write a run's report (page and twin, and ``latest.html`` when ``latest``) again from its
+    twin, without the documents, waiting entries and decisions the predicates turn down.
+
+    The entries kept are the twin's own, unchanged: the page is drawn from them as it was at the
+    end of the run, and the counts are those of the documents kept. Returns the page, the twin,
+    and how many documents, waiting entries and decisions were left out.
+    """
+    head, documents = read_run_report(twin)
+    waiting = [w for w in head.get("waiting") or [] if keep_waiting(w)]
+    decisions = [d for d in head.get("decisions") or [] if keep_decision(d)]
+    dropped = {
+        "documents": 0,
+        "waiting": len(head.get("waiting") or []) - len(waiting),
+        "decisions": len(head.get("decisions") or []) - len(decisions),
+    }
+    report = RunReport(twin.parent)
+    try:
+        for document in documents:
+            if keep_document(document):
+                report.add(document)
+            else:
+                dropped["documents"] += 1
+        page, json_path = report.write(
+            run_id=int(head["run_id"]),
+            started_at=datetime.fromisoformat(head["started_at"]),
+            finished_at=datetime.fromisoformat(head["finished_at"]),
+            waiting=[{**w, "received_at": datetime.fromisoformat(w["received_at"])} for w in waiting],
+            zone=zone,
+            decisions=[{**d, "at": datetime.fromisoformat(d["at"])} for d in decisions],
+            latest=latest,
+        )
+    finally:
+        report.close()
+    return page, json_path, dropped

@@ -1,0 +1,111 @@
+"""``psp-pipeline forget``: what it does and says (``pipeline.load.forget`` finds and deletes,
+``pipeline.load.forget_check`` looks for what is left). The command itself, with its options
+and the inbox lock, is in ``pipeline.cli``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+
+from pipeline.cli_overview import refresh_overview
+
+if TYPE_CHECKING:
+    from pipeline.load.forget_check import Check
+    from pipeline.run import Desk
+
+
+def forget_psp(desk: Desk, email: str, *, reason: str, actor: str, dry_run: bool) -> bool:
+    """``forget``'s work and what it prints; True when something of the person is left."""
+    from pipeline.load import forget as forgetting
+    from pipeline.load.forget_check import self_check
+    from pipeline.report.prefect_artifacts import ServerArtifacts, SqliteArtifacts, prefect_place
+
+    settings, engine, home = desk.settings, desk.engine, desk.settings.data_home.root
+    place = prefect_place(settings.data_home.prefect)
+    artifacts, prefect_note = None, None
+    if place.api_url:
+        artifacts = ServerArtifacts(place.api_url, place.database)
+    elif place.database is not None and place.database.is_file():
+        artifacts = SqliteArtifacts(place.database)
+    elif place.database is not None:
+        prefect_note = f"Prefect's database: there is none at {place.database}, so nothing of theirs there"
+    else:
+        prefect_note = place.note
+
+    person = forgetting.find_person(engine, email)
+    if person is None:
+        # Forgotten already? A forget that stopped after the store may still owe the overview.
+        pending = forgetting.overview_pending(engine)
+        if pending and not dry_run:
+            refresh_overview(desk)
+            forgetting.overview_written(engine, pending)
+            typer.echo("Wrote the overview again (a forget had stopped before it).")
+        check = self_check(forgetting.Person.by_email_only(email), engine, home, artifacts=artifacts,
+                           prefect_note=prefect_note)
+        if check.left:
+            typer.echo(f"No registration packet in the store names {email}, but the self-check finds it:")
+            _echo_check(check)
+            return True
+        if not pending:
+            raise forgetting.no_such_psp(email)
+        _echo_check(check)
+        return False
+
+    plan = forgetting.plan(engine, settings, person, artifacts)
+    if prefect_note and place.api_url is None and place.database is None:
+        plan.problems.append(prefect_note)
+    head = f"{plan.documents} document(s) and {plan.registrations} registration(s) of the PSP {email}"
+    if dry_run:
+        typer.echo(f"Would forget {head}:")
+        for line in plan.lines(home, dry_run=True):
+            typer.echo(line)
+        typer.echo("  would delete their rows from the store, record the deletion, and write the overview again")
+        for problem in plan.problems:
+            typer.echo(f"  cannot: {problem}")
+        typer.echo("Dry run: nothing was changed.")
+        return False
+
+    typer.echo(f"Forgetting {head}:")
+    done = forgetting.carry_out(plan, engine, settings, artifacts, actor=actor, reason=reason)
+    for line in done.lines:
+        typer.echo(line)
+    if done.store_deleted:
+        pending = forgetting.overview_pending(engine)
+        refresh_overview(desk)  # the overview showed them too
+        forgetting.overview_written(engine, pending)
+        typer.echo("  rewrote reports/overview.html from the store")
+        typer.echo(
+            f"Deleted {plan.documents} document(s), {plan.registrations} registration(s), {done.deleted_files} file(s) "
+            f"and rewrote {len(done.rewritten_reports)} run report(s). The deletion is recorded."
+        )
+    for problem in done.problems:
+        typer.echo(f"psp-pipeline: {problem}", err=True)
+    if done.store_note:
+        typer.echo(done.store_note)
+    check = self_check(person, engine, home, artifacts=artifacts, prefect_note=prefect_note,
+                       store_deleted=done.store_deleted)
+    _echo_check(check)
+    return bool(done.problems or check.left)
+
+
+def _echo_check(check: Check, limit: int = 40) -> None:
+    where = "the data home, the store and Prefect's database"
+    if check.left:
+        typer.echo(f"Self-check ({check.searched}, in {where}): {len(check.left)} place(s) still hold them:")
+        for found in check.left[:limit]:
+            typer.echo(f"  {found.line()}")
+        if len(check.left) > limit:
+            typer.echo(f"  ... and {len(check.left) - limit} more")
+    else:
+        typer.echo(f"Self-check ({check.searched}, in {where}): nothing of theirs is left.")
+    if check.in_others:
+        typer.echo(f"  Named in {len(check.in_others)} place(s) of other people's records, which are kept "
+                   "(look at each; they are not theirs to delete):")
+        for found in check.in_others[:limit]:
+            typer.echo(f"    {found.line()}")
+        if len(check.in_others) > limit:
+            typer.echo(f"    ... and {len(check.in_others) - limit} more")
+    for note in check.notes:
+        typer.echo(f"  Note: {note}.")
