@@ -40,8 +40,9 @@ def move_whole(source: Path, target: Path, *, sha256: str | None = None) -> None
     """Move ``source`` to ``target``: afterwards the target is the complete file (mode 0o600),
     or, when this raises or the process is killed, absent or as it was before.
 
-    ``sha256`` is the hex digest the file is known by (the store's, taken when it was received);
-    a copy across file systems must match it, or without it the source as it was read. The
+    ``sha256`` is the hex digest the file is known by (the store's, taken when it was received):
+    the source must still be that file, and a copy across file systems must match it (without
+    it, the source as it was read). The
     target's folder is created when missing. An existing target is never overwritten: when it is
     this very file (a move stopped after the target was complete), the move is finished by
     removing the source; otherwise FileExistsError, and the source stays where it is.
@@ -54,6 +55,11 @@ def move_whole(source: Path, target: Path, *, sha256: str | None = None) -> None
     try:
         if os.path.lexists(target):
             raise _Taken  # no copy needed to learn that
+        if sha256 is not None and sha256_of(source) != sha256:
+            # Another file under the same name (a corrected form dropped while a move waited):
+            # it is not the one the store knows; it stays, and is received as itself.
+            raise CopyMismatchError(f"{source.name} is no longer the file received under that name; "
+                                    "it stays where it is and the next run receives it as a new file")
         if not _rename(source, target):
             _copy(source, target, sha256)
             source.unlink()

@@ -16,10 +16,12 @@ import multiprocessing
 import multiprocessing.forkserver
 import resource
 import signal
+import traceback
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
+from pathlib import Path
 from typing import TypeVar
 
 from pebble import ProcessExpired, ProcessPool
@@ -223,7 +225,11 @@ class ExtractionPool:
         except MemoryError:
             return None, f"needed more than {self.memory_mb} MB to read; a person should open it"
         except Exception as exc:  # a defect of a reader: the document goes to a person, the run goes on
-            log.exception("reading a file failed unexpectedly (%s)", what)
+            # Its type and where it was raised, never its message or traceback: they may quote a
+            # document's text or an attachment's name.
+            frames = traceback.extract_tb(exc.__traceback__)
+            place = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+            log.error("reading a file failed unexpectedly (%s): %s%s", what, type(exc).__name__, place)
             return None, f"could not be read ({type(exc).__name__}); a person should open it"
 
     def close(self) -> None:

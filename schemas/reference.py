@@ -67,9 +67,9 @@ class ReferenceData:
 
 
 def _named_parts(text: str) -> list[str]:
-    """The text, and its parts when a description follows a name: before a parenthesis, either side of a dash."""
-    parts = [text, re.sub(r"\s*\([^)]*\)\s*$", "", text)]
-    parts += re.split(r"\s+[-–—:]\s+", text)
+    """The text, and the name when a description follows it: before a closing parenthesis or a
+    spaced dash. Never what follows ('Private Clinic - DWIHN' names a clinic, not the CMHSP)."""
+    parts = [text, re.sub(r"\s*\([^)]*\)\s*$", "", text), re.split(r"\s+[-–—:]\s+", text, maxsplit=1)[0]]
     return [p for p in parts if p.strip()]
 
 

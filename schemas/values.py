@@ -264,20 +264,29 @@ def _word_stem(word: str) -> str:
 
 
 def without_unit(text: str, label: str) -> str:
-    """'12 hours', '36 hrs/week', '1.0 FTE', '3 positions' -> the number alone, when every word after it
-    is a word of the field's label (or a filler such as 'a', 'per'); otherwise the text as it is.
+    """'12 hours', '36 hrs/week', '40 hours a week', '1.0 FTE', '3 positions' -> the number alone,
+    when what follows it is the field's unit as its printed label names it; otherwise the text as
+    it is, for a person to read.
 
-    Only a number followed by its unit is read so: 'about 3', '3-4' or '3 or 4' stay as written, and
-    go to a person.
+    The unit is a word of the label before "per" ("Hours per week": hours; "FTE per position":
+    FTE), or any word of a label without one ("Number of PSP positions planned"); after the unit
+    only fillers ("a", "per") and the label's words after "per" ("week") may follow. So '12 weeks'
+    for hours per week, '1 position' for FTE per position, 'about 3' or '3-4' stay as written.
     """
     match = _NUMBER_THEN_WORDS.match(text)
     if match is None or not match.group(2):
         return text
-    label_words = {_word_stem(w) for w in re.findall(r"[a-z]+", label.casefold())}
-    words = re.findall(r"[a-z]+", match.group(2).casefold())
-    if not words or re.search(r"[^a-z\s/.]", match.group(2).casefold()):
+    written = match.group(2).casefold()
+    if re.search(r"[^a-z\s/.]", written):
         return text
-    if all(w in _UNIT_FILLERS or _word_stem(w) in label_words for w in words):
+    label_words = [_word_stem(w) for w in re.findall(r"[a-z]+", label.casefold())]
+    if "per" in label_words:
+        cut = label_words.index("per")
+        units, denominators = set(label_words[:cut]), set(label_words[cut + 1:])
+    else:
+        units, denominators = set(label_words), set()
+    words = [_word_stem(w) for w in re.findall(r"[a-z]+", written)]
+    if words and words[0] in units and all(w in _UNIT_FILLERS or w in denominators for w in words[1:]):
         return match.group(1)
     return text
 

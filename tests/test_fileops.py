@@ -89,7 +89,8 @@ def test_a_copy_that_does_not_match_the_sha256_moves_nothing(source, target, acr
     with pytest.raises(CopyMismatchError) as raised:
         move_whole(source, target, sha256=sha(b"what was received"))
     assert isinstance(raised.value, OSError)
-    assert "does not match its sha256" in str(raised.value) and "\n" not in str(raised.value)
+    # found before anything is copied: the source is not the file received
+    assert "no longer the file received" in str(raised.value) and "\n" not in str(raised.value)
     assert (source.read_bytes(), target.exists(), parts(target.parent)) == (DATA, False, [])
 
 
@@ -210,3 +211,14 @@ def test_a_long_name_still_fits_in_its_temporary_name(source, tmp_path, across, 
     move_whole(source, target)
     assert target.read_bytes() == DATA
     assert copied_to[-1].endswith(".part") and len(copied_to[-1].encode()) <= 255
+
+
+def test_a_file_that_is_no_longer_the_one_received_is_not_moved(tmp_path):
+    # A run stopped between its commit and its moves; a corrected form was dropped under the same
+    # name meanwhile: the store's move must not file those new bytes as the old record's.
+    source, target = tmp_path / "inbox" / "plan.pdf", tmp_path / "originals" / "plan.pdf"
+    source.parent.mkdir()
+    source.write_bytes(b"the corrected form")
+    with pytest.raises(OSError, match="no longer the file received"):
+        fileops.move_whole(source, target, sha256=hashlib.sha256(b"the form received").hexdigest())
+    assert source.read_bytes() == b"the corrected form" and not target.exists()

@@ -110,6 +110,39 @@ def is_stop_line(line: Line) -> bool:
     return any(title in padded for title in titles)
 
 
+# A form prints instructions where a value goes ("Required when ...", "Complete only if ..."):
+# printed, flattened or retyped, they sit exactly where a value would. One is known by how it
+# starts (an instruction or a condition) and by its words, which are the form's own: those of
+# its labels, notes, choices and titles in the specification, whatever the agency's version says.
+_INSTRUCTION_STARTS = frozenset({
+    "required", "complete", "enter", "write", "list", "leave", "optional", "if", "eg", "example",
+    "see", "use", "check", "select", "choose", "describe", "attach", "provide", "include", "type", "fill",
+})
+_FILLER_WORDS = frozenset({
+    "a", "an", "the", "of", "to", "and", "or", "is", "are", "be", "by", "for", "in", "on", "when", "if",
+    "only", "this", "that", "above", "below", "with", "as", "it", "not", "any", "all", "e", "g", "eg",
+})
+
+
+@cache
+def _form_vocabulary(spec: FormSpec) -> frozenset[str]:
+    texts = [spec.title, *(s.title for s in spec.sections)]
+    for f in spec.fields:
+        texts += [f.label, f.note or "", *f.choices]
+    return frozenset(w.removesuffix("s") for text in texts for w in _words(text))
+
+
+def is_printed_instruction(text: str, spec: FormSpec) -> bool:
+    """Whether a text read where a value goes is the form's own instruction, not an answer."""
+    words = _words(text)
+    if len(words) < 4 or words[0] not in _INSTRUCTION_STARTS:  # a sentence, not a name
+        return False
+    content = [w for w in words if w not in _FILLER_WORDS]
+    vocabulary = _form_vocabulary(spec)
+    known = sum(w in _INSTRUCTION_STARTS or w.removesuffix("s") in vocabulary for w in content)
+    return 2 * known >= len(content)
+
+
 def clean_value(text: str) -> str:
     """The value as written, without the form's own placeholders, date hints and fill-in rules."""
     text = _PLACEHOLDER.sub(" ", text)
@@ -912,6 +945,12 @@ class _Reader:
                 return [self._value(spec_field.key, None, anchor, li, UNSURE_CONFIDENCE, tokens,
                                     note="every option is printed and none is ticked")]
         text = clean_value(self._text(rows))
+        if is_printed_instruction(text, self.spec):
+            # Blank when it may be: a required field is not left empty on a guess, a person reads it.
+            if spec_field.required:
+                return [self._value(spec_field.key, text, anchor, li, UNSURE_CONFIDENCE, tokens,
+                                    note="what is written there reads like the form's printed instructions")]
+            text = ""
         return [self._value(spec_field.key, text, anchor, li, confidence, tokens)]
 
     # -- the whole reading ----------------------------------------------------------------------

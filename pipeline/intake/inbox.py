@@ -13,6 +13,7 @@ goes to a person; nothing of it is parsed in the run's own process.
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -129,7 +130,11 @@ def receive_entries(
         if unpacked.manifest is not None:
             files.extend(_attachments(folder, inbox) or [])
             log.info("unpacked %d attachments from an email (sha256 %s)", len(unpacked.manifest.parts), received.sha256[:12])
-        elif unpacked.mail_format is None and unpacked.problem is None:
+            continue
+        # Not unpacked (no form in it, or stopped at a limit after writing part of it): nothing of
+        # it may stay in staging, where no record would ever claim, file or forget it.
+        shutil.rmtree(folder, ignore_errors=True)
+        if unpacked.mail_format is None and unpacked.problem is None:
             files.append(received)  # not an email after all: read as the file it is
         else:
             files.append(_as_itself(received, unpacked, head))

@@ -20,6 +20,8 @@ import hashlib
 import json
 import logging
 import os
+import re
+import shutil
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -156,16 +158,28 @@ def unpack(job: UnpackJob) -> Unpacked:
     note = None if sent_at else date_note(mail, job.date_window)
     if not any(a.is_form_file for a in mail.attachments):
         return Unpacked(kind, None, mail.sender, received_at, note, problem=no_form_reason(mail))
-    job.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     taken: set[str] = set()
     parts: list[list[str]] = []
-    for number, attachment in enumerate(mail.attachments, start=1):
-        stored = f"{number:02d}-{attachment.name}"
-        _write_whole(contained(job.folder, stored), attachment.data)
-        parts.append([stored, f"{job.original_name}/{_unique(attachment.name, taken)}"])
-    manifest = Manifest(job.original_name, received_at.isoformat(), mail.sender, parts, note)
-    manifest.write(job.folder)  # last: a folder without it is unpacked again
+    try:
+        job.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for number, attachment in enumerate(mail.attachments, start=1):
+            # Stored by number, whatever its name's length or script: the name shown is the manifest's.
+            stored = f"{number:02d}{_suffix(attachment.name)}"
+            _write_whole(contained(job.folder, stored), attachment.data)
+            parts.append([stored, f"{job.original_name}/{_unique(attachment.name, taken)}"])
+        manifest = Manifest(job.original_name, received_at.isoformat(), mail.sender, parts, note)
+        manifest.write(job.folder)  # last: a folder without it is unpacked again
+    except OSError as exc:
+        shutil.rmtree(job.folder, ignore_errors=True)
+        return Unpacked(kind, None, mail.sender, received_at, note,
+                        problem=f"the email's attachments could not be set aside ({exc.strerror}); a person should open it")
     return Unpacked(kind, manifest, mail.sender, received_at, note)
+
+
+def _suffix(name: str) -> str:
+    """The name's extension, when it is a plain one (``.pdf``, ``.docx``): for a person looking in."""
+    suffix = Path(name).suffix
+    return suffix if re.fullmatch(r"\.[A-Za-z0-9]{1,8}", suffix) else ""
 
 
 def read_manifest(folder: Path, inbox: Path) -> Manifest | None:

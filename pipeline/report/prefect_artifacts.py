@@ -27,7 +27,8 @@ import os
 import re
 import sqlite3
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -239,6 +240,23 @@ class SqliteArtifacts:
         self.path = path
         self.where = f"Prefect's database {path}"
 
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction on the file (taken at once: the server may be writing too), then
+        the write-ahead log folded back into the file so that no old copy stays in it."""
+        connection = self._connect()
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            yield connection
+            connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+        finally:
+            connection.close()
+        checkpoint_sqlite(self.path)
+
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         connection.execute("PRAGMA secure_delete=ON")  # what is replaced is overwritten, not left in free pages
@@ -264,9 +282,7 @@ class SqliteArtifacts:
         events that copied its old data; then fold the write-ahead log back into the file."""
         if not changes:
             return
-        connection = self._connect()
-        try:
-            connection.execute("BEGIN IMMEDIATE")
+        with self._writing() as connection:
             old_to_new: dict[str, str] = {}
             for change in changes:
                 assert change.data is not None
@@ -282,14 +298,6 @@ class SqliteArtifacts:
                 if change.artifact.data is not None:
                     old_to_new[change.artifact.data] = change.data
             _rewrite_events(connection, old_to_new)
-            connection.execute("COMMIT")
-        except BaseException:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            raise
-        finally:
-            connection.close()
-        checkpoint_sqlite(self.path)
 
     def holds(self, artifact_ids: list[str]) -> bool:
         """Whether these artifacts are in this file (it is the database of the server that gave them)."""
@@ -307,18 +315,8 @@ class SqliteArtifacts:
 
     def rewrite_events(self, old_to_new: dict[str, str]) -> None:
         """The events that copied an artifact's old data, given its new data (a server's API cannot)."""
-        connection = self._connect()
-        try:
-            connection.execute("BEGIN IMMEDIATE")
+        with self._writing() as connection:
             _rewrite_events(connection, old_to_new)
-            connection.execute("COMMIT")
-        except BaseException:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            raise
-        finally:
-            connection.close()
-        checkpoint_sqlite(self.path)
 
     def leftovers(self, match: Callable[[str], set[str]], reports: Path) -> tuple[list[tuple[str, str]], set[str]]:
         """Every row of Prefect's database whose text holds one of the person's values, as (where,

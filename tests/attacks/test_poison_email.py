@@ -120,3 +120,32 @@ def test_a_backdated_date_header_does_not_make_old_signatures_fresh(settings, in
     (document,) = summary.documents
     assert document["received_at"].startswith("2026-12-02")
     assert document["outcome"] == Outcome.NEEDS_REVIEW
+
+
+def test_an_attachment_with_a_long_name_in_another_script_is_read(settings, inbox):
+    name = "登録パケット" * 15 + ".pdf"  # 90 characters, 270 bytes: longer than a file name may be
+    drop(inbox / "long.eml", email_dated("Tue, 01 Dec 2026 09:30:00 +0000", [(name, PLAN)]))
+    (document,) = process(settings).documents
+    assert document["file"] == f"long.eml/{name}" and document["outcome"] == Outcome.ACCEPTED
+
+
+def writes_then_hangs(job: UnpackJob) -> Unpacked:
+    job.folder.mkdir(parents=True)
+    (job.folder / "01.pdf").write_bytes(PLAN)
+    time.sleep(30)
+    return Unpacked()
+
+
+def test_an_email_stopped_at_its_limit_leaves_nothing_in_staging(tmp_path):
+    from pipeline.intake import collect_inbox
+
+    inbox, staging = tmp_path / "inbox", tmp_path / "staging"
+    inbox.mkdir()
+    drop(inbox / "slow.eml", email_dated("Tue, 01 Dec 2026 09:30:00 +0000", [("plan.pdf", PLAN)]))
+    pool = ExtractionPool(workers=1, timeout_seconds=1, memory_mb=1536, unpacker=writes_then_hangs)
+    try:
+        (received,) = collect_inbox(inbox, staging, pool.unpack_all)
+    finally:
+        pool.close()
+    assert received.original_name == "slow.eml" and "took longer" in received.unread_reason
+    assert list(staging.iterdir()) == []  # no attachments left that no record would ever claim

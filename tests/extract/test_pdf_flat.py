@@ -42,3 +42,38 @@ def test_values_beside_labels_drawn_boxes_and_a_drawn_signature(tmp_path):
     assert fields["psp_first_name"].value == "Jordan" and fields["psp_first_name"].method is ReadMethod.LABEL
     assert fields["psp_signature"].value == "[picture]"  # signed, by a drawn signature
     assert (fields["commit_classroom"].value, fields["commit_quarterly_pd"].value) == (True, False)
+
+
+def test_printed_instructions_under_a_field_are_not_its_value(tmp_path):
+    # An agency's own version of the form prints a hint under an optional field and one under a
+    # required one; printed or flattened, each sits where a value would.
+    c = Canvas(str(tmp_path / "hints.pdf"), pagesize=letter)
+    c.setFont("Helvetica", 10)
+    c.drawString(54, 700, "First name")
+    c.drawString(260, 700, "Jordan")
+    c.drawString(54, 680, "Contract provider agency name")
+    c.setFont("Helvetica-Oblique", 8)
+    c.drawString(54, 668, "Required when PSPs are employed by a contract agency")
+    c.setFont("Helvetica", 10)
+    c.drawString(54, 640, "Last name")
+    c.setFont("Helvetica-Oblique", 8)
+    c.drawString(54, 628, "Enter the last name as it appears on the PSP's employment record")
+    c.setFont("Helvetica", 10)
+    c.drawString(54, 40, "Form PSP-REG version 2025.1")
+    c.save()
+    document = extract(receive(tmp_path / "hints.pdf", tmp_path))
+    fields = document.fields
+    assert fields["psp_first_name"].value == "Jordan"
+    assert fields["provider_agency_name"].value == ""  # optional: blank, as it was left
+    last = fields["psp_last_name"]  # required: never blank on a guess, a person reads it
+    assert last.confidence < 0.8 and "printed instructions" in (last.note or "")
+
+
+def test_an_answer_that_starts_like_an_instruction_is_kept(tmp_path):
+    from pipeline.extract.labels import is_printed_instruction
+    from schemas.spec import load_form_spec
+
+    spec = load_form_spec("PSP-REG")
+    for answer in ("Enter Health Inc.", "Family Services of Barry County", "Optimal Care Partners", "If applicable"):
+        assert not is_printed_instruction(answer, spec), answer
+    assert is_printed_instruction("Complete only if the credential above is Other", spec)

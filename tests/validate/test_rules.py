@@ -214,3 +214,18 @@ def test_plan_values_as_people_write_them_are_read(validation_context, changes, 
     result = judge(validation_context, "PSP-ORP", changes)
     assert result.outcome is Outcome.ACCEPTED, result.findings
     assert result.values[key] == value
+
+
+@pytest.mark.parametrize(
+    ("form_id", "changes", "key"),
+    [
+        ("PSP-REG", {"hours_per_week": "12 weeks"}, "hours_per_week"),  # a word of the label, not its unit
+        ("PSP-ORP", {"fte_per_position": "1 position"}, "fte_per_position"),
+        ("PSP-ORP", {"psp_positions_planned": "3-4"}, "psp_positions_planned"),
+        ("PSP-REG", {"cmhsp_name": "Private Clinic - CEI CMH"}, "cmhsp_name"),  # a contractor, then the CMHSP
+    ],
+)
+def test_values_that_only_look_like_a_number_and_its_unit_are_not_decided_on(validation_context, form_id, changes, key):
+    result = judge(validation_context, form_id, changes)
+    assert result.outcome is not Outcome.ACCEPTED
+    assert key in {f.field for f in result.findings}
