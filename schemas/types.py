@@ -41,8 +41,15 @@ def _date(value: Any) -> Any:
 
 
 def _cmhsp(value: Any, info: ValidationInfo) -> str:
-    name = reference_from(info).canonical_cmhsp(str(value))
+    reference = reference_from(info)
+    name = reference.canonical_cmhsp(str(value))
     if name is None:
+        # A CMHSP's name followed by more words: the reading ran on into the next line (a heading
+        # of the agency's own form), or a note was added. Not a different agency: a person reads it.
+        words = str(value).split()
+        for end in range(len(words) - 1, 0, -1):
+            if (start := reference.canonical_cmhsp(" ".join(words[:end]))) is not None:
+                raise values.Unreadable(f"'{value}' begins with the name of {start} and goes on")
         raise ValueError(
             f"'{value}' is not one of Michigan's Community Mental Health Services Programs; "
             "write the CMHSP's full name as the state lists it"

@@ -361,6 +361,9 @@ class _Reader:
         segment = self.lines[li].segments[si]
         x = segment.tokens[ti].x0
         margin = segment.x0 if ti > 0 and self.layout.wrapped else None
+        before = self.lines[li].segments[:si]
+        if ti == 0 and before and self.layout.wrapped and all(_tick(t) for seg in before for t in seg.tokens):
+            margin = before[0].x0  # the box (an X typed apart) stands alone: the label wraps back under it
         cur_line = li
         while wrap and len(words) < reach:
             found = self._continuation(cur_line, x, margin)

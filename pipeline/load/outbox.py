@@ -22,6 +22,16 @@ The states of a notice (``OutboxItem.status``) and what moves it::
 
 A sender killed outright leaves its claim, which lapses after the lease: killed before DATA, the
 notice is due again (nothing of it reached the server); after, it stays possibly sent.
+
+A notice row stands for one message at a time: the notice of the outcome it was written for
+(``kind``). A document whose outcome changes (a held packet a reviewer rejects) owes a new notice
+(``missing_notices``), written in the same row and file. While a sender holds the row (its claim
+within the lease: it may be waiting up to ``PSP_SMTP_DATA_TIMEOUT`` for the server's answer) the
+row is left as it is: the sender settles the message it handed over, and the new notice stays
+owed, to be written once that is settled (the next run or decision writes it, and it is due).
+Each step of a sender (``mark_possibly_sent``, ``mark_sent``, ``release``, ``leave_in_doubt``)
+changes the row only while that sender holds it and it stands for the kind claimed, so a
+server's answer about one message never records another as sent.
 """
 
 from __future__ import annotations
@@ -31,7 +41,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -133,16 +143,35 @@ def notices(engine: Engine, *, include_sent: bool = True) -> list[OutboxItem]:
         ]
 
 
-def set_kind(engine: Engine, notice_id: int, kind: str) -> None:
+def set_kind(engine: Engine, notice_id: int, kind: str) -> bool:
     """Record which outcome a notice was written for. A document's notice rewritten for another
     outcome (a held registration that a reviewer then rejects) is a new notice: it is sent
-    again even when the earlier one was."""
+    again even when the earlier one was. False when a sender holds the notice (``_set_kind``):
+    it is left as it is, and the new notice stays owed."""
     with transaction(engine) as session:
-        _set_kind(session.get_one(NoticeRow, notice_id), kind)
+        return _set_kind(session.get_one(NoticeRow, notice_id, with_for_update=True), kind, utcnow())
 
 
-def _set_kind(row: NoticeRow, kind: str) -> None:
+def held_by_sender(row: NoticeRow, now: datetime, lease: timedelta = CLAIM_LEASE) -> bool:
+    """Whether a sender holds the notice now (its claim within the lease): it may be handing the
+    message over, or waiting for the server's answer to it. A claim past the lease was left by a
+    sender that ended (or let go, ``leave_in_doubt``): the notice is nobody's."""
+    return row.claimed_by is not None and row.claimed_at is not None and row.claimed_at > now - lease
+
+
+def _set_kind(row: NoticeRow, kind: str, now: datetime, *, before_writing: bool = False) -> bool:
+    """The row made the notice of ``kind``: a notice of another kind before is replaced, its
+    delivery forgotten (sent, possibly sent: that was another message); ``before_writing``, it is
+    not written yet (its file still holds the notice before, which must not go out as this one).
+    Not while a sender holds it: that sender settles what it handed over (``mark_sent`` and the
+    others change only the kind it claimed), and the row stays of its kind, so the new notice
+    stays owed (``missing_notices``: its kind is not the document's outcome) and is made by the
+    next writer after that. Returns whether the row is of ``kind`` now."""
     if row.kind is not None and row.kind != kind:
+        if held_by_sender(row, now):
+            return False
+        if before_writing:
+            row.written = False
         row.sent_at = None
         row.attempts = 0
         row.last_error = None
@@ -152,18 +181,24 @@ def _set_kind(row: NoticeRow, kind: str) -> None:
         row.resend_by = None
         row.resend_at = None
     row.kind = kind
+    return True
 
 
 def prepare_notices(engine: Engine, owed: list[tuple[int, str | None, Path, str]]) -> list[int]:
     """Before notices are written: for each (received file, address, path, outcome), its notice
     row (the one it has already, else a new one, not yet written) and the outcome it is written
-    for (as ``set_kind``), all in one transaction. Returns the notices' ids, in order."""
+    for (as ``set_kind``: a row a sender holds is left as it is, and its new notice stays owed),
+    all in one transaction. Returns the notices' ids, in order."""
     if not owed:
         return []
+    now = utcnow()
     with transaction(engine) as session:
+        # Locked (PostgreSQL; SQLite serialises writers): a sender's claim is not overwritten unseen.
         existing = {
             row.received_file_id: row
-            for row in session.scalars(select(NoticeRow).where(NoticeRow.received_file_id.in_([o[0] for o in owed])))
+            for row in session.scalars(
+                select(NoticeRow).where(NoticeRow.received_file_id.in_([o[0] for o in owed])).with_for_update()
+            )
         }
         rows = []
         for received_file_id, to_address, path, kind in owed:
@@ -173,7 +208,7 @@ def prepare_notices(engine: Engine, owed: list[tuple[int, str | None, Path, str]
                     received_file_id=received_file_id, to_address=to_address, path=str(path), created_at=utcnow()
                 )
                 session.add(row)
-            _set_kind(row, kind)
+            _set_kind(row, kind, now, before_writing=True)
             rows.append(row)
         session.flush()
         return [row.id for row in rows]
@@ -186,9 +221,28 @@ def mark_written(engine: Engine, notice_ids: list[int]) -> None:
             session.execute(update(NoticeRow).where(NoticeRow.id.in_(notice_ids)).values(written=True))
 
 
-def claim(engine: Engine, notice_id: int, sender: str, *, now: datetime | None = None, lease: timedelta = CLAIM_LEASE) -> bool:
+def _kind_is(kind: str) -> ColumnElement[bool]:
+    """The row stands for the notice of ``kind`` (a row from before kinds were kept: a rejection)."""
+    return func.coalesce(NoticeRow.kind, Outcome.REJECTED.value) == kind
+
+
+def _held_by(notice_id: int, sender: str, kind: str) -> tuple[ColumnElement[bool], ...]:
+    """The row ``sender`` claimed, still its own and still the notice of the ``kind`` it claimed."""
+    return NoticeRow.id == notice_id, NoticeRow.claimed_by == sender, _kind_is(kind)
+
+
+def claim(
+    engine: Engine,
+    notice_id: int,
+    sender: str,
+    *,
+    kind: str | None = None,
+    now: datetime | None = None,
+    lease: timedelta = CLAIM_LEASE,
+) -> bool:
     """Take a notice for sending; False when it is sent already, possibly sent (it waits for a
-    person), or another sender holds it."""
+    person), another sender holds it, or (with ``kind``, the kind the sender saw listed) it was
+    rewritten for another outcome since."""
     now = now or utcnow()
     with transaction(engine) as session:
         result = session.execute(
@@ -198,6 +252,7 @@ def claim(engine: Engine, notice_id: int, sender: str, *, now: datetime | None =
                 NoticeRow.sent_at.is_(None),
                 NoticeRow.possibly_sent_at.is_(None),
                 or_(NoticeRow.claimed_at.is_(None), NoticeRow.claimed_at <= now - lease),
+                *((_kind_is(kind),) if kind is not None else ()),
             )
             .values(claimed_at=now, claimed_by=sender, attempts=NoticeRow.attempts + 1)
             .execution_options(synchronize_session=False)
@@ -205,17 +260,16 @@ def claim(engine: Engine, notice_id: int, sender: str, *, now: datetime | None =
         return result.rowcount == 1
 
 
-def mark_possibly_sent(engine: Engine, notice_id: int, sender: str, *, now: datetime | None = None) -> bool:
+def mark_possibly_sent(engine: Engine, notice_id: int, sender: str, *, kind: str, now: datetime | None = None) -> bool:
     """Record, before the message is handed to the server (DATA), that from now on it may go out.
-    False when this sender's claim was taken over meanwhile (held past its lease): the message
-    must not be handed over then, another sender has it."""
+    False when this sender's claim was taken over meanwhile (held past its lease), or the notice
+    is no longer of the ``kind`` claimed: the message must not be handed over then."""
     now = now or utcnow()
     with transaction(engine) as session:
         result = session.execute(
             update(NoticeRow)
             .where(
-                NoticeRow.id == notice_id,
-                NoticeRow.claimed_by == sender,
+                *_held_by(notice_id, sender, kind),
                 NoticeRow.sent_at.is_(None),
                 NoticeRow.possibly_sent_at.is_(None),
             )
@@ -225,44 +279,50 @@ def mark_possibly_sent(engine: Engine, notice_id: int, sender: str, *, now: date
         return result.rowcount == 1
 
 
-def mark_sent(engine: Engine, notice_id: int, sender: str, *, now: datetime | None = None) -> bool:
-    """Record that the SMTP server accepted the notice. Returns False when the claim had been
-    taken over meanwhile (a claim held past its lease); the notice is marked sent all the same,
-    since it went out."""
+def mark_sent(engine: Engine, notice_id: int, sender: str, *, kind: str, now: datetime | None = None) -> bool:
+    """Record that the SMTP server accepted the notice of ``kind`` this sender claimed: only while
+    the sender still holds it and it is still that notice. False, nothing changed, otherwise: the
+    server's answer is about the message this sender handed over, and the row stands for another
+    now (put back by a person meanwhile, ``resend``; taken over past its lease and rewritten for
+    another outcome), which must not be recorded as sent."""
     now = now or utcnow()
     with transaction(engine) as session:
-        mine = session.scalar(select(NoticeRow.claimed_by).where(NoticeRow.id == notice_id)) == sender
-        session.execute(
+        result = session.execute(
             update(NoticeRow)
-            .where(NoticeRow.id == notice_id, NoticeRow.sent_at.is_(None))
+            .where(*_held_by(notice_id, sender, kind), NoticeRow.sent_at.is_(None))
             .values(sent_at=now, claimed_at=None, claimed_by=None, last_error=None, possibly_sent_at=None)
             .execution_options(synchronize_session=False)
         )
-        return mine
+        return result.rowcount == 1
 
 
-def release(engine: Engine, notice_id: int, sender: str, error: str) -> None:
-    """Give a claimed notice back after a failed try, with what went wrong, for the next try:
-    nothing of it was delivered (refused before DATA, or the message itself refused)."""
+def release(engine: Engine, notice_id: int, sender: str, error: str, *, kind: str) -> bool:
+    """Give a claimed notice of ``kind`` back after a failed try, with what went wrong, for the next
+    try: nothing of it was delivered (refused before DATA, or the message itself refused). Only
+    while this sender holds it and it is still that notice."""
     with transaction(engine) as session:
-        session.execute(
+        result = session.execute(
             update(NoticeRow)
-            .where(NoticeRow.id == notice_id, NoticeRow.claimed_by == sender, NoticeRow.sent_at.is_(None))
+            .where(*_held_by(notice_id, sender, kind), NoticeRow.sent_at.is_(None))
             .values(claimed_at=None, claimed_by=None, last_error=error[:500], possibly_sent_at=None)
             .execution_options(synchronize_session=False)
         )
+        return result.rowcount == 1
 
 
-def leave_in_doubt(engine: Engine, notice_id: int, sender: str, error: str) -> None:
-    """Let go of a notice whose message was handed to the server without an answer: it stays
-    possibly sent, with why, until a person puts it back (``resend``)."""
+def leave_in_doubt(engine: Engine, notice_id: int, sender: str, error: str, *, kind: str) -> bool:
+    """Let go of a notice of ``kind`` whose message was handed to the server without an answer: it
+    stays possibly sent, with why, until a person puts it back (``resend``), or until the
+    document's outcome changes and its new notice is written in its place (nobody holds it now).
+    Only while this sender holds it and it is still that notice."""
     with transaction(engine) as session:
-        session.execute(
+        result = session.execute(
             update(NoticeRow)
-            .where(NoticeRow.id == notice_id, NoticeRow.claimed_by == sender, NoticeRow.sent_at.is_(None))
+            .where(*_held_by(notice_id, sender, kind), NoticeRow.sent_at.is_(None))
             .values(claimed_at=None, claimed_by=None, last_error=error[:500])
             .execution_options(synchronize_session=False)
         )
+        return result.rowcount == 1
 
 
 def resend(

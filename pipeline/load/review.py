@@ -5,6 +5,11 @@ document's outcome in the same transaction, under the program lock, after checki
 document still waits: two reviewers deciding the same document at once cannot both win.
 A decision on a plan judges the registrations held on it again.
 
+An accept judges the cross-document rules again against the program as it stands then
+(``pipeline.validate.program.accept_conflicts``): a form waits while the program goes on, and a
+PSP registered meanwhile (a held packet for the same PSP released by its agency's plan) is not
+registered a second time. The accept is refused, saying what to do; the form keeps waiting.
+
 A decision's reason is the coordinator's own note and never leaves the office: a rejection's
 notice says only what the reviewer wrote for the agency (``message_to_agency``, kept in the
 decision's ``detail``), or that the coordinator could not accept the form.
@@ -32,9 +37,17 @@ from pipeline.load.program import (
     read_snapshot,
     with_store_schedule,
 )
-from pipeline.load.store import DecisionRow, Document, ReceivedFileRow, program_lock, transaction
+from pipeline.load.store import (
+    DecisionRow,
+    Document,
+    ReceivedFileRow,
+    RegistrationRecord,
+    program_lock,
+    transaction,
+)
 from pipeline.model import FieldValue, Finding, Outcome, ReadMethod, ValidationResult
-from pipeline.validate import ValidationContext, validate_document
+from pipeline.validate import ValidationContext, psp_key, validate_document
+from pipeline.validate.program import ALREADY_RECORDED, accept_conflicts
 from schemas import RECORD_MODELS, FieldType, load_form_spec
 from schemas.spec import Severity
 from schemas.values import parse_checkbox, split_list
@@ -150,18 +163,65 @@ def _accepted_result(document: Document, receipt: ReceivedFileRow, context: Vali
                             values=document.values, record=record)
 
 
+def _registration_of(session: Session, values: dict[str, Any]) -> RegistrationRecord | None:
+    """The registration that holds a seat for the PSP of ``values`` (REG-R12's sameness)."""
+    key = psp_key(*(str(values.get(k) or "") for k in ("psp_first_name", "psp_last_name", "psp_email")))
+    for registration in session.scalars(
+        select(RegistrationRecord).where(RegistrationRecord.status == "registered").order_by(RegistrationRecord.id)
+    ):
+        if psp_key(registration.psp_first_name, registration.psp_last_name, registration.psp_email) == key:
+            return registration
+    return None
+
+
+def _refuse_conflicts(
+    session: Session, document: Document, receipt: ReceivedFileRow, context: ValidationContext
+) -> None:
+    """BadInputError when the program as it stands now forbids accepting the document
+    (``accept_conflicts``): its PSP registered already, or a finding for a person that came
+    since the document was judged. Nothing is changed; the document keeps waiting."""
+    conflicts = accept_conflicts(load_form_spec(document.form_id), document.values, document.findings,
+                                 read_snapshot(session), context.reference)
+    if not conflicts:
+        return
+    reject_hint = f"`psp-pipeline review reject {receipt.id} --reason ...`"
+    if any(f.rule == ALREADY_RECORDED for f in conflicts):
+        registration = _registration_of(session, document.values)
+        if registration is not None:
+            registered = primary_receipt(session, registration.document)
+            raise BadInputError(
+                f"#{receipt.id} cannot be accepted: its PSP is already registered (PSP #{registration.id}, from "
+                f"received file #{registered.id}); accepting it too would register the PSP twice and take a "
+                "second seat.",
+                hint=f"If it is a duplicate, reject it ({reject_hint}). If it replaces that registration, "
+                f"withdraw PSP #{registration.id} first (`psp-pipeline psp withdraw {registration.id} --reason ...`), "
+                f"then accept #{receipt.id}.",
+            )
+    shown = "; ".join(f"{f.rule}: {f.message}" for f in conflicts)
+    raise BadInputError(
+        f"#{receipt.id} cannot be accepted as it was judged: the program has changed since ({shown}).",
+        hint=f"Judge it again with `psp-pipeline review correct {receipt.id} FIELD VALUE --reason ...` (the finding "
+        f"is then on record to decide on), or reject it ({reject_hint}).",
+    )
+
+
 def accept(
     engine: Engine, received_file_id: int, *, actor: str, reason: str, context: ValidationContext, destination: Destination
 ) -> Decision:
-    """A reviewer accepts a document that waits: it becomes a record; a plan releases what was held on it."""
+    """A reviewer accepts a document that waits: it becomes a record; a plan releases what was held on it.
+
+    Refused (BadInputError, nothing changed) when the program as it stands now forbids it
+    (``_refuse_conflicts``): a PSP is never registered twice."""
     with transaction(engine) as session:
         program_lock(session)
         receipt, document = _load(session, received_file_id)
         _require(document, receipt, WAITING, "accepted")
         result = _accepted_result(document, receipt, context)
+        batch_context = with_store_schedule(session, context)
+        _refuse_conflicts(session, document, receipt, batch_context)
         apply_result(session, document, result, actor=actor, action="accepted", reason=reason, destination=destination)
         session.flush()
-        releases = _release_held(session, with_store_schedule(session, context), destination=destination)
+        releases = _release_held(session, batch_context, destination=destination)
     return Decision(received_file_id, Outcome.ACCEPTED, result, releases)
 
 

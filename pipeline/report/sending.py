@@ -296,10 +296,17 @@ def send_notices(
             if stop is not None and stop.is_set():
                 delivery.stopped = True
                 break
-            if not outbox.claim(engine, item.id, me):
-                delivery.skipped.append((item, "taken by another sender"))
+            # Read before the claim, which holds only while the notice is still of the kind listed:
+            # what is read is then that notice. (A file rewritten once it is claimed, for the
+            # document's new outcome, is another notice, sent once this one is settled.)
+            try:
+                message: EmailMessage | OSError = _read(item)
+            except OSError as exc:
+                message = exc
+            if not outbox.claim(engine, item.id, me, kind=item.kind):
+                delivery.skipped.append((item, "taken by another sender, or rewritten for another outcome"))
                 continue
-            _send_one(engine, connection, item, me, delivery)
+            _send_one(engine, connection, item, me, delivery, message)
             if delivery.possibly_sent:
                 break  # the server stopped answering: every next notice would end the same way
     finally:
@@ -307,30 +314,34 @@ def send_notices(
     return delivery
 
 
-def _send_one(engine: Engine, connection: _Connection, item: OutboxItem, me: str, delivery: Delivery) -> None:
-    """Send one claimed notice and settle its claim: sent; given back with the error when nothing
-    was delivered; left possibly sent when the message went over without an answer."""
+def _send_one(
+    engine: Engine, connection: _Connection, item: OutboxItem, me: str, delivery: Delivery, read: EmailMessage | OSError
+) -> None:
+    """Send one claimed notice (``read``: its file as read before the claim, or why it could not
+    be) and settle its claim: sent; given back with the error when nothing was delivered; left
+    possibly sent when the message went over without an answer. Each of these names the kind
+    claimed (``item.kind``): the row is settled only while it stands for the notice handed over."""
     settled = False
+    kind = item.kind
 
     def give_back(error: str) -> None:
         nonlocal settled
-        outbox.release(engine, item.id, me, error)
+        outbox.release(engine, item.id, me, error, kind=kind)
         delivery.failed.append((item, error))
         settled = True
 
     def possibly_sent() -> None:
         # Before DATA: from here on the message may be delivered whatever happens to us.
-        if not outbox.mark_possibly_sent(engine, item.id, me):
+        if not outbox.mark_possibly_sent(engine, item.id, me, kind=kind):
             raise ClaimLost
 
     connection.in_doubt = False
     connection.before_data = possibly_sent
     try:
-        try:
-            message = _read(item)
-        except OSError as exc:
-            give_back(f"cannot read {item.path}: {exc.strerror or exc}")
+        if isinstance(read, OSError):
+            give_back(f"cannot read {item.path}: {read.strerror or read}")
             return
+        message = read
         try:
             connection.open()
         except (smtplib.SMTPException, OSError) as exc:
@@ -346,7 +357,7 @@ def _send_one(engine: Engine, connection: _Connection, item: OutboxItem, me: str
             return
         except InDoubt as exc:
             error = f"possibly sent: {exc}; it may have been delivered, so it is not sent again without a person's say"
-            outbox.leave_in_doubt(engine, item.id, me, error)
+            outbox.leave_in_doubt(engine, item.id, me, error, kind=kind)
             settled = True
             delivery.possibly_sent.append((item, error))
             log.warning("notice #%d possibly sent (received file #%d): %s", item.id, item.received_file_id, exc)
@@ -366,7 +377,12 @@ def _send_one(engine: Engine, connection: _Connection, item: OutboxItem, me: str
             return
         # The server accepted it: from here on it counts as sent, whatever happens next.
         settled = True
-        outbox.mark_sent(engine, item.id, me)
+        if not outbox.mark_sent(engine, item.id, me, kind=kind):
+            # Put back by a person meanwhile (``resend``), or no longer this notice: the answer is
+            # about the message handed over, not about what the row stands for now.
+            log.warning("notice #%d (received file #%d): the server accepted the %s notice, but it was no "
+                        "longer this sender's to record; what the notice stands for now is left as it is",
+                        item.id, item.received_file_id, kind)
         delivery.sent.append(item)
         log.info("notice #%d sent (received file #%d)", item.id, item.received_file_id)
     except BaseException:
@@ -375,9 +391,9 @@ def _send_one(engine: Engine, connection: _Connection, item: OutboxItem, me: str
         if not settled:
             if connection.in_doubt:
                 outbox.leave_in_doubt(engine, item.id, me, "possibly sent: interrupted while waiting for the "
-                                      "server's reply to the end of the message")
+                                      "server's reply to the end of the message", kind=kind)
             else:
-                outbox.release(engine, item.id, me, "interrupted before the server accepted it")
+                outbox.release(engine, item.id, me, "interrupted before the server accepted it", kind=kind)
         raise
 
 

@@ -4,7 +4,8 @@ how many seats each training session has taken, which PSPs are registered.
 
 Validation never opens the store; within a run the snapshot is advanced document by document
 (``ProgramSnapshot.after``), so a plan accepted earlier in the same run counts for a packet
-received after it.
+received after it. A person's accept is judged against the snapshot of its moment as well
+(``accept_conflicts``): the state may have changed since the form was judged.
 """
 
 from __future__ import annotations
@@ -163,3 +164,36 @@ def program_findings(
                          "whether this is a duplicate or a resubmission")
             )
     return findings
+
+
+# The rule whose record a form would make a second time: one PSP, one registration, one seat.
+ALREADY_RECORDED = "REG-R12"
+
+
+def accept_conflicts(
+    spec: FormSpec,
+    values: Mapping[str, Any],
+    findings_on_record: Iterable[Mapping[str, Any]],
+    snapshot: ProgramSnapshot,
+    reference: ReferenceData,
+) -> list[Finding]:
+    """The cross-document findings that forbid a person to accept a waiting form now, judged
+    against the program's state at that moment (``snapshot``), not as it was when the form was
+    judged: a form waits while others about the same subject go on (a held packet for the same
+    PSP released into a registration, say).
+
+    * REG-R12, the PSP is registered already: accepting would register them a second time and
+      take a second seat, whether the finding was on record or came since. The registration on
+      record is withdrawn first when this form is to replace it;
+    * any other finding for a person (ORP-R10: the agency's plan on file) that was not on record:
+      the person would decide without having seen it.
+
+    Holds (REG-R10, REG-R11) are not among them: a person may accept a form held on them.
+    """
+    on_record = {(f.get("rule"), f.get("message")) for f in findings_on_record}
+    return [
+        finding
+        for finding in program_findings(spec, values, snapshot, reference)
+        if finding.rule == ALREADY_RECORDED
+        or (finding.severity == Severity.REVIEW and (finding.rule, finding.message) not in on_record)
+    ]

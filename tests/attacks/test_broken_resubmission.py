@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.errors import BadInputError
-from pipeline.load import program, review, store
+from pipeline.load import certification, program, review, store
 from pipeline.model import Outcome
 from schemas.reference import TrainingSession
 from tests.conftest import RECEIVED_AT, VALID_PACKET, VALID_PLAN, make_document
@@ -160,3 +160,115 @@ def test_a_valid_plan_still_replaces_the_plan_waiting_for_review(record, engine,
     with pytest.raises(BadInputError, match="replaced by a corrected form"):
         review.accept(engine, waiting.received_file_id, actor="coordinator", reason="too late",
                       context=validation_context, destination=record.destination)
+
+
+# --- A resubmission waiting for review once the held packet is registered --------------------------
+#
+# The held packet and a doubtful resubmission for the same PSP both stand (neither replaces the
+# other). The plan releases the held one into a registration; a reviewer then accepted the
+# resubmission, and since `review accept` did not judge the program's rules again (REG-R12), the
+# PSP was registered twice and took two seats. Now the accept is refused while the PSP is
+# registered, with what to do; the resubmission keeps waiting (nothing is lost).
+
+
+def registrations(engine) -> list[tuple[int, int, str, str]]:
+    """(registration id, document id, session, status) of every registration."""
+    with Session(engine) as session:
+        return [(r.id, r.document_id, r.training_session, r.status)
+                for r in session.scalars(select(store.RegistrationRecord).order_by(store.RegistrationRecord.id))]
+
+
+def seats_taken(engine, session_id: str) -> int:
+    """Seats of a training session taken (as REG-R11 counts them: registrations that stand)."""
+    with Session(engine) as session:
+        return program.read_snapshot(session).seats_taken.get(session_id, 0)
+
+
+def test_a_resubmission_cannot_register_the_psp_again_once_the_held_packet_is_released(record, engine,
+                                                                                     validation_context):
+    (held,), _ = record(doc("PSP-REG", minutes=1))
+    (doubtful,), _ = record(doc("PSP-REG", {"hours_per_week": "38"}, minutes=5, unsure="hours_per_week"))
+    assert (held.outcome, doubtful.outcome) == (Outcome.HELD, Outcome.NEEDS_REVIEW)
+    _, released = record(doc("PSP-ORP", minutes=10))
+    assert [(r.received_file_id, r.outcome) for r in released] == [(held.received_file_id, Outcome.ACCEPTED)]
+    (registration, _, session_id, _), = registrations(engine)
+
+    with pytest.raises(BadInputError, match="already registered") as refused:
+        review.accept(engine, doubtful.received_file_id, actor="coordinator", reason="38 hours, confirmed by phone",
+                      context=validation_context, destination=record.destination)
+    assert f"PSP #{registration}" in str(refused.value)
+    assert f"review reject {doubtful.received_file_id}" in refused.value.hint
+    assert f"psp withdraw {registration}" in refused.value.hint
+    # One registration, one seat; the resubmission still waits for a person, as it was.
+    assert registrations(engine) == [(registration, held.document_id, session_id, "registered")]
+    assert seats_taken(engine, session_id) == 1
+    assert doubtful.received_file_id in [w["id"] for w in store.waiting_for_a_person(engine)]
+    assert review.show(engine, doubtful.received_file_id)["outcome"] == Outcome.NEEDS_REVIEW.value
+
+    # A correction judges it again: the same PSP is registered, so it still goes to a person.
+    corrected = review.correct(engine, doubtful.received_file_id, "hours_per_week", "38", actor="coordinator",
+                               reason="read again", context=validation_context, destination=record.destination)
+    assert corrected.outcome is Outcome.NEEDS_REVIEW and "REG-R12" in rules(corrected)
+    with pytest.raises(BadInputError, match="already registered"):
+        review.accept(engine, doubtful.received_file_id, actor="coordinator", reason="38 hours",
+                      context=validation_context, destination=record.destination)
+
+    # The way the message names: the registration withdrawn first, the resubmission takes its place.
+    certification.withdraw(engine, registration, actor="coordinator", reason="replaced by the resubmission",
+                           context=validation_context, destination=record.destination)
+    review.accept(engine, doubtful.received_file_id, actor="coordinator", reason="38 hours, confirmed by phone",
+                  context=validation_context, destination=record.destination)
+    assert [(d, s) for _, d, _, s in registrations(engine)] == [(held.document_id, "withdrawn"),
+                                                                (doubtful.document_id, "registered")]
+    assert seats_taken(engine, session_id) == 1
+
+
+def test_a_resubmission_registered_first_leaves_the_held_packet_to_a_person(record, engine, validation_context):
+    """The other order: the reviewer accepts the doubtful resubmission while the packet is held; it
+    replaces the held one, and the plan then releases nothing: one registration."""
+    (held,), _ = record(doc("PSP-REG", minutes=1))
+    (doubtful,), _ = record(doc("PSP-REG", {"hours_per_week": "38"}, minutes=5, unsure="hours_per_week"))
+    review.accept(engine, doubtful.received_file_id, actor="coordinator", reason="38 hours",
+                  context=validation_context, destination=record.destination)
+    _, released = record(doc("PSP-ORP", minutes=10))
+    assert released == []
+    assert [d for _, d, _, _ in registrations(engine)] == [doubtful.document_id]
+
+
+def test_an_unsure_resubmission_in_the_plans_batch_is_refused_too(record, engine, validation_context):
+    """The held packet, the doubtful resubmission and the plan in one batch: the same refusal."""
+    held, doubtful, _ = record(doc("PSP-REG", minutes=1),
+                               doc("PSP-REG", {"hours_per_week": "38"}, minutes=5, unsure="hours_per_week"),
+                               doc("PSP-ORP", minutes=10))[0]
+    assert (held.outcome, doubtful.outcome) == (Outcome.ACCEPTED, Outcome.NEEDS_REVIEW)
+    with pytest.raises(BadInputError, match="already registered"):
+        review.accept(engine, doubtful.received_file_id, actor="coordinator", reason="38 hours",
+                      context=validation_context, destination=record.destination)
+    assert [d for _, d, _, _ in registrations(engine)] == [held.document_id]
+
+
+def test_a_packet_flagged_as_already_registered_is_not_accepted_while_the_psp_is(record, engine, validation_context):
+    """REG-R12 on record when it was judged: accepting it would register the PSP twice all the same."""
+    first, _ = record(doc("PSP-ORP"), doc("PSP-REG", minutes=1))
+    (again,), _ = record(doc("PSP-REG", {"psp_first_name": "JORDAN", "hours_per_week": "39"}, minutes=5))
+    assert (again.outcome, rules(again)) == (Outcome.NEEDS_REVIEW, ["REG-R12"])
+    with pytest.raises(BadInputError, match="already registered"):
+        review.accept(engine, again.received_file_id, actor="coordinator", reason="same person",
+                      context=validation_context, destination=record.destination)
+    assert [d for _, d, _, _ in registrations(engine)] == [first[1].document_id]
+    review.reject(engine, again.received_file_id, actor="coordinator", reason="a duplicate",
+                  destination=record.destination)
+
+
+def test_a_plan_rule_that_came_since_it_was_judged_is_shown_before_it_is_accepted(validation_context):
+    """The plan side (ORP-R10): an initial plan from an agency that has an accepted plan now.
+    Not on record when it was judged, it refuses the accept; on record, the person decided on it."""
+    from pipeline.validate.program import ProgramSnapshot, accept_conflicts
+    from schemas import load_form_spec
+
+    spec, reference = load_form_spec("PSP-ORP"), validation_context.reference
+    snapshot = ProgramSnapshot(agencies_with_accepted_plan=frozenset({VALID_PLAN["cmhsp_name"]}))
+    (conflict,) = accept_conflicts(spec, VALID_PLAN, [], snapshot, reference)
+    assert conflict.rule == "ORP-R10"
+    assert accept_conflicts(spec, VALID_PLAN, [conflict.model_dump(mode="json")], snapshot, reference) == []
+    assert accept_conflicts(spec, VALID_PLAN, [], ProgramSnapshot(), reference) == []

@@ -228,7 +228,7 @@ def test_resend_refuses_a_notice_being_sent_and_one_that_needs_no_say(notices_ho
     engine = open_store(notices_home.store_url)
     first, second, *_ = _due(engine)
     me = sending.sender_id()  # this process: alive
-    assert outbox.claim(engine, first.id, me) and outbox.mark_possibly_sent(engine, first.id, me)
+    assert outbox.claim(engine, first.id, me) and outbox.mark_possibly_sent(engine, first.id, me, kind=first.kind)
     env = _env(notices_home, smtp_server)
     busy = _notices(["resend", str(first.id), "--by", "Pat"], env)
     assert busy.exit_code == 2 and "being sent by" in busy.output
@@ -251,3 +251,162 @@ def test_a_message_refused_at_its_end_was_not_delivered_and_is_tried_again(notic
         assert _notices(["send", "--limit", "1"], _env(notices_home, after)).exit_code == 0
         assert list(_deliveries(after)) == [_message_id(first)]
     engine.dispose()
+
+
+# --- A notice rewritten for another outcome while its sender waits for the server ------------------
+#
+# A held notice was handed to the server and its sender waited for the answer to the end of it;
+# meanwhile a reviewer rejected the packet, and writing the rejection notice rewrote the same row
+# (and .eml) as the rejection, its claim and "possibly sent" cleared. The server's 250 then marked
+# the row sent: the rejection was recorded as sent and never went out. Now a notice a sender holds
+# is left as it is (the sender settles the message it handed over, and only that one: its claim,
+# the kind it claimed); the rejection stays owed and goes out once written after that.
+
+
+class _Deciding(_Handler):
+    """Keeps each message, says so (``waiting``), then answers the end of it only when the test
+    says (``go``): 250, a refusal, or no answer at all (the connection dropped)."""
+
+    def __init__(self, server: SmtpTestServer, reply: str | None) -> None:
+        super().__init__(server)
+        self.reply = reply
+        self.waiting = threading.Event()
+        self.go = threading.Event()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.server.lock:
+            self.server.received.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos), envelope.original_content))
+        self.waiting.set()
+        while not self.go.is_set():
+            await asyncio.sleep(0.02)
+        if self.reply is None:
+            server.transport.abort()
+            return "421 4.3.0 gone"
+        return self.reply
+
+
+@pytest.fixture
+def held_notice(settings, validation_context, tmp_path):
+    """A fresh store with one held packet (its agency has no plan) and its notice written."""
+    from pipeline.load import program, store
+    from pipeline.model import Outcome
+    from pipeline.run import write_missing_notices
+    from tests.conftest import VALID_PACKET, make_document
+
+    engine = open_store(settings.store_url)
+
+    def destination(received, outcome):
+        return tmp_path / "filed" / outcome.value / received.sha256
+
+    document = make_document("PSP-REG", dict(VALID_PACKET), name="packet.pdf")
+    (held,), _ = program.record_batch(engine, store.start_run(engine), [document], validation_context, destination)
+    assert held.outcome is Outcome.HELD
+    write_missing_notices(settings, engine, just_stored=[held])
+    (notice,) = outbox.notices(engine)
+    assert notice.kind == "held" and notice.due(utcnow())
+    yield engine, held, notice, destination
+    engine.dispose()
+
+
+def _kinds(*servers: SmtpTestServer) -> list[str]:
+    return [str(r.message["X-PSP-Notice"]) for server in servers for r in server.received]
+
+
+@pytest.mark.parametrize("reply", ["250 2.0.0 accepted", "554 5.6.0 message refused", None],
+                         ids=["accepted", "refused", "no answer"])
+def test_a_notice_rejected_while_its_held_notice_waits_for_the_server_still_goes_out(settings, held_notice, reply):
+    from pipeline.load import review
+    from pipeline.run import write_missing_notices
+
+    engine, held, notice, destination = held_notice
+    outcome: dict[str, Any] = {}
+    server = SmtpTestServer()
+    handler = server.controller.handler = _Deciding(server, reply)
+    with server:
+        smtp = sending.SmtpServer(host="127.0.0.1", port=server.port, starttls=False, timeout=10, data_timeout=60)
+        sender = threading.Thread(target=lambda: outcome.update(delivery=sending.send_notices(engine, smtp)))
+        sender.start()
+        try:
+            assert handler.waiting.wait(30), "the sender never reached the end of the held notice"
+            # The reviewer rejects the packet while the server holds the answer back, and its
+            # notice is written as `review reject` does after its decision.
+            review.reject(engine, held.received_file_id, actor="coordinator", reason="not employed by the agency",
+                          destination=destination, message_to_agency="The PSP must be employed by the agency.")
+            assert held.received_file_id in write_missing_notices(settings, engine)
+            during = _item(engine, notice.id)
+        finally:
+            handler.go.set()
+            sender.join(60)
+    assert not sender.is_alive()
+    after = _item(engine, notice.id)
+    # The server's answer was about the held notice: the rejection is not recorded as sent...
+    assert not (after.kind == "rejected" and after.sent_at is not None), "the rejection was recorded as sent"
+    # (while its sender held it, the notice stayed the held one, possibly sent, its claim kept)
+    assert (during.kind, during.status(utcnow())) == ("held", NoticeStatus.POSSIBLY_SENT)
+    assert during.claimed_by is not None
+    assert after.kind == "held" and after.claimed_by is None
+    assert (after.sent_at is not None) is (reply is not None and reply.startswith("250"))
+    # ... it is owed, and once written (the next run, or the next decision) it goes out, once.
+    assert held.received_file_id in outbox.missing_notices(engine)
+    write_missing_notices(settings, engine)
+    due = _due(engine)
+    assert [(i.id, i.kind) for i in due] == [(notice.id, "rejected")]
+    with SmtpTestServer() as later:
+        again = sending.send_notices(engine, sending.SmtpServer(host="127.0.0.1", port=later.port, starttls=False,
+                                                                timeout=10))
+    assert [i.id for i in again.sent] == [notice.id]
+    assert _kinds(server, later) == ["held", "rejected"]
+    assert _item(engine, notice.id).status(utcnow()) is NoticeStatus.SENT
+    assert not _due(engine) and held.received_file_id not in outbox.missing_notices(engine)
+
+
+def test_a_notice_rewritten_once_claimed_goes_as_claimed_and_the_new_one_after_it(settings, held_notice, smtp_server,
+                                                                                 monkeypatch):
+    """The reviewer rejects the packet just after a sender claimed its held notice, before the
+    message goes to the server; the writer rewrites the .eml meanwhile (the row is left to the
+    sender). What goes out under the held claim is the held notice (read before the claim), and
+    the rejection goes out after it, once written."""
+    from pipeline.load import review
+    from pipeline.run import write_missing_notices
+
+    engine, held, notice, destination = held_notice
+    claim = outbox.claim
+
+    def claimed_then_rejected(*args: Any, **kwargs: Any) -> bool:
+        taken = claim(*args, **kwargs)
+        review.reject(engine, held.received_file_id, actor="coordinator", reason="not employed by the agency",
+                      destination=destination)
+        assert held.received_file_id in write_missing_notices(settings, engine)
+        return taken
+
+    monkeypatch.setattr(outbox, "claim", claimed_then_rejected)
+    smtp = sending.SmtpServer(host="127.0.0.1", port=smtp_server.port, starttls=False, timeout=10)
+    first = sending.send_notices(engine, smtp)
+    monkeypatch.setattr(outbox, "claim", claim)
+    assert [i.id for i in first.sent] == [notice.id]
+    assert _kinds(smtp_server) == ["held"]
+    item = _item(engine, notice.id)
+    assert (item.kind, item.sent_at is not None) == ("held", True)
+    write_missing_notices(settings, engine)
+    again = sending.send_notices(engine, smtp)
+    assert [i.id for i in again.sent] == [notice.id]
+    assert _kinds(smtp_server) == ["held", "rejected"]
+
+
+def test_a_notice_made_the_rejection_is_not_sent_before_its_file_is(settings, held_notice, smtp_server):
+    """Between the writer's recording a notice as the rejection and its writing the file, the
+    file still holds the held notice: it is not due then (else it would go out as the rejection)."""
+    from pipeline.load import review
+    from pipeline.run import write_missing_notices
+
+    engine, held, notice, destination = held_notice
+    review.reject(engine, held.received_file_id, actor="coordinator", reason="not employed by the agency",
+                  destination=destination)
+    outbox.prepare_notices(engine, [(held.received_file_id, notice.to_address, notice.path, "rejected")])
+    item = _item(engine, notice.id)
+    assert (item.kind, item.status(utcnow())) == ("rejected", NoticeStatus.NOT_WRITTEN)
+    smtp = sending.SmtpServer(host="127.0.0.1", port=smtp_server.port, starttls=False, timeout=10)
+    assert sending.send_notices(engine, smtp).sent == [] and smtp_server.received == []
+    write_missing_notices(settings, engine)
+    assert [i.id for i in sending.send_notices(engine, smtp).sent] == [notice.id]
+    assert _kinds(smtp_server) == ["rejected"]

@@ -77,3 +77,23 @@ def test_an_answer_that_starts_like_an_instruction_is_kept(tmp_path):
     for answer in ("Enter Health Inc.", "Family Services of Barry County", "Optimal Care Partners", "If applicable"):
         assert not is_printed_instruction(answer, spec), answer
     assert is_printed_instruction("Complete only if the credential above is Other", spec)
+
+
+def test_a_box_ticked_with_an_x_typed_apart_and_its_label_wrapping_back_under_it(tmp_path):
+    # As a retyped form saved as PDF prints it: "X" alone, the label after a gap, its second line
+    # back at the margin under the X; a value above it must not run on into it.
+    c = Canvas(str(tmp_path / "ticks.pdf"), pagesize=letter)
+    c.setFont("Helvetica", 10)
+    c.drawString(54, 700, "Number of PSP positions planned:")
+    c.drawString(54, 686, "3")
+    c.drawString(54, 668, "X")
+    c.drawString(72, 668, "PSP candidates will be parents or primary caregivers with lived experience raising a child")
+    c.drawString(54, 655, "with SED and/or I/DD, including autism")
+    c.drawString(54, 637, "X")
+    c.drawString(72, 637, "Identify a supervisor within the CMHSP, and the contract agency if applicable, to oversee")
+    c.drawString(54, 624, "PSPs")
+    c.drawString(54, 40, "Form PSP-ORP version 2025.1")
+    c.save()
+    fields = extract(receive(tmp_path / "ticks.pdf", tmp_path)).fields
+    assert fields["psp_positions_planned"].value == "3"
+    assert fields["hiring_lived_experience"].value is True and fields["commit_supervisor"].value is True

@@ -229,3 +229,10 @@ def test_values_that_only_look_like_a_number_and_its_unit_are_not_decided_on(val
     result = judge(validation_context, form_id, changes)
     assert result.outcome is not Outcome.ACCEPTED
     assert key in {f.field for f in result.findings}
+
+
+def test_a_cmhsp_name_the_reading_ran_on_from_goes_to_a_person_not_a_rejection(validation_context):
+    result = judge(validation_context, "PSP-REG", {"cmhsp_name": "CEI CMH Commitments and Acknowledgements"})
+    assert result.outcome is Outcome.NEEDS_REVIEW
+    (finding,) = result.findings
+    assert finding.rule is None and "begins with the name of" in finding.message
