@@ -59,7 +59,10 @@ class ReceivedFile(BaseModel):
     original_name: str
     sha256: str
     size: int
-    received_at: datetime = Field(description="When it arrived: an email's Date header, else the file's mtime (UTC).")
+    received_at: datetime = Field(description=(
+        "When it arrived (UTC): an email's Date header within its window, else the file's mtime, "
+        "never later than when the program first saw the file."
+    ))
     sender: str | None = None
     received_note: str | None = Field(
         default=None, description="Why the received time is not the sender's own date (a Date header out of bounds)."

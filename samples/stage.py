@@ -1,5 +1,6 @@
 """Put the sample submissions into an inbox as if they had arrived: each file's modification time
 is set to the ``received_at`` of its ``.expected.json``, so the date rules judge it on that day.
+Every arrival must be in the past: the pipeline never takes a file as received later than it saw it.
 
     python samples/stage.py psp-data/inbox
 """
@@ -10,7 +11,7 @@ import json
 import os
 import shutil
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
@@ -26,9 +27,15 @@ def expected_cases(folder: Path = SUBMISSIONS) -> list[tuple[Path, dict]]:
 
 
 def stage(inbox: Path, folder: Path = SUBMISSIONS) -> list[Path]:
+    cases = expected_cases(folder)
+    now = datetime.now(UTC)
+    future = [expected["file"] for _, expected in cases if datetime.fromisoformat(expected["received_at"]) > now]
+    if future:
+        raise ValueError(f"{len(future)} samples arrive in the future (first: {future[0]}); "
+                         "date every sample's received_at in the past")
     inbox.mkdir(parents=True, exist_ok=True)
     staged = []
-    for source, expected in expected_cases(folder):
+    for source, expected in cases:
         target = inbox / source.name
         shutil.copyfile(source, target)
         arrival = datetime.fromisoformat(expected["received_at"]).timestamp()
@@ -40,5 +47,8 @@ def stage(inbox: Path, folder: Path = SUBMISSIONS) -> list[Path]:
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.exit("usage: python samples/stage.py INBOX_FOLDER")
-    files = stage(Path(sys.argv[1]))
+    try:
+        files = stage(Path(sys.argv[1]))
+    except ValueError as exc:
+        sys.exit(f"stage: {exc}")
     print(f"Staged {len(files)} sample submissions in {sys.argv[1]}")

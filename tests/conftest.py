@@ -122,6 +122,10 @@ VALID_PACKET: dict[str, str | bool] = {
 VALID_VALUES = {"PSP-ORP": VALID_PLAN, "PSP-REG": VALID_PACKET}
 
 
+# Every stand-in file lives under one folder removed when the test run ends (not one left in /tmp per document).
+_DOCUMENTS_ROOT = tempfile.TemporaryDirectory(prefix="psp-test-documents-")
+
+
 def make_document(
     form_id: str,
     values: dict[str, Any],
@@ -131,7 +135,7 @@ def make_document(
     name: str = "form.pdf",
 ) -> ExtractedDocument:
     # A real file: the store records only files that are still where they were received.
-    path = Path(tempfile.mkdtemp(prefix="psp-doc-")) / name
+    path = Path(tempfile.mkdtemp(prefix="psp-doc-", dir=_DOCUMENTS_ROOT.name)) / name
     path.parent.mkdir(parents=True, exist_ok=True)  # a hostile name may hold a slash
     path.write_bytes(b"%PDF-1.7 stand-in")
     received = ReceivedFile(path=path, original_name=name, sha256="0" * 64, size=1, received_at=received_at)

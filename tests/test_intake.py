@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from pipeline.intake import collect_inbox, inbox_entries, settled
+
+SUBMISSIONS = Path(__file__).resolve().parents[1] / "samples" / "submissions"
 
 
 def write(path: Path, data: bytes = b"%PDF-1.7\n", age: float = 3600) -> Path:
@@ -77,3 +83,50 @@ def test_odd_names_are_filed_safely(tmp_path):
         assert len(target.name.encode()) <= 200 and "/" not in target.name and "\t" not in target.name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(b"x")  # the file system takes the name
+
+
+def test_a_file_dated_in_the_future_counts_as_received_when_the_run_saw_it(tmp_path, collect):
+    # A copy tool or a wrong clock wrote next June into the mtime: the packet would be judged late
+    # by REG-R07/R09 and its notice would say it arrived next year.
+    write(tmp_path / "future.pdf", age=-180 * 86400)
+    before = datetime.now(UTC)
+    (received,) = collect(tmp_path)
+    assert before - timedelta(seconds=1) <= received.received_at <= datetime.now(UTC)
+
+
+def test_a_file_from_the_past_keeps_its_time(tmp_path, collect):
+    # Replaying old files (the samples, the tests) keeps their times: only the future is capped.
+    path = write(tmp_path / "old.pdf", age=30 * 86400)
+    (received,) = collect(tmp_path)
+    assert received.received_at == datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+
+
+def test_an_email_file_dated_in_the_future_cannot_carry_a_future_date(tmp_path, collect):
+    # The email's Date is taken only within the window before the file arrived; a future mtime
+    # must not move that window into the future with it.
+    from samples.renditions import write_eml
+
+    sent = datetime.now(UTC) + timedelta(days=170)
+    write_eml(tmp_path / "mail.eml", "Avery <avery.sample@example.org>", sent,
+              [("plan.pdf", (SUBMISSIONS / "orp_valid_cei.pdf").read_bytes())])
+    stamp = (sent + timedelta(days=1)).timestamp()
+    os.utime(tmp_path / "mail.eml", (stamp, stamp))
+    (received,) = collect(tmp_path)
+    assert received.received_at <= datetime.now(UTC)
+    assert received.received_note and "Date" in received.received_note  # a person checks when it was sent
+
+
+def test_the_samples_are_staged_only_when_they_arrived_in_the_past(tmp_path):
+    from samples.stage import expected_cases, stage
+
+    staged = stage(tmp_path / "inbox")
+    assert staged and all(p.stat().st_mtime <= time.time() for p in staged)
+    source, expected = expected_cases()[0]
+    folder = tmp_path / "future"
+    folder.mkdir()
+    (folder / source.name).write_bytes(source.read_bytes())
+    expected = {**expected, "received_at": (datetime.now(UTC) + timedelta(days=1)).isoformat()}
+    (folder / "case.expected.json").write_text(json.dumps(expected), "utf-8")
+    with pytest.raises(ValueError, match="in the future"):
+        stage(tmp_path / "inbox2", folder)
+    assert not (tmp_path / "inbox2").exists()

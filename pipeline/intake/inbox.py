@@ -1,7 +1,9 @@
 """Which files in the inbox are ready to be read, in order of arrival, and what each one is.
 
 A received file is worked out once here (name, size, sha256, received time) and travels as a
-``ReceivedFile``. Received time is the file's modification time: the moment it appeared.
+``ReceivedFile``. Received time is the file's modification time: the moment it appeared, but
+never later than when the program first saw it (a copy tool or a wrong clock can set a time in
+the future, which would make a packet late and its notice say it came next year).
 
 A saved email (.eml, Outlook .msg) carrying forms is unpacked by a worker
 (``pipeline.intake.unpack``): each attachment becomes a received file of its own, named
@@ -51,14 +53,21 @@ def inbox_entries(inbox: Path) -> Iterator[Path]:
             yield path
 
 
-def receive(path: Path, inbox: Path) -> ReceivedFile:
+def receive(path: Path, inbox: Path, *, seen_at: datetime | None = None) -> ReceivedFile:
+    """``path`` as a received file; ``seen_at`` is when the program first saw it (now by default)."""
     stat = path.stat()
+    seen_at = seen_at or datetime.now(UTC)
+    modified = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
+    sha256 = sha256_of(path)
+    if modified > seen_at:
+        log.warning("a file's modification time is after the program saw it (sha256 %s); "
+                    "it counts as received when it was seen", sha256[:12])
     return ReceivedFile(
         path=path,
         original_name=path.relative_to(inbox).as_posix(),
-        sha256=sha256_of(path),
+        sha256=sha256,
         size=stat.st_size,
-        received_at=datetime.fromtimestamp(stat.st_mtime, tz=UTC),
+        received_at=min(modified, seen_at),
     )
 
 
@@ -101,19 +110,21 @@ def _as_itself(email: ReceivedFile, unpacked: Unpacked, head: bytes) -> Received
 
 def receive_entries(
     paths: Sequence[Path], inbox: Path, staging: Path, unpacker: Unpacker, *,
-    max_bytes: float, date_window: timedelta,
+    max_bytes: float, date_window: timedelta, seen_at: datetime | None = None,
 ) -> list[ReceivedFile]:
     """The received files of these inbox entries: each file itself, or each form an email carries.
+    ``seen_at``: when the entries were listed (now by default); no file is received later.
 
     An email is looked at here by its first bytes only; a worker reads it (``unpacker``). One
     larger than ``max_bytes`` is not read at all: it is set aside like any oversized file.
     """
     files: list[ReceivedFile] = []
     jobs: list[tuple[ReceivedFile, Path, bytes]] = []
+    seen_at = seen_at or datetime.now(UTC)
     for path in paths:
         if not path.exists():
             continue  # taken meanwhile (another worker, or removed)
-        received = receive(path, inbox)
+        received = receive(path, inbox, seen_at=seen_at)
         with path.open("rb") as handle:
             head = handle.read(SNIFF_BYTES)
         if received.size > max_bytes or not looks_like_mail(head):
@@ -189,5 +200,7 @@ def collect_inbox(
     max_bytes: float = float("inf"), date_window: timedelta = timedelta(days=14),
 ) -> list[ReceivedFile]:
     """Every file ready in the inbox (an email's attachments each), oldest received first (ties by name)."""
+    seen_at = datetime.now(UTC)
     ready, _busy = settled(list(inbox_entries(inbox)), settle_seconds)
-    return receive_entries(ready, inbox, staging, unpacker, max_bytes=max_bytes, date_window=date_window)
+    return receive_entries(ready, inbox, staging, unpacker, max_bytes=max_bytes, date_window=date_window,
+                           seen_at=seen_at)
