@@ -16,13 +16,21 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable '.[test,postgres]'
 	touch $@
 
+# pdf-lib, as agencies' web tools fill forms with it (test data: samples/pdf_tools.py), from the
+# lock file. Without npm the tests that need it skip, except in CI.
+samples/pdflib/node_modules/.installed: samples/pdflib/package.json samples/pdflib/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix samples/pdflib --no-audit --no-fund --silent && touch $@; \
+	else echo "setup: no npm here; the pdf-lib renditions are skipped"; [ "$$CI" != "true" ]; fi
+
 # Debian packages the project needs beyond Python: chromium for the browser tests (add yours to
 # the list). Each is installed only when missing, with apt-get as root (as CI runs); elsewhere
 # this says what to run. Without chromium the browser tests skip, except in CI (CI=true).
 # LibreOffice (headless Writer), qpdf and the fonts make the renditions the reading tests read
-# (samples/renditions.py: Word saved as PDF or re-saved, flattened PDFs); without them those tests
-# skip, except in CI.
-SYSTEM_PACKAGES ?= chromium libreoffice-writer-nogui qpdf fonts-liberation fonts-dejavu-core
+# (samples/renditions.py: Word saved as PDF or re-saved, flattened PDFs); pdftk-java, poppler-utils
+# (pdftocairo) and Ghostscript fill, print and re-distil forms as agencies do (samples/pdf_tools.py).
+# Without them those tests skip, except in CI.
+SYSTEM_PACKAGES ?= chromium libreoffice-writer-nogui qpdf fonts-liberation fonts-dejavu-core pdftk-java poppler-utils ghostscript
 
 system-deps:
 	@missing=""; \
@@ -40,7 +48,7 @@ system-deps:
 	$$sudo apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing
 
-setup: system-deps $(VENV)/.installed
+setup: system-deps $(VENV)/.installed samples/pdflib/node_modules/.installed
 
 demo: setup
 	rm -rf $(DEMO_HOME)

@@ -240,13 +240,15 @@ def receive_claimed(context: RunContext, paths: list[Path]) -> list[ReceivedFile
     """These inbox entries as received files, emails unpacked by the workers."""
     settings, home = context.settings, context.settings.data_home
     return receive_entries(paths, home.inbox, home.staging, context.pool().unpack_all,
-                           max_bytes=context.pool().max_bytes, date_window=settings.mail_date_window)
+                           max_bytes=context.pool().max_bytes, date_window=settings.mail_date_window,
+                           office=settings.office, zone=settings.timezone)
 
 
 def plan_batches(context: RunContext) -> list[list[ReceivedFile]]:
     settings, home = context.settings, context.settings.data_home
     files = collect_inbox(home.inbox, home.staging, context.pool().unpack_all, settle_seconds=settings.settle_seconds,
-                          max_bytes=context.pool().max_bytes, date_window=settings.mail_date_window)
+                          max_bytes=context.pool().max_bytes, date_window=settings.mail_date_window,
+                          office=settings.office, zone=settings.timezone)
     log.info("run %d: %d files in the inbox", context.run_id, len(files))
     batches, start = [], 0
     for count in batch_sizes(len(files), context.settings.batch_size):
@@ -383,7 +385,8 @@ def write_missing_notices(
             if receipt is None:  # forgotten meanwhile (``psp-pipeline forget``): nothing to send
                 continue
             document = receipt.result.document
-            to_address = notice_address(document.form_id, receipt.result.values, document.received.sender)
+            to_address = notice_address(document.form_id, receipt.result.values, document.received.sender,
+                                        office=settings.office)
             received_day = document.received.received_at.astimezone(settings.zone).date()
             path = settings.data_home.notices / received_day.isoformat() / f"{receipt.received_file_id:06d}-{document.form_id}.eml"
             planned.append((receipt, to_address, received_day, path))

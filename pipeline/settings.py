@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from pipeline.intake.forwarded import Office
+
 
 class DataHome:
     """The folders of a data home. Created by ``psp-pipeline init`` (and by every run)."""
@@ -66,6 +68,11 @@ class Settings(BaseSettings):
         default=14, ge=0, le=3650,
         description="An email's Date header counts as when it was received only within this many days "
         "before the email file arrived; otherwise the arrival counts, and a person is told.",
+    )
+    office_domains: str = Field(
+        default="",
+        description="The program office's own email domains, comma-separated (michigan.gov): an email from "
+        "them, or from the coordinator's address, was forwarded, and its notice goes to the agency inside it.",
     )
     claim_files: bool = Field(
         default=False,
@@ -118,6 +125,11 @@ class Settings(BaseSettings):
     def worker_name(self) -> str:
         """Who holds a claim: this host and process."""
         return f"{socket.gethostname()}:{os.getpid()}"
+
+    @property
+    def office(self) -> Office:
+        """Whose mail is forwarded, not sent: the office's domains and the coordinator's own address."""
+        return Office.of(self.office_domains.split(","), [self.coordinator_email])
 
     @property
     def mail_date_window(self) -> timedelta:

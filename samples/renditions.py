@@ -22,6 +22,12 @@ as filled. An email's expectation lists its attachments, each with its case's ex
 | retyped | the form retyped in an agency's own document: letterhead, own title, sections merged, own order; the marker on every other one | python-docx |
 | retyped_pdf | those, printed to PDF | LibreOffice |
 | retyped_reworded | retyped, with some labels cut short or reworded: read with low confidence, so a person looks | python-docx |
+| pdflib_flattened | filled and flattened by a web tool (half of them drawing their own boxes' looks) | pdf-lib (npm) |
+| pymupdf_flattened | filled and baked: ticks as ZapfDingbats glyphs | PyMuPDF |
+| pdftk_flattened | filled from XFDF and flattened | pdftk-java |
+| printed_pdftocairo | the PyMuPDF-filled form printed to PDF: fonts re-embedded, ZapfDingbats as URW D050000L | pdftocairo |
+| distilled_ghostscript | the PyMuPDF-filled form re-distilled, annotations into the page | Ghostscript |
+| pen_marked | baked with no box ticked, then each box ticked by hand: strokes, a stroked path, a pasted picture of a tick or a typed ✔ | PyMuPDF |
 | scanned_pdf | the flattened form as pictures of its pages, no text layer: a person reads it | pypdfium2 + Pillow |
 | email | saved emails (.eml) with two attachments each (a fillable PDF and a Word form) | ``email`` package |
 | outlook_msg | Outlook messages (.msg) with one or two attachments | ``samples/msgfile.py`` |
@@ -63,6 +69,16 @@ from samples.fill import fill_docx, fill_pdf, normalize_docx_zip  # noqa: E402
 from samples.make_forms import INSTRUCTIONS, PROGRAM  # noqa: E402
 from samples.make_submissions import FORMS, Case, all_cases  # noqa: E402
 from samples.msgfile import write_msg  # noqa: E402
+from samples.pdf_tools import (  # noqa: E402
+    PEN_STYLES,
+    cairo_print,
+    ghostscript_distill,
+    pdflib_fill,
+    pdftk_fill,
+    pen_marks,
+    pymupdf_fill,
+    qpdf_flatten,
+)
 from schemas.spec import FieldSpec, FieldType, FormSpec  # noqa: E402
 
 Values = dict[str, str | bool]
@@ -92,14 +108,6 @@ def soffice_convert(sources: list[Path], target: str, out_dir: Path) -> None:
     missing = [s for s in sources if not (out_dir / f"{s.stem}.{target}").is_file()]
     if result.returncode != 0 or missing:
         raise RuntimeError(f"LibreOffice did not convert {len(missing)} file(s): {result.stderr.strip()[:500]}")
-
-
-def qpdf_flatten(source: Path, target: Path) -> None:
-    if shutil.which("qpdf") is None:
-        raise RuntimeError("qpdf is not installed: run `make system-deps`")
-    subprocess.run(
-        ["qpdf", "--flatten-annotations=all", "--generate-appearances", str(source), str(target)], check=True
-    )
 
 
 # -- boxes as people type them ------------------------------------------------------------------
@@ -552,7 +560,8 @@ def write_eml(out: Path, sender: str, sent_at: datetime, attachments: list[tuple
 RENDITIONS = (
     "fillable_pdf", "word_form", "flattened_pdf", "word_saved_as_pdf", "word_resaved", "word_typed_over",
     "word_layouts", "word_layouts_pdf", "word_legacy", "retyped", "retyped_pdf", "retyped_reworded",
-    "scanned_pdf", "email", "outlook_msg",
+    "pdflib_flattened", "pymupdf_flattened", "pdftk_flattened", "printed_pdftocairo", "distilled_ghostscript",
+    "pen_marked", "scanned_pdf", "email", "outlook_msg",
 )  # fmt: skip
 
 # Renditions decided by a person whatever the case, and why.
@@ -618,6 +627,12 @@ def generate(out: Path, renditions: Iterable[str] = RENDITIONS, cases: list[Case
             fill_pdf(_blank(case, "pdf"), case.values, filled_pdf[case.name])
         return filled_pdf[case.name]
 
+    def mupdf(case: Case) -> Path:
+        filled = work / f"{case.name}.pymupdf.pdf"
+        if not filled.exists():
+            pymupdf_fill(_blank(case, "pdf"), case.values, filled)
+        return filled
+
     def word(case: Case) -> Path:
         if case.name not in filled_docx:
             filled_docx[case.name] = work / f"{case.name}.filled.docx"
@@ -640,6 +655,19 @@ def generate(out: Path, renditions: Iterable[str] = RENDITIONS, cases: list[Case
                 shutil.copyfile(word(case), path := target.with_suffix(".docx"))
             elif rendition == "flattened_pdf":
                 qpdf_flatten(fillable(case), path := target.with_suffix(".pdf"))
+            elif rendition == "pdflib_flattened":
+                pdflib_fill(_blank(case, "pdf"), case.values, path := target.with_suffix(".pdf"), flatten=True,
+                            own_appearances=case_rng.random() < 0.5)
+            elif rendition == "pymupdf_flattened":
+                pymupdf_fill(_blank(case, "pdf"), case.values, path := target.with_suffix(".pdf"), bake=True)
+            elif rendition == "pdftk_flattened":
+                pdftk_fill(_blank(case, "pdf"), case.values, path := target.with_suffix(".pdf"))
+            elif rendition == "printed_pdftocairo":
+                cairo_print(mupdf(case), path := target.with_suffix(".pdf"))
+            elif rendition == "distilled_ghostscript":
+                ghostscript_distill(mupdf(case), path := target.with_suffix(".pdf"))
+            elif rendition == "pen_marked":
+                pen_marks(_blank(case, "pdf"), case.values, path := target.with_suffix(".pdf"), case_rng.choice(PEN_STYLES))
             elif rendition == "scanned_pdf":
                 flat = work / f"{case.name}.flat.pdf"
                 qpdf_flatten(fillable(case), flat)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 
 from pipeline.extract.layout import Layout, Line, Segment, Token
 from pipeline.model import FieldValue, ReadMethod
@@ -118,6 +118,12 @@ _INSTRUCTION_STARTS = frozenset({
     "required", "complete", "enter", "write", "list", "leave", "optional", "if", "eg", "example",
     "see", "use", "check", "select", "choose", "describe", "attach", "provide", "include", "type", "fill",
 })
+# Words of a sentence addressed to the reader, which an agency's or a person's name does not hold
+# ("Complete Care Partners" is a name; "Complete only if the employer is..." an instruction).
+_SENTENCE_WORDS = frozenset({
+    "when", "if", "only", "this", "that", "above", "below", "be", "is", "are", "to", "here", "you", "your",
+    "must", "should", "will", "each", "every", "blank", "it", "as", "please", "may", "can", "not", "do",
+})
 _FILLER_WORDS = frozenset({
     "a", "an", "the", "of", "to", "and", "or", "is", "are", "be", "by", "for", "in", "on", "when", "if",
     "only", "this", "that", "above", "below", "with", "as", "it", "not", "any", "all", "e", "g", "eg",
@@ -135,8 +141,8 @@ def _form_vocabulary(spec: FormSpec) -> frozenset[str]:
 def is_printed_instruction(text: str, spec: FormSpec) -> bool:
     """Whether a text read where a value goes is the form's own instruction, not an answer."""
     words = _words(text)
-    if len(words) < 4 or words[0] not in _INSTRUCTION_STARTS:  # a sentence, not a name
-        return False
+    if len(words) < 4 or words[0] not in _INSTRUCTION_STARTS or not _SENTENCE_WORDS & set(words[1:]):
+        return False  # a name ("Example Family Partners, Inc."), not a sentence to the reader
     content = [w for w in words if w not in _FILLER_WORDS]
     vocabulary = _form_vocabulary(spec)
     known = sum(w in _INSTRUCTION_STARTS or w.removesuffix("s") in vocabulary for w in content)
@@ -897,6 +903,13 @@ class _Reader:
                 states[choice] = False  # nothing printed before it: not checked
         return states
 
+    @cached_property
+    def _ticks_with_x_alone(self) -> bool:
+        """Whether the document marks its ticked boxes with a typed X and prints nothing for the
+        others: an X stands alone somewhere, and no box (☐, ☒, [ ]) is printed anywhere."""
+        tokens = [t for line in self.lines for seg in line.segments for t in seg.tokens]
+        return any(t.text.casefold() == "x" for t in tokens) and not any(t.mark is not None for t in tokens)
+
     def _values_for(self, anchor: Anchor) -> list[FieldValue]:
         spec_field = anchor.field
         if spec_field.type is FieldType.CHECKBOX:
@@ -916,8 +929,9 @@ class _Reader:
                 unsure = bool(words_of(_AND.sub(" ", leftover)))
                 states = {c: v for c, v in listed.items()}
                 if len(listed) > 1 and all(listed.values()):
-                    # every option printed and none ticked: a row of boxes left blank, or all of them chosen?
-                    states = {c: None for c in listed}
+                    # every option printed and none ticked: a row of boxes left blank, or all of them
+                    # chosen? Blank, when the document ticks with an X and prints nothing for the others.
+                    states = dict.fromkeys(listed, False if self._ticks_with_x_alone else None)
                 if unsure:
                     confidence = UNSURE_CONFIDENCE
             out = []
@@ -945,6 +959,9 @@ class _Reader:
             if len(spec_field.choices) > 1 and all(
                 _option(c).search(text) for c in spec_field.choices
             ):
+                if self._ticks_with_x_alone:
+                    # The document ticks with an X and leaves the others bare: bare options were not ticked.
+                    return [self._value(spec_field.key, "", anchor, li, confidence, tokens)]
                 return [self._value(spec_field.key, None, anchor, li, UNSURE_CONFIDENCE, tokens,
                                     note="every option is printed and none is ticked")]
         text = clean_value(self._text(rows))

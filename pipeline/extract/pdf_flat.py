@@ -3,9 +3,10 @@ PDF flattened. Only page content is left; pdfplumber gives its words with their 
 fields are found by their printed labels (``pipeline.extract.labels``).
 
 The page becomes lines of segments: words on one visual line, split where a wide gap or a table's
-cell border separates them. Check boxes count whether printed as characters (``☒ ☐ [X]``) or
-drawn as little squares, a drawn tick or cross inside meaning checked. A small picture (a drawn
-signature) reads as ``[picture]``. The footer's marker line
+cell border separates them. Check boxes count whether printed as characters (``☒ ☐ [X]``), as
+glyphs of a symbol font (ZapfDingbats' ``4``, Wingdings' ``þ``: ``pipeline.extract.symbol_fonts``)
+or drawn as little squares, a drawn tick or cross, a mark typed or a small picture inside meaning
+checked. A small picture elsewhere (a drawn signature) reads as ``[picture]``. The footer's marker line
 and page numbers are taken out of the text (the marker still says which form it is).
 """
 
@@ -38,6 +39,7 @@ from pipeline.extract.layout import (
 )
 from pipeline.extract.pdf_kind import PdfKind, is_pdf, pdf_kind
 from pipeline.extract.recognise import MARKER
+from pipeline.extract.symbol_fonts import font_family, symbol_text
 from pipeline.model import InputKind
 
 log = logging.getLogger(__name__)
@@ -53,7 +55,8 @@ MIN_GAP = 4.0
 RULE_MIN_LENGTH = 15.0
 RULE_MIN_HEIGHT = 12.0  # taller than a check box's side
 PARAGRAPH_GAP = 0.5  # a vertical gap wider than this many line heights is a paragraph break
-TICK_WORDS = frozenset({"x", "✔", "✓", "✗", "✘"})
+# What typed inside a drawn box ticks it: beside a label these may be bullets, inside a box they are marks.
+TICK_WORDS = frozenset({"x", "✔", "✓", "✗", "✘", "✕", "✖", "●", "◆", "★", "■", "√", "×", "*", "+", "/", "v"})
 # A signature drawn or pasted as a picture is a value: the form counts a drawn signature as signed.
 PICTURE = "[picture]"
 PICTURE_MAX = (320.0, 120.0)  # points; larger pictures are letterheads or scanned pages
@@ -88,11 +91,14 @@ def _smaller(item: dict[str, Any], box: dict[str, float]) -> bool:
     ) - 1.5
 
 
-def _box_words(page: Page, words: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Words for drawn boxes (☒ when a tick or cross is drawn or typed inside, else ☐); words typed inside go."""
+def _box_words(
+    page: Page, words: list[dict[str, Any]], pictures: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Words for drawn boxes (☒ when a tick or cross is drawn, typed or pictured inside, else ☐);
+    words typed inside go. Returns the words and the pictures that are not inside a box."""
     boxes = _squares(page)
     if not boxes:
-        return words
+        return words, pictures
     marks = [c for c in page.curves if c["x1"] - c["x0"] < BOX_MAX and c["bottom"] - c["top"] < BOX_MAX]
     strokes = [ln for ln in page.lines if ln["x1"] - ln["x0"] < BOX_MAX and ln["bottom"] - ln["top"] < BOX_MAX]
     kept = list(words)
@@ -103,23 +109,51 @@ def _box_words(page: Page, words: list[dict[str, Any]]) -> list[dict[str, Any]]:
         checked = any(_inside(m, box) and _smaller(m, box) for m in marks) or sum(_inside(s, box) for s in strokes) >= 2
         if any(w["text"].casefold() in TICK_WORDS or box_mark(w["text"]) for w in typed):
             checked = True
+        stamped = [p for p in pictures if _inside(p, box, 2.0)]  # a tick pasted as a small picture
+        if stamped:
+            checked = True
+            pictures = [p for p in pictures if not any(p is q for q in stamped)]
         if typed:
             typed_ids = {id(w) for w in typed}
             kept = [w for w in kept if id(w) not in typed_ids]
         size = box["bottom"] - box["top"]
         kept.append({**box, "text": CHECKED if checked else UNCHECKED, "size": size})
-    return kept
+    return kept, pictures
 
 
-def _picture_words(page: Page) -> list[dict[str, Any]]:
+def _pictures(page: Page) -> list[dict[str, Any]]:
+    """The page's small pictures (a drawn signature, a pasted tick); larger ones are letterheads or scanned pages."""
+    return [image for image in page.images
+            if 0 < image["x1"] - image["x0"] <= PICTURE_MAX[0] and 0 < image["bottom"] - image["top"] <= PICTURE_MAX[1]]
+
+
+def _picture_words(pictures: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A small picture (a drawn signature) stands as the word ``[picture]`` on the line of its middle."""
     words = []
-    for image in page.images:
-        width, height = image["x1"] - image["x0"], image["bottom"] - image["top"]
-        if 0 < width <= PICTURE_MAX[0] and 0 < height <= PICTURE_MAX[1]:
-            middle = (image["top"] + image["bottom"]) / 2
-            words.append({"text": PICTURE, "x0": image["x0"], "x1": image["x1"], "top": middle - 4, "bottom": middle + 4, "size": 8})
+    for image in pictures:
+        middle = (image["top"] + image["bottom"]) / 2
+        words.append({"text": PICTURE, "x0": image["x0"], "x1": image["x1"], "top": middle - 4, "bottom": middle + 4, "size": 8})
     return words
+
+
+def _words(page: Page) -> list[dict[str, Any]]:
+    """The page's words; a symbol font's glyphs read as the marks they draw, its decorations left out.
+
+    Words are split where the font changes only on pages that use a symbol font (most pages have
+    none, and splitting costs time): a mark is then a word of its own."""
+    symbolic = any(font_family(name) for name in {char["fontname"] for char in page.chars})
+    attributes = ["size", "fontname"] if symbolic else ["size"]
+    words = page.extract_words(x_tolerance=1.5, y_tolerance=2, keep_blank_chars=False, extra_attrs=attributes)
+    if not symbolic:
+        return words
+    read = []
+    for word in words:
+        family = font_family(word["fontname"])
+        if family is None:
+            read.append(word)
+        elif text := symbol_text(family, word["text"]):
+            read.append({**word, "text": text})
+    return read
 
 
 def _split_glued_marks(words: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -241,8 +275,8 @@ def _spans(rules: list[tuple[float, float, float]], segments: list[Segment]) -> 
 def page_lines(page: Page, number: int) -> tuple[list[Line], list[str], list[tuple[float, float, float]]]:
     """The page's lines, the text of the header and footer lines taken out (marker, page numbers),
     and the page's vertical rules."""
-    words = page.extract_words(x_tolerance=1.5, y_tolerance=2, keep_blank_chars=False, extra_attrs=["size"])
-    words = _box_words(page, _split_glued_marks(words)) + _picture_words(page)
+    words, pictures = _box_words(page, _split_glued_marks(_words(page)), _pictures(page))
+    words += _picture_words(pictures)
     horizontal, vertical = _rules(page)
     horizontal_by_y, vertical_by_x = _SortedRules(horizontal), _SortedRules(vertical)
     lines: list[Line] = []

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pipeline.fileops import sha256_of
+from pipeline.intake.forwarded import Office
 from pipeline.intake.mail import OLE_MAGIC, MailFormat, looks_like_mail
 from pipeline.intake.unpack import UnpackJob, Unpacked, read_manifest, staging_key
 from pipeline.model import InputKind, ReceivedFile
@@ -111,6 +112,7 @@ def _as_itself(email: ReceivedFile, unpacked: Unpacked, head: bytes) -> Received
 def receive_entries(
     paths: Sequence[Path], inbox: Path, staging: Path, unpacker: Unpacker, *,
     max_bytes: float, date_window: timedelta, seen_at: datetime | None = None,
+    office: Office = Office(), zone: str = "America/Detroit",
 ) -> list[ReceivedFile]:
     """The received files of these inbox entries: each file itself, or each form an email carries.
     ``seen_at``: when the entries were listed (now by default); no file is received later.
@@ -136,7 +138,8 @@ def receive_entries(
             files.extend(attachments)
         else:
             jobs.append((received, folder, head))
-    results = unpacker([UnpackJob(r.path, r.original_name, r.sha256, folder, r.received_at, date_window) for r, folder, _ in jobs])
+    results = unpacker([UnpackJob(r.path, r.original_name, r.sha256, folder, r.received_at, date_window, office, zone)
+                        for r, folder, _ in jobs])
     for (received, folder, head), unpacked in zip(jobs, results, strict=True):
         if unpacked.manifest is not None:
             files.extend(_attachments(folder, inbox) or [])
@@ -198,9 +201,10 @@ def settled(paths: list[Path], settle_seconds: float, *, clock=time.time, sleep=
 def collect_inbox(
     inbox: Path, staging: Path, unpacker: Unpacker, *, settle_seconds: float = 0.0,
     max_bytes: float = float("inf"), date_window: timedelta = timedelta(days=14),
+    office: Office = Office(), zone: str = "America/Detroit",
 ) -> list[ReceivedFile]:
     """Every file ready in the inbox (an email's attachments each), oldest received first (ties by name)."""
     seen_at = datetime.now(UTC)
     ready, _busy = settled(list(inbox_entries(inbox)), settle_seconds)
     return receive_entries(ready, inbox, staging, unpacker, max_bytes=max_bytes, date_window=date_window,
-                           seen_at=seen_at)
+                           seen_at=seen_at, office=office, zone=zone)

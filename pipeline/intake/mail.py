@@ -7,14 +7,16 @@ only in the extraction workers, under their time and memory limits: a message ne
 deep, a Date in the year 9999 or a 200 MB file must never stop the run's own process. The run's
 process only looks at an entry's first bytes (``looks_like_mail``) to know it must be unpacked.
 
-Inline pictures (a signature's logo) are not attachments.
+Inline pictures (a signature's logo) are not attachments. The senders inside an email, of a
+message attached to it or quoted in its body when it was forwarded, are kept in order
+(``Mail.inner``): ``pipeline.intake.forwarded`` tells the agency's from the office's.
 """
 
 from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
@@ -23,7 +25,10 @@ from email.utils import getaddresses, parsedate_to_datetime
 from enum import StrEnum
 from io import BytesIO
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import cast
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from pipeline.intake.forwarded import Origin, body_text, quoted_origins
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 PDF_MAGIC = b"%PDF-"
@@ -67,6 +72,11 @@ class Mail:
     attachments: tuple[Attachment, ...]
     inline_pictures: int = 0
     dated: bool = False  # it has a Date, whether or not a calendar can hold it
+    # The senders of the messages inside it (attached, or quoted when forwarded inline), outermost first.
+    inner: tuple[Origin, ...] = ()
+
+# Quoted times without a zone are the office's (a forward from Outlook prints local time).
+OFFICE_ZONE = ZoneInfo("America/Detroit")
 
 
 def is_form_file(data: bytes) -> bool:
@@ -170,29 +180,45 @@ def sent_within(sent_at: datetime | None, arrived_at: datetime, window: timedelt
 
 
 
-def _leaf_parts(message: EmailMessage) -> Iterator[EmailMessage]:
-    """The message's leaf parts, depth first, without recursion and within the nesting limits."""
-    stack: list[tuple[EmailMessage, int]] = [(message, 0)]
+def _depth_first(root: Any, children: Callable[[Any], list[Any]]) -> Iterator[tuple[Any, int]]:
+    """``root`` and what it holds, depth first with their depths, without recursion and within
+    the nesting limits (MailUnreadable past them)."""
+    stack: list[tuple[Any, int]] = [(root, 0)]
     seen = 0
     while stack:
-        part, depth = stack.pop()
+        node, depth = stack.pop()
         seen += 1
         if depth > MAX_PART_DEPTH or seen > MAX_PARTS:
             raise MailUnreadable(
                 f"the email's parts are nested more than {MAX_PART_DEPTH} deep or number more than {MAX_PARTS}; "
                 "a person should open it"
             )
+        yield node, depth
+        stack.extend((child, depth + 1) for child in reversed(children(node)))
+
+
+def _parts_of(part: EmailMessage) -> list[EmailMessage]:
+    if not part.is_multipart():
+        return []
+    children = part.get_payload()
+    return cast(list[EmailMessage], children) if isinstance(children, list) else []
+
+
+def _leaf_parts(message: EmailMessage) -> Iterator[EmailMessage]:
+    """The message's leaf parts, depth first; an attached message (``message/rfc822``) comes
+    itself before its parts."""
+    for part, _depth in _depth_first(message, _parts_of):
         if part.is_multipart():
-            children = part.get_payload()
-            stack.extend((cast(EmailMessage, child), depth + 1) for child in reversed(children if isinstance(children, list) else []))
+            if part.get_content_type() == "message/rfc822":
+                yield part
         elif part.get_content_maintype() != "message":
             yield part
 
 
-def read_eml(path: Path) -> Mail:
+def read_eml(path: Path, zone: ZoneInfo = OFFICE_ZONE) -> Mail:
     try:
         message = cast(EmailMessage, message_from_bytes(path.read_bytes(), policy=policy.default))
-        return _read_message(message)
+        return _read_message(message, zone)
     except RecursionError as exc:
         raise MailUnreadable(
             f"the email's parts are nested too deeply to read (more than {MAX_PART_DEPTH}); a person should open it"
@@ -201,25 +227,46 @@ def read_eml(path: Path) -> Mail:
         raise MailUnreadable(f"the email could not be read ({type(exc).__name__})") from exc
 
 
-def _read_message(message: EmailMessage) -> Mail:
+def _sender_of(message: EmailMessage) -> str | None:
+    return _address(str(message["Reply-To"] or "")) or _address(str(message["From"] or ""))
+
+
+def _read_message(message: EmailMessage, zone: ZoneInfo) -> Mail:
     sent_at = _date_header(message)
-    sender = _address(str(message["Reply-To"] or "")) or _address(str(message["From"] or ""))
+    sender = _sender_of(message)
     attachments: list[Attachment] = []
+    inner: list[Origin] = []
     inline = 0
     for part in _leaf_parts(message):
+        if part.get_content_type() == "message/rfc822":
+            attached = part.get_payload()
+            if isinstance(attached, list) and attached:
+                inner.append(Origin(_sender_of(attached[0]), _date_header(attached[0])))
+            continue
         disposition = part.get_content_disposition()
         filename = part.get_filename()
         if disposition != "attachment" and filename is None:
-            continue  # the body
+            if part.get_content_maintype() == "text" and part.get_content_subtype() in ("plain", "html"):
+                inner.extend(_quoted(part, zone))  # the body: a forward quotes the agency's headers here
+            continue
         if part.get_content_maintype() == "image" and (disposition == "inline" or part["Content-ID"]):
             inline += 1  # a picture shown in the body (a signature's logo)
             continue
         data = part.get_payload(decode=True) or b""
         attachments.append(Attachment(safe_name(filename, len(attachments) + 1), data, part.get_content_type()))
-    return Mail(MailFormat.EML, sender, sent_at, tuple(attachments), inline, dated=message["Date"] is not None)
+    return Mail(MailFormat.EML, sender, sent_at, tuple(attachments), inline, dated=message["Date"] is not None,
+                inner=tuple(inner))
 
 
-def read_msg(path: Path) -> Mail:
+def _quoted(part: EmailMessage, zone: ZoneInfo) -> list[Origin]:
+    try:
+        text = part.get_content()
+    except (LookupError, ValueError, AssertionError):  # an unknown charset: no forwarded headers read
+        return []
+    return quoted_origins(body_text(str(text), part.get_content_subtype() == "html"), zone) if text else []
+
+
+def read_msg(path: Path, zone: ZoneInfo = OFFICE_ZONE) -> Mail:
     import extract_msg  # imported here: it is large, and only .msg files need it
     from extract_msg.enums import AttachmentType
     from extract_msg.exceptions import ExMsgBaseException
@@ -232,17 +279,31 @@ def read_msg(path: Path) -> Mail:
         sender = _address(getattr(message, "sender", None))
         sent_at = _aware(getattr(message, "date", None))
         attachments: list[Attachment] = []
+        inner: list[Origin] = []
         inline = 0
-        for attachment in getattr(message, "attachments", []):
-            if attachment.type is not AttachmentType.DATA or not isinstance(attachment.data, bytes):
-                continue
-            mime = (attachment.mimetype or "application/octet-stream").strip("\x00 ")
-            if getattr(attachment, "hidden", False) or (mime.startswith("image/") and attachment.contentId):
-                inline += 1
-                continue
-            name = attachment.longFilename or attachment.shortFilename or attachment.displayName
-            attachments.append(Attachment(safe_name(name, len(attachments) + 1), attachment.data, mime))
-        return Mail(MailFormat.MSG, sender, sent_at, tuple(attachments), inline, dated=getattr(message, "date", None) is not None)
+        # A message attached to it ("forward as attachment") counts with its sender and time, its
+        # body's quoted headers, and its own attachments.
+        def embedded(current: Any) -> list[Any]:
+            return [a.data for a in getattr(current, "attachments", [])
+                    if a.type is AttachmentType.MSG and a.data is not None]
+
+        for current, depth in _depth_first(message, embedded):
+            if depth:
+                inner.append(Origin(_address(getattr(current, "sender", None)), _aware(getattr(current, "date", None))))
+            body = getattr(current, "body", None)
+            if isinstance(body, str) and body:
+                inner.extend(quoted_origins(body_text(body, False), zone))
+            for attachment in getattr(current, "attachments", []):
+                if attachment.type is not AttachmentType.DATA or not isinstance(attachment.data, bytes):
+                    continue
+                mime = (attachment.mimetype or "application/octet-stream").strip("\x00 ")
+                if getattr(attachment, "hidden", False) or (mime.startswith("image/") and attachment.contentId):
+                    inline += 1
+                    continue
+                name = attachment.longFilename or attachment.shortFilename or attachment.displayName
+                attachments.append(Attachment(safe_name(name, len(attachments) + 1), attachment.data, mime))
+        return Mail(MailFormat.MSG, sender, sent_at, tuple(attachments), inline,
+                    dated=getattr(message, "date", None) is not None, inner=tuple(inner))
     except (ExMsgBaseException, OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
         raise MailUnreadable(f"the Outlook message could not be read ({type(exc).__name__})") from exc
     finally:
@@ -252,8 +313,8 @@ def read_msg(path: Path) -> Mail:
 READERS = {MailFormat.EML: read_eml, MailFormat.MSG: read_msg}
 
 
-def read_mail(path: Path, mail_kind: MailFormat) -> Mail:
-    return READERS[mail_kind](path)
+def read_mail(path: Path, mail_kind: MailFormat, zone: ZoneInfo = OFFICE_ZONE) -> Mail:
+    return READERS[mail_kind](path, zone)
 
 
 def no_form_reason(mail: Mail) -> str:

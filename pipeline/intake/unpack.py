@@ -25,8 +25,18 @@ import shutil
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from pipeline.intake.mail import Mail, MailFormat, MailUnreadable, mail_format, no_form_reason, read_mail, sent_within
+from pipeline.intake.forwarded import Office, agency_origin
+from pipeline.intake.mail import (
+    Mail,
+    MailFormat,
+    MailUnreadable,
+    mail_format,
+    no_form_reason,
+    read_mail,
+    sent_within,
+)
 from pipeline.paths import UnsafePathError, contained
 
 log = logging.getLogger(__name__)
@@ -90,6 +100,8 @@ class UnpackJob:
     folder: Path
     arrived_at: datetime
     date_window: timedelta
+    office: Office = Office()  # the program office's addresses: mail from them was forwarded
+    zone: str = "America/Detroit"  # quoted times without a zone are the office's
 
 
 @dataclass(frozen=True)
@@ -148,16 +160,14 @@ def unpack(job: UnpackJob) -> Unpacked:
         kind = mail_format(job.email, head)
         if kind is None:
             return Unpacked()  # not an email after all (another OLE file): read as itself
-        mail = read_mail(job.email, kind)
+        mail = read_mail(job.email, kind, ZoneInfo(job.zone))
     except MailUnreadable as exc:
         return Unpacked(problem=str(exc))
     except OSError as exc:
         return Unpacked(problem=f"the email could not be opened ({exc.strerror}); a person should open it")
-    sent_at = sent_within(mail.sent_at, job.arrived_at, job.date_window)
-    received_at = sent_at or job.arrived_at
-    note = None if sent_at else date_note(mail, job.date_window)
+    sender, received_at, note = _sender_and_time(mail, job)
     if not any(a.is_form_file for a in mail.attachments):
-        return Unpacked(kind, None, mail.sender, received_at, note, problem=no_form_reason(mail))
+        return Unpacked(kind, None, sender, received_at, note, problem=no_form_reason(mail))
     taken: set[str] = set()
     parts: list[list[str]] = []
     try:
@@ -167,13 +177,36 @@ def unpack(job: UnpackJob) -> Unpacked:
             stored = f"{number:02d}{_suffix(attachment.name)}"
             _write_whole(contained(job.folder, stored), attachment.data)
             parts.append([stored, f"{job.original_name}/{_unique(attachment.name, taken)}"])
-        manifest = Manifest(job.original_name, received_at.isoformat(), mail.sender, parts, note)
+        manifest = Manifest(job.original_name, received_at.isoformat(), sender, parts, note)
         manifest.write(job.folder)  # last: a folder without it is unpacked again
     except OSError as exc:
         shutil.rmtree(job.folder, ignore_errors=True)
-        return Unpacked(kind, None, mail.sender, received_at, note,
+        return Unpacked(kind, None, sender, received_at, note,
                         problem=f"the email's attachments could not be set aside ({exc.strerror}); a person should open it")
-    return Unpacked(kind, manifest, mail.sender, received_at, note)
+    return Unpacked(kind, manifest, sender, received_at, note)
+
+
+def _sender_and_time(mail: Mail, job: UnpackJob) -> tuple[str | None, datetime, str | None]:
+    """Where a notice goes, when the form counts as received, and what a person must check.
+
+    An email the office forwarded counts as the agency sent it (``pipeline.intake.forwarded``):
+    its agency's address and time. Without an agency address the notice goes to the form's own
+    contact, never the office's (``notice_address``); without the agency's time the forward's
+    counts, and a person checks it."""
+    origin, forwarded = agency_origin(mail.sender, mail.sent_at, list(mail.inner), job.office)
+    sent_at = sent_within(origin.sent_at, job.arrived_at, job.date_window)
+    if not forwarded:
+        return mail.sender, sent_at or job.arrived_at, None if sent_at else date_note(mail, job.date_window)
+    if sent_at is not None:
+        return origin.address, sent_at, None
+    fallback = sent_within(mail.sent_at, job.arrived_at, job.date_window) or job.arrived_at
+    if origin.address is None and origin.sent_at is None:
+        why = "the email was forwarded by the program office and the agency's own message is not in it"
+    elif origin.sent_at is None:
+        why = "the email was forwarded by the program office and when the agency sent it could not be read"
+    else:
+        why = f"the forwarded message's date is not within {job.date_window.days} days before the email arrived"
+    return origin.address, fallback, f"{why}; the forward's own time is taken as when it was received"
 
 
 def _suffix(name: str) -> str:

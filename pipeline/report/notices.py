@@ -32,6 +32,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from pipeline.intake.forwarded import Office
 from pipeline.model import Outcome
 from schemas.spec import FormId, load_form_spec
 
@@ -140,14 +141,16 @@ def _header_address(text: str) -> str | None:
     return addresses[0].addr_spec
 
 
-def notice_address(form_id: str | None, values: dict[str, Any], sender: str | None) -> str | None:
+def notice_address(
+    form_id: str | None, values: dict[str, Any], sender: str | None, *, office: Office = Office()
+) -> str | None:
     """The sender of the email a form came in, otherwise the contact (plan) or the supervisor
-    (packet) on the form; None when none of them is a usable address."""
-    if sender and (address := _address(sender.strip())):
-        return address
-    for key in ADDRESS_FIELDS.get(form_id or "", ()):
-        candidate = values.get(key)
-        if isinstance(candidate, str) and (address := _address(candidate.strip())):
+    (packet) on the form; None when none of them is a usable address. The program office's own
+    addresses never get a notice (``office``: a colleague who forwarded the form, a form whose
+    contact is the office): with no other address the notice waits for a person."""
+    candidates = [sender] + [values.get(key) for key in ADDRESS_FIELDS.get(form_id or "", ())]
+    for candidate in candidates:
+        if isinstance(candidate, str) and (address := _address(candidate.strip())) and not office.owns(address):
             return address
     return None
 

@@ -3,6 +3,8 @@ a signature drawn as a picture; and the chooser that tells a flat PDF from a fil
 
 from __future__ import annotations
 
+import pytest
+
 from pathlib import Path
 
 from PIL import Image
@@ -74,7 +76,10 @@ def test_an_answer_that_starts_like_an_instruction_is_kept(tmp_path):
     from schemas.spec import load_form_spec
 
     spec = load_form_spec("PSP-REG")
-    for answer in ("Enter Health Inc.", "Family Services of Barry County", "Optimal Care Partners", "If applicable"):
+    # names whose words are the form's own ("family", "partner", "provider") and begin like an
+    # instruction: blanking one made a valid plan fail ORP-R03 (seed 9137's generated corpus)
+    for answer in ("Enter Health Inc.", "Family Services of Barry County", "Optimal Care Partners", "If applicable",
+                   "Example Family Partners, Inc.", "Select Parent Support Partner Services", "Complete Family Care of the County"):
         assert not is_printed_instruction(answer, spec), answer
     assert is_printed_instruction("Complete only if the credential above is Other", spec)
 
@@ -97,3 +102,29 @@ def test_a_box_ticked_with_an_x_typed_apart_and_its_label_wrapping_back_under_it
     fields = extract(receive(tmp_path / "ticks.pdf", tmp_path)).fields
     assert fields["psp_positions_planned"].value == "3"
     assert fields["hiring_lived_experience"].value is True and fields["commit_supervisor"].value is True
+
+
+@pytest.mark.parametrize("x_style", [True, False], ids=["ticks-typed-as-x", "no-ticks-anywhere"])
+def test_options_all_printed_bare_are_unticked_only_where_the_document_ticks_with_an_x(tmp_path, x_style):
+    # A retyped packet that ticks with "X" and prints nothing before an option left unticked: a
+    # row of bare options is a row with none ticked. Without an X anywhere, the same row may as
+    # well list every option chosen: a person reads it.
+    c = Canvas(str(tmp_path / "bare.pdf"), pagesize=letter)
+    c.setFont("Helvetica", 10)
+    c.drawString(54, 700, "PSP first name:")
+    c.drawString(200, 700, "Jordan")
+    c.drawString(54, 680, "My child's condition:")
+    c.drawString(200, 680, "SED")
+    c.drawString(260, 680, "I/DD")
+    c.drawString(320, 680, "Autism")
+    if x_style:
+        c.drawString(54, 660, "X")
+    c.drawString(72, 660, "I will attend all 5 days of classroom training")
+    c.drawString(54, 40, "Form PSP-REG version 2025.1")
+    c.save()
+    fields = extract(receive(tmp_path / "bare.pdf", tmp_path)).fields
+    conditions = [fields[k] for k in ("child_condition_sed", "child_condition_idd", "child_condition_autism")]
+    if x_style:
+        assert [f.value for f in conditions] == [False, False, False] and fields["commit_classroom"].value is True
+    else:
+        assert all(f.value is None and f.confidence < 0.8 for f in conditions)

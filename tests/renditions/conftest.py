@@ -1,20 +1,22 @@
 """The renditions of a few sample cases, generated once per test session (``samples/renditions.py``).
 
-They need LibreOffice and qpdf (``make system-deps``, which ``make test`` runs first). Without them
+They need LibreOffice, qpdf and the PDF tools of ``samples/pdf_tools.py`` (``make setup`` and
+``make system-deps``, which ``make test`` runs first). Without them
 these tests skip, except in CI (``CI=true``), where a missing tool is a failure.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 from pipeline.intake import receive
+from samples import pdf_tools
 from samples.renditions import RENDITIONS, form_cases, generate
+from tests.conftest import require_tools
 
 # An accepted plan (a two-line narrative), an accepted packet of that agency (two boxes of three,
 # dates like 12/1/26), a plan rejected for empty fields, a packet whose choice decides (part time
@@ -24,18 +26,13 @@ FORM_RENDITIONS = tuple(r for r in RENDITIONS if r not in ("email", "outlook_msg
 
 
 def _tools_missing() -> list[str]:
-    missing = [tool for tool in ("soffice", "qpdf") if shutil.which(tool) is None]
-    return missing
+    missing = [tool for tool in ("soffice",) if shutil.which(tool) is None]
+    return missing + pdf_tools.missing_tools()
 
 
 @pytest.fixture(scope="session")
 def renditions(tmp_path_factory) -> Path:
-    missing = _tools_missing()
-    if missing:
-        message = f"{', '.join(missing)} not installed: run `make system-deps`"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_tools(_tools_missing())
     out = tmp_path_factory.mktemp("renditions")
     cases = [c for c in form_cases() if c.name in CASES]
     generate(out, RENDITIONS, cases)

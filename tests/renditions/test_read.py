@@ -27,6 +27,13 @@ KINDS = {
     "retyped": InputKind.WORD_DOCUMENT,
     "retyped_pdf": InputKind.FLAT_PDF,
     "retyped_reworded": InputKind.WORD_DOCUMENT,
+    # filled, flattened, printed or ticked by hand with other programs (samples/pdf_tools.py)
+    "pdflib_flattened": InputKind.FLAT_PDF,
+    "pymupdf_flattened": InputKind.FLAT_PDF,
+    "pdftk_flattened": InputKind.FLAT_PDF,
+    "printed_pdftocairo": InputKind.FLAT_PDF,
+    "distilled_ghostscript": InputKind.FLAT_PDF,
+    "pen_marked": InputKind.FLAT_PDF,
 }
 PAIRS = [(r, c) for r in FORM_RENDITIONS for c in CASES]
 

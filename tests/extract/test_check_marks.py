@@ -1,0 +1,106 @@
+"""Check marks from any program: the registration packet filled, flattened, printed or ticked by
+hand with the real tools (``samples/pdf_tools.py``), every box read as it was ticked.
+
+Half of the boxes are ticked, so a reading of "all checked" fails as surely as "none checked"
+(before symbol fonts were read by their font, PyMuPDF's ZapfDingbats ``3`` read as the digit and
+every box as unchecked, after baking, printing or re-distilling alike).
+
+The tools are installed by ``make setup`` (pdf-lib, PyMuPDF) and ``make system-deps`` (pdftk-java,
+poppler-utils, ghostscript, qpdf); without them these tests skip, except in CI, where that fails.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.extract import extract
+from pipeline.extract.layout import CHECKED, UNCHECKED
+from pipeline.extract.symbol_fonts import DINGBATS, SYMBOL, WINGDINGS, WINGDINGS_2, font_family, symbol_text
+from pipeline.intake import receive
+from pipeline.model import InputKind
+from samples import pdf_tools
+from samples.renditions import form_cases
+from tests.conftest import require_tools
+
+BLANK = Path(__file__).resolve().parents[2] / "samples" / "forms" / "PSP-REG_2025.1.pdf"
+
+# How each rendition is made from the blank form and the values.
+RENDITIONS = {
+    "pdflib_flattened": lambda values, out, work: pdf_tools.pdflib_fill(BLANK, values, out, flatten=True),
+    "pdflib_own_appearances": lambda values, out, work: pdf_tools.pdflib_fill(BLANK, values, out, flatten=True,
+                                                                              own_appearances=True),
+    "pymupdf_baked": lambda values, out, work: pdf_tools.pymupdf_fill(BLANK, values, out, bake=True),
+    "pdftk_flattened": lambda values, out, work: pdf_tools.pdftk_fill(BLANK, values, out),
+    "pymupdf_qpdf_flattened": lambda values, out, work: pdf_tools.qpdf_flatten(_pymupdf(values, work), out),
+    "pymupdf_printed_pdftocairo": lambda values, out, work: pdf_tools.cairo_print(_pymupdf(values, work), out),
+    "pymupdf_ghostscript": lambda values, out, work: pdf_tools.ghostscript_distill(_pymupdf(values, work), out),
+    "pdflib_printed_pdftocairo": lambda values, out, work: pdf_tools.cairo_print(_pdflib(values, work), out),
+    **{f"pen_{style}": (lambda style: lambda values, out, work: pdf_tools.pen_marks(BLANK, values, out, style))(style)
+       for style in pdf_tools.PEN_STYLES},
+}
+
+
+def _pymupdf(values, work: Path) -> Path:
+    filled = work / "pymupdf-filled.pdf"
+    if not filled.exists():
+        pdf_tools.pymupdf_fill(BLANK, values, filled)
+    return filled
+
+
+def _pdflib(values, work: Path) -> Path:
+    filled = work / "pdflib-filled.pdf"
+    if not filled.exists():
+        pdf_tools.pdflib_fill(BLANK, values, filled)
+    return filled
+
+
+@pytest.fixture(scope="module")
+def half_ticked() -> dict[str, str | bool]:
+    (case,) = [c for c in form_cases() if c.name == "reg_valid_cei"]
+    boxes = [key for key, value in case.values.items() if isinstance(value, bool)]
+    return {**case.values, **{key: number % 2 == 0 for number, key in enumerate(boxes)}}
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory, half_ticked) -> dict[str, Path]:
+    require_tools(pdf_tools.missing_tools())
+    work = tmp_path_factory.mktemp("check-marks")
+    files = {}
+    for name, make in RENDITIONS.items():
+        files[name] = work / f"{name}.pdf"
+        make(half_ticked, files[name], work)
+    return files
+
+
+@pytest.mark.parametrize("rendition", sorted(RENDITIONS))
+def test_every_box_is_read_as_it_was_ticked(made, half_ticked, rendition):
+    path = made[rendition]
+    document = extract(receive(path, path.parent))
+    assert (document.kind, document.form_id) == (InputKind.FLAT_PDF, "PSP-REG")
+    read = {key: document.fields[key].value if key in document.fields else None for key in half_ticked}
+    assert read == half_ticked
+
+
+def test_fonts_are_known_by_family_whatever_the_subset_or_substitute():
+    assert font_family("QYCPWV+D050000L") == DINGBATS  # poppler's and Ghostscript's ZapfDingbats
+    assert font_family("ZapfDingbats") == font_family("ZaDb") == font_family("ITC Zapf Dingbats") == DINGBATS
+    assert font_family("ABCDEF+Wingdings-Regular") == WINGDINGS
+    assert font_family("Wingdings2") == font_family("Wingdings 2") == WINGDINGS_2
+    assert font_family("SymbolMT") == font_family("StandardSymbolsPS") == SYMBOL
+    assert font_family("Helvetica") is font_family("MSGothic") is font_family(None) is None
+
+
+def test_a_symbol_fonts_codes_are_marks_and_its_other_glyphs_decorations():
+    assert symbol_text(DINGBATS, "4") == symbol_text(DINGBATS, "3") == symbol_text(DINGBATS, "l") == CHECKED
+    assert symbol_text(DINGBATS, "q") == UNCHECKED
+    # Wingdings as Latin-1 look-alikes or in the font's private-use area
+    assert symbol_text(WINGDINGS, "þ") == symbol_text(WINGDINGS, "\uf0fe") == symbol_text(WINGDINGS, "ü") == CHECKED
+    assert symbol_text(WINGDINGS, "\uf0a8") == UNCHECKED
+    # Wingdings' bullet (l), arrow (Ø) and telephone are not letters of a value, nor marks
+    assert symbol_text(WINGDINGS, "l") == symbol_text(WINGDINGS, "Ø") == symbol_text(WINGDINGS, "(") == ""
+    assert symbol_text(WINGDINGS_2, "P") == CHECKED and symbol_text(WINGDINGS_2, "£") == UNCHECKED
+    # Symbol decodes into real characters: a radical is a tick, Greek stays text
+    assert symbol_text(SYMBOL, "\u221a") == CHECKED
+    assert symbol_text(SYMBOL, "αβ") == "αβ"
