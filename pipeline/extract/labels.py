@@ -20,6 +20,7 @@ A label found with nothing beside or under it is a field left empty.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import cache, cached_property, lru_cache
@@ -241,20 +242,36 @@ def label_coverage(layout: Layout, spec: FormSpec) -> float:
     return len(read_labels(layout, spec).found_fields) / len(spec.fields)
 
 
-# A form's labels as comparison words, longest first, by the form's id(): worked out once per form,
-# not once per document (the form is kept with them, so that its id is not reused).
-_FORM_LABELS: dict[int, tuple[FormSpec, list[_Label]]] = {}
+@dataclass(frozen=True)
+class _LabelSet:
+    """Labels to look for, longest first, with what finding them at each token needs: the most words
+    of any; the labels by their first word, in their order (None when a label has no words: every
+    label is then tried); the most words of the labels beginning with each word."""
+
+    labels: tuple[_Label, ...]
+    longest: int
+    by_first: dict[str, list[_Label]] | None = field(hash=False, compare=False)
+    longest_by_first: dict[str, int] = field(hash=False, compare=False)
+
+    @classmethod
+    def of(cls, labels: Iterable[_Label]) -> _LabelSet:
+        ordered = tuple(sorted(labels, key=lambda l: -len(l.words)))
+        by_first: dict[str, list[_Label]] | None = {}
+        for label in ordered:
+            if not label.words:
+                by_first = None
+                break
+            by_first.setdefault(label.words[0], []).append(label)
+        longest_by_first = {w: max(len(l.words) for l in ls) for w, ls in (by_first or {}).items()}
+        return cls(ordered, max((len(l.words) for l in ordered), default=0), by_first, longest_by_first)
 
 
-def _form_labels(spec: FormSpec) -> list[_Label]:
-    """The labels of ``spec``'s fields, longest first (a list shared by every reading: not to be changed)."""
-    known = _FORM_LABELS.get(id(spec))
-    if known is None or known[0] is not spec:
-        if len(_FORM_LABELS) > 32:
-            _FORM_LABELS.clear()  # specs made on the fly (tests): keep the cache small
-        labels = sorted((_Label(f, tuple(words_of(f.label))) for f in spec.fields), key=lambda l: -len(l.words))
-        known = _FORM_LABELS[id(spec)] = (spec, labels)
-    return known[1]
+@lru_cache(maxsize=32)
+def _label_sets(spec: FormSpec) -> tuple[_LabelSet, _LabelSet]:
+    """The labels of ``spec``'s fields, and of its check boxes alone: worked out once per form (keyed
+    by the frozen specification itself), not once per document."""
+    labels = [_Label(f, tuple(words_of(f.label))) for f in spec.fields]
+    return _LabelSet.of(labels), _LabelSet.of(l for l in labels if l.field.type is FieldType.CHECKBOX)
 
 
 class _Reader:
@@ -262,7 +279,8 @@ class _Reader:
         self.layout = layout
         self.lines = layout.lines
         self.spec = spec
-        self.labels = _form_labels(spec)
+        self.label_set, self.checkbox_label_set = _label_sets(spec)
+        self.labels = self.label_set.labels
         self.stop = [is_stop_line(line) for line in self.lines]
         # a tolerance for "the same x": points in a PDF, twips in Word
         self.tol = 4.0 if layout.wrapped else 40.0
@@ -272,9 +290,8 @@ class _Reader:
         self.continuations: set[tuple[int, int]] = set()  # the second and later lines of wrapped labels
         self.right_edge: dict[int, float] = {}
         self.glued: set[int] = set()  # tokens broken at the end of a line, to be joined to the next
-        # id(anchor) -> the anchor and its value's region, while no label is added (``_region``)
-        self._regions: dict[int, tuple[Anchor, tuple[list[list[Token]], int, bool]]] = {}
-        self._label_indexes: dict[int, tuple[list[_Label], int, dict[str, list[_Label]] | None, dict[str, int]]] = {}
+        # each anchor's value region, while no label is added (``_region``), by where its label starts
+        self._regions: dict[tuple[int, int, int, str], tuple[list[list[Token]], int, bool]] = {}
         for line in self.lines:
             for seg in line.segments:
                 self.right_edge[line.page] = max(self.right_edge.get(line.page, 0.0), seg.x1)
@@ -331,26 +348,11 @@ class _Reader:
     def _last_on_page(self, li: int) -> bool:
         return li + 1 >= len(self.lines) or self.lines[li + 1].page != self.lines[li].page
 
-    def _label_index(self, labels: list[_Label]) -> tuple[int, dict[str, list[_Label]] | None, dict[str, int]]:
-        """The most words of any of ``labels``; the labels by their first word, in their order; and
-        the most words of the labels beginning with each word (asked for every token: worked out once
-        per list)."""
-        known = self._label_indexes.get(id(labels))
-        if known is None or known[0] is not labels:  # the list is kept, so its id is not reused
-            by_first: dict[str, list[_Label]] | None = {}
-            for label in labels:
-                if not label.words:
-                    by_first = None  # no first word to file it under: every label is tried
-                    break
-                by_first.setdefault(label.words[0], []).append(label)
-            longest_by_first = {w: max(len(l.words) for l in ls) for w, ls in (by_first or {}).items()}
-            known = (labels, max(len(l.words) for l in labels), by_first, longest_by_first)
-            self._label_indexes[id(labels)] = known
-        return known[1], known[2], known[3]
-
-    def _match(self, li: int, si: int, ti: int, labels: list[_Label], *, wrap: bool = True) -> tuple[_Label, list[_Word]] | None:
+    def _match(self, li: int, si: int, ti: int, label_set: _LabelSet, *, wrap: bool = True) -> tuple[_Label, list[_Word]] | None:
         """The longest label that starts at token ``ti`` and ends at a word boundary (wrapping if needed)."""
-        longest, by_first, longest_by_first = self._label_index(labels)
+        labels, longest, by_first, longest_by_first = (
+            label_set.labels, label_set.longest, label_set.by_first, label_set.longest_by_first
+        )
         # How many words can matter: no label is longer than ``longest`` (unless a label has no words
         # at all: then every label is tried, and the text's last word counts too).
         reach = longest
@@ -453,7 +455,6 @@ class _Reader:
 
     def _find_exact(self) -> None:
         consumed: set[tuple[int, int]] = set()
-        checkbox_labels = [l for l in self.labels if l.field.type is FieldType.CHECKBOX]
         for li, line in enumerate(self.lines):
             if self.stop[li]:
                 continue
@@ -470,11 +471,11 @@ class _Reader:
                 if ti >= len(tokens):
                     continue
                 anchor = None
-                hit = self._match(li, si, ti, self.labels)
+                hit = self._match(li, si, ti, self.label_set)
                 if hit is not None:
                     anchor = self._exact(hit, marks)
                 if anchor is None and tokens[ti].text.casefold() == "x" and ti + 1 < len(tokens):
-                    hit = self._match(li, si, ti + 1, checkbox_labels)  # "X I will attend..."
+                    hit = self._match(li, si, ti + 1, self.checkbox_label_set)  # "X I will attend..."
                     if hit is not None:
                         anchor = self._exact(hit, [*marks, True])
                 if anchor is not None:
@@ -486,7 +487,7 @@ class _Reader:
                 # further "Label: value" pairs on the same line ("City: Lansing   ZIP code: 48910")
                 tj = after
                 while tj < len(tokens):
-                    hit = self._match(li, si, tj, self.labels, wrap=False)
+                    hit = self._match(li, si, tj, self.label_set, wrap=False)
                     inline = None
                     if hit is not None:
                         inline = self._exact(hit, [])
@@ -787,10 +788,11 @@ class _Reader:
 
         Asked twice of each label (which tokens are values, then the values): found once, unless a
         label is added in between (the lists are shared: not to be changed)."""
-        known = self._regions.get(id(anchor))
-        if known is None or known[0] is not anchor:
-            known = self._regions[id(anchor)] = (anchor, self._find_region(anchor))
-        return known[1]
+        where = (anchor.line, anchor.seg, anchor.tok, anchor.field.key)
+        known = self._regions.get(where)
+        if known is None:
+            known = self._regions[where] = self._find_region(anchor)
+        return known
 
     def _find_region(self, anchor: Anchor) -> tuple[list[list[Token]], int, bool]:
         rest, cut = self._tokens_until_anchor(anchor.last_line, anchor.last_seg, anchor.end_tok)
