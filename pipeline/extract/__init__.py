@@ -8,6 +8,7 @@ import zipfile
 
 from pipeline.extract.base import DocumentUnreadable, Extractor, RawDocument
 from pipeline.extract.combine import combine
+from pipeline.extract.detect import Detected, detect
 from pipeline.extract.docx_form import WordFormExtractor
 from pipeline.extract.docx_legacy import WordLegacyFormExtractor
 from pipeline.extract.docx_text import WordDocumentExtractor
@@ -20,8 +21,7 @@ from pipeline.extract.recognise import recognise
 from pipeline.extract.zip_guard import check_archive
 from pipeline.model import ExtractedDocument, ExtractionProblem, InputKind, ReceivedFile
 
-# Tried in this order; the first whose sniff accepts the file reads it. Kinds of one file type
-# exclude each other (``pdf_kind``, ``docx_kind``), so the order only matters between types.
+# The extractor of each kind ``pipeline.extract.detect`` tells.
 EXTRACTORS: dict[InputKind, Extractor] = {
     InputKind.FILLABLE_PDF: FillablePdfExtractor(),
     InputKind.FLAT_PDF: FlatPdfExtractor(),
@@ -32,15 +32,6 @@ EXTRACTORS: dict[InputKind, Extractor] = {
     InputKind.EMAIL: EmailExtractor(),
     InputKind.OUTLOOK_MSG: OutlookMessageExtractor(),
 }
-
-SNIFF_BYTES = 2048
-
-
-def choose_extractor(received: ReceivedFile) -> Extractor | None:
-    with received.path.open("rb") as handle:
-        head = handle.read(SNIFF_BYTES)
-    return next((e for e in EXTRACTORS.values() if e.sniff(received.path, head)), None)
-
 
 def extract(received: ReceivedFile) -> ExtractedDocument:
     """Read one received file. Never raises for a bad document: the problem is in the result."""
@@ -54,21 +45,22 @@ def extract(received: ReceivedFile) -> ExtractedDocument:
 
 
 def _extract(received: ReceivedFile) -> ExtractedDocument:
-    # Before any sniff: telling a Word file's kind already unpacks it.
+    # Before the kind is told (``detect``): telling a Word file's kind already unpacks it.
     if zipfile.is_zipfile(received.path):
         try:
             check_archive(received.path)
         except DocumentUnreadable as exc:
             return ExtractedDocument(received=received, problem=ExtractionProblem.UNREADABLE, problem_detail=str(exc))
-    extractor = choose_extractor(received)
-    if extractor is None:
+    detected = detect(received.path)
+    if detected is None:
         return ExtractedDocument(
             received=received,
             problem=ExtractionProblem.UNSUPPORTED_KIND,
             problem_detail="not a PDF, Word (.docx) or email file; ask the sender for the form as PDF or Word",
         )
+    extractor = EXTRACTORS[detected.kind]
     try:
-        raw = extractor.read(received.path)
+        raw = extractor.read(received.path, detected.opened)
     except DocumentUnreadable as exc:
         return ExtractedDocument(
             received=received, kind=extractor.kind, problem=ExtractionProblem.UNREADABLE, problem_detail=str(exc)
@@ -95,4 +87,4 @@ def _extract(received: ReceivedFile) -> ExtractedDocument:
     )
 
 
-__all__ = ["EXTRACTORS", "DocumentUnreadable", "Extractor", "RawDocument", "choose_extractor", "extract"]
+__all__ = ["EXTRACTORS", "Detected", "DocumentUnreadable", "Extractor", "RawDocument", "detect", "extract"]

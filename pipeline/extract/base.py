@@ -3,16 +3,17 @@
 An extractor reads one kind of file and returns the widgets it found (by their name in the file)
 with where each was read and how sure it is, plus the text in which a form's marker line may
 stand. Deciding which form that is happens once, in ``recognise``, for every kind alike.
-Adding a kind: one module with a class meeting ``Extractor``, and one line in ``EXTRACTORS``.
-Kinds that share a file type (three kinds of PDF, three of Word) are told apart by content in
-``sniff``: each asks one small chooser (``pdf_kind``, ``docx_kind``), never the file name.
+Adding a kind: one module with a class meeting ``Extractor``, one line in ``EXTRACTORS``, and
+how to tell it in ``pipeline.extract.detect``. Kinds that share a file type (three kinds of PDF,
+three of Word) are told apart there by content, once, never by the file name; what was opened
+to tell the kind is handed to the extractor (``opened``), which reads it instead of the file again.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from pipeline.extract.layout import Layout
 from pipeline.model import FieldValue, InputKind
@@ -45,10 +46,7 @@ class DocumentUnreadable(Exception):
 class Extractor(Protocol):
     kind: InputKind
 
-    def sniff(self, path: Path, head: bytes) -> bool:
-        """Whether this extractor reads the file, judged from its first bytes (and, cheaply, its path)."""
-        ...
-
-    def read(self, path: Path) -> RawDocument:
-        """Read every widget of the file. Raises DocumentUnreadable for a file it cannot read."""
+    def read(self, path: Path, opened: Any = None) -> RawDocument:
+        """Read every widget of the file, from ``opened`` when detection parsed it already (a pypdf
+        reader, a python-docx document). Raises DocumentUnreadable for a file it cannot read."""
         ...

@@ -25,7 +25,7 @@ from docx.oxml.ns import nsmap, qn
 from lxml import etree
 
 from pipeline.extract.base import RawDocument
-from pipeline.extract.docx_kind import DocxKind, docx_kind, is_docx, take_document
+from pipeline.extract.docx_kind import open_docx
 from pipeline.extract.docx_text import DocxLayoutBuilder
 from pipeline.model import FieldValue, InputKind, ReadMethod
 
@@ -166,12 +166,8 @@ def _control_value(sdt: etree._Element) -> str | bool | None:
 class WordFormExtractor:
     kind = InputKind.WORD_FORM
 
-    def sniff(self, path: Path, head: bytes) -> bool:
-        # A Word file with none of the form's controls left is read as text (docx_kind decides).
-        return is_docx(path, head) and docx_kind(path) is DocxKind.FORM
-
-    def read(self, path: Path) -> RawDocument:
-        document = take_document(path)  # opened already to tell its kind
+    def read(self, path: Path, opened: Document | None = None) -> RawDocument:
+        document = opened if opened is not None else open_docx(path)  # opened already to tell its kind
         body = document.element.body
         widgets: dict[str, FieldValue] = {}
         locations = _Locations(body)

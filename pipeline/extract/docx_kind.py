@@ -4,16 +4,16 @@
 * legacy form: it has Word's legacy form fields (FORMTEXT, FORMCHECKBOX, FORMDROPDOWN);
 * document: neither (typed over, re-saved by LibreOffice, which drops the tags, or retyped).
 
-Each Word extractor's ``sniff`` asks ``docx_kind``; the answer is cached per file. Telling the kind
-takes the document opened with python-docx, as every Word extractor reads it: the extractor that
-reads the file next takes that document (``take_document``) instead of opening the file again.
+Telling the kind takes the document opened with python-docx, as every Word extractor reads it:
+``detect_docx`` returns it with the kind, and the extractor reads that document
+(``pipeline.extract.detect``) instead of opening the file again.
 """
 
 from __future__ import annotations
 
 import zipfile
 from enum import StrEnum
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
 import docx
@@ -60,37 +60,15 @@ def open_docx(path: Path) -> Document:
         raise DocumentUnreadable(f"the Word file could not be opened ({type(exc).__name__})") from exc
 
 
-# The document the last kind was told from, and its file (path, size, mtime): see ``take_document``.
-_last_document: tuple[tuple[str, int, int], Document] | None = None
-
-
-@lru_cache(maxsize=32)
-def _kind(path: str, size: int, mtime_ns: int) -> DocxKind:
-    global _last_document
-    _last_document = None
+def detect_docx(path: Path) -> tuple[DocxKind, Document | None]:
+    """The Word file's kind, and the document it was told from (None when it cannot be opened: the
+    form reader opens it again and says why)."""
     try:
-        document = open_docx(Path(path))
+        document = open_docx(path)
     except DocumentUnreadable:
-        return DocxKind.FORM  # the form reader says why it cannot be opened
-    _last_document = ((path, size, mtime_ns), document)
+        return DocxKind.FORM, None
     root = document.element  # the whole of word/document.xml
     keys = _form_keys()
     if any(tag.get(_VAL) in keys for tag in root.iter(_TAG)):
-        return DocxKind.FORM
-    return DocxKind.LEGACY_FORM if next(root.iter(_FFDATA), None) is not None else DocxKind.DOCUMENT
-
-
-def docx_kind(path: Path) -> DocxKind:
-    stat = path.stat()
-    return _kind(str(path), stat.st_size, stat.st_mtime_ns)
-
-
-def take_document(path: Path) -> Document:
-    """The document ``docx_kind`` opened this very file as, once; otherwise the file opened anew."""
-    global _last_document
-    held, _last_document = _last_document, None
-    if held is not None:
-        stat = path.stat()
-        if held[0] == (str(path), stat.st_size, stat.st_mtime_ns):
-            return held[1]
-    return open_docx(path)
+        return DocxKind.FORM, document
+    return (DocxKind.LEGACY_FORM if next(root.iter(_FFDATA), None) is not None else DocxKind.DOCUMENT), document

@@ -12,7 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.extract.base import DocumentUnreadable, RawDocument
-from pipeline.extract.docx_kind import DocxKind, docx_kind, is_docx
+from docx.document import Document
+
 from pipeline.extract.docx_text import legacy_widgets, read_docx_text
 from pipeline.model import InputKind
 
@@ -20,11 +21,8 @@ from pipeline.model import InputKind
 class WordLegacyFormExtractor:
     kind = InputKind.WORD_LEGACY_FORM
 
-    def sniff(self, path: Path, head: bytes) -> bool:
-        return is_docx(path, head) and docx_kind(path) is DocxKind.LEGACY_FORM
-
-    def read(self, path: Path) -> RawDocument:
-        _, layout, legacy, marker_text = read_docx_text(path)
+    def read(self, path: Path, opened: Document | None = None) -> RawDocument:
+        _, layout, legacy, marker_text = read_docx_text(path, opened)
         if not layout.lines:
             raise DocumentUnreadable("the Word file has no text; ask the sender for the filled form")
         return RawDocument(widgets=legacy_widgets(legacy), marker_text=marker_text, layout=layout)

@@ -20,7 +20,7 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from pipeline.extract.base import DocumentUnreadable, RawDocument
-from pipeline.extract.docx_kind import DocxKind, docx_kind, is_docx, take_document
+from pipeline.extract.docx_kind import open_docx
 from pipeline.extract.layout import (
     CHECKED,
     UNCHECKED,
@@ -381,9 +381,10 @@ def side_text(document: Document) -> str:
     return "\n".join(parts)
 
 
-def read_docx_text(path: Path) -> tuple[Document, Layout, dict[str, str | bool | None], str]:
-    """The document, its layout, its legacy fields' values by name, and where its marker may stand."""
-    document = take_document(path)
+def read_docx_text(path: Path, opened: Document | None = None) -> tuple[Document, Layout, dict[str, str | bool | None], str]:
+    """The document (``opened``, or the file opened now), its layout, its legacy fields' values by
+    name, and where its marker may stand."""
+    document = opened if opened is not None else open_docx(path)
     builder = DocxLayoutBuilder()
     layout = builder.build(document.element.body)
     marker_text = side_text(document) + "\n" + "\n".join(line.text for line in layout.lines)
@@ -401,11 +402,8 @@ def legacy_widgets(values: dict[str, str | bool | None]) -> dict[str, FieldValue
 class WordDocumentExtractor:
     kind = InputKind.WORD_DOCUMENT
 
-    def sniff(self, path: Path, head: bytes) -> bool:
-        return is_docx(path, head) and docx_kind(path) is DocxKind.DOCUMENT
-
-    def read(self, path: Path) -> RawDocument:
-        _, layout, _, marker_text = read_docx_text(path)
+    def read(self, path: Path, opened: Document | None = None) -> RawDocument:
+        _, layout, _, marker_text = read_docx_text(path, opened)
         if not layout.lines:
             raise DocumentUnreadable("the Word file has no text; ask the sender for the filled form")
         return RawDocument(marker_text=marker_text, layout=layout)

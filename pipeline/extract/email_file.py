@@ -10,7 +10,6 @@ from pipeline.extract.base import DocumentUnreadable, RawDocument
 from pipeline.intake.mail import (
     MailFormat,
     MailUnreadable,
-    mail_format,
     no_form_reason,
     read_mail,
 )
@@ -21,10 +20,7 @@ class EmailExtractor:
     kind = InputKind.EMAIL
     format = MailFormat.EML
 
-    def sniff(self, path: Path, head: bytes) -> bool:
-        return mail_format(path, head) is self.format
-
-    def read(self, path: Path) -> RawDocument:
+    def read(self, path: Path, opened: object = None) -> RawDocument:
         try:
             mail = read_mail(path, self.format)
         except MailUnreadable as exc:

@@ -37,7 +37,6 @@ from pipeline.extract.layout import (
     is_page_number,
     split_marks,
 )
-from pipeline.extract.pdf_kind import PdfKind, is_pdf, pdf_kind
 from pipeline.extract.recognise import MARKER
 from pipeline.extract.symbol_fonts import font_family, symbol_text
 from pipeline.model import InputKind
@@ -301,10 +300,8 @@ def page_lines(page: Page, number: int) -> tuple[list[Line], list[str], list[tup
 class FlatPdfExtractor:
     kind = InputKind.FLAT_PDF
 
-    def sniff(self, path: Path, head: bytes) -> bool:
-        return is_pdf(head) and pdf_kind(path) is PdfKind.FLAT
-
-    def read(self, path: Path) -> RawDocument:
+    def read(self, path: Path, opened: Any = None) -> RawDocument:
+        # pdfplumber parses the file itself (pdfminer): the pypdf reader detection used is not its own.
         try:
             with pdfplumber.open(path) as pdf:
                 layout = Layout(wrapped=True)

@@ -14,7 +14,6 @@ from pypdf.errors import PdfReadError
 from pypdf.generic import ArrayObject, DictionaryObject
 
 from pipeline.extract.base import DocumentUnreadable, RawDocument
-from pipeline.extract.pdf_kind import PdfKind, is_pdf, pdf_kind, take_reader
 from pipeline.model import FieldValue, InputKind, ReadMethod
 
 DIGITAL_SIGNATURE = "[digitally signed]"
@@ -70,15 +69,9 @@ def _checked(value: object, widget_states: list[str]) -> bool:
 class FillablePdfExtractor:
     kind = InputKind.FILLABLE_PDF
 
-    def sniff(self, path: Path, head: bytes) -> bool:
-        # A PDF whose fields hold no value (flattened, printed) is read by its page text instead.
-        return is_pdf(head) and pdf_kind(path) is PdfKind.FILLABLE
-
-    def read(self, path: Path) -> RawDocument:
+    def read(self, path: Path, opened: PdfReader | None = None) -> RawDocument:
         try:
-            reader = take_reader(path)  # parsed already to tell its kind
-            if reader is None:
-                reader = PdfReader(path)
+            reader = opened if opened is not None else PdfReader(path)  # parsed already to tell its kind
             if reader.is_encrypted and not reader.decrypt(""):
                 raise DocumentUnreadable("the PDF is password-protected; ask the sender for an unprotected copy")
             fields = reader.get_fields() or {}

@@ -4,15 +4,14 @@
 * flat: no field holds a value, but the pages carry text (printed or saved as PDF, flattened);
 * scanned: no field values and no text on any page (pictures of pages: a person reads them).
 
-Each PDF extractor's ``sniff`` asks ``pdf_kind``; the answer is cached per file so the PDF is
-parsed once for the choice. A PDF that cannot be parsed is left to the fillable reader, which
-says why it cannot be read.
+``detect_pdf`` parses the PDF once and returns the reader with the kind: the extractor reads that
+reader (``pipeline.extract.detect``). A PDF that cannot be parsed is left to the fillable reader,
+which says why it cannot be read.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from functools import lru_cache
 from pathlib import Path
 
 from pypdf import PdfReader
@@ -72,44 +71,20 @@ def _has_fonts(resources: object, depth: int) -> bool:
     return False
 
 
-# The reader the last kind was decided with, and its file (path, size, mtime): the extractor that
-# reads the file next takes it (``take_reader``) instead of parsing the same PDF a second time.
-_last_reader: tuple[tuple[str, int, int], PdfReader] | None = None
-
-
-@lru_cache(maxsize=32)
-def _kind(path: str, size: int, mtime_ns: int) -> PdfKind:
-    global _last_reader
-    _last_reader = None
+def detect_pdf(path: Path) -> tuple[PdfKind, PdfReader | None]:
+    """The PDF's kind, and the reader it was told with (None when it could not be parsed: its
+    extractor parses it again and says why it cannot be read)."""
     try:
         reader = PdfReader(path)
         if reader.is_encrypted and not reader.decrypt(""):
-            return PdfKind.FILLABLE  # its reader says it is protected
-        if not reader.is_encrypted:
-            _last_reader = ((path, size, mtime_ns), reader)
+            return PdfKind.FILLABLE, reader  # its reader says it is protected
         fields = reader.get_fields() or {}
         if any(_holds_value(f) for f in fields.values()) or _widget_checked(reader):
-            return PdfKind.FILLABLE
+            return PdfKind.FILLABLE, reader
         for page in reader.pages:
             resources = page.get("/Resources")
             if _has_fonts(resources.get_object() if resources is not None else None, XOBJECT_DEPTH):
-                return PdfKind.FLAT
-        return PdfKind.SCANNED
+                return PdfKind.FLAT, reader
+        return PdfKind.SCANNED, reader
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError, OSError):
-        _last_reader = None  # its extractor parses it again, and says why it cannot be read
-        return PdfKind.FILLABLE
-
-
-def pdf_kind(path: Path) -> PdfKind:
-    stat = path.stat()
-    return _kind(str(path), stat.st_size, stat.st_mtime_ns)
-
-
-def take_reader(path: Path) -> PdfReader | None:
-    """The reader ``pdf_kind`` parsed this very file with, once; None when it was another file."""
-    global _last_reader
-    held, _last_reader = _last_reader, None
-    if held is None:
-        return None
-    stat = path.stat()
-    return held[1] if held[0] == (str(path), stat.st_size, stat.st_mtime_ns) else None
+        return PdfKind.FILLABLE, None

@@ -36,10 +36,10 @@ def test_a_zip_bomb_in_the_documents_own_text_is_refused_before_its_kind_is_told
     bomb = rebuild(FORMS / "PSP-REG_2025.1.docx", tmp_path / "bomb.docx", {"word/document.xml": padding})
     assert bomb.stat().st_size < 1024 * 1024
 
-    def sniffed(_received):
+    def sniffed(_path):
         raise AssertionError("the file was sniffed")
 
-    monkeypatch.setattr(pipeline.extract, "choose_extractor", sniffed)
+    monkeypatch.setattr(pipeline.extract, "detect", sniffed)
     document = extract(received(bomb))
     assert document.problem == "unreadable"
     assert "refused unread" in document.problem_detail
