@@ -16,8 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from pipeline.cli_common import HomeOption, fail, settings_from
-from pipeline.errors import PipelineError
+from pipeline.cli_common import HomeOption, settings_from
 
 app = typer.Typer(
     name="notices",
@@ -55,10 +54,7 @@ def list_notices(
     from pipeline.load import outbox
     from pipeline.load.store import utcnow
 
-    try:
-        settings, engine = _open(home)
-    except PipelineError as error:
-        fail(error)
+    settings, engine = _open(home)  # a failure is one line (the group's ``cli_exception_handler``)
     try:
         items = outbox.notices(engine, include_sent=include_sent)
     finally:
@@ -118,28 +114,25 @@ def send(
     """
     from pipeline.report.sending import SmtpServer, send_notices
 
+    settings, engine = _open(home)
     try:
-        settings, engine = _open(home)
         server = None if dry_run else SmtpServer.from_settings(settings)
-    except PipelineError as error:
-        fail(error)
+    except BaseException:
+        engine.dispose()
+        raise
     main_thread = threading.current_thread() is threading.main_thread()
     stop = _Stop()
     previous = signal.signal(signal.SIGTERM, stop) if main_thread else None
     try:
         delivery = send_notices(engine, server, dry_run=dry_run, limit=limit, stop=stop.event)
-    except PipelineError as error:
-        engine.dispose()
-        fail(error)
     except KeyboardInterrupt:
-        engine.dispose()
         typer.echo("psp-pipeline: interrupted; what was not sent stays in the outbox for the next run "
                    "(a notice whose message had gone to the server is possibly sent: see `notices list`).", err=True)
         raise typer.Exit(130) from None
     finally:
+        engine.dispose()
         if main_thread:
             signal.signal(signal.SIGTERM, previous)
-    engine.dispose()
 
     for item in delivery.would_send:
         typer.echo(f"would send #{item.id} ({item.kind}) to {item.to_address}: {item.path}")
@@ -184,16 +177,11 @@ def resend(
     from pipeline.load import outbox
     from pipeline.report.sending import sender_gone
 
-    try:
-        _, engine = _open(home)
-    except PipelineError as error:
-        fail(error)
+    _, engine = _open(home)
     try:
         held_by = next((i.claimed_by for i in outbox.notices(engine) if i.id == notice_id), None)
         item = outbox.resend(engine, notice_id, by or getpass.getuser(), holder_gone=sender_gone(held_by))
-    except PipelineError as error:
+    finally:
         engine.dispose()
-        fail(error)
-    engine.dispose()
     typer.echo(f"#{item.id} to {item.to_address} is back in the outbox (put back by {item.resend_by}); "
                "the next `psp-pipeline notices send` sends it.")

@@ -1,9 +1,10 @@
 """One error tree for the pipeline. Each error says what went wrong and what to do, and carries
 the exit status the command line returns for it, so a scheduler can tell kinds of failure apart.
 
-A document that cannot be read is not an error of the run: it becomes a ``needs_review`` outcome.
-These errors are for what stops the run itself (configuration, the data home, the store, the disk,
-Prefect's server) and for defects. ``ExitCode`` lists every status ``psp-pipeline`` exits with.
+A document that cannot be read is not an error of the run: its ``DocumentUnreadable`` (or an
+email's ``MailUnreadable``) is caught where it is read and becomes a ``needs_review`` outcome with
+the message as its reason. The others are for what stops the run itself (configuration, the data
+home, the store, the disk, Prefect's server). ``ExitCode`` lists every status ``psp-pipeline`` exits with.
 """
 
 from __future__ import annotations
@@ -18,12 +19,10 @@ class ExitCode(IntEnum):
     OK = 0
     DEFECT = 1  # anything not raised on purpose: a defect, shown with its traceback
     BAD_INPUT = 2  # an argument is wrong (Click's usage errors exit 2 too)
-    UNSUPPORTED_FORMAT = 3
     CONFIGURATION = 4  # a setting, or the data home: missing, never initialised, not writable
     STORE = 5  # the tracking store cannot be opened, read or written
     DELIVERY = 6  # notices could not be sent (they stay in the outbox)
     PREFECT_UNAVAILABLE = 69  # EX_UNAVAILABLE: the Prefect server PREFECT_API_URL names cannot be reached
-    INTERNAL = 70  # EX_SOFTWARE
     DISK_FULL = 74  # EX_IOERR: no space left on the disk of the data home or of the store
     INBOX_BUSY = 75  # EX_TEMPFAIL: another run holds the inbox
     INTERRUPTED = 130  # Ctrl-C or SIGTERM
@@ -49,10 +48,14 @@ class BadInputError(PipelineError):
     exit_code = ExitCode.BAD_INPUT
 
 
-class UnsupportedFormatError(BadInputError):
-    """The file is of a kind no extractor reads."""
+class DocumentUnreadable(BadInputError):
+    """A received file is of a kind the pipeline reads but cannot be read (encrypted, corrupt, no
+    text layer...). Never stops a run: the document becomes ``needs_review`` with this message as
+    its reason, shown to reviewers, so it says what is wrong without quoting field values."""
 
-    exit_code = ExitCode.UNSUPPORTED_FORMAT
+
+class MailUnreadable(DocumentUnreadable):
+    """A saved email cannot be read; the message says why, without quoting its content."""
 
 
 class ConfigurationError(PipelineError):
@@ -91,12 +94,6 @@ class InboxBusyError(PipelineError):
     """Another run is processing this data home's inbox: try again later."""
 
     exit_code = ExitCode.INBOX_BUSY
-
-
-class InternalError(PipelineError):
-    """A defect in the pipeline itself: please report it with the log."""
-
-    exit_code = ExitCode.INTERNAL
 
 
 # SQLite's primary result codes (the low byte of ``sqlite3.Error.sqlite_errorcode``) and

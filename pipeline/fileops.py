@@ -16,7 +16,10 @@ import os
 import re
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from pipeline.faults import checkpoint
 
@@ -165,25 +168,50 @@ def _is_start_of(target: Path, source: Path) -> bool:
     return True
 
 
-def _host() -> str:
+def host_name() -> str:
+    """This machine's name as a file name may hold it: workers on several hosts sharing one data
+    home keep their temporary files apart by it (and by their process id)."""
     return re.sub(r"[^A-Za-z0-9-]", "_", socket.gethostname())[:64] or "host"
+
+
+@contextmanager
+def atomic_file(path: Path, *, private: bool = False) -> Iterator[IO[bytes]]:
+    """A file that replaces ``path`` once it is complete, whole or not at all: a reader (another
+    worker, a person, a mail client) never sees half of it. Written under a hidden temporary name
+    of this host and process; removed if writing fails. ``private``: readable by its owner only."""
+    temporary = path.with_name(f".{path.name}.{host_name()}.{os.getpid()}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+    with open(os.open(temporary, flags, 0o600 if private else 0o666), "wb") as handle:
+        try:
+            yield handle
+        except BaseException:
+            handle.close()
+            temporary.unlink(missing_ok=True)
+            raise
+    os.replace(temporary, path)
+
+
+def write_atomic(path: Path, data: bytes, *, private: bool = False) -> None:
+    """``data`` written to ``path`` whole or not at all (``atomic_file``)."""
+    with atomic_file(path, private=private) as handle:
+        handle.write(data)
 
 
 def _part_prefix(name: str) -> str:
     """``.<name>.``, the name cut so that the whole temporary name fits a file system's limit."""
-    room = MAX_NAME_BYTES - len(f"..{_host()}.{2**32}{PART_SUFFIX}")
+    room = MAX_NAME_BYTES - len(f"..{host_name()}.{2**32}{PART_SUFFIX}")
     return "." + name.encode()[:room].decode(errors="ignore") + "."
 
 
 def _part_name(name: str) -> str:
     """The same for every attempt of one process on one host: its own stale copy is overwritten."""
-    return f"{_part_prefix(name)}{_host()}.{os.getpid()}{PART_SUFFIX}"
+    return f"{_part_prefix(name)}{host_name()}.{os.getpid()}{PART_SUFFIX}"
 
 
 def _remove_stale_parts(target: Path) -> None:
     """Remove temporary copies to this target left by killed moves: this host's whose process is
     gone (or is this one, an earlier attempt), and any host's untouched for a long time."""
-    prefix, host = _part_prefix(target.name), _host()
+    prefix, host = _part_prefix(target.name), host_name()
     try:
         entries = list(os.scandir(target.parent))
     except FileNotFoundError:

@@ -75,6 +75,12 @@ class ReceivedFile(BaseModel):
     )
 
 
+# Below this confidence a value is not sure enough to decide on: the document goes to a person
+# (``pipeline.validate.reading``), and the report flags the value to check against the original.
+# Clean label matches are 0.9 and above; a label cut short or reworded reads at 0.7.
+LOW_CONFIDENCE = 0.8
+
+
 class FieldValue(BaseModel):
     """One widget's value as read, with where it was read and how sure we are of it."""
 

@@ -169,7 +169,7 @@ def test_a_missing_source_is_file_not_found(tmp_path, target):
 
 def test_temporary_copies_of_killed_moves_are_removed_but_not_live_ones(source, target, across):
     target.parent.mkdir(parents=True)
-    prefix, host = fileops._part_prefix(target.name), fileops._host()
+    prefix, host = fileops._part_prefix(target.name), fileops.host_name()
     dead = os.fork()
     if dead == 0:
         os._exit(0)
@@ -222,3 +222,15 @@ def test_a_file_that_is_no_longer_the_one_received_is_not_moved(tmp_path):
     with pytest.raises(OSError, match="no longer the file received"):
         fileops.move_whole(source, target, sha256=hashlib.sha256(b"the form received").hexdigest())
     assert source.read_bytes() == b"the corrected form" and not target.exists()
+
+
+def test_an_atomic_write_is_whole_or_not_at_all(tmp_path):
+    target = tmp_path / "notice.eml"
+    target.write_bytes(b"the notice before")
+    with pytest.raises(RuntimeError), fileops.atomic_file(target) as handle:
+        handle.write(b"half of the new")
+        raise RuntimeError("the disk filled up")
+    assert target.read_bytes() == b"the notice before"  # the old one stands, nothing half-written
+    assert [p.name for p in tmp_path.iterdir()] == ["notice.eml"]  # and no temporary is left
+    fileops.write_atomic(target, b"the new notice", private=True)
+    assert target.read_bytes() == b"the new notice" and target.stat().st_mode & 0o077 == 0

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.intake import collect_inbox, inbox_entries, settled
+from pipeline.intake import inbox_entries, settled
 
 SUBMISSIONS = Path(__file__).resolve().parents[1] / "samples" / "submissions"
 

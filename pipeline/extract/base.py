@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from pipeline.errors import DocumentUnreadable
 from pipeline.extract.layout import Layout
 from pipeline.model import FieldValue, InputKind
 
@@ -35,13 +36,6 @@ class RawDocument:
     layout: Layout | None = None
 
 
-class DocumentUnreadable(Exception):
-    """The file is of the extractor's kind but cannot be read (encrypted, corrupt...).
-
-    The message is shown to reviewers: it must say what is wrong without quoting field values.
-    """
-
-
 @runtime_checkable
 class Extractor(Protocol):
     kind: InputKind
@@ -50,3 +44,5 @@ class Extractor(Protocol):
         """Read every widget of the file, from ``opened`` when detection parsed it already (a pypdf
         reader, a python-docx document). Raises DocumentUnreadable for a file it cannot read."""
         ...
+
+__all__ = ["DocumentUnreadable", "Extractor", "RawDocument"]

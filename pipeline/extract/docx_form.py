@@ -21,18 +21,15 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from docx.document import Document
 from docx.oxml.ns import nsmap, qn
 from lxml import etree
 
 from pipeline.extract.base import RawDocument
-from pipeline.extract.docx_kind import open_docx
+from pipeline.extract.docx_kind import W14_CHECKBOX, W14_CHECKED, W14_VAL, open_docx
 from pipeline.extract.docx_text import DocxLayoutBuilder
 from pipeline.model import FieldValue, InputKind, ReadMethod
 
-W14_NS = "http://schemas.microsoft.com/office/word/2010/wordml"
-W14_CHECKBOX = f"{{{W14_NS}}}checkbox"
-W14_CHECKED = f"{{{W14_NS}}}checked"
-W14_VAL = f"{{{W14_NS}}}val"
 
 # Placeholders Word shows in empty controls; a control showing one holds nothing.
 PLACEHOLDERS = frozenset(

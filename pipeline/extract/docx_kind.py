@@ -29,6 +29,11 @@ W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _TAG = f"{{{W_NS}}}tag"
 _FFDATA = f"{{{W_NS}}}ffData"
 _VAL = f"{{{W_NS}}}val"
+# Word 2010's check box content control (w14:checkbox), as both Word readers find it.
+W14_NS = "http://schemas.microsoft.com/office/word/2010/wordml"
+W14_CHECKBOX = f"{{{W14_NS}}}checkbox"
+W14_CHECKED = f"{{{W14_NS}}}checked"
+W14_VAL = f"{{{W14_NS}}}val"
 
 
 class DocxKind(StrEnum):

@@ -20,7 +20,7 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from pipeline.extract.base import DocumentUnreadable, RawDocument
-from pipeline.extract.docx_kind import open_docx
+from pipeline.extract.docx_kind import W14_CHECKBOX, W14_CHECKED, W14_VAL, open_docx
 from pipeline.extract.layout import (
     CHECKED,
     UNCHECKED,
@@ -33,10 +33,6 @@ from pipeline.extract.layout import (
 )
 from pipeline.model import FieldValue, InputKind, ReadMethod
 
-W14_NS = "http://schemas.microsoft.com/office/word/2010/wordml"
-W14_CHECKBOX = f"{{{W14_NS}}}checkbox"
-W14_CHECKED = f"{{{W14_NS}}}checked"
-W14_VAL = f"{{{W14_NS}}}val"
 MC_ALTERNATE = "{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent"
 
 PAGE_WIDTH = 10_000.0  # twips given to a paragraph outside tables

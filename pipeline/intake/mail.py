@@ -28,6 +28,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
+from pipeline.errors import MailUnreadable
 from pipeline.intake.forwarded import Origin, body_text, quoted_origins
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -46,10 +47,6 @@ _MAIL_HEADERS = {b"date", b"subject", b"mime-version", b"message-id", b"received
 class MailFormat(StrEnum):
     EML = "eml"
     MSG = "msg"
-
-
-class MailUnreadable(Exception):
-    """The file is an email but cannot be read; the message says why, without quoting its content."""
 
 
 @dataclass(frozen=True)

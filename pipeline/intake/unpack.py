@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 import shutil
 from dataclasses import asdict, dataclass
@@ -27,6 +26,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from pipeline.fileops import write_atomic
 from pipeline.intake.forwarded import Office, agency_origin
 from pipeline.intake.mail import (
     Mail,
@@ -61,9 +61,7 @@ class Manifest:
     date_note: str | None = None  # why the email's own Date was not taken, for the reviewer
 
     def write(self, folder: Path) -> None:
-        temporary = folder / f".{MANIFEST}.{os.getpid()}.tmp"
-        temporary.write_text(json.dumps(asdict(self), indent=1), encoding="utf-8")
-        os.replace(temporary, folder / MANIFEST)  # whole or not at all
+        write_atomic(folder / MANIFEST, json.dumps(asdict(self), indent=1).encode("utf-8"))  # whole or not at all
 
     @classmethod
     def read(cls, folder: Path, inbox: Path) -> Manifest:
@@ -121,14 +119,6 @@ class Unpacked:
     problem: str | None = None
 
 
-def _write_whole(path: Path, data: bytes) -> None:
-    """Whole or not at all: another worker unpacking the same email never reads half a file."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
-        handle.write(data)
-    os.replace(temporary, path)
-
-
 def _unique(name: str, taken: set[str]) -> str:
     candidate, number = name, 2
     while candidate.casefold() in taken:
@@ -175,7 +165,7 @@ def unpack(job: UnpackJob) -> Unpacked:
         for number, attachment in enumerate(mail.attachments, start=1):
             # Stored by number, whatever its name's length or script: the name shown is the manifest's.
             stored = f"{number:02d}{_suffix(attachment.name)}"
-            _write_whole(contained(job.folder, stored), attachment.data)
+            write_atomic(contained(job.folder, stored), attachment.data, private=True)  # another worker never reads half
             parts.append([stored, f"{job.original_name}/{_unique(attachment.name, taken)}"])
         manifest = Manifest(job.original_name, received_at.isoformat(), sender, parts, note)
         manifest.write(job.folder)  # last: a folder without it is unpacked again

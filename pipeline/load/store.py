@@ -31,11 +31,11 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from pipeline.errors import ConfigurationError, StoreError
+from pipeline.errors import ConfigurationError
 from pipeline.model import Outcome, ValidationResult
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -425,22 +425,6 @@ def pending_moves(engine: Engine) -> list[tuple[int, Path, Path, str]]:
     with transaction(engine) as session:
         rows = session.scalars(select(ReceivedFileRow).where(ReceivedFileRow.moved.is_(False)))
         return [(row.id, Path(row.inbox_path), Path(row.stored_path), row.sha256) for row in rows]
-
-
-def add_notice(engine: Engine, received_file_id: int, to_address: str | None, path: Path) -> int:
-    with transaction(engine) as session:
-        existing = session.scalar(select(NoticeRow).where(NoticeRow.received_file_id == received_file_id))
-        if existing is not None:
-            return existing.id
-        row = NoticeRow(received_file_id=received_file_id, to_address=to_address, path=str(path), created_at=utcnow())
-        session.add(row)
-        session.flush()
-        return row.id
-
-
-def mark_notice_written(engine: Engine, notice_id: int) -> None:
-    with transaction(engine) as session:
-        session.get_one(NoticeRow, notice_id).written = True
 
 
 def export_rows(engine: Engine) -> Iterator[dict[str, Any]]:

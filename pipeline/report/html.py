@@ -31,7 +31,6 @@ import tempfile
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
 from importlib import resources
@@ -44,7 +43,8 @@ from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
 from pipeline.load.store import StoredReceipt
-from pipeline.model import Outcome
+from pipeline.fileops import atomic_file, write_atomic
+from pipeline.model import LOW_CONFIDENCE, Outcome
 from schemas.spec import FieldSpec, FieldType, choice_slug, load_form_spec
 
 # The characters that change the direction of the text around them: embeddings and overrides
@@ -110,10 +110,6 @@ METHOD_LABELS = {
     "label": "text by its printed label",
     "reviewer": "typed in by a reviewer",
 }
-
-# Below this confidence a value is flagged in the report for a person to check against the original.
-LOW_CONFIDENCE = 0.9
-
 
 def _method_label(method: str) -> str:
     return METHOD_LABELS.get(method, method.replace("_", " "))
@@ -226,21 +222,7 @@ def document_summary(receipt: StoredReceipt, notice: dict[str, Any] | None, zone
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    with _atomic_file(path) as handle:
-        handle.write(text.encode("utf-8"))
-
-
-@contextmanager
-def _atomic_file(path: Path) -> Iterator[IO[bytes]]:
-    """A file that replaces ``path`` once it is complete: a half-written one is never seen there."""
-    with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False, suffix=".tmp") as handle:
-        try:
-            yield handle
-        except BaseException:
-            handle.close()
-            os.unlink(handle.name)
-            raise
-    os.replace(handle.name, path)
+    write_atomic(path, text.encode("utf-8"), private=True)
 
 
 @cache
@@ -473,12 +455,12 @@ class RunReport:
         json_path = folder / f"run-{run_id:05d}.json"
         # {"outcomes":...,"places":[...],"docs":[...]} and {"run_id":...,"decisions":[...],"documents":[...]}:
         # the documents come last in both, as one json.dumps of the whole would write them.
-        with _atomic_file(html_path) as out:
+        with atomic_file(html_path, private=True) as out:
             out.write((before + _page_data_json(self._page_data.head())[:-1] + ',"docs":[').encode("utf-8"))
             self._page.seek(0)
             shutil.copyfileobj(self._page, out)
             out.write(("]}" + after).encode("utf-8"))
-        with _atomic_file(json_path) as out:
+        with atomic_file(json_path, private=True) as out:
             out.write((_twin_json(report)[:-1] + ',"documents":[').encode("utf-8"))
             self._twin.seek(0)
             for number, line in enumerate(self._twin):
@@ -532,7 +514,7 @@ _RUN_TITLE = re.compile(r"<title>PSP forms – run (\d+) –")
 def copy_as_latest(page: Path) -> Path:
     """Make ``latest.html`` beside ``page`` a copy of it (whole or not at all)."""
     target = page.parent / LATEST_NAME
-    with _atomic_file(target) as out, page.open("rb") as page_file:
+    with atomic_file(target, private=True) as out, page.open("rb") as page_file:
         shutil.copyfileobj(page_file, out)
     return target
 

@@ -17,9 +17,7 @@ No line of a notice exceeds SMTP's 998 octets: a body with a longer line goes qu
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import unicodedata
 from email import errors
 from email.headerregistry import BaseHeader, HeaderRegistry
@@ -32,6 +30,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from pipeline.fileops import write_atomic
 from pipeline.intake.forwarded import Office
 from pipeline.model import Outcome
 from schemas.spec import FormId, load_form_spec
@@ -44,10 +43,6 @@ _TEXT_TEMPLATES = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-
-# The host's name as a file name may hold it (a temporary notice's).
-_WRITER = re.sub(r"[^A-Za-z0-9.-]", "_", socket.gethostname())[:64] or "host"
-
 
 class _HeaderClasses(HeaderRegistry):
     """The standard library's header classes, each made once: its registry makes a new class for
@@ -331,6 +326,4 @@ def write_notice(message: EmailMessage, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     # Workers on several machines may write the same notice at once into a shared outbox: host and
     # process keep their temporary files apart (a name of our own costs a third of ``tempfile``'s).
-    temporary = path.with_name(f".{path.name}.{_WRITER}.{os.getpid()}.tmp")
-    temporary.write_bytes(bytes(message))
-    os.replace(temporary, path)
+    write_atomic(path, bytes(message))

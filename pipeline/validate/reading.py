@@ -21,11 +21,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pipeline.model import ExtractedDocument, FieldValue, Finding, InputKind
+from pipeline.model import LOW_CONFIDENCE, ExtractedDocument, FieldValue, Finding, InputKind
 from schemas.spec import FieldSpec, FormSpec, Severity
-
-# Below this, a value is not sure enough to decide on (clean label matches are 0.9 and above).
-LOW_CONFIDENCE = 0.8
 
 # Kinds whose reader sees every field the file has: a field it did not find is not on the form.
 EXHAUSTIVE_KINDS = frozenset({InputKind.FILLABLE_PDF})

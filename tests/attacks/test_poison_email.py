@@ -21,7 +21,6 @@ from pipeline.intake.unpack import Unpacked, UnpackJob
 from pipeline.model import Outcome
 from pipeline.run import process
 from pipeline.workers import ExtractionPool
-from samples.renditions import write_eml
 
 SUBMISSIONS = Path(__file__).resolve().parents[2] / "samples" / "submissions"
 PLAN = (SUBMISSIONS / "orp_valid_cei.pdf").read_bytes()
