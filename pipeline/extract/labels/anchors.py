@@ -1,0 +1,397 @@
+"""Finding where each printed label is (its anchor): as printed, wrapped over lines, after a box,
+or loosely (cut short or reworded), once per form and layout.
+
+The labels of a form, with the index that finds them token by token, are worked out once per
+form and cached on the frozen specification (``_label_sets``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from pipeline.extract.labels.text import (
+    LOOSE_MARGIN,
+    LOOSE_MATCH,
+    MAX_LABEL_LINES,
+    NO_WORDS,
+    YES_WORDS,
+    _tick,
+    _words,
+    similarity,
+    words_of,
+)
+from pipeline.extract.layout import Layout, Line
+from schemas.spec import FieldSpec, FieldType, FormSpec
+
+
+@dataclass(frozen=True)
+class _Label:
+    field: FieldSpec
+    words: tuple[str, ...]
+
+
+@dataclass
+class _Word:
+    """One comparison word of the text, and the token it comes from."""
+
+    word: str
+    line: int
+    seg: int
+    tok: int
+    last: bool  # the last comparison word of its token
+
+
+@dataclass
+class Anchor:
+    """Where a field's label was found."""
+
+    field: FieldSpec
+    line: int  # the label's first line
+    seg: int
+    tok: int  # its first token in that segment
+    last_line: int
+    last_seg: int
+    end_tok: int  # one past the label's last token (and its colon) in its last segment
+    x0: float
+    x1: float  # the right edge of the label's column
+    top: float
+    bottom: float
+    colon: bool
+    marks_before: list[bool] = field(default_factory=list)
+    loose: bool = False
+    phrase: str = ""  # the label as printed (for a loose match's note)
+    segments: set[tuple[int, int]] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class _LabelSet:
+    """Labels to look for, longest first, with what finding them at each token needs: the most words
+    of any; the labels by their first word, in their order (None when a label has no words: every
+    label is then tried); the most words of the labels beginning with each word."""
+
+    labels: tuple[_Label, ...]
+    longest: int
+    by_first: dict[str, list[_Label]] | None = field(hash=False, compare=False)
+    longest_by_first: dict[str, int] = field(hash=False, compare=False)
+
+    @classmethod
+    def of(cls, labels: Iterable[_Label]) -> _LabelSet:
+        ordered = tuple(sorted(labels, key=lambda l: -len(l.words)))
+        by_first: dict[str, list[_Label]] | None = {}
+        for label in ordered:
+            if not label.words:
+                by_first = None
+                break
+            by_first.setdefault(label.words[0], []).append(label)
+        longest_by_first = {w: max(len(l.words) for l in ls) for w, ls in (by_first or {}).items()}
+        return cls(ordered, max((len(l.words) for l in ordered), default=0), by_first, longest_by_first)
+
+
+@lru_cache(maxsize=32)
+def _label_sets(spec: FormSpec) -> tuple[_LabelSet, _LabelSet]:
+    """The labels of ``spec``'s fields, and of its check boxes alone: worked out once per form (keyed
+    by the frozen specification itself), not once per document."""
+    labels = [_Label(f, tuple(words_of(f.label))) for f in spec.fields]
+    return _LabelSet.of(labels), _LabelSet.of(l for l in labels if l.field.type is FieldType.CHECKBOX)
+
+
+class AnchorFinder:
+    """The reader's first step: where the labels are (``_find_exact``, ``_find_loose``)."""
+
+    layout: Layout
+    lines: list[Line]
+    spec: FormSpec
+    label_set: _LabelSet
+    checkbox_label_set: _LabelSet
+    labels: tuple[_Label, ...]
+    stop: list[bool]
+    tol: float
+    anchors: list[Anchor]
+    starts: dict[tuple[int, int], list[int]]
+    label_segments: set[tuple[int, int]]
+    continuations: set[tuple[int, int]]
+    _regions: dict
+
+    def _words_from(self, li: int, si: int, ti: int, limit: int | None = None) -> list[_Word]:
+        """The comparison words of a segment from its token ``ti`` on, at most ``limit`` of them (a new
+        list each time). A label is tried at every token of a long segment: making only the words a
+        label can span keeps that from going over the rest of the segment each time."""
+        words: list[_Word] = []
+        tokens = self.lines[li].segments[si].tokens
+        for tj in range(ti, len(tokens)):
+            token_words = _words(tokens[tj].text)
+            for k, word in enumerate(token_words):
+                if limit is not None and len(words) >= limit:
+                    return words
+                words.append(_Word(word, li, si, tj, k == len(token_words) - 1))
+        return words
+
+    def _continuation(self, li: int, x: float, margin: float | None = None) -> tuple[int, int] | None:
+        """The next line's segment that carries on a label starting at ``x`` (a wrapped label).
+
+        A label printed after its box wraps either under its first word (a hanging indent) or back
+        to the ``margin`` where its line began (``X PSP candidates ... and/or`` / ``I/DD, ...``).
+        """
+        line = self.lines[li]
+        for follow in range(li + 1, min(li + 1 + MAX_LABEL_LINES, len(self.lines))):
+            nxt = self.lines[follow]
+            if self.stop[follow]:
+                return None
+            if not self.layout.wrapped and nxt.row != line.row:
+                return None
+            if nxt.page != line.page:
+                # a table row split by a page break: its label goes on at the top of the next page
+                if not (nxt.page == line.page + 1 and self._first_on_page(follow) and self._last_on_page(li)):
+                    return None
+            elif self.layout.wrapped and nxt.top - line.bottom > 2.5 * line.height:
+                return None
+            for sj, seg in enumerate(nxt.segments):
+                first = next((t for t in seg.tokens if t.mark is None), None)
+                if first is not None and (
+                    abs(first.x0 - x) <= self.tol or (margin is not None and abs(seg.x0 - margin) <= self.tol)
+                ):
+                    return follow, sj
+            # a line with something else in the label's column ends the label
+            if any(seg.x0 <= x + self.tol and seg.x1 > x for seg in nxt.segments):
+                return None
+        return None
+
+    def _first_on_page(self, li: int) -> bool:
+        return li == 0 or self.lines[li - 1].page != self.lines[li].page
+
+    def _last_on_page(self, li: int) -> bool:
+        return li + 1 >= len(self.lines) or self.lines[li + 1].page != self.lines[li].page
+
+    def _match(self, li: int, si: int, ti: int, label_set: _LabelSet, *, wrap: bool = True) -> tuple[_Label, list[_Word]] | None:
+        """The longest label that starts at token ``ti`` and ends at a word boundary (wrapping if needed)."""
+        labels, longest, by_first, longest_by_first = (
+            label_set.labels, label_set.longest, label_set.by_first, label_set.longest_by_first
+        )
+        # How many words can matter: no label is longer than ``longest`` (unless a label has no words
+        # at all: then every label is tried, and the text's last word counts too).
+        reach = longest
+        if by_first is not None and (first_words := self._words_from(li, si, ti, limit=1)):
+            first = first_words[0].word
+            # This is asked at every token, and most begin no label: their first word tells at
+            # once. Otherwise only the labels beginning with it can match, and no word past the
+            # longest of them matters (the wrapped lines below add words after it, not before).
+            if first not in by_first:
+                return None
+            reach = longest_by_first[first]
+        limit = reach if by_first is not None else None
+        words = self._words_from(li, si, ti, limit)
+        segment = self.lines[li].segments[si]
+        x = segment.tokens[ti].x0
+        margin = segment.x0 if ti > 0 and self.layout.wrapped else None
+        before = self.lines[li].segments[:si]
+        if ti == 0 and before and self.layout.wrapped and all(_tick(t) for seg in before for t in seg.tokens):
+            margin = before[0].x0  # the box (an X typed apart) stands alone: the label wraps back under it
+        cur_line = li
+        while wrap and len(words) < reach:
+            found = self._continuation(cur_line, x, margin)
+            if found is None:
+                break
+            cur_line, sj = found
+            words.extend(self._words_from(cur_line, sj, 0, limit))
+        texts = [w.word for w in words]
+        # Only a label whose first word is the text's first word can match it.
+        candidates = labels if by_first is None or not texts else by_first.get(texts[0], ())
+        for label in candidates:
+            n = len(label.words)
+            if n <= len(words) and tuple(texts[:n]) == label.words and words[n - 1].last:
+                return label, words[:n]
+        return None
+
+    def _anchor_from(
+        self,
+        label: _Label,
+        first: tuple[int, int, int],
+        last: tuple[int, int, int],
+        segments: set[tuple[int, int]],
+        marks: list[bool],
+        *,
+        loose: bool = False,
+        phrase: str = "",
+        require_delimiter: bool = True,
+    ) -> Anchor | None:
+        """An anchor for a label running from token ``first`` to token ``last`` (line, segment, token)."""
+        last_line, last_seg, last_tok = last
+        seg = self.lines[last_line].segments[last_seg]
+        end = last_tok + 1
+        colon = seg.tokens[last_tok].text.endswith(":")
+        if not colon and end < len(seg.tokens) and seg.tokens[end].text in (":", "-", "\u2013"):
+            colon = True
+            end += 1
+        if require_delimiter and not colon and end < len(seg.tokens):
+            following = seg.tokens[end]
+            if following.mark is None and following.text.casefold().strip(".") not in YES_WORDS | NO_WORDS:
+                return None  # the label's words begin a sentence: prose, not a label
+        x1 = max(
+            max(t.x1 for t in self.lines[l].segments[s].tokens[:end]) if (l, s) == (last_line, last_seg)
+            else self.lines[l].segments[s].x1
+            for l, s in segments
+        )
+        line, seg_index, tok = first
+        label_lines = self.lines[line : last_line + 1]
+        return Anchor(
+            field=label.field,
+            line=line,
+            seg=seg_index,
+            tok=tok,
+            last_line=last_line,
+            last_seg=last_seg,
+            end_tok=end,
+            x0=self.lines[line].segments[seg_index].tokens[tok].x0,
+            x1=x1,
+            top=min(l.top for l in label_lines),
+            bottom=max(l.bottom for l in label_lines),
+            colon=colon,
+            marks_before=marks,
+            loose=loose,
+            phrase=phrase,
+            segments=segments,
+        )
+
+    def _exact(self, hit: tuple[_Label, list[_Word]], marks: list[bool]) -> Anchor | None:
+        label, matched = hit
+        first, last = matched[0], matched[-1]
+        return self._anchor_from(
+            label, (first.line, first.seg, first.tok), (last.line, last.seg, last.tok),
+            {(w.line, w.seg) for w in matched}, marks,
+        )
+
+    def _add(self, anchor: Anchor) -> None:
+        self.anchors.append(anchor)
+        self._regions.clear()  # a new label can end the value of another
+        self.starts.setdefault((anchor.line, anchor.seg), []).append(anchor.tok)
+        self.label_segments |= anchor.segments
+        self.continuations |= anchor.segments - {(anchor.line, anchor.seg)}
+
+    def _find_exact(self) -> None:
+        consumed: set[tuple[int, int]] = set()
+        for li, line in enumerate(self.lines):
+            if self.stop[li]:
+                continue
+            for si, seg in enumerate(line.segments):
+                if (li, si) in consumed:
+                    continue
+                tokens = seg.tokens
+                ti, marks = 0, []
+                while ti < len(tokens) and tokens[ti].mark is not None:
+                    marks.append(bool(tokens[ti].mark))
+                    ti += 1
+                if not marks and si > 0 and all(_tick(t) for t in line.segments[si - 1].tokens):
+                    marks = [bool(t.mark) if t.mark is not None else True for t in line.segments[si - 1].tokens]
+                if ti >= len(tokens):
+                    continue
+                anchor = None
+                hit = self._match(li, si, ti, self.label_set)
+                if hit is not None:
+                    anchor = self._exact(hit, marks)
+                if anchor is None and tokens[ti].text.casefold() == "x" and ti + 1 < len(tokens):
+                    hit = self._match(li, si, ti + 1, self.checkbox_label_set)  # "X I will attend..."
+                    if hit is not None:
+                        anchor = self._exact(hit, [*marks, True])
+                if anchor is not None:
+                    self._add(anchor)
+                    consumed |= anchor.segments
+                    after = anchor.end_tok if (anchor.last_line, anchor.last_seg) == (li, si) else len(tokens)
+                else:
+                    after = ti + 1
+                # further "Label: value" pairs on the same line ("City: Lansing   ZIP code: 48910")
+                tj = after
+                while tj < len(tokens):
+                    hit = self._match(li, si, tj, self.label_set, wrap=False)
+                    inline = None
+                    if hit is not None:
+                        inline = self._exact(hit, [])
+                        if inline is not None and not inline.colon:
+                            inline = None
+                    if inline is not None:
+                        self._add(inline)
+                        tj = inline.end_tok
+                    else:
+                        tj += 1
+
+    def _demote_values_that_look_like_labels(self) -> None:
+        """A cell beside a label that reads like another label is that label's value, unless values sit under both."""
+        keep: list[Anchor] = []
+        by_start = {(a.line, a.seg, a.tok): a for a in self.anchors}
+        for b in self.anchors:
+            left = [
+                a for a in self.anchors
+                if a.line == b.line and a.last_line == b.line and a.seg == b.seg - 1 and a.end_tok >= len(self.lines[a.line].segments[a.seg].tokens)
+            ]
+            if b.tok == 0 and not b.colon and left:
+                under = self._under_line(left[0])
+                label_row = False
+                if under is not None and not self.stop[under]:
+                    cells = [
+                        (under, sj) for sj, seg in enumerate(self.lines[under].segments)
+                        if seg.x0 < b.x0 - self.tol and seg.x1 > left[0].x0 - self.tol
+                    ]
+                    label_row = any((l, s, 0) not in by_start for l, s in cells)
+                if not label_row:
+                    continue
+            keep.append(b)
+        if len(keep) != len(self.anchors):
+            self.anchors, self.starts, self.label_segments, self.continuations = [], {}, set(), set()
+            self._regions.clear()
+            for a in keep:
+                self._add(a)
+
+    def _find_loose(self, taken: set[int]) -> None:
+        """Labels not found as printed, among the segments that are neither labels nor values
+        (``taken``: the ids of the tokens read as values)."""
+        found = {a.field.key for a in self.anchors}
+        missing = [l for l in self.labels if l.field.key not in found]
+        if not missing:
+            return
+        value_segments = {
+            (li, si)
+            for li, line in enumerate(self.lines)
+            for si, seg in enumerate(line.segments)
+            if any(id(t) in taken for t in seg.tokens)
+        }
+        for li, line in enumerate(self.lines):
+            if self.stop[li]:
+                continue
+            for si, seg in enumerate(line.segments):
+                if (li, si) in value_segments or (li, si) in self.label_segments:
+                    continue
+                tokens = seg.tokens
+                ti, marks = 0, []
+                while ti < len(tokens) and tokens[ti].mark is not None:
+                    marks.append(bool(tokens[ti].mark))
+                    ti += 1
+                if ti >= len(tokens):
+                    continue
+                colon_at = next((k for k in range(ti, min(len(tokens), ti + 12)) if tokens[k].text.endswith(":")), None)
+                leftmost = all(all(t.mark is not None for t in s.tokens) for s in line.segments[:si])
+                beside = leftmost and si + 1 < len(line.segments)
+                if colon_at is not None:
+                    end = colon_at + 1
+                elif marks or beside:
+                    end = len(tokens)
+                else:
+                    continue
+                phrase_tokens = tokens[ti:end]
+                phrase = words_of(" ".join(t.text for t in phrase_tokens))
+                if not phrase:
+                    continue
+                candidates = [l for l in missing if (l.field.type is FieldType.CHECKBOX) == bool(marks) or colon_at is not None]
+                scored = sorted(((similarity(phrase, l.words), l) for l in candidates), key=lambda s: -s[0])
+                if not scored or scored[0][0] < LOOSE_MATCH:
+                    continue
+                if len(scored) > 1 and scored[0][0] - scored[1][0] < LOOSE_MARGIN:
+                    continue  # as like one label as another: not a label we can name
+                label = scored[0][1]
+                anchor = self._anchor_from(
+                    label, (li, si, ti), (li, si, end - 1), {(li, si)}, marks,
+                    loose=True, phrase=" ".join(t.text for t in phrase_tokens).rstrip(":"), require_delimiter=False,
+                )
+                if anchor is not None:
+                    self._add(anchor)
+                    missing = [l for l in missing if l is not label]

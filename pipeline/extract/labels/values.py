@@ -1,0 +1,202 @@
+"""Reading a value out of its region: text, a check box, a row of boxes, options written out; how
+sure each reading is; and one value of several readings of the same field.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from pipeline.extract.labels.anchors import Anchor
+from pipeline.extract.labels.regions import RegionFinder
+from pipeline.extract.labels.text import (
+    _AND,
+    BESIDE_CONFIDENCE,
+    CONFLICT_CONFIDENCE,
+    LOOSE_CONFIDENCE,
+    NO_WORDS,
+    UNDER_CONFIDENCE,
+    UNSURE_CONFIDENCE,
+    YES_WORDS,
+    _option,
+    clean_value,
+    is_printed_instruction,
+    words_of,
+)
+from pipeline.extract.layout import Token
+from pipeline.model import FieldValue, ReadMethod
+from schemas.spec import FieldType
+
+
+class ValueReader(RegionFinder):
+    """The reader's last step: each anchor's value (``_values_for``)."""
+
+    def _where(self, li: int) -> str:
+        line = self.lines[li]
+        return f"page {line.page}" if self.layout.wrapped else line.where
+
+    def _confidence(self, anchor: Anchor, beside: bool) -> float:
+        if anchor.loose:
+            return LOOSE_CONFIDENCE
+        return BESIDE_CONFIDENCE if beside else UNDER_CONFIDENCE
+
+    def _value(self, key: str, value: str | bool | None, anchor: Anchor, li: int, confidence: float,
+               tokens: list[Token], note: str | None = None) -> FieldValue:
+        legacy = bool(tokens) and all(t.legacy for t in tokens)
+        if anchor.loose:
+            loose_note = f"the printed label '{anchor.phrase}' was taken for '{anchor.field.label}'"
+            note = f"{loose_note}; {note}" if note else loose_note
+        return FieldValue(
+            key=key,
+            value=value,
+            method=ReadMethod.LEGACY_FORM_FIELD if legacy else ReadMethod.LABEL,
+            location=self._where(li),
+            confidence=confidence,
+            note=note,
+        )
+
+    def _checkbox(self, anchor: Anchor) -> FieldValue:
+        rows, li, _ = self._region(anchor)
+        tokens = [t for row in rows for t in row]
+        confidence = self._confidence(anchor, True)
+        key = anchor.field.key
+        if anchor.marks_before:
+            return self._value(key, anchor.marks_before[-1], anchor, anchor.line, confidence, [])
+        if not tokens:
+            return self._value(key, False, anchor, anchor.line, confidence, [])  # nothing printed: not checked
+        first = tokens[0]
+        if first.mark is not None:
+            return self._value(key, bool(first.mark), anchor, li, confidence, tokens[:1])
+        word = first.text.casefold().strip(".")
+        if word in YES_WORDS or word in NO_WORDS:
+            return self._value(key, word in YES_WORDS, anchor, li, confidence, tokens[:1])
+        return self._value(key, None, anchor, li, UNSURE_CONFIDENCE, tokens,
+                           note="the text beside the box is neither a tick nor yes/no")
+
+    def _choices(self, tokens: list[Token], choices: tuple[str, ...]) -> dict[str, bool | None] | None:
+        """Which options of a printed row of boxes are checked; None when no box is printed."""
+        words: list[tuple[str, int]] = [(w, i) for i, t in enumerate(tokens) for w in words_of(t.text)]
+        texts = [w for w, _ in words]
+        taken: set[int] = set()
+        spans: dict[str, tuple[int, int]] = {}
+        for choice in sorted(choices, key=lambda c: -len(words_of(c))):
+            target = words_of(choice)
+            n = len(target)
+            for i in range(len(texts) - n + 1):
+                if texts[i : i + n] == target and not taken & set(range(i, i + n)):
+                    spans[choice] = (words[i][1], words[i + n - 1][1])
+                    taken |= set(range(i, i + n))
+                    break
+        def ticked(token: Token) -> bool:
+            return token.mark is not None or token.text.casefold() == "x"
+
+        before = any(s > 0 and ticked(tokens[s - 1]) for s, _ in spans.values())
+        if not any(t.mark is not None for t in tokens) and not before:
+            return None
+        states: dict[str, bool | None] = {}
+        for choice in choices:
+            if choice not in spans:
+                states[choice] = None
+                continue
+            start, end = spans[choice]
+            neighbour = tokens[start - 1] if before and start > 0 else (tokens[end + 1] if not before and end + 1 < len(tokens) else None)
+            if neighbour is not None and neighbour.mark is not None:
+                states[choice] = bool(neighbour.mark)
+            elif neighbour is not None and neighbour.text.casefold() == "x":
+                states[choice] = True
+            else:
+                states[choice] = False  # nothing printed before it: not checked
+        return states
+
+    @cached_property
+    def _ticks_with_x_alone(self) -> bool:
+        """Whether the document marks its ticked boxes with a typed X and prints nothing for the
+        others: an X stands alone somewhere, and no box (☐, ☒, [ ]) is printed anywhere."""
+        tokens = [t for line in self.lines for seg in line.segments for t in seg.tokens]
+        return any(t.text.casefold() == "x" for t in tokens) and not any(t.mark is not None for t in tokens)
+
+    def _values_for(self, anchor: Anchor) -> list[FieldValue]:
+        spec_field = anchor.field
+        if spec_field.type is FieldType.CHECKBOX:
+            return [self._checkbox(anchor)]
+        rows, li, beside = self._region(anchor)
+        tokens = [t for row in rows for t in row]
+        confidence = self._confidence(anchor, beside)
+        if spec_field.type is FieldType.MULTICHOICE:
+            states = self._choices(tokens, spec_field.choices)
+            text = clean_value(self._text(rows))
+            if states is None:
+                # no boxes: the options written out ("SED, Autism") are the ones chosen
+                listed = {c: bool(_option(c).search(text)) for c in spec_field.choices}
+                leftover = text
+                for c in spec_field.choices:
+                    leftover = _option(c).sub(" ", leftover)
+                unsure = bool(words_of(_AND.sub(" ", leftover)))
+                states = {c: v for c, v in listed.items()}
+                if len(listed) > 1 and all(listed.values()):
+                    # every option printed and none ticked: a row of boxes left blank, or all of them
+                    # chosen? Blank, when the document ticks with an X and prints nothing for the others.
+                    states = dict.fromkeys(listed, False if self._ticks_with_x_alone else None)
+                if unsure:
+                    confidence = UNSURE_CONFIDENCE
+            out = []
+            for key, choice in zip(spec_field.widget_keys, spec_field.choices, strict=True):
+                state = states.get(choice)
+                if state is None:
+                    note = "every option is printed and none is ticked" if all(v is None for v in states.values()) else (
+                        f"the box of '{choice}' could not be read"
+                    )
+                    out.append(self._value(key, None, anchor, li, UNSURE_CONFIDENCE, tokens, note=note))
+                else:
+                    out.append(self._value(key, state, anchor, li, confidence, tokens))
+            return out
+        if spec_field.type is FieldType.CHOICE:
+            states = self._choices(tokens, spec_field.choices)
+            if states is not None:
+                chosen = [c for c, s in states.items() if s]
+                if len(chosen) == 1:
+                    return [self._value(spec_field.key, chosen[0], anchor, li, confidence, tokens)]
+                if not chosen and all(s is not None for s in states.values()):
+                    return [self._value(spec_field.key, "", anchor, li, confidence, tokens)]
+                note = "more than one box is checked" if chosen else "the boxes printed do not match the options"
+                return [self._value(spec_field.key, None, anchor, li, UNSURE_CONFIDENCE, tokens, note=note)]
+            text = clean_value(self._text(rows))
+            if len(spec_field.choices) > 1 and all(
+                _option(c).search(text) for c in spec_field.choices
+            ):
+                if self._ticks_with_x_alone:
+                    # The document ticks with an X and leaves the others bare: bare options were not ticked.
+                    return [self._value(spec_field.key, "", anchor, li, confidence, tokens)]
+                return [self._value(spec_field.key, None, anchor, li, UNSURE_CONFIDENCE, tokens,
+                                    note="every option is printed and none is ticked")]
+        text = clean_value(self._text(rows))
+        if is_printed_instruction(text, self.spec):
+            # Blank when it may be: a required field is not left empty on a guess, a person reads it.
+            if spec_field.required:
+                return [self._value(spec_field.key, text, anchor, li, UNSURE_CONFIDENCE, tokens,
+                                    note="what is written there reads like the form's printed instructions")]
+            text = ""
+        return [self._value(spec_field.key, text, anchor, li, confidence, tokens)]
+
+
+def same_value(a: str | bool | None, b: str | bool | None) -> bool:
+    """Two readings say the same thing: spacing, case and line breaks aside; empty is empty."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return bool(a) == bool(b) if {type(a), type(b)} <= {bool, type(None)} else False
+    left = " ".join((a or "").split()).casefold()
+    right = " ".join((b or "").split()).casefold()
+    return left == right
+
+
+def merge_readings(found: list[FieldValue]) -> FieldValue:
+    """One field read once or more: the best reading when they agree, flagged when they do not."""
+    best = max(found, key=lambda v: v.confidence)
+    others = [v for v in found if v is not best and not same_value(v.value, best.value)]
+    if not others:
+        return best
+    return best.model_copy(
+        update={
+            "confidence": min(best.confidence, CONFLICT_CONFIDENCE),
+            "conflicts": tuple(others),
+            "note": "its label is printed more than once, with different values",
+        }
+    )
