@@ -22,7 +22,7 @@ from pipeline.extract.labels.text import (
     similarity,
     words_of,
 )
-from pipeline.extract.layout import Layout, Line
+from pipeline.extract.layout import Layout, Line, Token
 from schemas.spec import FieldSpec, FieldType, FormSpec
 
 
@@ -95,6 +95,14 @@ def _label_sets(spec: FormSpec) -> tuple[_LabelSet, _LabelSet]:
     by the frozen specification itself), not once per document."""
     labels = [_Label(f, tuple(words_of(f.label))) for f in spec.fields]
     return _LabelSet.of(labels), _LabelSet.of(l for l in labels if l.field.type is FieldType.CHECKBOX)
+
+
+def _leading_marks(tokens: list[Token]) -> tuple[int, list[bool]]:
+    """The boxes a segment begins with (``☒ ☐ Label``): where its words start, and each box's state."""
+    marks = []
+    while len(marks) < len(tokens) and tokens[len(marks)].mark is not None:
+        marks.append(bool(tokens[len(marks)].mark))
+    return len(marks), marks
 
 
 class AnchorFinder:
@@ -278,10 +286,7 @@ class AnchorFinder:
                 if (li, si) in consumed:
                     continue
                 tokens = seg.tokens
-                ti, marks = 0, []
-                while ti < len(tokens) and tokens[ti].mark is not None:
-                    marks.append(bool(tokens[ti].mark))
-                    ti += 1
+                ti, marks = _leading_marks(tokens)
                 if not marks and si > 0 and all(_tick(t) for t in line.segments[si - 1].tokens):
                     marks = [bool(t.mark) if t.mark is not None else True for t in line.segments[si - 1].tokens]
                 if ti >= len(tokens):
@@ -362,10 +367,7 @@ class AnchorFinder:
                 if (li, si) in value_segments or (li, si) in self.label_segments:
                     continue
                 tokens = seg.tokens
-                ti, marks = 0, []
-                while ti < len(tokens) and tokens[ti].mark is not None:
-                    marks.append(bool(tokens[ti].mark))
-                    ti += 1
+                ti, marks = _leading_marks(tokens)
                 if ti >= len(tokens):
                     continue
                 colon_at = next((k for k in range(ti, min(len(tokens), ti + 12)) if tokens[k].text.endswith(":")), None)
