@@ -28,6 +28,8 @@ as filled. An email's expectation lists its attachments, each with its case's ex
 | printed_pdftocairo | the PyMuPDF-filled form printed to PDF: fonts re-embedded, ZapfDingbats as URW D050000L | pdftocairo |
 | distilled_ghostscript | the PyMuPDF-filled form re-distilled, annotations into the page | Ghostscript |
 | pen_marked | baked with no box ticked, then each box ticked by hand: strokes, a stroked path, a pasted picture of a tick or a typed ✔ | PyMuPDF |
+| agency_version | an agency's own version: retyped under its letterhead, its own instructions printed under some fields (empty optional ones among them), values as people write them (``12 hours``, ``... and Ingham Counties``, a date in words) | python-docx |
+| agency_version_pdf | those, printed to PDF | LibreOffice |
 | scanned_pdf | the flattened form as pictures of its pages, no text layer: a person reads it | pypdfium2 + Pillow |
 | email | saved emails (.eml) with two attachments each (a fillable PDF and a Word form) | ``email`` package |
 | outlook_msg | Outlook messages (.msg) with one or two attachments | ``samples/msgfile.py`` |
@@ -224,6 +226,7 @@ class DocStyle:
     multi_list: bool  # "SED, Autism" rather than a row of boxes
     colon: bool = True  # labels end with a colon
     labels: dict[str, str] = field(default_factory=dict)  # key -> label as printed, when reworded
+    hints: dict[str, str] = field(default_factory=dict)  # key -> instruction printed under its value
 
 
 def _label(f: FieldSpec, style: DocStyle) -> str:
@@ -249,6 +252,14 @@ def _value_paragraph_content(paragraph, f: FieldSpec, values: Values, style: Doc
         _choice_row(paragraph, f.choices, {text}, style.box)
         return
     _add_value(paragraph, text)
+
+
+def _hint(container, f: FieldSpec, style: DocStyle) -> None:
+    """The agency's printed instruction under a field (small italics), where a value would go."""
+    if f.key in style.hints:
+        run = container.add_paragraph().add_run(style.hints[f.key])
+        run.italic = True
+        run.font.size = Pt(8)
 
 
 def _checkbox_paragraph(doc, f: FieldSpec, values: Values, style: DocStyle) -> None:
@@ -279,6 +290,7 @@ def _write_section(doc, fields: list[FieldSpec], values: Values, style: DocStyle
             else:
                 p = doc.add_paragraph(f"{_label(f, style)}: ")
                 _value_paragraph_content(p, f, values, style)
+                _hint(doc, f, style)
         return
     if layout == "under":
         for f in fields:
@@ -293,6 +305,7 @@ def _write_section(doc, fields: list[FieldSpec], values: Values, style: DocStyle
             else:
                 p = doc.add_paragraph()
                 _value_paragraph_content(p, f, values, style)
+                _hint(doc, f, style)
         return
     if layout == "table":
         table = _table(doc, 0, 2)
@@ -304,6 +317,7 @@ def _write_section(doc, fields: list[FieldSpec], values: Values, style: DocStyle
             else:
                 row.cells[0].paragraphs[0].add_run(_label(f, style) + colon)
                 _value_paragraph_content(row.cells[1].paragraphs[0], f, values, style)
+                _hint(row.cells[1], f, style)
         return
     # grid: three labels in a row, their values in the row under it; narratives and boxes after
     short = [f for f in others if f.type is not FieldType.LONGTEXT]
@@ -399,6 +413,80 @@ REWORDED = {
         "supervisor_phone": "Supervisor's phone",
     },
 }
+
+
+# Instructions an agency's own version prints under its fields (none of them the official form's).
+OPTIONAL_HINTS = (
+    "Leave blank if this does not apply to your agency",
+    "Complete only when it applies; otherwise leave it empty",
+    "If applicable, please provide this as well",
+)
+REQUIRED_HINTS = (
+    "Required: this must be filled in before the form is sent",
+    "Please write it as it appears on your agency's records",
+)
+
+
+def written_as_people_do(spec: FormSpec, values: Values, rng: random.Random) -> Values:
+    """The values as people type them into their own documents, every one still read the same by a
+    careful person: a unit after a number, a description after the CMHSP or the session, counties
+    joined with "and" and ending in "Counties", a phone with dots, a date in words."""
+    written = dict(values)
+    for f in spec.fields:
+        value = values.get(f.key)
+        if not isinstance(value, str) or not value.strip():
+            continue
+        if f.type in (FieldType.INT, FieldType.DECIMAL):
+            unit = {"hours_per_week": ["hours", "hrs/week", "hours a week"], "psp_positions_planned": ["positions"],
+                    "fte_per_position": ["FTE"]}.get(f.key)
+            if unit:
+                written[f.key] = f"{value} {rng.choice(unit)}"
+        elif f.type is FieldType.CMHSP:
+            written[f.key] = rng.choice([f"{value} (CMHSP)", value])
+        elif f.key == "training_session":
+            written[f.key] = f"{value} (classroom)"
+        elif f.type is FieldType.COUNTY_LIST:
+            counties = [c.strip() for c in value.split(",") if c.strip()]
+            if any(re.search(r"count(y|ies)$", c, re.IGNORECASE) or ";" in c for c in counties):
+                continue  # written already with its own words
+            if len(counties) > 1:
+                written[f.key] = ", ".join(counties[:-1]) + f" and {counties[-1]} Counties"
+            elif counties:
+                written[f.key] = f"{counties[0]} County"
+        elif f.type is FieldType.PHONE:
+            digits = re.sub(r"\D", "", value)
+            if len(digits) == 10:
+                written[f.key] = f"{digits[:3]}.{digits[3:6]}.{digits[6:]}"
+        elif f.type is FieldType.DATE:
+            moment = _as_date(value)
+            if moment is not None:
+                written[f.key] = f"{moment:%B} {moment.day}, {moment.year}"
+    return written
+
+
+def _as_date(text: str) -> datetime | None:
+    for shape in ("%m/%d/%Y", "%Y-%m-%d", "%m/%d/%y"):
+        try:
+            return datetime.strptime(text.strip(), shape)
+        except ValueError:
+            continue
+    return None
+
+
+def agency_version_docx(spec: FormSpec, values: Values, out: Path, rng: random.Random) -> None:
+    """An agency's own version of the form: retyped under its letterhead, instructions printed under
+    some fields (empty optional ones among them), values written as people write them."""
+    style = random_style(rng, box_styles=TEXT_BOX_STYLES)
+    style.layouts = [rng.choice(["colon", "table", "under"]) for _ in range(len(spec.sections))]
+    style.multi_list = False  # options written out would read "every option printed"
+    for f in spec.fields:
+        if f.type in (FieldType.CHECKBOX, FieldType.MULTICHOICE, FieldType.LONGTEXT) or rng.random() > 0.35:
+            continue
+        if not f.required:
+            style.hints[f.key] = rng.choice(OPTIONAL_HINTS)
+        elif values.get(f.key):
+            style.hints[f.key] = rng.choice(REQUIRED_HINTS)
+    layout_docx(spec, values, out, style, letterhead=rng.choice(LETTERHEADS), title=rng.choice(OWN_TITLES[spec.form_id]))
 
 
 def retyped_docx(spec: FormSpec, values: Values, out: Path, rng: random.Random, *, marker: bool, reworded: bool) -> None:
@@ -561,7 +649,7 @@ RENDITIONS = (
     "fillable_pdf", "word_form", "flattened_pdf", "word_saved_as_pdf", "word_resaved", "word_typed_over",
     "word_layouts", "word_layouts_pdf", "word_legacy", "retyped", "retyped_pdf", "retyped_reworded",
     "pdflib_flattened", "pymupdf_flattened", "pdftk_flattened", "printed_pdftocairo", "distilled_ghostscript",
-    "pen_marked", "scanned_pdf", "email", "outlook_msg",
+    "pen_marked", "agency_version", "agency_version_pdf", "scanned_pdf", "email", "outlook_msg",
 )  # fmt: skip
 
 # Renditions decided by a person whatever the case, and why.
@@ -573,7 +661,7 @@ def form_cases() -> list[Case]:
     return [c for c in all_cases() if c.spec is not None and c.make is None]
 
 
-def _expected(case: Case, rendition: str, file_name: str) -> dict:
+def _expected(case: Case, rendition: str, file_name: str, values: Values | None = None) -> dict:
     person = rendition in TO_A_PERSON
     return {
         "file": file_name,
@@ -585,7 +673,7 @@ def _expected(case: Case, rendition: str, file_name: str) -> dict:
         "outcome": "needs_review" if person else case.outcome,
         "case_outcome": case.outcome,
         "rules": case.rules,
-        "values": None if rendition == "scanned_pdf" else case.values,
+        "values": None if rendition == "scanned_pdf" else (values if values is not None else case.values),
     }
 
 
@@ -612,10 +700,13 @@ def generate(out: Path, renditions: Iterable[str] = RENDITIONS, cases: list[Case
     to_pdf: list[tuple[Path, Path, Case, str]] = []  # (docx made, final pdf, case, rendition)
     to_docx: list[tuple[Path, Path, Case, str]] = []
 
+    as_written: dict[str, Values] = {}  # what the agency-version renditions print, by case
+
     def finish(path: Path, case: Case, rendition: str) -> None:
         _stamp(path, case.received_at)
         expected = out / rendition / f"{case.name}.expected.json"
-        expected.write_text(json.dumps(_expected(case, rendition, path.name), indent=1, ensure_ascii=False) + "\n", "utf-8")
+        values = as_written.get(case.name) if rendition.startswith("agency_version") else None
+        expected.write_text(json.dumps(_expected(case, rendition, path.name, values), indent=1, ensure_ascii=False) + "\n", "utf-8")
         written.append(expected)
 
     filled_pdf: dict[str, Path] = {}
@@ -668,6 +759,16 @@ def generate(out: Path, renditions: Iterable[str] = RENDITIONS, cases: list[Case
                 ghostscript_distill(mupdf(case), path := target.with_suffix(".pdf"))
             elif rendition == "pen_marked":
                 pen_marks(_blank(case, "pdf"), case.values, path := target.with_suffix(".pdf"), case_rng.choice(PEN_STYLES))
+            elif rendition in ("agency_version", "agency_version_pdf"):
+                source = work / f"{case.name}.agency.docx"
+                if not source.exists():
+                    version_rng = random.Random(f"{seed}-agency-{case.name}")
+                    as_written[case.name] = written_as_people_do(case.spec, case.values, version_rng)
+                    agency_version_docx(case.spec, as_written[case.name], source, version_rng)
+                if rendition == "agency_version_pdf":
+                    to_pdf.append((source, target.with_suffix(".pdf"), case, rendition))
+                    continue
+                shutil.copyfile(source, path := target.with_suffix(".docx"))
             elif rendition == "scanned_pdf":
                 flat = work / f"{case.name}.flat.pdf"
                 qpdf_flatten(fillable(case), flat)

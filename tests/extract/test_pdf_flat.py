@@ -82,6 +82,12 @@ def test_an_answer_that_starts_like_an_instruction_is_kept(tmp_path):
                    "Example Family Partners, Inc.", "Select Parent Support Partner Services", "Complete Family Care of the County"):
         assert not is_printed_instruction(answer, spec), answer
     assert is_printed_instruction("Complete only if the credential above is Other", spec)
+    # an agency's own wording, none of the specification's: it speaks to the reader
+    for hint in ("Leave blank if this does not apply to your agency", "Please write it as it appears on your records",
+                 "Required: this must be filled in before the form is sent"):
+        assert is_printed_instruction(hint, spec), hint
+    narrative = "PSPs will join weekly team meetings and, when a family asks, attend school meetings with the parent."
+    assert not is_printed_instruction(narrative, spec)
 
 
 def test_a_box_ticked_with_an_x_typed_apart_and_its_label_wrapping_back_under_it(tmp_path):
@@ -128,3 +134,25 @@ def test_options_all_printed_bare_are_unticked_only_where_the_document_ticks_wit
         assert [f.value for f in conditions] == [False, False, False] and fields["commit_classroom"].value is True
     else:
         assert all(f.value is None and f.confidence < 0.8 for f in conditions)
+
+
+def test_an_instruction_printed_under_a_value_is_not_part_of_it(tmp_path):
+    # An agency's version prints its own instruction in small italics under the value: a ZIP code
+    # followed by "Please write it as..." is a ZIP code, not a value to reject (ORP-R06 and the
+    # like would have said something no person agrees with).
+    c = Canvas(str(tmp_path / "under.pdf"), pagesize=letter)
+    c.setFont("Helvetica", 10)
+    c.drawString(54, 700, "Home ZIP code:")
+    c.drawString(200, 700, "48910")
+    c.setFont("Helvetica-Oblique", 8)
+    c.drawString(200, 690, "Please write it as it appears on your agency's records")
+    c.setFont("Helvetica", 10)
+    c.drawString(54, 670, "Contract provider agency name:")
+    c.setFont("Helvetica-Oblique", 8)
+    c.drawString(200, 660, "Leave blank if this does not apply to your agency")
+    c.setFont("Helvetica", 10)
+    c.drawString(54, 40, "Form PSP-REG version 2025.1")
+    c.save()
+    fields = extract(receive(tmp_path / "under.pdf", tmp_path)).fields
+    assert fields["psp_zip"].value == "48910"
+    assert fields["provider_agency_name"].value == ""  # optional: blank, as it was left

@@ -34,6 +34,8 @@ KINDS = {
     "printed_pdftocairo": InputKind.FLAT_PDF,
     "distilled_ghostscript": InputKind.FLAT_PDF,
     "pen_marked": InputKind.FLAT_PDF,
+    "agency_version": InputKind.WORD_DOCUMENT,
+    "agency_version_pdf": InputKind.FLAT_PDF,
 }
 PAIRS = [(r, c) for r in FORM_RENDITIONS for c in CASES]
 

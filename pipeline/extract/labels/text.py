@@ -122,10 +122,28 @@ def _form_vocabulary(spec: FormSpec) -> frozenset[str]:
     return frozenset(w.removesuffix("s") for text in texts for w in _words(text))
 
 
+# Words by which a text speaks to the person filling the form in ("Leave blank if this does not
+# apply", "Please write it as on your records"): an answer (a name, an address, a date, a number)
+# holds hardly any, an agency's own instruction several.
+_ADDRESSING_WORDS = frozenset({
+    "please", "must", "should", "you", "your", "leave", "blank", "empty", "applicable", "applies", "apply",
+    "otherwise", "required", "optional", "complete", "enter", "write", "provide", "fill", "filled", "only",
+    "if", "when", "unless", "sure",
+})
+
+
 def is_printed_instruction(text: str, spec: FormSpec) -> bool:
-    """Whether a text read where a value goes is the form's own instruction, not an answer."""
+    """Whether a text read where a value goes is an instruction printed there, not an answer:
+    the form's own (it starts like one, is a sentence to the reader, and uses the specification's
+    words), or an agency's own wording that speaks to the reader (``_ADDRESSING_WORDS``: two or more
+    of them, a quarter of its words at least)."""
     words = _words(text)
-    if len(words) < 4 or words[0] not in _INSTRUCTION_STARTS or not _SENTENCE_WORDS & set(words[1:]):
+    if len(words) < 4:
+        return False
+    addressing = [w for w in words if w in _ADDRESSING_WORDS]
+    if len(set(addressing)) >= 2 and 4 * len(addressing) >= len(words):
+        return True
+    if words[0] not in _INSTRUCTION_STARTS or not _SENTENCE_WORDS & set(words[1:]):
         return False  # a name ("Example Family Partners, Inc."), not a sentence to the reader
     content = [w for w in words if w not in _FILLER_WORDS]
     vocabulary = _form_vocabulary(spec)

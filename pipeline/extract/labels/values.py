@@ -114,11 +114,27 @@ class ValueReader(RegionFinder):
         tokens = [t for line in self.lines for seg in line.segments for t in seg.tokens]
         return any(t.text.casefold() == "x" for t in tokens) and not any(t.mark is not None for t in tokens)
 
+    def _before_instructions(self, rows: list[list[Token]], narrative: bool) -> list[list[Token]]:
+        """A value's lines without the instruction printed under it ("Please write it as on your
+        records"): from the first such line on, or for a narrative only the ones that end it. The
+        first line is the value's own, whatever it says (an instruction alone is judged as a value)."""
+        def instruction(row: list[Token]) -> bool:
+            return is_printed_instruction(" ".join(t.text for t in row), self.spec)
+
+        if narrative:
+            end = len(rows)
+            while end > 1 and instruction(rows[end - 1]):
+                end -= 1
+            return rows[:end]
+        cut = next((i for i in range(1, len(rows)) if instruction(rows[i])), len(rows))
+        return rows[:cut]
+
     def _values_for(self, anchor: Anchor) -> list[FieldValue]:
         spec_field = anchor.field
         if spec_field.type is FieldType.CHECKBOX:
             return [self._checkbox(anchor)]
         rows, li, beside = self._region(anchor)
+        rows = self._before_instructions(rows, spec_field.type is FieldType.LONGTEXT)
         tokens = [t for row in rows for t in row]
         confidence = self._confidence(anchor, beside)
         if spec_field.type is FieldType.MULTICHOICE:
