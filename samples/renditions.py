@@ -32,6 +32,7 @@ as filled. An email's expectation lists its attachments, each with its case's ex
 | agency_version_pdf | those, printed to PDF | LibreOffice |
 | scanned_pdf | the flattened form as pictures of its pages, no text layer: a person reads it | pypdfium2 + Pillow |
 | email | saved emails (.eml) with two attachments each (a fillable PDF and a Word form) | ``email`` package |
+| email_forwarded | those emails forwarded into the inbox by the coordinator a day later, inline (Outlook's quoted headers) or as an attached message: the agency stays the sender, its Date the time received | ``email`` package |
 | outlook_msg | Outlook messages (.msg) with one or two attachments | ``samples/msgfile.py`` |
 
 LibreOffice runs headless, once per output format for all the files that need it (it is slow to
@@ -51,7 +52,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
@@ -643,13 +644,49 @@ def write_eml(out: Path, sender: str, sent_at: datetime, attachments: list[tuple
     out.write_bytes(bytes(message))
 
 
+# The program office forwarding an agency's email into the inbox (``PSP_COORDINATOR_EMAIL``'s default).
+COORDINATOR = "PSP Coordinator <psp-coordinator@example.org>"
+
+
+def forward_eml(out: Path, sender: str, sent_at: datetime, attachments: list[tuple[str, bytes]],
+                forwarded_at: datetime, *, inline: bool) -> None:
+    """The agency's email (``write_eml``) as the coordinator forwards it: quoted inline under
+    Outlook's forwarded headers, its attachments carried along, or attached whole (message/rfc822)."""
+    from email import message_from_bytes, policy
+
+    original_path = out.with_suffix(".original.eml")
+    write_eml(original_path, sender, sent_at, attachments)
+    original = message_from_bytes(original_path.read_bytes(), policy=policy.default)
+    original_path.unlink()
+    forward = EmailMessage()
+    forward["From"] = COORDINATOR
+    forward["To"] = "psp-intake@example.org"
+    forward["Subject"] = "FW: PSP forms"
+    forward["Date"] = format_datetime(forwarded_at)
+    forward["Message-ID"] = make_msgid(domain="example.org", idstring=f"fwd-{out.stem}")
+    if inline:
+        name, address = re.sub(r"\s*<.*", "", sender), re.sub(r".*<|>.*", "", sender)
+        forward.set_content(
+            "Forwarding for the file.\n\n________________________________\n"
+            f"From: {name} [mailto:{address}]\nSent: {sent_at:%A, %B} {sent_at.day}, {sent_at:%Y %-I:%M %p}\n"
+            f"To: {COORDINATOR}\nSubject: PSP forms\n\nHello,\n\nPlease find our forms attached.\n"
+        )
+        for part in original.iter_attachments():
+            forward.add_attachment(part.get_content(), maintype=part.get_content_maintype(),
+                                   subtype=part.get_content_subtype(), filename=part.get_filename())
+    else:
+        forward.set_content("The agency's email is attached.\n")
+        forward.add_attachment(original)
+    out.write_bytes(bytes(forward))
+
+
 # -- the whole set -------------------------------------------------------------------------------
 
 RENDITIONS = (
     "fillable_pdf", "word_form", "flattened_pdf", "word_saved_as_pdf", "word_resaved", "word_typed_over",
     "word_layouts", "word_layouts_pdf", "word_legacy", "retyped", "retyped_pdf", "retyped_reworded",
     "pdflib_flattened", "pymupdf_flattened", "pdftk_flattened", "printed_pdftocairo", "distilled_ghostscript",
-    "pen_marked", "agency_version", "agency_version_pdf", "scanned_pdf", "email", "outlook_msg",
+    "pen_marked", "agency_version", "agency_version_pdf", "scanned_pdf", "email", "email_forwarded", "outlook_msg",
 )  # fmt: skip
 
 # Renditions decided by a person whatever the case, and why.
@@ -734,7 +771,7 @@ def generate(out: Path, renditions: Iterable[str] = RENDITIONS, cases: list[Case
         folder = out / rendition
         folder.mkdir(parents=True, exist_ok=True)
         rng = random.Random(f"{seed}-{rendition}")
-        if rendition in ("email", "outlook_msg"):
+        if rendition in ("email", "email_forwarded", "outlook_msg"):
             written.extend(_emails(folder, rendition, cases, fillable, word, rng))
             continue
         for number, case in enumerate(cases):
@@ -836,7 +873,7 @@ def _emails(folder: Path, rendition: str, cases: list[Case], fillable: Callable[
     while pending:
         first = pending.pop(0)
         pair = [first]
-        if pending and pending[0].received_at[:10] == first.received_at[:10] and (rendition == "email" or rng.random() < 0.5):
+        if pending and pending[0].received_at[:10] == first.received_at[:10] and (rendition in ("email", "email_forwarded") or rng.random() < 0.5):
             pair.append(pending.pop(0))
         number += 1
         sent_at = datetime.fromisoformat(first.received_at)
@@ -845,14 +882,20 @@ def _emails(folder: Path, rendition: str, cases: list[Case], fillable: Callable[
             source = fillable(case) if i == 0 else word(case)
             attachments.append((f"{case.name}{source.suffixes[-1]}", source.read_bytes()))
         stem = f"mail-{number:02d}"
+        arrived = first.received_at
         if rendition == "email":
             path = folder / f"{stem}.eml"
             write_eml(path, _sender(first), sent_at, attachments)
+        elif rendition == "email_forwarded":
+            path = folder / f"{stem}.eml"
+            forwarded_at = sent_at + timedelta(days=1)
+            forward_eml(path, _sender(first), sent_at, attachments, forwarded_at, inline=number % 2 == 0)
+            arrived = (forwarded_at + timedelta(minutes=5)).isoformat()
         else:
             path = folder / f"{stem}.msg"
             write_msg(path, sender=_sender(first), sent_at=sent_at, subject="PSP forms",
                       body="Please find our forms attached.", attachments=attachments)
-        _stamp(path, first.received_at)
+        _stamp(path, arrived)
         expected = {
             "file": path.name,
             "rendition": rendition,

@@ -155,6 +155,38 @@ def _words(page: Page) -> list[dict[str, Any]]:
     return read
 
 
+_BOX_OPENERS = {"[": "]", "(": ")"}
+
+
+def _join_bracket_boxes(words: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``[`` ``]`` and ``[`` ``X`` ``]`` typed as boxes, which the page gives as separate words (a
+    space inside), joined into one word (``[ ]``, ``[X]``) when they stand close on one line."""
+    if not any(w["text"] in _BOX_OPENERS for w in words):
+        return words  # most pages: no bracket stands alone
+    out: list[dict[str, Any]] = []
+    index = 0
+    while index < len(words):
+        word = words[index]
+        closer = _BOX_OPENERS.get(word["text"])
+        if closer is not None:
+            for span in (2, 3):
+                parts = words[index : index + span]
+                if (len(parts) == span and parts[-1]["text"] == closer
+                        and (span == 2 or parts[1]["text"].casefold() == "x")
+                        and all(abs(p["top"] - word["top"]) < 2 and 0 <= p["x0"] - q["x1"] < 8 for q, p in zip(parts, parts[1:]))):
+                    text = word["text"] + (" " if span == 2 else parts[1]["text"]) + closer
+                    out.append({**word, "text": text, "x1": parts[-1]["x1"], "bottom": max(p["bottom"] for p in parts)})
+                    index += span
+                    break
+            else:
+                out.append(word)
+                index += 1
+            continue
+        out.append(word)
+        index += 1
+    return out
+
+
 def _split_glued_marks(words: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for word in words:
@@ -274,7 +306,7 @@ def _spans(rules: list[tuple[float, float, float]], segments: list[Segment]) -> 
 def page_lines(page: Page, number: int) -> tuple[list[Line], list[str], list[tuple[float, float, float]]]:
     """The page's lines, the text of the header and footer lines taken out (marker, page numbers),
     and the page's vertical rules."""
-    words, pictures = _box_words(page, _split_glued_marks(_words(page)), _pictures(page))
+    words, pictures = _box_words(page, _split_glued_marks(_join_bracket_boxes(_words(page))), _pictures(page))
     words += _picture_words(pictures)
     horizontal, vertical = _rules(page)
     horizontal_by_y, vertical_by_x = _SortedRules(horizontal), _SortedRules(vertical)

@@ -29,7 +29,7 @@ import re
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from email.utils import getaddresses
 from zoneinfo import ZoneInfo
 
@@ -67,10 +67,14 @@ class Office:
 
     @classmethod
     def of(cls, domains: Iterable[str], addresses: Iterable[str]) -> Office:
+        """The office from settings' lists as people write them: blanks dropped, case folded, a
+        domain's leading ``@`` taken off."""
         return cls(frozenset(d.strip().lstrip("@").casefold() for d in domains if d.strip()),
                    frozenset(a.strip().casefold() for a in addresses if a.strip()))
 
     def owns(self, address: str) -> bool:
+        """Whether ``address`` is the office's: one of its addresses, or at one of its domains or
+        their subdomains."""
         address = address.strip().casefold()
         if address in self.addresses:
             return True
@@ -91,7 +95,7 @@ def address_of(text: str | None) -> str | None:
 
 def quoted_time(text: str, zone: ZoneInfo) -> datetime | None:
     """A forwarded header's time (``Tuesday, December 1, 2026 9:30 AM``), in ``zone`` when it names
-    none; None when it is not a time at all."""
+    none, as UTC (like an email's own Date); None when it is not a time at all."""
     cleaned = re.sub(r"\bat\b", " ", text.strip(), flags=re.IGNORECASE)[:120]
     try:
         with warnings.catch_warnings():
@@ -101,7 +105,7 @@ def quoted_time(text: str, zone: ZoneInfo) -> datetime | None:
         return None
     if not 1900 <= moment.year <= 2199:
         return None
-    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+    return (moment.replace(tzinfo=zone) if moment.tzinfo is None else moment).astimezone(UTC)
 
 
 def body_text(raw: str, is_html: bool) -> str:

@@ -156,3 +156,20 @@ def test_an_instruction_printed_under_a_value_is_not_part_of_it(tmp_path):
     fields = extract(receive(tmp_path / "under.pdf", tmp_path)).fields
     assert fields["psp_zip"].value == "48910"
     assert fields["provider_agency_name"].value == ""  # optional: blank, as it was left
+
+
+def test_boxes_typed_as_brackets_with_a_space_inside_are_boxes(tmp_path):
+    # "[ ]" prints as two words on a page ("[" and "]"); before they were joined, a row of them read
+    # as every option printed and none ticked, and "[ ] I will attend" as text beside a box.
+    c = Canvas(str(tmp_path / "brackets.pdf"), pagesize=letter)
+    c.setFont("Helvetica", 10)
+    c.drawString(54, 700, "My child's condition:")
+    c.drawString(200, 700, "[ ] SED   [ X ] I/DD   [ ] Autism")
+    c.drawString(54, 680, "[ ] I will attend all 5 days of classroom training")
+    c.drawString(54, 660, "[X] I will take part in 10 months of individual and group coaching")
+    c.drawString(54, 40, "Form PSP-REG version 2025.1")
+    c.save()
+    fields = extract(receive(tmp_path / "brackets.pdf", tmp_path)).fields
+    assert [fields[k].value for k in ("child_condition_sed", "child_condition_idd", "child_condition_autism")] == [
+        False, True, False]
+    assert (fields["commit_classroom"].value, fields["commit_coaching"].value) == (False, True)

@@ -22,7 +22,7 @@ from tests.conftest import require_tools
 # dates like 12/1/26), a plan rejected for empty fields, a packet whose choice decides (part time
 # at 35 hours).
 CASES = ("orp_valid_cei", "reg_valid_cei", "orp_r01_missing_fields", "reg_r08_hours_do_not_fit")
-FORM_RENDITIONS = tuple(r for r in RENDITIONS if r not in ("email", "outlook_msg", "scanned_pdf"))
+FORM_RENDITIONS = tuple(r for r in RENDITIONS if r not in ("email", "email_forwarded", "outlook_msg", "scanned_pdf"))
 
 
 def _tools_missing() -> list[str]:

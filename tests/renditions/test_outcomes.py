@@ -46,7 +46,7 @@ def _run(folder: Path, home: Path) -> tuple[Settings, object]:
     return settings, process(settings)
 
 
-@pytest.mark.parametrize("rendition", ["email", "outlook_msg"])
+@pytest.mark.parametrize("rendition", ["email", "email_forwarded", "outlook_msg"])
 def test_each_attachment_is_a_document_with_the_emails_sender_and_date(renditions, tmp_path, rendition):
     folder = renditions / rendition
     settings, summary = _run(folder, tmp_path / "home")
