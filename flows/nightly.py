@@ -31,6 +31,8 @@ def server_command(settings: Settings, host: str, port: int) -> tuple[list[str],
 
 
 def require_server() -> None:
+    """ConfigurationError unless PREFECT_API_URL names a server: a temporary one never runs
+    schedules."""
     if not os.environ.get("PREFECT_API_URL"):
         raise ConfigurationError(
             "scheduling needs a Prefect server, and PREFECT_API_URL is not set.",

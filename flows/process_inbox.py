@@ -25,6 +25,7 @@ _step = task(cache_policy=NO_CACHE, persist_result=False)
 
 @_step
 def open_run(settings: Settings) -> steps.RunContext:
+    """Take the inbox and record the start of a run (``pipeline.run.open_run``)."""
     return steps.open_run(settings)
 
 
@@ -43,11 +44,14 @@ def process_next_batch(context: steps.RunContext) -> int:
 
 @_step
 def close_run(context: steps.RunContext) -> steps.RunSummary:
+    """Write the run's report and record the run as completed (``pipeline.run.close_run``)."""
     return steps.close_run(context)
 
 
 @_step
 def publish_artifacts(summary: steps.RunSummary) -> None:
+    """Show the run in Prefect's UI: its summary, a table of its documents and a link to its
+    report. File names only, never a field value (``forget`` rewrites them when it must)."""
     create_markdown_artifact(key="psp-run-summary", markdown=summary_markdown(summary), description="What came in and what waits")
     create_table_artifact(key="psp-run-documents", table=summary_table(summary), description="Every document of the run")
     create_link_artifact(

@@ -61,6 +61,8 @@ def _configure_logging(verbose: bool) -> None:
 
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False) -> None:
+    """Before any command: logging, and a umask that keeps everything written private (its data
+    is personal)."""
     _configure_logging(verbose)
     # Everything the pipeline writes (store, originals, notices, reports) holds personal data.
     os.umask(0o077)

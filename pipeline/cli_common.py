@@ -114,6 +114,8 @@ def expected_error(exc: BaseException) -> PipelineError | None:
 
 
 def prefect_unreachable(url: str, reason: str) -> PrefectUnavailableError:
+    """The error for a Prefect server that does not answer at ``url``, saying how to go on without
+    it: shared by the check before a run and by Prefect's own error when it finds out first."""
     return PrefectUnavailableError(
         f"the Prefect server at {url} cannot be reached ({reason}); nothing was done.",
         hint="Start it (psp-pipeline server), correct PREFECT_API_URL, or unset it to run with a temporary "
@@ -143,5 +145,6 @@ class HandledGroup(TyperGroup):
     """The command group whose every command (sub-groups' included) runs in ``cli_exception_handler``."""
 
     def invoke(self, ctx: Any) -> Any:
+        """Run the command as click does, its expected failures as one line and their status."""
         with cli_exception_handler():
             return super().invoke(ctx)

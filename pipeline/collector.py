@@ -33,6 +33,7 @@ class RunCollector:
         self._froze = False
 
     def start(self) -> None:
+        """Freeze what exists now and slow the young collections, remembering the pace to put back."""
         if self._saved is None:
             self._saved = gc.get_threshold()
             # What was frozen before is someone else's to unfreeze: then nothing is frozen here.
@@ -48,6 +49,7 @@ class RunCollector:
             gc.collect()
 
     def stop(self) -> None:
+        """Put back the pace ``start`` found, and unfreeze what it froze."""
         if self._saved is not None:
             gc.set_threshold(*self._saved)
             if self._froze:

@@ -26,6 +26,8 @@ def _target() -> tuple[str, int] | None:
 
 
 def checkpoint(point: str) -> None:
+    """Kill this process here when ``PSP_KILL_AT`` names ``point`` and this is the pass it counts;
+    otherwise nothing."""
     target = _target()
     if target is None or target[0] != point:
         return

@@ -30,6 +30,9 @@ class RunLock:
         self._handle: IO[str] | None = None
 
     def acquire(self) -> None:
+        """Take the lock (an exclusive flock, held until ``release``) and write who holds it;
+        InboxBusyError when another run holds it. A lock file left by a run that stopped is taken
+        over: its flock died with it."""
         handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole run
         os.chmod(self.path, 0o600)
         try:
@@ -51,6 +54,7 @@ class RunLock:
         self._handle = handle
 
     def release(self) -> None:
+        """Clear who held the lock and let it go; nothing when it is not held."""
         if self._handle is None:
             return
         self._handle.seek(0)

@@ -100,6 +100,7 @@ class FieldValue(BaseModel):
 
     @property
     def is_empty(self) -> bool:
+        """Whether nothing was filled in: no value, empty text, or a box left unticked."""
         return self.value is None or self.value == "" or self.value is False
 
 
@@ -155,4 +156,5 @@ class ValidationResult(BaseModel):
 
     @property
     def form_id(self) -> str | None:
+        """The form the document was recognised as; None when it was not."""
         return self.document.form_id

@@ -14,6 +14,8 @@ EPHEMERAL_STARTUP_SECONDS = "90"
 
 
 def apply_prefect_defaults(prefect_home: Path) -> None:
+    """Keep Prefect's state in ``prefect_home``, its telemetry off and its logs to warnings, for
+    whatever the user has not set already."""
     os.environ.setdefault("PREFECT_HOME", str(prefect_home))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")

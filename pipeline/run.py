@@ -92,6 +92,7 @@ class RunContext:
     _pool: ExtractionPool | None = None
 
     def pool(self) -> ExtractionPool:
+        """The run's extraction workers, started the first time they are needed."""
         if self._pool is None:
             self._pool = ExtractionPool(
                 workers=self.settings.workers,
@@ -102,6 +103,8 @@ class RunContext:
         return self._pool
 
     def stop_workers(self) -> None:
+        """Stop the extraction workers, if they were started, once nothing is left to read; a
+        later ``pool`` starts new ones."""
         if self._pool is not None:
             self._pool.close()
             self._pool = None
@@ -133,6 +136,7 @@ class RunSummary:
 
     @property
     def total(self) -> int:
+        """How many files the run received (an email's attachments each count)."""
         return len(self.documents)
 
 
@@ -146,6 +150,7 @@ class Desk:
     router: routing.Router
 
     def close(self) -> None:
+        """Close the store's connections."""
         self.engine.dispose()
 
 
@@ -245,6 +250,8 @@ def receive_claimed(context: RunContext, paths: list[Path]) -> list[ReceivedFile
 
 
 def plan_batches(context: RunContext) -> list[list[ReceivedFile]]:
+    """Every file ready in the inbox, oldest received first, cut into batches (``batch_sizes``):
+    the plan of a run that has the inbox to itself."""
     settings, home = context.settings, context.settings.data_home
     files = collect_inbox(home.inbox, home.staging, context.pool().unpack_all, settle_seconds=settings.settle_seconds,
                           max_bytes=context.pool().max_bytes, date_window=settings.mail_date_window,

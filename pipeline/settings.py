@@ -36,6 +36,8 @@ class DataHome:
 
     @property
     def folders(self) -> tuple[Path, ...]:
+        """The folders every run makes (private) and must be able to write: the root, inbox,
+        originals, notices, reports and staging. Reference data and Prefect's state are optional."""
         return (self.root, self.inbox, self.originals, self.notices, self.reports, self.staging)
 
 
@@ -119,6 +121,7 @@ class Settings(BaseSettings):
 
     @cached_property
     def data_home(self) -> DataHome:
+        """The data home at ``home``, as an absolute path (``~`` expanded)."""
         return DataHome(self.home.expanduser().absolute())
 
     @property
@@ -133,14 +136,18 @@ class Settings(BaseSettings):
 
     @property
     def mail_date_window(self) -> timedelta:
+        """How long before an email file arrived its Date header may be and still count as when it
+        was received (``mail_date_window_days``)."""
         return timedelta(days=self.mail_date_window_days)
 
     @property
     def zone(self) -> ZoneInfo:
+        """The program office's time zone (``timezone``), which decides the day a file was received."""
         return ZoneInfo(self.timezone)
 
     @property
     def store_url(self) -> str:
+        """Where the tracking store is: ``database_url``, else SQLite in the data home."""
         return self.database_url or f"sqlite:///{self.data_home.root / 'store.sqlite'}"
 
     @property

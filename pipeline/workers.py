@@ -134,6 +134,10 @@ class ExtractionPool:
         reader: Callable[[ReceivedFile], ExtractedDocument] = read_document,
         unpacker: Callable[[UnpackJob], Unpacked] = unpack_mail,
     ) -> None:
+        """``workers`` processes forked from the forkserver, each replaced after
+        ``TASKS_PER_WORKER`` documents and capped at ``memory_mb``; a document that takes longer
+        than ``timeout_seconds``, or a file larger than ``max_file_mb``, goes to a person.
+        ``reader`` and ``unpacker`` are what the workers run for a document and for an email."""
         self.reader = reader
         self.unpacker = unpacker
         self.timeout_seconds = timeout_seconds
@@ -158,6 +162,7 @@ class ExtractionPool:
 
     @property
     def max_bytes(self) -> float:
+        """The largest file read, in bytes (``max_file_mb``); a larger one is set aside unread."""
         return self.max_file_mb * 1024 * 1024
 
     def _schedule(self, batch: list[ReceivedFile]) -> list:
@@ -233,6 +238,8 @@ class ExtractionPool:
             return None, f"could not be read ({type(exc).__name__}); a person should open it"
 
     def close(self) -> None:
+        """Let go of what was read ahead, and stop the workers (waiting up to 30 s for the ones
+        busy with a document)."""
         self._cancel(self._ahead)  # a run that stops early does not wait for what it read ahead
         self._ahead = []
         self._pool.close()

@@ -89,4 +89,5 @@ class ReadinessPlan(BaseModel):
 
     @property
     def earliest_signature_date(self) -> date:
+        """The earlier of the director's and the supervisor's signature dates."""
         return min(self.director_signature_date, self.supervisor_signature_date)

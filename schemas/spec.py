@@ -98,15 +98,18 @@ class FormSpec(BaseModel):
 
     @property
     def fields(self) -> tuple[FieldSpec, ...]:
+        """Every field of the form, section by section, in form order."""
         return tuple(f for s in self.sections for f in s.fields)
 
     def field(self, key: str) -> FieldSpec:
+        """The field with this key; KeyError when the form has none."""
         for f in self.fields:
             if f.key == key:
                 return f
         raise KeyError(f"{self.form_id} has no field {key!r}")
 
     def rule(self, rule_id: str) -> RuleSpec:
+        """The rule with this id (``REG-R05``); KeyError when the form has none."""
         for r in self.rules:
             if r.id == rule_id:
                 return r
@@ -123,6 +126,8 @@ class FormSpec(BaseModel):
         return tuple(k for f in self.fields for k in f.widget_keys)
 
     def field_for_widget(self, widget_key: str) -> FieldSpec | None:
+        """The field a widget belongs to (a multichoice field has one per choice); None for a
+        widget that is not one of this form's."""
         for f in self.fields:
             if widget_key in f.widget_keys:
                 return f
@@ -148,4 +153,5 @@ def load_form_spec(form_id: FormId | Literal["PSP-ORP", "PSP-REG"]) -> FormSpec:
 
 
 def all_form_specs() -> tuple[FormSpec, ...]:
+    """The specification of every form the pipeline reads, in ``FormId`` order."""
     return tuple(load_form_spec(f) for f in FormId)

@@ -25,6 +25,8 @@ def _default_reference() -> ReferenceData:
 
 
 def reference_from(info: ValidationInfo) -> ReferenceData:
+    """The reference data the validation was given (``context={"reference": ...}``), else the
+    copies shipped with the package."""
     context = info.context or {}
     reference = context.get("reference")
     return reference if isinstance(reference, ReferenceData) else _default_reference()
@@ -110,10 +112,14 @@ CheckedBox = Annotated[bool, BeforeValidator(values.parse_checkbox), AfterValida
 
 
 def whole_number(minimum: int, maximum: int) -> Any:
+    """The type of a whole-number field from ``minimum`` to ``maximum``, read as people write it
+    (``values.parse_int``)."""
     return Annotated[int, BeforeValidator(lambda v: values.parse_int(str(v))), Field(ge=minimum, le=maximum)]
 
 
 def decimal_number(minimum: float, maximum: float) -> Any:
+    """The type of a decimal field from ``minimum`` to ``maximum``, read as people write it
+    (``values.parse_decimal``) and compared exactly, as a Decimal."""
     return Annotated[
         Decimal,
         BeforeValidator(lambda v: values.parse_decimal(str(v))),

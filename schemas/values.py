@@ -100,6 +100,8 @@ def check_year(day: date, text: str) -> date:
 
 
 def parse_date(text: str) -> date:
+    """A date written in one of ``DATE_FORMATS`` ('March 8th, 2027' too), in one of ``DATE_YEARS``;
+    Unreadable for text that is no date."""
     cleaned = re.sub(r"\s+", " ", text.strip()).replace(" ,", ",")
     if len(cleaned) <= MAX_DATE_LENGTH:
         cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", cleaned)
@@ -130,6 +132,8 @@ def normalise_phone(text: str) -> str:
 
 
 def normalise_email(text: str) -> str:
+    """The address as ``email_validator`` normalises it (whether mail is delivered there is not
+    checked); ValueError for text that is no address."""
     try:
         result = validate_email(text.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
@@ -138,6 +142,8 @@ def normalise_email(text: str) -> str:
 
 
 def normalise_zip(text: str, *, michigan_only: bool) -> str:
+    """A 5-digit ZIP code, with its +4 when written (``48933-1234``); ValueError for anything else,
+    and for one outside Michigan's range when ``michigan_only``."""
     match = re.fullmatch(r"\s*(\d{5})(?:\s*-\s*(\d{4}))?\s*", text)
     if not match:
         raise ValueError(f"'{text}' is not a ZIP code; write 5 digits, for example 48933")
@@ -148,6 +154,8 @@ def normalise_zip(text: str, *, michigan_only: bool) -> str:
 
 
 def normalise_state(text: str) -> str:
+    """The two-letter code of a US state or territory, written as its code or its name;
+    Unreadable for anything else."""
     cleaned = text.strip().rstrip(".")
     code = cleaned.upper().replace(".", "")
     if code in US_STATES:
@@ -163,6 +171,8 @@ def _too_large(number: Decimal) -> bool:
 
 
 def parse_int(text: str) -> int:
+    """A whole number as written ('1,200', '40.0'); Unreadable for text that is no number,
+    ValueError for a fraction or a number too large."""
     # Bounded before converting: int() of Decimal('1e999999') builds a million-digit number (40 s).
     if len(text.strip()) > MAX_NUMBER_LENGTH:
         raise Unreadable(
@@ -185,6 +195,8 @@ def parse_int(text: str) -> int:
 
 
 def parse_decimal(text: str) -> Decimal:
+    """A decimal number, its point written as a point or a comma ('0,5'); Unreadable for text that
+    is no number, ValueError for one too large or with too many decimal places."""
     if len(text.strip()) > MAX_NUMBER_LENGTH:
         raise Unreadable(
             f"'{_quoted(text)}' is too long to be a number ({len(text.strip())} characters); "
@@ -211,6 +223,8 @@ def parse_decimal(text: str) -> Decimal:
 
 
 def parse_checkbox(value: object) -> bool:
+    """Whether a box is checked: a bool as it is, None as unchecked, text by the words and marks
+    people use (``TRUE_WORDS``, ``FALSE_WORDS``); ValueError for anything else."""
     if isinstance(value, bool):
         return value
     if value is None:
@@ -298,4 +312,6 @@ def split_list(text: str) -> list[str]:
 
 
 def word_count(text: str | None) -> int:
+    """How many words ``text`` has (none for None); a hyphenated word or one with an apostrophe
+    counts once."""
     return len(re.findall(r"\w+(?:['’-]\w+)*", text or ""))

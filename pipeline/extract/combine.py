@@ -24,6 +24,8 @@ def _differs(a: FieldValue, b: FieldValue) -> bool:
 
 
 def combine(spec: FormSpec, raw: RawDocument) -> dict[str, FieldValue]:
+    """One reading for each of the form's widget keys that either way found, chosen as the module
+    says: a field read both ways and disagreeing is flagged, not guessed."""
     labelled = read_labels(raw.layout, spec).values if raw.layout is not None else {}
     fields: dict[str, FieldValue] = {}
     for key in spec.widget_keys:

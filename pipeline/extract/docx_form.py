@@ -164,6 +164,8 @@ class WordFormExtractor:
     kind = InputKind.WORD_FORM
 
     def read(self, path: Path, opened: Document | None = None) -> RawDocument:
+        """The content controls by their tags, the footers' text for the marker, and the text
+        typed beside the controls (none when the form is untouched)."""
         document = opened if opened is not None else open_docx(path)  # opened already to tell its kind
         body = document.element.body
         widgets: dict[str, FieldValue] = {}

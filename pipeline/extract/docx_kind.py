@@ -48,6 +48,7 @@ def _form_keys() -> frozenset[str]:
 
 
 def is_docx(path: Path, head: bytes) -> bool:
+    """Whether the file is a zip holding a Word document (its first bytes ``head`` say zip)."""
     if not head.startswith(ZIP_MAGIC):
         return False
     try:

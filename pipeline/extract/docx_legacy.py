@@ -22,6 +22,8 @@ class WordLegacyFormExtractor:
     kind = InputKind.WORD_LEGACY_FORM
 
     def read(self, path: Path, opened: Document | None = None) -> RawDocument:
+        """The legacy fields named like the form's keys, and the text for the others' labels;
+        DocumentUnreadable for a file with no text at all."""
         _, layout, legacy, marker_text = read_docx_text(path, opened)
         if not layout.lines:
             raise DocumentUnreadable("the Word file has no text; ask the sender for the filled form")

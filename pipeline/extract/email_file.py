@@ -21,6 +21,7 @@ class EmailExtractor:
     format = MailFormat.EML
 
     def read(self, path: Path, opened: object = None) -> RawDocument:
+        """Never a reading: always DocumentUnreadable, saying why the email held no form."""
         try:
             mail = read_mail(path, self.format)
         except MailUnreadable as exc:

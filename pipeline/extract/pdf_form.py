@@ -70,6 +70,8 @@ class FillablePdfExtractor:
     kind = InputKind.FILLABLE_PDF
 
     def read(self, path: Path, opened: PdfReader | None = None) -> RawDocument:
+        """Every AcroForm field's value with its page, and the first page's text for the marker;
+        DocumentUnreadable for a protected or broken PDF."""
         try:
             reader = opened if opened is not None else PdfReader(path)  # parsed already to tell its kind
             if reader.is_encrypted and not reader.decrypt(""):

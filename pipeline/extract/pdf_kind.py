@@ -30,6 +30,7 @@ class PdfKind(StrEnum):
 
 
 def is_pdf(head: bytes) -> bool:
+    """Whether the file's first bytes hold the PDF header (some producers put bytes before it)."""
     return PDF_MAGIC in head[:1024]
 
 

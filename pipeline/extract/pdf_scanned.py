@@ -18,6 +18,7 @@ class ScannedPdfExtractor:
     kind = InputKind.SCANNED_PDF
 
     def read(self, path: Path, opened: PdfReader | None = None) -> RawDocument:
+        """Never a reading: always DocumentUnreadable, so that a person reads the pages."""
         try:
             pages = len((opened if opened is not None else PdfReader(path)).pages)
         except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:

@@ -32,6 +32,8 @@ class Recognition:
 
 
 def recognise(raw: RawDocument) -> Recognition:
+    """Which form and version ``raw`` is, by its marker, else its widget names, else its labels;
+    a recognition with a problem (and why) when none of them tells."""
     specs = {spec.form_id.value: spec for spec in all_form_specs()}
     marker = MARKER.search(raw.marker_text or "")
     if marker:

@@ -38,6 +38,8 @@ SNIFF_BYTES = 4096
 
 
 def is_ignored(path: Path) -> bool:
+    """Whether the name is one that editors, sync clients or downloads leave while they work,
+    never a submission (a file inside an ignored folder is ignored too: ``inbox_entries``)."""
     name = path.name.lower()
     return name in IGNORED_NAMES or name.startswith(IGNORED_PREFIXES) or name.endswith(IGNORED_SUFFIXES)
 
@@ -172,7 +174,10 @@ def _can_open(path: Path) -> bool:
     return True
 
 
-def settled(paths: list[Path], settle_seconds: float, *, clock=time.time, sleep=time.sleep) -> tuple[list[Path], list[Path]]:
+def settled(
+    paths: list[Path], settle_seconds: float, *,
+    clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep,
+) -> tuple[list[Path], list[Path]]:
     """Which files are done being written: unchanged in size and modification time for
     ``settle_seconds``, and readable. Returns (ready, busy); busy ones are tried again next run.
 

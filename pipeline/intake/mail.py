@@ -77,6 +77,8 @@ OFFICE_ZONE = ZoneInfo("America/Detroit")
 
 
 def is_form_file(data: bytes) -> bool:
+    """Whether an attachment's bytes are a PDF or a Word (.docx) file, told by content alone, as
+    the inbox tells them: only those are unpacked into documents of their own."""
     if PDF_MAGIC in data[:1024]:
         return True
     if data.startswith(ZIP_MAGIC):
@@ -213,6 +215,9 @@ def _leaf_parts(message: EmailMessage) -> Iterator[EmailMessage]:
 
 
 def read_eml(path: Path, zone: ZoneInfo = OFFICE_ZONE) -> Mail:
+    """The saved email at ``path``: its sender (Reply-To before From), Date, attachments, and the
+    senders it carries or quotes (their times in ``zone`` when they name none). MailUnreadable when
+    it cannot be read."""
     try:
         message = cast(EmailMessage, message_from_bytes(path.read_bytes(), policy=policy.default))
         return _read_message(message, zone)
@@ -264,6 +269,8 @@ def _quoted(part: EmailMessage, zone: ZoneInfo) -> list[Origin]:
 
 
 def read_msg(path: Path, zone: ZoneInfo = OFFICE_ZONE) -> Mail:
+    """The Outlook message at ``path``, read as ``read_eml`` reads a saved email, the messages
+    attached to it included. MailUnreadable when it cannot be read."""
     import extract_msg  # imported here: it is large, and only .msg files need it
     from extract_msg.enums import AttachmentType
     from extract_msg.exceptions import ExMsgBaseException
@@ -311,6 +318,7 @@ READERS = {MailFormat.EML: read_eml, MailFormat.MSG: read_msg}
 
 
 def read_mail(path: Path, mail_kind: MailFormat, zone: ZoneInfo = OFFICE_ZONE) -> Mail:
+    """The email at ``path``, read by the reader of its format (as ``mail_format`` told it)."""
     return READERS[mail_kind](path, zone)
 
 

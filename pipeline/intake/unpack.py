@@ -61,6 +61,7 @@ class Manifest:
     date_note: str | None = None  # why the email's own Date was not taken, for the reviewer
 
     def write(self, folder: Path) -> None:
+        """Write it into ``folder``, whole or not at all: a folder without it is unpacked again."""
         write_atomic(folder / MANIFEST, json.dumps(asdict(self), indent=1).encode("utf-8"))  # whole or not at all
 
     @classmethod
@@ -82,9 +83,12 @@ class Manifest:
         return cls(manifest.email, manifest.received_at, manifest.sender, parts, manifest.date_note)
 
     def email_path(self, inbox: Path) -> Path:
+        """Where the email is in ``inbox``; UnsafePathError if its path leads outside it."""
         return contained(inbox, self.email)
 
     def part_paths(self, folder: Path) -> list[tuple[Path, str]]:
+        """Each unpacked attachment's file in ``folder``, with the name it is shown by;
+        UnsafePathError if a path leads outside the folder."""
         return [(contained(folder, stored), shown) for stored, shown in self.parts]
 
 

@@ -42,6 +42,7 @@ class Stage(StrEnum):
 
 
 def stage_of(registration: RegistrationRecord, certification: CertificationRow | None) -> Stage:
+    """Where the PSP stands now, from the furthest step recorded (a withdrawal over all of them)."""
     if registration.status == "withdrawn":
         return Stage.WITHDRAWN
     if certification is None or certification.classroom_attended_on is None:
@@ -85,6 +86,8 @@ def due(registration: RegistrationRecord, certification: CertificationRow | None
 
 
 def list_psps(engine: Engine, today: date) -> list[dict[str, Any]]:
+    """Every registered PSP, in the order registered, with their stage, progress and what is due
+    next as of ``today``: the rows of ``psp list`` and of the export."""
     with Session(engine) as session:
         sessions = {s.session_id: s for s in session.scalars(select(TrainingSessionRow))}
         rows = []

@@ -556,11 +556,15 @@ def overview_pending(engine: Engine) -> list[int]:
 
 
 def overview_written(engine: Engine, decision_ids: list[int]) -> None:
+    """Record that the overview page was written again after these forget decisions, so that
+    ``overview_pending`` no longer lists them."""
     with transaction(engine) as session:
         for row in session.scalars(select(DecisionRow).where(DecisionRow.id.in_(decision_ids))):
             row.detail = {**(row.detail or {}), "overview": "written"}
 
 
 def no_such_psp(email: str) -> BadInputError:
+    """The error for an email that no registration packet names and the self-check finds nowhere:
+    there is nothing to forget."""
     return BadInputError(f"no registration packet names the PSP email {email!r}, and the self-check finds it "
                          "nowhere: there is nothing to forget.", hint="Check the spelling (or it was forgotten already).")

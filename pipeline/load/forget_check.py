@@ -70,6 +70,8 @@ class Needles:
     """The values looked for, each under a label ("the email"), matched in any case."""
 
     def __init__(self, labelled: Iterable[tuple[str, str]]) -> None:
+        """Each non-blank value in every way it may be written (``variants``), lowercased, in one
+        pattern that tries the longest first; blank values are looked for nowhere."""
         self.label_of: dict[bytes, str] = {}
         for label, value in labelled:
             if not value or not value.strip():
@@ -81,11 +83,13 @@ class Needles:
         self.overlap = max((len(v) for v in self.label_of), default=1)
 
     def in_bytes(self, data: bytes) -> set[str]:
+        """The labels of the values found in ``data``, in any case."""
         if self.pattern is None:
             return set()
         return {self.label_of[m.group()] for m in self.pattern.finditer(data.lower())}
 
     def in_text(self, text: str) -> set[str]:
+        """The labels of the values found in ``text`` (as its UTF-8 bytes)."""
         return self.in_bytes(text.encode("utf-8", errors="replace"))
 
     def in_file(self, path: Path, *, digest: Any = None) -> set[str]:
@@ -102,6 +106,8 @@ class Needles:
 
 
 def person_needles(person: Person) -> Needles:
+    """What the self-check looks for of ``person``: their email, their names and their files'
+    own names, each labelled as the report names it."""
     return Needles([
         ("the email", person.email),
         *(("the name", name) for name in person.names),
@@ -116,6 +122,7 @@ class Found:
     whose: str | None = None  # another person's record it is in, when it is
 
     def line(self) -> str:
+        """One line for the report: where, what, and whose record it is in when it is another's."""
         return f"{self.where}: {self.what}" + (f" ({self.whose})" if self.whose else "")
 
 
@@ -127,6 +134,8 @@ class Check:
     notes: list[str] = field(default_factory=list)
 
     def add(self, found: Found, other: bool) -> None:
+        """Record a find: as left (it must go), or as in another person's record (``other``), to be
+        looked at rather than deleted."""
         (self.in_others if other else self.left).append(found)
 
 

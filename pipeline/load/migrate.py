@@ -30,10 +30,12 @@ def _config(connection: Connection | None = None) -> Config:
 
 
 def head_revision() -> str | None:
+    """The newest revision among the migrations shipped with the pipeline."""
     return ScriptDirectory.from_config(_config()).get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The revision the store's schema is at; None for a store never migrated (a new one)."""
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 

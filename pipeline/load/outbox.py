@@ -88,6 +88,8 @@ class OutboxItem:
     resend_at: datetime | None = None
 
     def status(self, now: datetime, lease: timedelta = CLAIM_LEASE) -> NoticeStatus:
+        """Where the notice stands at ``now`` (the module's states); a claim older than ``lease``
+        no longer counts as a sender holding it."""
         if self.sent_at is not None:
             return NoticeStatus.SENT
         if not self.written:

@@ -62,6 +62,8 @@ SUPERSEDABLE = (Outcome.REJECTED.value, Outcome.HELD.value, Outcome.NEEDS_REVIEW
 
 
 def read_snapshot(session: Session) -> ProgramSnapshot:
+    """The program's state a new document is judged against: agencies with an accepted plan,
+    seats taken in each training session, and the PSPs registered."""
     agencies = session.scalars(
         select(ReadinessPlanRecord.cmhsp_name).where(ReadinessPlanRecord.status == "accepted")
     ).all()
@@ -83,6 +85,7 @@ def read_snapshot(session: Session) -> ProgramSnapshot:
 
 
 def schedule(session: Session) -> dict[str, TrainingSession]:
+    """The training sessions the store holds, by session id; empty until a schedule is imported."""
     return {
         row.session_id: TrainingSession(
             session_id=row.session_id,

@@ -47,6 +47,8 @@ class Router:
         self._promised: set[Path] = set()
 
     def destination(self, received: ReceivedFile, outcome: Outcome) -> Path:
+        """Where the original is kept: its outcome's folder for the day it was received (in the
+        office's zone), its own name numbered when taken on disk or promised earlier in this run."""
         day = received.received_at.astimezone(self.zone).date().isoformat()
         folder = self.home.originals / outcome.value / day
         name = _safe_name(received.original_name)

@@ -49,6 +49,7 @@ class UtcDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """The value as stored, in UTC; ValueError for a naive one, whose zone nobody knows."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -56,6 +57,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """The stored value as an aware UTC datetime (SQLite gives it back without its zone)."""
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -333,10 +335,12 @@ def transaction(engine: Engine) -> Iterator[Session]:
 
 
 def utcnow() -> datetime:
+    """Now, aware and in UTC, as every time in the store is kept."""
     return datetime.now(UTC)
 
 
 def start_run(engine: Engine) -> int:
+    """Record a run as started (running until ``finish_run``) and return its id."""
     with transaction(engine) as session:
         run = Run(started_at=utcnow(), status="running")
         session.add(run)
@@ -345,6 +349,8 @@ def start_run(engine: Engine) -> int:
 
 
 def finish_run(engine: Engine, run_id: int, *, files_seen: int, report_path: Path | None, status: str = "completed") -> None:
+    """Record the run as finished now, with what it saw and where its report is; a run never
+    finished stays running (``unfinished_runs``)."""
     with transaction(engine) as session:
         run = session.get_one(Run, run_id)
         run.finished_at = utcnow()
@@ -411,6 +417,8 @@ class StoredReceipt:
 
 
 def mark_moved(engine: Engine, received_file_ids: Iterable[int]) -> None:
+    """Record that these files left the inbox for their kept place: ``pending_moves`` no longer
+    lists them."""
     ids = list(received_file_ids)
     if not ids:
         return

@@ -376,6 +376,7 @@ class RunReport:
     go when the report is closed or dropped, or when its process ends, however it ends."""
 
     def __init__(self, folder: Path) -> None:
+        """An empty report for ``folder`` (made when missing), which holds its temporary files too."""
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
         self.counts: Counter[str] = Counter()
@@ -390,6 +391,8 @@ class RunReport:
         return len(self._places)
 
     def add(self, d: dict[str, Any]) -> None:
+        """Count one document (``document_summary``'s shape) and write it to the temporary files
+        at once, rather than keep it."""
         self.counts[d["outcome"]] += 1
         self._by_form.setdefault(d["form_id"] or "unknown", Counter())[d["outcome"]] += 1
         self._in_run.add(d["id"])
@@ -471,6 +474,7 @@ class RunReport:
         return html_path, json_path
 
     def close(self) -> None:
+        """Drop the temporary files; nothing can be added or written after."""
         self._twin.close()
         self._page.close()
 

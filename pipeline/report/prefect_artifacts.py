@@ -71,6 +71,8 @@ class ArtifactChange:
     data: str | None = None
 
     def describe(self) -> str:
+        """The change in a line for ``forget``'s plan and what it did (how many of the person's
+        rows or lines go)."""
         run = f"run {self.run_id}" if self.run_id is not None else "a run"
         what = f"{self.rows} row(s)" if self.artifact.key == DOCUMENTS_KEY else f"{self.rows} line(s)"
         return f"Prefect artifact {self.artifact.key} of {run} (without {what})"
@@ -263,9 +265,13 @@ class SqliteArtifacts:
         return connection
 
     def files(self) -> list[Path]:
+        """The database file and its write-ahead log, those that exist: the self-check searches
+        their bytes."""
         return [p for p in (self.path, Path(f"{self.path}-wal")) if p.is_file()]
 
     def read(self) -> list[StoredArtifact]:
+        """The run artifacts (summary, table, report link) in the file; none when no server has
+        set it up yet."""
         connection = self._connect()
         try:
             if not _has_table(connection, "artifact"):
@@ -438,6 +444,8 @@ class ServerArtifacts:
 
     @property
     def events_note(self) -> str | None:
+        """What the self-check must say it could not search (the server's event log), or None when
+        the server's own SQLite file is at hand and was searched."""
         return None if self._local() is not None else self.EVENTS_NOTE
 
     def _client(self) -> Any:
@@ -467,10 +475,13 @@ class ServerArtifacts:
                     return found
 
     def files(self) -> list[Path]:
+        """The server's SQLite files when they are at hand (``local``), for the self-check to
+        search; none otherwise."""
         local = self._local()
         return local.files() if local is not None else []
 
     def read(self) -> list[StoredArtifact]:
+        """The run artifacts (summary, table, report link) the server holds, every page of them."""
         return [
             StoredArtifact(str(a["id"]), a.get("key"), a.get("type"),
                            a["data"] if isinstance(a.get("data"), str) or a.get("data") is None else json.dumps(a["data"]),
@@ -479,6 +490,8 @@ class ServerArtifacts:
         ]
 
     def apply(self, changes: list[ArtifactChange]) -> None:
+        """Write each change's data over its artifact through the API, and over the events that
+        copied the old data when the server's SQLite file is at hand."""
         with self._client() as client:
             for change in changes:
                 response = client.patch(f"/artifacts/{change.artifact.id}", json={"data": change.data})

@@ -59,6 +59,8 @@ class SmtpServer:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SmtpServer:
+        """The server the settings name; ConfigurationError when they name none, since then no
+        notice can be sent."""
         if not settings.smtp_host:
             raise ConfigurationError(
                 "no SMTP server is configured, so notices cannot be sent.",

@@ -23,6 +23,8 @@ def markdown_text(text: str) -> str:
 
 
 def summary_table(summary: RunSummary) -> list[dict[str, Any]]:
+    """One row per document of the run: id, file name, form, outcome and the rules it broke
+    (never a field value)."""
     return [
         {
             "id": d["id"],
@@ -36,6 +38,9 @@ def summary_table(summary: RunSummary) -> list[dict[str, Any]]:
 
 
 def summary_markdown(summary: RunSummary) -> str:
+    """The run in markdown: counts by outcome, the first 50 files waiting for a person, and where
+    the report is. ``forget`` finds its heading and report line again to draw it anew
+    (``pipeline.report.prefect_artifacts``)."""
     lines = [f"# PSP forms: run {summary.run_id}", "", f"{summary.total} files received in this run.", ""]
     lines += ["| outcome | files |", "|---|---|"]
     lines += [f"| {outcome.replace('_', ' ')} | {count} |" for outcome, count in summary.counts.items()]

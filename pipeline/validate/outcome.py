@@ -15,6 +15,7 @@ PRECEDENCE: tuple[tuple[Severity, Outcome], ...] = (
 
 
 def decide_outcome(findings: Iterable[Finding]) -> Outcome:
+    """The outcome of the most severe finding's kind (``PRECEDENCE``); accepted when none counts."""
     severities = {finding.severity for finding in findings}
     for severity, outcome in PRECEDENCE:
         if severity in severities:

@@ -20,8 +20,10 @@ depends_on = ${repr(depends_on)}
 
 
 def upgrade() -> None:
+    """Apply this revision to the store's schema (the module's docstring says what it changes)."""
     ${upgrades if upgrades else "pass"}
 
 
 def downgrade() -> None:
+    """Undo this revision, back to the schema of the one before."""
     ${downgrades if downgrades else "pass"}
