@@ -241,6 +241,7 @@ class DocxLayoutBuilder:
                 self.legacy.setdefault(name, value)
 
     def paragraph(self, p: etree._Element) -> _Paragraph:
+        """One ``w:p`` as text with its tabs, breaks, boxes and fields (a table cell's, a footer's)."""
         paragraph = _Paragraph()
         self._walk(p, paragraph)
         return paragraph
@@ -347,6 +348,7 @@ class DocxLayoutBuilder:
     # -- the body -------------------------------------------------------------------------------
 
     def build(self, body: etree._Element) -> Layout:
+        """The body's paragraphs and table rows as the lines the label reader reads."""
         for number, block in enumerate(self._blocks(body), start=1):
             if block.tag == _W_P:
                 where = f"paragraph {number}"
@@ -399,6 +401,7 @@ class WordDocumentExtractor:
     kind = InputKind.WORD_DOCUMENT
 
     def read(self, path: Path, opened: Document | None = None) -> RawDocument:
+        """The document's text laid out for the label reader; DocumentUnreadable when it has none."""
         _, layout, _, marker_text = read_docx_text(path, opened)
         if not layout.lines:
             raise DocumentUnreadable("the Word file has no text; ask the sender for the filled form")

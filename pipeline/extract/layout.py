@@ -55,6 +55,7 @@ class Token:
 
     @property
     def mark(self) -> bool | None:
+        """True for a checked box, False for an unchecked one, None for a word."""
         return box_mark(self.text)
 
 
@@ -64,15 +65,18 @@ class Segment:
 
     @property
     def x0(self) -> float:
+        """Where the segment starts: its first token's left edge."""
         return self.tokens[0].x0
 
     # (lists, not generators, in these: asked for very often, of a few tokens each)
     @property
     def x1(self) -> float:
+        """Where the segment ends: its rightmost token's right edge."""
         return max([t.x1 for t in self.tokens])
 
     @property
     def text(self) -> str:
+        """The segment's tokens joined by spaces."""
         return " ".join([t.text for t in self.tokens])
 
 
@@ -90,10 +94,12 @@ class Line:
 
     @property
     def text(self) -> str:
+        """The line's segments joined by spaces."""
         return " ".join([s.text for s in self.segments])
 
     @property
     def height(self) -> float:
+        """The line's height, at least 1 (gaps between lines are measured in it)."""
         return max(self.bottom - self.top, 1.0)
 
 
@@ -167,4 +173,5 @@ _PAGE_NUMBER = re.compile(r"^\s*page\s+\d+\s+of\s+\d+\s*$", re.IGNORECASE)
 
 
 def is_page_number(text: str) -> bool:
+    """Whether a line is only "Page N of M": taken out of the text, never a value."""
     return bool(_PAGE_NUMBER.match(text))

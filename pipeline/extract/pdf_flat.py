@@ -333,6 +333,8 @@ class FlatPdfExtractor:
     kind = InputKind.FLAT_PDF
 
     def read(self, path: Path, opened: Any = None) -> RawDocument:
+        """Every page's words as lines for the label reader, the marker's lines set apart;
+        DocumentUnreadable for a PDF that cannot be parsed or has no text at all (a scan)."""
         # pdfplumber parses the file itself (pdfminer): the pypdf reader detection used is not its own.
         try:
             with pdfplumber.open(path) as pdf:

@@ -54,6 +54,7 @@ class LabelReading:
 
     @property
     def found_fields(self) -> set[str]:
+        """The keys of the fields whose labels were found (how much of a form is printed here)."""
         return {a.field.key for a in self.anchors}
 
 
