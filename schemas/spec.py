@@ -78,12 +78,26 @@ class SectionSpec(BaseModel):
     fields: tuple[FieldSpec, ...]
 
 
+class RuleParams(BaseModel):
+    """A rule's numbers, as its text states them: the code reads them here, never its own copy."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_age_days: int | None = None  # a signature no older than this before the form was received
+    max_months_after_signature: int | None = None
+    min_words: int | None = None
+    max_days_hired_after_signature: int | None = None
+    full_time_hours: tuple[int, int] | None = None
+    part_time_hours: tuple[int, int] | None = None
+
+
 class RuleSpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str
     severity: Severity
     text: str
+    params: RuleParams = Field(default_factory=RuleParams)
 
 
 class FormSpec(BaseModel):

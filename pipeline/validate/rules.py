@@ -243,7 +243,7 @@ def _check_provider_agency(spec: FormSpec, parsed: dict[str, Any], model_key: st
 def _readiness_plan_rules(spec: FormSpec, parsed: dict[str, Any], received_day: date, findings: _Findings) -> None:
     _check_provider_agency(spec, parsed, "employment_model", "ORP-R03", findings)
     _check_other_credential(spec, parsed, "ORP-R04", findings)
-    _check_signature_dates(spec, parsed, received_day, "ORP-R07", 365, findings)
+    _check_signature_dates(spec, parsed, received_day, "ORP-R07", _param(spec, "ORP-R07", "max_age_days"), findings)
 
     signature_dates = [parsed.get("director_signature_date"), parsed.get("supervisor_signature_date")]
     start = parsed.get("planned_start_date")
@@ -256,25 +256,31 @@ def _readiness_plan_rules(spec: FormSpec, parsed: dict[str, Any], received_day: 
                 start_field,
                 f"{start:%m/%d/%Y} is before the plan was signed ({earliest:%m/%d/%Y}); give the date PSP services will begin",
             )
-        elif start > earliest + relativedelta(months=24):
+        elif start > earliest + relativedelta(months=(months := _param(spec, "ORP-R08", "max_months_after_signature"))):
             findings.add(
                 "ORP-R08",
                 start_field,
-                f"{start:%m/%d/%Y} is more than 24 months after the plan was signed ({earliest:%m/%d/%Y}); "
+                f"{start:%m/%d/%Y} is more than {months} months after the plan was signed ({earliest:%m/%d/%Y}); "
                 "send the plan closer to the start of services",
             )
 
+    least = _param(spec, "ORP-R09", "min_words")
     for key in ("integration_plan", "referral_process"):
         text = parsed.get(key)
-        if text is not None and word_count(text) < 15:
+        if text is not None and word_count(text) < least:
             findings.add(
                 "ORP-R09",
                 spec.field(key),
-                f"the description has {word_count(text)} words; the coordinator will look at it (15 words or more are expected)",
+                f"the description has {word_count(text)} words; the coordinator will look at it ({least} words or more are expected)",
             )
 
 
-HOURS_BY_POSITION = {"Full-time": (30, 40), "Part-time": (1, 29)}
+def _param(spec: FormSpec, rule_id: str, name: str) -> Any:
+    """A rule's number as the specification states it (``RuleParams``); KeyError when it states none."""
+    value = getattr(spec.rule(rule_id).params, name)
+    if value is None:
+        raise KeyError(f"{spec.form_id}'s rule {rule_id} states no {name}")
+    return value
 
 
 def _registration_rules(
@@ -302,19 +308,22 @@ def _registration_rules(
             f"the PSP lives outside Michigan ({state}); the coordinator will look at it",
         )
 
-    _check_signature_dates(spec, parsed, received_day, "REG-R07", 180, findings)
+    _check_signature_dates(spec, parsed, received_day, "REG-R07", _param(spec, "REG-R07", "max_age_days"), findings)
 
     hired, signed = parsed.get("hire_date"), parsed.get("psp_signature_date")
-    if hired is not None and signed is not None and hired > signed + timedelta(days=60):
+    days = _param(spec, "REG-R08", "max_days_hired_after_signature")
+    if hired is not None and signed is not None and hired > signed + timedelta(days=days):
         findings.add(
             "REG-R08",
             spec.field("hire_date"),
-            f"{hired:%m/%d/%Y} is more than 60 days after the PSP signed ({signed:%m/%d/%Y}); "
-            "send the packet within 60 days of the hire date",
+            f"{hired:%m/%d/%Y} is more than {days} days after the PSP signed ({signed:%m/%d/%Y}); "
+            f"send the packet within {days} days of the hire date",
         )
     position, hours = parsed.get("position_type"), parsed.get("hours_per_week")
-    if position in HOURS_BY_POSITION and hours is not None:
-        low, high = HOURS_BY_POSITION[position]
+    hours_by_position = {"Full-time": _param(spec, "REG-R08", "full_time_hours"),
+                         "Part-time": _param(spec, "REG-R08", "part_time_hours")}
+    if position in hours_by_position and hours is not None:
+        low, high = hours_by_position[position]
         if not low <= hours <= high:
             findings.add(
                 "REG-R08",
