@@ -22,6 +22,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from pipeline.load.queries import seats_taken
 from pipeline.load.store import (
     CertificationRow,
     Document,
@@ -254,13 +255,7 @@ def sessions(engine: Engine, wait_lists: dict[str, list[int]] | None = None) -> 
     if wait_lists is None:
         wait_lists = wait_lists_of(waiting(engine)["held"])
     with Session(engine) as session:
-        taken = dict(
-            session.execute(
-                select(RegistrationRecord.training_session, func.count())
-                .where(RegistrationRecord.status == "registered")
-                .group_by(RegistrationRecord.training_session)
-            ).all()
-        )
+        taken = seats_taken(session)
         rows = []
         for item in session.scalars(
             select(TrainingSessionRow).order_by(TrainingSessionRow.start_date, TrainingSessionRow.session_id)

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pipeline.faults import checkpoint
+from pipeline.load.queries import seats_taken
 from pipeline.load.store import (
     CertificationRow,
     DecisionRow,
@@ -67,11 +68,6 @@ def read_snapshot(session: Session) -> ProgramSnapshot:
     agencies = session.scalars(
         select(ReadinessPlanRecord.cmhsp_name).where(ReadinessPlanRecord.status == "accepted")
     ).all()
-    seats = session.execute(
-        select(RegistrationRecord.training_session, func.count())
-        .where(RegistrationRecord.status == "registered")
-        .group_by(RegistrationRecord.training_session)
-    ).all()
     psps = session.execute(
         select(RegistrationRecord.psp_first_name, RegistrationRecord.psp_last_name, RegistrationRecord.psp_email).where(
             RegistrationRecord.status == "registered"
@@ -79,7 +75,7 @@ def read_snapshot(session: Session) -> ProgramSnapshot:
     ).all()
     return ProgramSnapshot(
         agencies_with_accepted_plan=frozenset(agencies),
-        seats_taken=dict(seats),
+        seats_taken=seats_taken(session),
         registered_psps=frozenset(psp_key(*row) for row in psps),
     )
 
@@ -499,13 +495,7 @@ def import_schedule(
 def session_seats(engine: Engine) -> list[dict[str, Any]]:
     """Each training session with its seats taken and free and its wait list."""
     with Session(engine) as session:
-        taken = dict(
-            session.execute(
-                select(RegistrationRecord.training_session, func.count())
-                .where(RegistrationRecord.status == "registered")
-                .group_by(RegistrationRecord.training_session)
-            ).all()
-        )
+        taken = seats_taken(session)
         waiting: dict[str, int] = {}
         for document in session.scalars(
             select(Document).where(Document.outcome == Outcome.HELD.value, Document.superseded_by_id.is_(None))
