@@ -23,9 +23,9 @@ from pipeline.cli_common import (
     require_data_home,
     settings_from,
 )
-from pipeline.cli_program import psp_app, review_app, sessions_app
 from pipeline.cli_notices import app as notices_app
 from pipeline.cli_overview import overview as overview_command
+from pipeline.cli_program import psp_app, review_app, sessions_app
 from pipeline.errors import BadInputError
 from pipeline.settings import Settings
 

@@ -20,7 +20,11 @@ def forget_psp(desk: Desk, email: str, *, reason: str, actor: str, dry_run: bool
     """``forget``'s work and what it prints; True when something of the person is left."""
     from pipeline.load import forget as forgetting
     from pipeline.load.forget_check import self_check
-    from pipeline.report.prefect_artifacts import ServerArtifacts, SqliteArtifacts, prefect_place
+    from pipeline.report.prefect_artifacts import (
+        ServerArtifacts,
+        SqliteArtifacts,
+        prefect_place,
+    )
 
     settings, engine, home = desk.settings, desk.engine, desk.settings.data_home.root
     place = prefect_place(settings.data_home.prefect)

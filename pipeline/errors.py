@@ -110,7 +110,9 @@ def database_error(exc: Exception, where: str | None, *, opening: bool) -> Pipel
     ``opening``: raised while the store was opened and migrated, where any database error means
     the store cannot be used.
     """
-    from sqlalchemy.exc import OperationalError  # only ever called with SQLAlchemy's errors
+    from sqlalchemy.exc import (
+        OperationalError,  # only ever called with SQLAlchemy's errors
+    )
 
     store = f"the tracking store at {where}" if where else "the tracking store"
     orig: Any = getattr(exc, "orig", None) or exc

@@ -14,6 +14,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from schemas.spec import (
+    FormId as FormId,  # the forms' ids are the specification's, named here with every status
+)
 from schemas.spec import Severity
 
 
@@ -23,6 +26,42 @@ class Outcome(StrEnum):
     HELD = "held"
     NEEDS_REVIEW = "needs_review"
     DUPLICATE = "duplicate"
+
+
+class RunStatus(StrEnum):
+    """Where a run stands: a run never finished stays running (``store.unfinished_runs``)."""
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    INTERRUPTED = "interrupted"
+
+
+class PlanStatus(StrEnum):
+    """An accepted plan is the agency's plan on file until a later accepted one supersedes it."""
+
+    ACCEPTED = "accepted"
+    SUPERSEDED = "superseded"
+
+
+class RegistrationStatus(StrEnum):
+    """A registered PSP holds a seat (REG-R11, REG-R12); a withdrawn one gave it back."""
+
+    REGISTERED = "registered"
+    WITHDRAWN = "withdrawn"
+
+
+class DecisionAction(StrEnum):
+    """What a decision did, as the store's ``decisions`` rows record it."""
+
+    ACCEPTED = "accepted"  # a reviewer accepted a waiting document
+    REJECTED = "rejected"  # a reviewer rejected one
+    CORRECTED = "corrected"  # a reviewer corrected a value; the document was judged again
+    RELEASED = "released"  # a held document decided once what held it changed
+    REJUDGED = "re-judged"  # a held document judged again and still held
+    SUPERSEDED = "superseded"  # a valid resubmission took a waiting document's place
+    PROGRESS = "progress"  # a PSP's certification moved on a step
+    WITHDRAWN = "withdrawn"  # a PSP withdrawn, their seat given back
+    FORGOTTEN = "forgotten"  # a PSP's records deleted on request
 
 
 class InputKind(StrEnum):

@@ -23,7 +23,7 @@ from pipeline.faults import checkpoint
 from pipeline.intake import collect_inbox, inbox_entries, receive_entries, settled
 from pipeline.load import claims, emails, outbox, ownership, program, routing, store
 from pipeline.lock import RunLock
-from pipeline.model import ExtractedDocument, Outcome, ReceivedFile
+from pipeline.model import ExtractedDocument, Outcome, ReceivedFile, RunStatus
 from pipeline.report import html
 from pipeline.report.notices import build_notice, notice_address, write_notice
 from pipeline.report.overview import write_overview
@@ -437,7 +437,7 @@ def recover_interrupted_runs(settings: Settings, engine: Engine, current_run_id:
             documents=documents, waiting=store.waiting_for_a_person(engine), zone=settings.zone,
         )
         store.finish_run(engine, run_id, files_seen=len(program.receipts_of_run(engine, run_id)),
-                         report_path=report_html, status="interrupted")
+                         report_path=report_html, status=RunStatus.INTERRUPTED)
         log.warning("run %d had stopped before it finished; its report is written now", run_id)
         recovered.append(run_id)
     return recovered

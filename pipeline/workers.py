@@ -16,8 +16,8 @@ import multiprocessing
 import multiprocessing.forkserver
 import resource
 import signal
-import traceback
 import sys
+import traceback
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout

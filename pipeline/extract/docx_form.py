@@ -30,7 +30,6 @@ from pipeline.extract.docx_kind import W14_CHECKBOX, W14_CHECKED, W14_VAL, open_
 from pipeline.extract.docx_text import DocxLayoutBuilder
 from pipeline.model import FieldValue, InputKind, ReadMethod
 
-
 # Placeholders Word shows in empty controls; a control showing one holds nothing.
 PLACEHOLDERS = frozenset(
     {

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.extract.base import DocumentUnreadable, RawDocument
 from docx.document import Document
 
+from pipeline.extract.base import DocumentUnreadable, RawDocument
 from pipeline.extract.docx_text import legacy_widgets, read_docx_text
 from pipeline.model import InputKind
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from pipeline.fileops import sha256_of
 from pipeline.intake.forwarded import Office
 from pipeline.intake.mail import OLE_MAGIC, MailFormat, looks_like_mail
-from pipeline.intake.unpack import UnpackJob, Unpacked, read_manifest, staging_key
+from pipeline.intake.unpack import Unpacked, UnpackJob, read_manifest, staging_key
 from pipeline.model import InputKind, ReceivedFile
 
 log = logging.getLogger(__name__)

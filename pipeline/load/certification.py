@@ -16,7 +16,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from pipeline.errors import BadInputError
-from pipeline.load.program import Destination, Release, _release_held, with_store_schedule
+from pipeline.load.program import (
+    Destination,
+    Release,
+    _release_held,
+    with_store_schedule,
+)
 from pipeline.load.store import (
     CertificationRow,
     DecisionRow,
@@ -26,6 +31,7 @@ from pipeline.load.store import (
     transaction,
     utcnow,
 )
+from pipeline.model import DecisionAction, RegistrationStatus
 from pipeline.validate import ValidationContext
 
 COACHING_MONTHS = 10
@@ -43,7 +49,7 @@ class Stage(StrEnum):
 
 def stage_of(registration: RegistrationRecord, certification: CertificationRow | None) -> Stage:
     """Where the PSP stands now, from the furthest step recorded (a withdrawal over all of them)."""
-    if registration.status == "withdrawn":
+    if registration.status == RegistrationStatus.WITHDRAWN:
         return Stage.WITHDRAWN
     if certification is None or certification.classroom_attended_on is None:
         return Stage.REGISTERED
@@ -130,7 +136,7 @@ def update(engine: Engine, registration_id: int, progress: Progress, *, actor: s
         ).one_or_none()
         if registration is None:
             raise BadInputError(f"there is no registered PSP #{registration_id}.", hint="See `psp-pipeline psp list`.")
-        if registration.status == "withdrawn":
+        if registration.status == RegistrationStatus.WITHDRAWN:
             raise BadInputError(f"PSP #{registration_id} has withdrawn.")
         certification = registration.certification or CertificationRow(registration_id=registration.id, updated_at=utcnow())
         session.add(certification)
@@ -151,7 +157,7 @@ def update(engine: Engine, registration_id: int, progress: Progress, *, actor: s
             return {"id": registration_id, "changes": {}}
         certification.updated_at = utcnow()
         session.add(
-            DecisionRow(registration_id=registration.id, at=utcnow(), actor=actor, action="progress",
+            DecisionRow(registration_id=registration.id, at=utcnow(), actor=actor, action=DecisionAction.PROGRESS,
                         reason=reason, detail=changes)
         )
         return {"id": registration_id, "changes": changes, "stage": stage_of(registration, certification).value}
@@ -166,12 +172,12 @@ def withdraw(
         registration = session.get(RegistrationRecord, registration_id)
         if registration is None:
             raise BadInputError(f"there is no registered PSP #{registration_id}.", hint="See `psp-pipeline psp list`.")
-        if registration.status == "withdrawn":
+        if registration.status == RegistrationStatus.WITHDRAWN:
             raise BadInputError(f"PSP #{registration_id} has withdrawn already.")
-        registration.status = "withdrawn"
+        registration.status = RegistrationStatus.WITHDRAWN
         session.add(
             DecisionRow(registration_id=registration.id, document_id=registration.document_id, at=utcnow(),
-                        actor=actor, action="withdrawn", reason=reason, detail={"session": registration.training_session})
+                        actor=actor, action=DecisionAction.WITHDRAWN, reason=reason, detail={"session": registration.training_session})
         )
         session.flush()
         return _release_held(session, with_store_schedule(session, context), destination=destination)

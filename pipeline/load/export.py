@@ -22,8 +22,14 @@ from sqlalchemy.orm import Session
 
 from pipeline.load.certification import list_psps
 from pipeline.load.program import session_seats
-from pipeline.load.store import Document, ReadinessPlanRecord, RegistrationRecord, export_rows, waiting_for_a_person
-from pipeline.model import Outcome
+from pipeline.load.store import (
+    Document,
+    ReadinessPlanRecord,
+    RegistrationRecord,
+    export_rows,
+    waiting_for_a_person,
+)
+from pipeline.model import FormId, Outcome, PlanStatus, RegistrationStatus
 from schemas.reference import ReferenceData
 
 # OWASP's list: a spreadsheet takes a cell that starts with one of these for a formula.
@@ -75,21 +81,21 @@ def agencies(engine: Engine, reference: ReferenceData) -> list[dict[str, Any]]:
     with Session(engine) as session:
         accepted = {
             plan.cmhsp_name: plan
-            for plan in session.scalars(select(ReadinessPlanRecord).where(ReadinessPlanRecord.status == "accepted"))
+            for plan in session.scalars(select(ReadinessPlanRecord).where(ReadinessPlanRecord.status == PlanStatus.ACCEPTED))
         }
         latest_plan: dict[str, Document] = {}
         for document in session.scalars(
-            select(Document).where(Document.form_id == "PSP-ORP", Document.superseded_by_id.is_(None)).order_by(Document.id)
+            select(Document).where(Document.form_id == FormId.READINESS_PLAN, Document.superseded_by_id.is_(None)).order_by(Document.id)
         ):
             if isinstance(document.values.get("cmhsp_name"), str):
                 latest_plan[document.values["cmhsp_name"]] = document
         registered: dict[str, int] = {}
-        for agency in session.scalars(select(RegistrationRecord.cmhsp_name).where(RegistrationRecord.status == "registered")):
+        for agency in session.scalars(select(RegistrationRecord.cmhsp_name).where(RegistrationRecord.status == RegistrationStatus.REGISTERED)):
             registered[agency] = registered.get(agency, 0) + 1
         held: dict[str, int] = {}
         for document in session.scalars(
             select(Document).where(
-                Document.form_id == "PSP-REG", Document.outcome == Outcome.HELD.value, Document.superseded_by_id.is_(None)
+                Document.form_id == FormId.REGISTRATION_PACKET, Document.outcome == Outcome.HELD.value, Document.superseded_by_id.is_(None)
             )
         ):
             agency = document.values.get("cmhsp_name")

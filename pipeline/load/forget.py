@@ -59,11 +59,12 @@ from pipeline.load.store import (
     transaction,
     utcnow,
 )
+from pipeline.model import DecisionAction, FormId
 from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
 
-FORGOTTEN = "forgotten"  # the decision's action
+FORGOTTEN = DecisionAction.FORGOTTEN  # the decision's action
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ def find_person(engine: Engine, email: str) -> Person | None:
     """The PSP whose registration packets name this email (any case), or None."""
     wanted = email.strip().casefold()
     with Session(engine) as session:
-        documents = [d for d in session.scalars(select(Document).where(Document.form_id == "PSP-REG"))
+        documents = [d for d in session.scalars(select(Document).where(Document.form_id == FormId.REGISTRATION_PACKET))
                      if _matches(d.values, wanted)]
         registrations = session.scalars(
             select(RegistrationRecord).where(
@@ -436,7 +437,11 @@ def _delete(path: Path, home: Path, done: Done) -> bool:
 
 
 def _rewrite_reports(the_plan: Plan, engine: Engine, settings: Settings, done: Done) -> None:
-    from pipeline.report.html import copy_as_latest, rewrite_run_report, write_run_report
+    from pipeline.report.html import (
+        copy_as_latest,
+        rewrite_run_report,
+        write_run_report,
+    )
 
     keep_document, keep_waiting, keep_decision = _keeps(the_plan.person)
     home = settings.data_home.root

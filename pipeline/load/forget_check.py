@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.load.forget import Person
 from pipeline.load.store import NoticeRow, ReceivedFileRow
+from pipeline.model import DecisionAction
 
 CHUNK = 1 << 20
 _NESTING = 3  # JSON inside JSON inside JSON: Prefect's events copy an artifact's JSON data
@@ -212,7 +213,7 @@ def _store_rows(person: Person, engine: Engine, needles: Needles, check: Check) 
 
 
 def _whose_row(session: Session, table: str, row: Any) -> str:
-    if table == "decisions" and row.get("action") == "forgotten":
+    if table == "decisions" and row.get("action") == DecisionAction.FORGOTTEN:
         return "the record of a forget: its reason as typed"
     document_id = row.get("id") if table == "documents" else row.get("document_id")
     if document_id is not None and table in ("documents", "registrations", "readiness_plans", "decisions"):

@@ -378,7 +378,9 @@ def missing_notices(engine: Engine) -> list[int]:
         .outerjoin(NoticeRow, NoticeRow.received_file_id == ReceivedFileRow.id)
         .where(
             ReceivedFileRow.outcome.in_(owed),
-            or_(NoticeRow.id.is_(None), NoticeRow.written.is_(False), NoticeRow.kind != ReceivedFileRow.outcome),
+            # a row from before kinds were kept stands for a rejection's notice (``_kind_is``)
+            or_(NoticeRow.id.is_(None), NoticeRow.written.is_(False),
+                func.coalesce(NoticeRow.kind, Outcome.REJECTED.value) != ReceivedFileRow.outcome),
         )
         .order_by(ReceivedFileRow.id)
     )

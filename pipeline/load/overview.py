@@ -32,10 +32,10 @@ from pipeline.load.store import (
     TrainingSessionRow,
     utcnow,
 )
-from pipeline.model import Outcome
+from pipeline.model import FormId, Outcome, PlanStatus, RegistrationStatus
 
-PLAN_FORM = "PSP-ORP"
-PACKET_FORM = "PSP-REG"
+PLAN_FORM = FormId.READINESS_PLAN
+PACKET_FORM = FormId.REGISTRATION_PACKET
 WAITS_FOR_PLAN = "REG-R10"
 WAITS_FOR_SEAT = "REG-R11"
 
@@ -103,7 +103,7 @@ def agencies(engine: Engine, cmhsps: Sequence[str]) -> dict[str, Any]:
         registered = dict(
             session.execute(
                 select(RegistrationRecord.cmhsp_name, func.count())
-                .where(RegistrationRecord.status == "registered")
+                .where(RegistrationRecord.status == RegistrationStatus.REGISTERED)
                 .group_by(RegistrationRecord.cmhsp_name)
             ).all()
         )
@@ -113,7 +113,7 @@ def agencies(engine: Engine, cmhsps: Sequence[str]) -> dict[str, Any]:
                 select(ReadinessPlanRecord.cmhsp_name, ReadinessPlanRecord.document_id, primary.c.receipt_id,
                        ReadinessPlanRecord.accepted_at)
                 .outerjoin(primary, primary.c.document_id == ReadinessPlanRecord.document_id)
-                .where(ReadinessPlanRecord.status == "accepted")
+                .where(ReadinessPlanRecord.status == PlanStatus.ACCEPTED)
                 .order_by(ReadinessPlanRecord.id)
             )
         }
@@ -330,7 +330,7 @@ def submissions_per_week(engine: Engine, zone: ZoneInfo, weeks: int = WEEKS_SHOW
 def psps_per_stage(engine: Engine) -> dict[str, int]:
     """Registered PSPs per certification stage, every stage in its order (0 when none)."""
     stage = case(
-        (RegistrationRecord.status == "withdrawn", STAGES[5]),
+        (RegistrationRecord.status == RegistrationStatus.WITHDRAWN, STAGES[5]),
         (or_(CertificationRow.id.is_(None), CertificationRow.classroom_attended_on.is_(None)), STAGES[0]),
         (CertificationRow.certified_on.is_not(None), STAGES[4]),
         (CertificationRow.coaching_months >= COACHING_MONTHS, STAGES[3]),

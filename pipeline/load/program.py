@@ -36,16 +36,26 @@ from pipeline.load.store import (
     utcnow,
 )
 from pipeline.model import (
+    DecisionAction,
     ExtractedDocument,
     ExtractionProblem,
     FieldValue,
     Finding,
+    FormId,
     InputKind,
     Outcome,
+    PlanStatus,
     ReceivedFile,
+    RegistrationStatus,
     ValidationResult,
 )
-from pipeline.validate import ProgramSnapshot, ValidationContext, psp_key, subject_key, validate_document
+from pipeline.validate import (
+    ProgramSnapshot,
+    ValidationContext,
+    psp_key,
+    subject_key,
+    validate_document,
+)
 from pipeline.validate.program import supersedes
 from schemas.reference import TrainingSession
 
@@ -66,11 +76,11 @@ def read_snapshot(session: Session) -> ProgramSnapshot:
     """The program's state a new document is judged against: agencies with an accepted plan,
     seats taken in each training session, and the PSPs registered."""
     agencies = session.scalars(
-        select(ReadinessPlanRecord.cmhsp_name).where(ReadinessPlanRecord.status == "accepted")
+        select(ReadinessPlanRecord.cmhsp_name).where(ReadinessPlanRecord.status == PlanStatus.ACCEPTED)
     ).all()
     psps = session.execute(
         select(RegistrationRecord.psp_first_name, RegistrationRecord.psp_last_name, RegistrationRecord.psp_email).where(
-            RegistrationRecord.status == "registered"
+            RegistrationRecord.status == RegistrationStatus.REGISTERED
         )
     ).all()
     return ProgramSnapshot(
@@ -137,18 +147,18 @@ def _add_record(session: Session, document: Document, result: ValidationResult, 
     if result.record is None:
         return
     record = result.record.model_dump(mode="json")
-    if result.form_id == "PSP-ORP":
+    if result.form_id == FormId.READINESS_PLAN:
         for earlier in session.scalars(
             select(ReadinessPlanRecord).where(
-                ReadinessPlanRecord.cmhsp_name == record["cmhsp_name"], ReadinessPlanRecord.status == "accepted"
+                ReadinessPlanRecord.cmhsp_name == record["cmhsp_name"], ReadinessPlanRecord.status == PlanStatus.ACCEPTED
             )
         ):
-            earlier.status = "superseded"
+            earlier.status = PlanStatus.SUPERSEDED
         session.add(
             ReadinessPlanRecord(document=document, cmhsp_name=record["cmhsp_name"],
                                 submission_type=record["submission_type"], accepted_at=now, record=record)
         )
-    elif result.form_id == "PSP-REG":
+    elif result.form_id == FormId.REGISTRATION_PACKET:
         registration = RegistrationRecord(
             document=document,
             cmhsp_name=record["cmhsp_name"],
@@ -178,7 +188,7 @@ def apply_result(
     result: ValidationResult,
     *,
     actor: str,
-    action: str,
+    action: DecisionAction,
     reason: str | None = None,
     detail: dict[str, Any] | None = None,
     destination: Destination | None = None,
@@ -269,7 +279,7 @@ def _supersede(session: Session, replaced: list[tuple[Document, Document]]) -> N
         old.superseded_by_id = document.id
         old.updated_at = now
         session.add(
-            DecisionRow(document_id=old.id, at=now, actor=PIPELINE_ACTOR, action="superseded",
+            DecisionRow(document_id=old.id, at=now, actor=PIPELINE_ACTOR, action=DecisionAction.SUPERSEDED,
                         from_outcome=old.outcome, to_outcome=old.outcome,
                         reason="a corrected form for the same subject was received",
                         detail={"superseded_by_document": document.id})
@@ -433,7 +443,7 @@ def _release_held(
         if result.outcome is Outcome.HELD and [f.model_dump(mode="json") for f in result.findings] == document.findings:
             continue
         apply_result(session, document, result, actor=actor,
-                     action="released" if result.outcome is not Outcome.HELD else "re-judged",
+                     action=DecisionAction.RELEASED if result.outcome is not Outcome.HELD else DecisionAction.REJUDGED,
                      reason="the condition it was held on changed", destination=destination)
         releases.append(Release(receipt.id, document.id, result.outcome, result))
         log.info("received file #%d released from hold: %s", receipt.id, result.outcome.value)

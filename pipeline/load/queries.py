@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipeline.load.store import RegistrationRecord
+from pipeline.model import RegistrationStatus
 
 
 def seats_taken(session: Session) -> dict[str, int]:
@@ -16,7 +17,7 @@ def seats_taken(session: Session) -> dict[str, int]:
     return dict(
         session.execute(
             select(RegistrationRecord.training_session, func.count())
-            .where(RegistrationRecord.status == "registered")
+            .where(RegistrationRecord.status == RegistrationStatus.REGISTERED)
             .group_by(RegistrationRecord.training_session)
         ).all()
     )

@@ -17,6 +17,7 @@ decision's ``detail``), or that the coordinator could not accept the form.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -45,12 +46,20 @@ from pipeline.load.store import (
     program_lock,
     transaction,
 )
-from pipeline.model import FieldValue, Finding, Outcome, ReadMethod, ValidationResult
+from pipeline.model import (
+    DecisionAction,
+    FieldValue,
+    Finding,
+    Outcome,
+    ReadMethod,
+    RegistrationStatus,
+    ValidationResult,
+)
 from pipeline.validate import ValidationContext, psp_key, validate_document
 from pipeline.validate.program import ALREADY_RECORDED, accept_conflicts
 from schemas import RECORD_MODELS, FieldType, load_form_spec
 from schemas.spec import Severity
-from schemas.values import parse_checkbox, split_list
+from schemas.values import parse_checkbox
 
 WAITING = (Outcome.NEEDS_REVIEW.value, Outcome.HELD.value)
 CORRECTABLE = (Outcome.NEEDS_REVIEW.value, Outcome.HELD.value, Outcome.REJECTED.value)
@@ -167,7 +176,7 @@ def _registration_of(session: Session, values: dict[str, Any]) -> RegistrationRe
     """The registration that holds a seat for the PSP of ``values`` (REG-R12's sameness)."""
     key = psp_key(*(str(values.get(k) or "") for k in ("psp_first_name", "psp_last_name", "psp_email")))
     for registration in session.scalars(
-        select(RegistrationRecord).where(RegistrationRecord.status == "registered").order_by(RegistrationRecord.id)
+        select(RegistrationRecord).where(RegistrationRecord.status == RegistrationStatus.REGISTERED).order_by(RegistrationRecord.id)
     ):
         if psp_key(registration.psp_first_name, registration.psp_last_name, registration.psp_email) == key:
             return registration
@@ -219,7 +228,7 @@ def accept(
         result = _accepted_result(document, receipt, context)
         batch_context = with_store_schedule(session, context)
         _refuse_conflicts(session, document, receipt, batch_context)
-        apply_result(session, document, result, actor=actor, action="accepted", reason=reason, destination=destination)
+        apply_result(session, document, result, actor=actor, action=DecisionAction.ACCEPTED, reason=reason, destination=destination)
         session.flush()
         releases = _release_held(session, batch_context, destination=destination)
     return Decision(received_file_id, Outcome.ACCEPTED, result, releases)
@@ -263,7 +272,7 @@ def reject(
             *(Finding.model_validate(f) for f in document.findings),
         )
         result = ValidationResult(document=extracted, outcome=Outcome.REJECTED, findings=findings, values=document.values)
-        apply_result(session, document, result, actor=actor, action="rejected", reason=reason,
+        apply_result(session, document, result, actor=actor, action=DecisionAction.REJECTED, reason=reason,
                      detail={"message_to_agency": message} if message else None, destination=destination)
     return Decision(received_file_id, Outcome.REJECTED, result, [])
 
@@ -276,7 +285,8 @@ def _widget_values(document: Document, field_key: str, value: str) -> dict[str, 
         known = ", ".join(f.key for f in spec.fields)
         raise BadInputError(f"{spec.form_id} has no field {field_key!r}.", hint=f"Fields: {known}.") from None
     if field.type is FieldType.MULTICHOICE:
-        chosen = {c.casefold() for c in split_list(value)}
+        # Split on commas and "and" only: a choice's own name may hold a slash ("I/DD").
+        chosen = {c.strip().casefold() for c in re.split(r"\s*(?:[,;\n]|\band\b|&)\s*", value, flags=re.IGNORECASE) if c.strip()}
         unknown = chosen - {c.casefold() for c in field.choices}
         if unknown:
             raise BadInputError(f"{', '.join(sorted(unknown))} is not a choice of {field.label!r}.",
@@ -316,7 +326,7 @@ def correct(
         corrected = extracted.model_copy(update={"fields": fields})
         batch_context = with_store_schedule(session, context)
         result = validate_document(corrected, batch_context, read_snapshot(session))
-        apply_result(session, document, result, actor=actor, action="corrected", reason=reason,
+        apply_result(session, document, result, actor=actor, action=DecisionAction.CORRECTED, reason=reason,
                      detail={"field": field_key}, destination=destination)
         session.flush()
         releases = _release_held(session, batch_context, destination=destination)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Enum,
     ForeignKey,
     Integer,
     String,
@@ -32,11 +34,25 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    mapped_column,
+    relationship,
+    sessionmaker,
+)
 from sqlalchemy.types import TypeDecorator
 
 from pipeline.errors import ConfigurationError
-from pipeline.model import Outcome, ValidationResult
+from pipeline.model import (
+    DecisionAction,
+    Outcome,
+    PlanStatus,
+    RegistrationStatus,
+    RunStatus,
+    ValidationResult,
+)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 PROGRAM_LOCK_KEY = 0x50535000  # "PSP\0": the advisory lock that serialises program-state changes
@@ -67,13 +83,20 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON, list[Any]: JSON}
 
 
+def _stored_enum(enum: type[StrEnum], length: int) -> Enum:
+    """A status stored as its value in a VARCHAR of ``length``: the column the migrations made, no
+    native type and no CHECK constraint, so that a store written by an earlier version opens as it is."""
+    return Enum(enum, native_enum=False, create_constraint=False, length=length,
+                values_callable=lambda members: [m.value for m in members])
+
+
 class Run(Base):
     __tablename__ = "runs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(20), default="running")
+    status: Mapped[RunStatus] = mapped_column(_stored_enum(RunStatus, 20), default=RunStatus.RUNNING)
     files_seen: Mapped[int] = mapped_column(Integer, default=0)
     report_path: Mapped[str | None] = mapped_column(Text)
 
@@ -134,7 +157,7 @@ class ReadinessPlanRecord(Base):
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), unique=True)
     cmhsp_name: Mapped[str] = mapped_column(Text, index=True)
     submission_type: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="accepted")
+    status: Mapped[PlanStatus] = mapped_column(_stored_enum(PlanStatus, 20), default=PlanStatus.ACCEPTED)
     accepted_at: Mapped[datetime]
     record: Mapped[dict[str, Any]] = mapped_column(JSON)
 
@@ -152,7 +175,8 @@ class RegistrationRecord(Base):
     psp_email: Mapped[str] = mapped_column(Text, index=True)
     training_session: Mapped[str] = mapped_column(String(32), index=True)
     # registered (holds a seat) or withdrawn (seat freed); only registered ones count for REG-R11/R12.
-    status: Mapped[str] = mapped_column(String(20), default="registered")
+    status: Mapped[RegistrationStatus] = mapped_column(_stored_enum(RegistrationStatus, 20),
+                                                       default=RegistrationStatus.REGISTERED)
     registered_at: Mapped[datetime]
     record: Mapped[dict[str, Any]] = mapped_column(JSON)
 
@@ -202,7 +226,7 @@ class DecisionRow(Base):
     registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"), index=True)
     at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(Text)
-    action: Mapped[str] = mapped_column(String(32))
+    action: Mapped[DecisionAction] = mapped_column(_stored_enum(DecisionAction, 32))
     from_outcome: Mapped[str | None] = mapped_column(String(20))
     to_outcome: Mapped[str | None] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)
@@ -342,13 +366,13 @@ def utcnow() -> datetime:
 def start_run(engine: Engine) -> int:
     """Record a run as started (running until ``finish_run``) and return its id."""
     with transaction(engine) as session:
-        run = Run(started_at=utcnow(), status="running")
+        run = Run(started_at=utcnow(), status=RunStatus.RUNNING)
         session.add(run)
         session.flush()
         return run.id
 
 
-def finish_run(engine: Engine, run_id: int, *, files_seen: int, report_path: Path | None, status: str = "completed") -> None:
+def finish_run(engine: Engine, run_id: int, *, files_seen: int, report_path: Path | None, status: RunStatus = RunStatus.COMPLETED) -> None:
     """Record the run as finished now, with what it saw and where its report is; a run never
     finished stays running (``unfinished_runs``)."""
     with transaction(engine) as session:
@@ -398,7 +422,7 @@ def unfinished_runs(engine: Engine, *, exclude: int) -> list[tuple[int, datetime
     """Runs recorded as started but never finished (the process stopped), other than ``exclude``."""
     with Session(engine) as session:
         rows = session.execute(
-            select(Run.id, Run.started_at).where(Run.status == "running", Run.id != exclude).order_by(Run.id)
+            select(Run.id, Run.started_at).where(Run.status == RunStatus.RUNNING, Run.id != exclude).order_by(Run.id)
         ).all()
         return [(run_id, started) for run_id, started in rows]
 

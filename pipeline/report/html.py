@@ -42,8 +42,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
-from pipeline.load.store import StoredReceipt
 from pipeline.fileops import atomic_file, write_atomic
+from pipeline.load.store import StoredReceipt
 from pipeline.model import LOW_CONFIDENCE, Outcome
 from schemas.spec import FieldSpec, FieldType, choice_slug, load_form_spec
 

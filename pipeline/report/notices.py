@@ -32,8 +32,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from pipeline.fileops import write_atomic
 from pipeline.intake.forwarded import Office
-from pipeline.model import Outcome
-from schemas.spec import FormId, load_form_spec
+from pipeline.model import FormId, Outcome
+from schemas.spec import load_form_spec
 
 _TEXT_TEMPLATES = Environment(
     loader=PackageLoader("pipeline.report", "templates"),
@@ -72,8 +72,8 @@ def _fixed_header(name: str, value: str) -> BaseHeader:
 
 # Who a notice goes to, by form: the first of these that holds a well-formed address.
 ADDRESS_FIELDS = {
-    "PSP-ORP": ("contact_email", "supervisor_email"),
-    "PSP-REG": ("supervisor_email", "psp_email"),
+    FormId.READINESS_PLAN: ("contact_email", "supervisor_email"),
+    FormId.REGISTRATION_PACKET: ("supervisor_email", "psp_email"),
 }
 EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # What a To header holds as it is (RFC 5322 dot-atom local part, RFC 1035 host name), within

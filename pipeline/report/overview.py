@@ -24,7 +24,13 @@ from sqlalchemy.engine import Engine
 from pipeline.load.overview import overview
 from pipeline.model import Outcome
 from pipeline.report import plots
-from pipeline.report.html import _HTML, _static, _write_atomically, content_security_policy, install_script
+from pipeline.report.html import (
+    _HTML,
+    _static,
+    _write_atomically,
+    content_security_policy,
+    install_script,
+)
 
 OVERVIEW_NAME = "overview.html"
 

@@ -21,7 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pipeline.model import LOW_CONFIDENCE, ExtractedDocument, FieldValue, Finding, InputKind
+from pipeline.model import (
+    LOW_CONFIDENCE,
+    ExtractedDocument,
+    FieldValue,
+    Finding,
+    InputKind,
+)
 from schemas.spec import FieldSpec, FormSpec, Severity
 
 # Kinds whose reader sees every field the file has: a field it did not find is not on the form.

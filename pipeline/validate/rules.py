@@ -25,8 +25,21 @@ from pipeline.validate.program import ProgramSnapshot, program_findings
 from pipeline.validate.reading import with_reading_findings
 from schemas import RECORD_MODELS
 from schemas.reference import ReferenceData
-from schemas.spec import FieldSpec, FieldType, FormId, FormSpec, Severity, load_form_spec
-from schemas.values import Unreadable, clean_text, parse_checkbox, without_unit, word_count
+from schemas.spec import (
+    FieldSpec,
+    FieldType,
+    FormId,
+    FormSpec,
+    Severity,
+    load_form_spec,
+)
+from schemas.values import (
+    Unreadable,
+    clean_text,
+    parse_checkbox,
+    without_unit,
+    word_count,
+)
 
 
 @dataclass(frozen=True)
