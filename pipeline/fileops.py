@@ -16,7 +16,7 @@ import os
 import re
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -166,6 +166,17 @@ def _is_start_of(target: Path, source: Path) -> bool:
             if whole.read(len(chunk)) != chunk:
                 return False
     return True
+
+
+def numbered_name(name: str, taken: Callable[[str], bool]) -> str:
+    """``name``, or the first of ``name (2).ext``, ``name (3).ext``... that is not ``taken``: as
+    file managers number a second file of the same name."""
+    stem, dot, suffix = name.rpartition(".")
+    candidate, number = name, 2
+    while taken(candidate):
+        candidate = f"{stem} ({number}).{suffix}" if dot and stem else f"{name} ({number})"
+        number += 1
+    return candidate
 
 
 def host_name() -> str:

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pipeline.fileops import write_atomic
+from pipeline.fileops import numbered_name, write_atomic
 from pipeline.intake.forwarded import Office, agency_origin
 from pipeline.intake.mail import (
     Mail,
@@ -124,11 +124,8 @@ class Unpacked:
 
 
 def _unique(name: str, taken: set[str]) -> str:
-    candidate, number = name, 2
-    while candidate.casefold() in taken:
-        stem, dot, suffix = name.rpartition(".")
-        candidate = f"{stem} ({number}).{suffix}" if dot and stem else f"{name} ({number})"
-        number += 1
+    """An attachment's name shown once per email: a second "plan.pdf" is "plan (2).pdf"."""
+    candidate = numbered_name(name, lambda n: n.casefold() in taken)
     taken.add(candidate.casefold())
     return candidate
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 
 from pipeline.faults import checkpoint
-from pipeline.fileops import move_whole
+from pipeline.fileops import move_whole, numbered_name
 from pipeline.load import store
 from pipeline.model import Outcome, ReceivedFile
 from pipeline.settings import DataHome
@@ -51,15 +51,10 @@ class Router:
         office's zone), its own name numbered when taken on disk or promised earlier in this run."""
         day = received.received_at.astimezone(self.zone).date().isoformat()
         folder = self.home.originals / outcome.value / day
-        name = _safe_name(received.original_name)
-        candidate = folder / name
-        number = 2
-        while candidate in self._promised or candidate.exists():
-            stem, suffix = Path(name).stem, Path(name).suffix
-            candidate = folder / f"{stem} ({number}){suffix}"
-            number += 1
-        self._promised.add(candidate)
-        return candidate
+        name = numbered_name(_safe_name(received.original_name),
+                             lambda n: folder / n in self._promised or (folder / n).exists())
+        self._promised.add(folder / name)
+        return folder / name
 
 
 def move_original(source: Path, target: Path, sha256: str | None = None) -> bool:
