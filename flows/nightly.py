@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from pipeline.errors import ConfigurationError
+from pipeline.prefect_env import prefect_defaults
 from pipeline.settings import Settings
 
 DEFAULT_CRON = "0 2 * * *"
@@ -20,10 +21,7 @@ DEPLOYMENT_NAME = "nightly"
 
 def server_command(settings: Settings, host: str, port: int) -> tuple[list[str], dict[str, str]]:
     """The command line and environment of a Prefect server keeping its state in the data home."""
-    environment = dict(os.environ)
-    environment.setdefault("PREFECT_HOME", str(settings.data_home.prefect))
-    environment.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    environment.setdefault("DO_NOT_TRACK", "1")
+    environment = {**prefect_defaults(settings.data_home.prefect, quiet=False), **os.environ}
     environment["PREFECT_UI_API_URL"] = environment.get("PREFECT_UI_API_URL", f"http://{host}:{port}/api")
     prefect = Path(sys.executable).with_name("prefect")
     command = [str(prefect) if prefect.exists() else "prefect", "server", "start", "--host", host, "--port", str(port)]

@@ -13,12 +13,22 @@ from pathlib import Path
 EPHEMERAL_STARTUP_SECONDS = "90"
 
 
+def prefect_defaults(prefect_home: Path, *, quiet: bool = True) -> dict[str, str]:
+    """Prefect's state in ``prefect_home``, its telemetry off and (``quiet``) its logs to warnings:
+    for a run of the pipeline and for the server ``psp-pipeline server`` starts alike."""
+    defaults = {
+        "PREFECT_HOME": str(prefect_home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": EPHEMERAL_STARTUP_SECONDS,
+    }
+    if quiet:
+        # The run prints its own summary; Prefect's per-task lines are for --verbose (and cost time).
+        defaults["PREFECT_LOGGING_LEVEL"] = "WARNING"
+    return defaults
+
+
 def apply_prefect_defaults(prefect_home: Path) -> None:
-    """Keep Prefect's state in ``prefect_home``, its telemetry off and its logs to warnings, for
-    whatever the user has not set already."""
-    os.environ.setdefault("PREFECT_HOME", str(prefect_home))
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    # The run prints its own summary; Prefect's per-task lines are for --verbose (and cost time).
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", EPHEMERAL_STARTUP_SECONDS)
+    """``prefect_defaults`` in this process's environment, for whatever the user has not set already."""
+    for name, value in prefect_defaults(prefect_home).items():
+        os.environ.setdefault(name, value)
