@@ -8,7 +8,7 @@ DEMO_HOME ?= psp-demo
 
 PSP_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: setup system-deps demo test test-postgres forms screenshots clean
+.PHONY: setup system-deps demo test test-fast test-postgres forms screenshots clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,13 @@ demo: setup
 test: setup
 	PREFECT_HOME=$$(mktemp -d) PREFECT_SERVER_ANALYTICS_ENABLED=false DO_NOT_TRACK=1 \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The suite without its slowest parts, for while you work: the crash tests (marked `crash`: a real
+# process killed at a fault point), the Prefect flow tests (`flow`) and the browser tests
+# (`browser`). `make test` runs them all.
+test-fast: setup
+	PREFECT_HOME=$$(mktemp -d) PREFECT_SERVER_ANALYTICS_ENABLED=false DO_NOT_TRACK=1 \
+		$(BIN)/python -m pytest -m "not crash and not flow and not browser" $(PYTEST_ARGS)
 
 # The same suite with the tracking store on PostgreSQL: a database is created for the run and
 # dropped after it (PSP_TEST_POSTGRES_URL names the server; CI runs this after `make test`).

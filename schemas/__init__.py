@@ -2,7 +2,16 @@
 
 from schemas.readiness_plan import ReadinessPlan
 from schemas.registration_packet import RegistrationPacket
-from schemas.spec import FieldSpec, FieldType, FormId, FormSpec, RuleSpec, Severity, all_form_specs, load_form_spec
+from schemas.spec import (
+    FieldSpec,
+    FieldType,
+    FormId,
+    FormSpec,
+    RuleSpec,
+    Severity,
+    all_form_specs,
+    load_form_spec,
+)
 
 RECORD_MODELS: dict[FormId, type[ReadinessPlan] | type[RegistrationPacket]] = {
     FormId.READINESS_PLAN: ReadinessPlan,

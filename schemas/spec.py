@@ -7,10 +7,11 @@ validators, the notices) reads it from here instead of repeating it.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -78,17 +79,16 @@ class SectionSpec(BaseModel):
     fields: tuple[FieldSpec, ...]
 
 
-class RuleParams(BaseModel):
-    """A rule's numbers, as its text states them: the code reads them here, never its own copy."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    max_age_days: int | None = None  # a signature no older than this before the form was received
-    max_months_after_signature: int | None = None
-    min_words: int | None = None
-    max_days_hired_after_signature: int | None = None
-    full_time_hours: tuple[int, int] | None = None
-    part_time_hours: tuple[int, int] | None = None
+# How a rule's text states each of its numbers: the code reads them from the program office's
+# words (``RuleSpec.number``), never from a copy of its own.
+RULE_NUMBERS: dict[str, str] = {
+    "max_age_days": r"not more than (\d+) days before",
+    "max_months_after_signature": r"not more than (\d+) months after",
+    "min_words": r"at least (\d+) words",
+    "max_days_hired_after_signature": r"not more than (\d+) days after",
+    "full_time_hours": r"Full-time: (\d+)-(\d+)",
+    "part_time_hours": r"Part-time: (\d+)-(\d+)",
+}
 
 
 class RuleSpec(BaseModel):
@@ -97,7 +97,16 @@ class RuleSpec(BaseModel):
     id: str
     severity: Severity
     text: str
-    params: RuleParams = Field(default_factory=RuleParams)
+
+    def number(self, name: str) -> Any:
+        """The number ``name`` (``RULE_NUMBERS``) as the rule's text states it: an int, or a
+        (low, high) pair for a range. KeyError when the text states none: a rule reworded without
+        its number stops the run at once, rather than judging by a number of the code's own."""
+        match = re.search(RULE_NUMBERS[name], self.text)
+        if match is None:
+            raise KeyError(f"rule {self.id} states no {name} ({RULE_NUMBERS[name]!r} not in its text)")
+        numbers = tuple(int(n) for n in match.groups())
+        return numbers[0] if len(numbers) == 1 else numbers
 
 
 class FormSpec(BaseModel):

@@ -18,7 +18,13 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from pipeline.model import ExtractedDocument, FieldValue, InputKind, ReadMethod, ReceivedFile
+from pipeline.model import (
+    ExtractedDocument,
+    FieldValue,
+    InputKind,
+    ReadMethod,
+    ReceivedFile,
+)
 from pipeline.settings import Settings
 from pipeline.validate import ValidationContext
 from schemas.reference import load_reference
@@ -242,3 +248,48 @@ def require_tools(missing: list[str]) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(message)
     pytest.skip(message)
+
+
+@pytest.fixture
+def engine(database_url: str):
+    """A store on the test's database (SQLite, or PostgreSQL under ``make test-postgres``)."""
+    from pipeline.load import store
+
+    engine = store.open_store(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def record(engine, validation_context, tmp_path):
+    """``record(*documents)``: ``program.record_batch`` of one run, as a run records a batch
+    (its stored documents and releases); ``record.destination`` says where originals are kept."""
+    from pipeline.load import program, store
+
+    run_id = store.start_run(engine)
+
+    def destination(received, outcome):
+        return tmp_path / outcome.value / received.original_name
+
+    def run(*documents):
+        return program.record_batch(engine, run_id, list(documents), validation_context, destination)
+
+    run.destination = destination
+    return run
+
+
+def form_as_read(form_id: str, changes: dict[str, Any] | None = None, *, number: int, minutes: int = 0,
+                 unsure: str | None = None) -> ExtractedDocument:
+    """The valid form with ``changes``, received ``minutes`` after RECEIVED_AT, with bytes (sha256)
+    of its own by ``number``; ``unsure`` names a field read below the confidence a value is decided
+    on (the form goes to a person)."""
+    from datetime import timedelta
+
+    values = {**(VALID_PLAN if form_id == "PSP-ORP" else VALID_PACKET), **(changes or {})}
+    document = make_document(form_id, values, received_at=RECEIVED_AT + timedelta(minutes=minutes),
+                             name=f"{form_id}-{number}.pdf")
+    if unsure:
+        fields = dict(document.fields)
+        fields[unsure] = fields[unsure].model_copy(update={"confidence": 0.5})
+        document = document.model_copy(update={"fields": fields})
+    return document.model_copy(update={"received": document.received.model_copy(update={"sha256": f"{number:064d}"})})

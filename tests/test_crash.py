@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 from pipeline.load import store
 from samples.stage import expected_cases, stage
 
+pytestmark = pytest.mark.crash
+
 CLI = Path(sys.executable).with_name("psp-pipeline")
 CASES = {expected["file"]: expected for _, expected in expected_cases()}
 

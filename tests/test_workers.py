@@ -12,6 +12,8 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from pipeline.load import store
 from samples.stage import expected_cases, stage
 
@@ -75,6 +77,7 @@ def test_two_workers_at_once_process_every_file_exactly_once(tmp_path, database_
     assert len(processed) == 2 and min(processed) > 0, processed  # both took a share, at the same time
 
 
+@pytest.mark.crash
 def test_a_worker_that_dies_lets_its_files_go(tmp_path, database_url):
     home = tmp_path / "home"
     names = [p.name for p in stage(home / "inbox")]

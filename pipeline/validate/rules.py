@@ -289,11 +289,8 @@ def _readiness_plan_rules(spec: FormSpec, parsed: dict[str, Any], received_day: 
 
 
 def _param(spec: FormSpec, rule_id: str, name: str) -> Any:
-    """A rule's number as the specification states it (``RuleParams``); KeyError when it states none."""
-    value = getattr(spec.rule(rule_id).params, name)
-    if value is None:
-        raise KeyError(f"{spec.form_id}'s rule {rule_id} states no {name}")
-    return value
+    """A rule's number as the specification's text states it (``RuleSpec.number``)."""
+    return spec.rule(rule_id).number(name)
 
 
 def _registration_rules(

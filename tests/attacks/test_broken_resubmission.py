@@ -11,7 +11,7 @@ review; a correction that is valid still replaces the form before it as it did.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -21,44 +21,14 @@ from pipeline.errors import BadInputError
 from pipeline.load import certification, program, review, store
 from pipeline.model import Outcome
 from schemas.reference import TrainingSession
-from tests.conftest import RECEIVED_AT, VALID_PACKET, VALID_PLAN, make_document
+from tests.conftest import VALID_PLAN, form_as_read
 
 _numbers = iter(range(1, 10_000))
 
 
 def doc(form_id: str, changes: dict | None = None, *, minutes: int = 0, unsure: str | None = None):
-    """A form as read, with bytes of its own; ``unsure`` names a field read below the confidence
-    a value is decided on (the document goes to a person)."""
-    values = {**(VALID_PLAN if form_id == "PSP-ORP" else VALID_PACKET), **(changes or {})}
-    number = next(_numbers)
-    document = make_document(form_id, values, received_at=RECEIVED_AT + timedelta(minutes=minutes),
-                             name=f"{form_id}-{number}.pdf")
-    if unsure:
-        fields = dict(document.fields)
-        fields[unsure] = fields[unsure].model_copy(update={"confidence": 0.5})
-        document = document.model_copy(update={"fields": fields})
-    return document.model_copy(update={"received": document.received.model_copy(update={"sha256": f"{number:064d}"})})
-
-
-@pytest.fixture
-def engine(database_url):
-    engine = store.open_store(database_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def record(engine, validation_context, tmp_path):
-    run_id = store.start_run(engine)
-
-    def destination(received, outcome):
-        return tmp_path / outcome.value / received.original_name
-
-    def run(*documents):
-        return program.record_batch(engine, run_id, list(documents), validation_context, destination)
-
-    run.destination = destination
-    return run
+    """A form as read, with bytes of its own (``form_as_read``)."""
+    return form_as_read(form_id, changes, number=next(_numbers), minutes=minutes, unsure=unsure)
 
 
 def superseded_by(engine, document_id: int) -> int | None:

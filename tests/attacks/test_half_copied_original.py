@@ -30,6 +30,8 @@ from pipeline.load import store
 from samples.stage import SUBMISSIONS, expected_cases
 from tests.test_crash import run
 
+pytestmark = pytest.mark.crash
+
 SAMPLE = "orp_valid_cei.pdf"
 SHM = Path("/dev/shm")
 

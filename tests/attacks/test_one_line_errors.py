@@ -110,6 +110,7 @@ def test_a_corrupt_store_is_one_line_and_exit_5(corrupt_home, command):
     assert sorted(p.name for p in (corrupt_home / "inbox").iterdir()) == inbox
 
 
+@pytest.mark.flow
 def test_a_store_error_under_prefect_is_the_same_one_line_and_exit_5(corrupt_home, tmp_path):
     """The StoreError raised in the flow's first task reaches the command as it would without
     Prefect: Prefect's tracebacks of the failed task and flow runs stay out of the console."""

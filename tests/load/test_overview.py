@@ -15,7 +15,14 @@ import pytest
 from pipeline.load import certification, overview, program, store
 from pipeline.model import Outcome
 from schemas.reference import TrainingSession, load_reference
-from tests.conftest import DETROIT, RECEIVED_AT, REPO, VALID_PACKET, VALID_PLAN, make_document
+from tests.conftest import (
+    DETROIT,
+    RECEIVED_AT,
+    REPO,
+    VALID_PACKET,
+    VALID_PLAN,
+    make_document,
+)
 
 CMHSPS = load_reference(None).cmhsps
 CEI = "Community Mental Health Authority of Clinton-Eaton-Ingham Counties"
@@ -36,13 +43,6 @@ def doc(form_id, changes=None, *, at=None, minutes=0):
 
 def psp(n, **more):
     return {"psp_first_name": f"Pat{n}", "psp_email": f"pat{n}@example.org", **more}
-
-
-@pytest.fixture
-def engine(database_url):
-    engine = store.open_store(database_url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

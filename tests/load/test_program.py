@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,28 +26,6 @@ def doc(form_id, changes=None, *, minutes=0, name=None):
 
 def psp(n):
     return {"psp_first_name": f"Pat{n}", "psp_email": f"pat{n}@example.org"}
-
-
-@pytest.fixture
-def engine(database_url):
-    engine = store.open_store(database_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def record(engine, validation_context, tmp_path):
-    run_id = store.start_run(engine)
-
-    def destination(received, outcome):
-        return tmp_path / outcome.value / received.original_name
-
-    def run(*documents):
-        stored, released = program.record_batch(engine, run_id, list(documents), validation_context, destination)
-        return stored, released
-
-    run.destination = destination
-    return run
 
 
 def outcomes(stored):

@@ -9,17 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pipeline.errors import ConfigurationError
-from pipeline.load import store
+from pipeline.load import program, store
 from pipeline.model import Outcome
-from pipeline.load import program
 from tests.conftest import VALID_PACKET, VALID_PLAN, make_document
-
-
-@pytest.fixture
-def engine(database_url):
-    engine = store.open_store(database_url)
-    yield engine
-    engine.dispose()
 
 
 def _result(context, form_id, values, sha, name="form.pdf"):

@@ -238,32 +238,36 @@ def test_a_cmhsp_name_the_reading_ran_on_from_goes_to_a_person_not_a_rejection(v
     assert finding.rule is None and "begins with the name of" in finding.message
 
 
-def test_every_number_a_rule_states_is_in_its_text():
-    # What a notice cites (the rule's text) and what the code checks (its params) are one number.
-    import re
+def test_every_number_the_code_checks_is_read_from_its_rules_text():
+    # The numbers rules.py asks for, each found in the office's own words (a rule reworded
+    # without its number fails here, not silently in a run).
+    expected = {
+        ("PSP-ORP", "ORP-R07", "max_age_days"): 365, ("PSP-ORP", "ORP-R08", "max_months_after_signature"): 24,
+        ("PSP-ORP", "ORP-R09", "min_words"): 15, ("PSP-REG", "REG-R07", "max_age_days"): 180,
+        ("PSP-REG", "REG-R08", "max_days_hired_after_signature"): 60,
+        ("PSP-REG", "REG-R08", "full_time_hours"): (30, 40), ("PSP-REG", "REG-R08", "part_time_hours"): (1, 29),
+    }
+    for (form_id, rule_id, name), value in expected.items():
+        assert load_form_spec(form_id).rule(rule_id).number(name) == value
+    with pytest.raises(KeyError, match="states no min_words"):
+        load_form_spec("PSP-ORP").rule("ORP-R07").number("min_words")
 
-    for spec in (load_form_spec("PSP-ORP"), load_form_spec("PSP-REG")):
-        for rule in spec.rules:
-            stated = {str(n) for value in rule.params.model_dump().values() if value is not None
-                      for n in (value if isinstance(value, tuple) else (value,))}
-            assert stated <= set(re.findall(r"\d+", rule.text)), rule.id
 
-
-@pytest.mark.parametrize(("form_id", "rule_id", "params", "changes"), [
-    ("PSP-REG", "REG-R07", {"max_age_days": 10}, {"psp_signature_date": "11/15/2026"}),
-    ("PSP-REG", "REG-R08", {"max_days_hired_after_signature": 1}, {"hire_date": "12/03/2026"}),
-    ("PSP-REG", "REG-R08", {"full_time_hours": (35, 40)}, {"position_type": "Full-time", "hours_per_week": "32"}),
-    ("PSP-ORP", "ORP-R07", {"max_age_days": 10}, {"supervisor_signature_date": "11/15/2026"}),
-    ("PSP-ORP", "ORP-R08", {"max_months_after_signature": 1}, {"planned_start_date": "03/01/2027"}),
-    ("PSP-ORP", "ORP-R09", {"min_words": 200}, {}),
+@pytest.mark.parametrize(("form_id", "rule_id", "said", "says", "changes"), [
+    ("PSP-REG", "REG-R07", "180 days", "10 days", {"psp_signature_date": "11/15/2026"}),
+    ("PSP-REG", "REG-R08", "60 days", "1 days", {"hire_date": "12/03/2026"}),
+    ("PSP-REG", "REG-R08", "Full-time: 30-40", "Full-time: 35-40", {"position_type": "Full-time", "hours_per_week": "32"}),
+    ("PSP-ORP", "ORP-R07", "365 days", "10 days", {"supervisor_signature_date": "11/15/2026"}),
+    ("PSP-ORP", "ORP-R08", "24 months", "1 months", {"planned_start_date": "03/01/2027"}),
+    ("PSP-ORP", "ORP-R09", "15 words", "200 words", {}),
 ])
-def test_the_code_checks_the_numbers_the_specification_states(validation_context, monkeypatch, form_id, rule_id, params, changes):
+def test_the_code_checks_the_numbers_the_specification_states(validation_context, monkeypatch, form_id, rule_id, said,
+                                                              says, changes):
     import pipeline.validate.rules as rules_module
 
     spec = load_form_spec(form_id)
     assert rule_id not in {f.rule for f in judge(validation_context, form_id, changes).findings}
-    rules = tuple(r.model_copy(update={"params": r.params.model_copy(update=params)}) if r.id == rule_id else r
-                  for r in spec.rules)
+    rules = tuple(r.model_copy(update={"text": r.text.replace(said, says)}) if r.id == rule_id else r for r in spec.rules)
     changed = spec.model_copy(update={"rules": rules})
     monkeypatch.setattr(rules_module, "load_form_spec", lambda _form_id: changed)
     assert rule_id in {f.rule for f in judge(validation_context, form_id, changes).findings}
