@@ -99,8 +99,9 @@ class ReceivedFile(BaseModel):
     sha256: str
     size: int
     received_at: datetime = Field(description=(
-        "When it arrived (UTC): an email's Date header within its window, else the file's mtime, "
-        "never later than when the program first saw the file."
+        "When it arrived (UTC): an email's Date header within its window (for an email the office "
+        "forwarded, the agency's own), else the file's mtime, never later than when the program first "
+        "saw the file."
     ))
     sender: str | None = None
     received_note: str | None = Field(

@@ -42,13 +42,17 @@ def _date(value: Any) -> Any:
     return values.parse_date(str(value))
 
 
+# Longer than any CMHSP's name or alias (the longest has a dozen words).
+CMHSP_MOST_WORDS = 16
+
+
 def _cmhsp(value: Any, info: ValidationInfo) -> str:
     reference = reference_from(info)
     name = reference.canonical_cmhsp(str(value))
     if name is None:
         # A CMHSP's name followed by more words: the reading ran on into the next line (a heading
         # of the agency's own form), or a note was added. Not a different agency: a person reads it.
-        words = str(value).split()
+        words = str(value).split()[:CMHSP_MOST_WORDS + 1]  # no name is longer: never every prefix of a long text
         for end in range(len(words) - 1, 0, -1):
             if (start := reference.canonical_cmhsp(" ".join(words[:end]))) is not None:
                 raise values.Unreadable(f"'{value}' begins with the name of {start} and goes on")

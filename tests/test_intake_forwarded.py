@@ -196,3 +196,50 @@ def test_a_run_sends_the_notice_of_a_forwarded_form_to_the_agency(office_setting
     assert document["outcome"] == "rejected"
     assert document["notice"]["to"] == "avery.sample@agency.example.org"
 
+
+
+THUNDERBIRD = """FYI
+
+-------- Forwarded Message --------
+Subject: \tPSP forms
+Date: \tTue, 1 Dec 2026 09:30:00 -0500
+From: \tAvery Sample <avery.sample@agency.example.org>
+To: \tpsp-coordinator@example.org
+
+Hello, here are our forms.
+
+> From: Jordan Parent <jordan.parent@example.net>
+> Sent: Monday, November 23, 2026 4:12 PM
+> To: Avery Sample
+> Subject: my packet
+"""
+
+
+def test_a_thunderbird_forward_whose_date_comes_before_from_is_the_agencys(tmp_path, collect):
+    # Thunderbird quotes Subject and Date before From: the agency's block was skipped and the PSP's
+    # own earlier message, quoted under it, got the notice and an earlier received day.
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _forward_inline(inbox / "fwd.eml", THUNDERBIRD, [("plan.pdf", PLAN)])
+    _stamp(inbox / "fwd.eml", FORWARDED + timedelta(minutes=5))
+    (received,) = collect(inbox, office=OFFICE)
+    assert (received.sender, received.received_at) == ("avery.sample@agency.example.org", AGENCY_SENT.astimezone(UTC))
+
+
+def test_an_attached_message_counts_before_one_quoted_in_the_forwarders_words(tmp_path, collect):
+    # A colleague forwards agency A's email as an attachment, in a reply that quotes agency B:
+    # agency A's notice must not go to agency B.
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    original = _agency_mail(tmp_path, [("plan.pdf", PLAN)])
+    forward = EmailMessage()
+    forward["From"] = "Morgan Colleague <morgan.colleague@mdhhs.example>"
+    forward["To"] = "psp-inbox@mdhhs.example"
+    forward["Subject"] = "Fwd: PSP forms"
+    forward["Date"] = format_datetime(FORWARDED)
+    forward.set_content(OUTLOOK.replace("avery.sample@agency.example.org", "blake@agency-b.example.org"))
+    forward.add_attachment(original)
+    (inbox / "fwd.eml").write_bytes(bytes(forward))
+    _stamp(inbox / "fwd.eml", FORWARDED + timedelta(minutes=5))
+    (received,) = collect(inbox, office=OFFICE)
+    assert received.sender == "avery.sample@agency.example.org"

@@ -38,7 +38,7 @@ from pipeline.extract.layout import (
     split_marks,
 )
 from pipeline.extract.recognise import MARKER
-from pipeline.extract.symbol_fonts import font_family, symbol_text
+from pipeline.extract.symbol_fonts import BULLET, SYMBOL_TICK, font_family, symbol_text
 from pipeline.model import InputKind
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ RULE_MIN_LENGTH = 15.0
 RULE_MIN_HEIGHT = 12.0  # taller than a check box's side
 PARAGRAPH_GAP = 0.5  # a vertical gap wider than this many line heights is a paragraph break
 # What typed inside a drawn box ticks it: beside a label these may be bullets, inside a box they are marks.
-TICK_WORDS = frozenset({"x", "✔", "✓", "✗", "✘", "✕", "✖", "●", "◆", "★", "■", "√", "×", "*", "+", "/", "v"})
+TICK_WORDS = frozenset({"x", "✔", "✓", "✗", "✘", "✕", "✖", "●", "◆", "★", "■", "√", "×", "*", "+", "/", "v", SYMBOL_TICK})
 # A signature drawn or pasted as a picture is a value: the form counts a drawn signature as signed.
 PICTURE = "[picture]"
 PICTURE_MAX = (320.0, 120.0)  # points; larger pictures are letterheads or scanned pages
@@ -83,6 +83,13 @@ def _inside(item: dict[str, Any], box: dict[str, float], slack: float = 1.0) -> 
     )
 
 
+def _centred_in(item: dict[str, Any], box: dict[str, float]) -> bool:
+    """Whether ``item``'s middle lies in the box: a form's check glyph is drawn at the field's own
+    font size, often a little larger than its box."""
+    x, y = (item["x0"] + item["x1"]) / 2, (item["top"] + item["bottom"]) / 2
+    return box["x0"] - 1 <= x <= box["x1"] + 1 and box["top"] - 1 <= y <= box["bottom"] + 1
+
+
 def _smaller(item: dict[str, Any], box: dict[str, float]) -> bool:
     """A path inside the box that is not the box's own outline (a tick, a cross)."""
     return (item["x1"] - item["x0"]) < (box["x1"] - box["x0"]) - 1.5 or (item["bottom"] - item["top"]) < (
@@ -104,7 +111,8 @@ def _box_words(
     for box in boxes:
         # _inside(word, box, 2.0), written out: this runs for every word and every box of a page
         left, right, top, bottom = box["x0"] - 2.0, box["x1"] + 2.0, box["top"] - 2.0, box["bottom"] + 2.0
-        typed = [w for w in kept if w["x0"] >= left and w["x1"] <= right and w["top"] >= top and w["bottom"] <= bottom]
+        typed = [w for w in kept if (w["x0"] >= left and w["x1"] <= right and w["top"] >= top and w["bottom"] <= bottom)
+                 or (w["text"] == SYMBOL_TICK and _centred_in(w, box))]
         checked = any(_inside(m, box) and _smaller(m, box) for m in marks) or sum(_inside(s, box) for s in strokes) >= 2
         if any(w["text"].casefold() in TICK_WORDS or box_mark(w["text"]) for w in typed):
             checked = True
@@ -307,6 +315,8 @@ def page_lines(page: Page, number: int) -> tuple[list[Line], list[str], list[tup
     """The page's lines, the text of the header and footer lines taken out (marker, page numbers),
     and the page's vertical rules."""
     words, pictures = _box_words(page, _split_glued_marks(_join_bracket_boxes(_words(page))), _pictures(page))
+    # A symbol font's tick or shape outside any drawn box is a list's bullet, never a tick.
+    words = [{**w, "text": BULLET} if w["text"] == SYMBOL_TICK else w for w in words]
     words += _picture_words(pictures)
     horizontal, vertical = _rules(page)
     horizontal_by_y, vertical_by_x = _SortedRules(horizontal), _SortedRules(vertical)

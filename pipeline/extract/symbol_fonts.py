@@ -11,8 +11,11 @@ The font is known by its family, whatever the subset prefix (``QYCPWV+``) or the
 printer used: Ghostscript and poppler put URW's ``D050000L`` for ZapfDingbats and ``S050000L``
 (``StandardSymbolsPS``) for Symbol.
 
-A symbol font's other glyphs (Wingdings' bullets, arrows and telephones) are decorations, never
-text: they are left out, not read as the letter their code happens to be.
+Only a box glyph is a box wherever it stands (☒ ☑ ☐ ❑). A tick, a cross or a filled shape (✓ ✗ ●
+■ ◆ ★) is also what Word's bullet lists print (Wingdings ✓ and ●): it is a mark only inside a
+drawn box (``SYMBOL_TICK``, for ``pdf_flat._box_words``); elsewhere it is a bullet, never a tick.
+A symbol font's other glyphs (arrows, telephones) are decorations, never text: they are left out,
+not read as the letter their code happens to be.
 """
 
 from __future__ import annotations
@@ -23,6 +26,11 @@ from functools import lru_cache
 from pipeline.extract.layout import CHECKED, UNCHECKED
 
 DINGBATS, WINGDINGS, WINGDINGS_2, SYMBOL = "dingbats", "wingdings", "wingdings2", "symbol"
+
+# A tick, cross or shape glyph of a symbol font: a mark inside a drawn box, a bullet elsewhere.
+SYMBOL_TICK = "[symbol-tick]"
+BULLET = "\u2022"
+TICK = "tick"
 
 # Family names, after the subset prefix and everything but letters and digits are taken out,
 # lower-cased. Wingdings 2 before Wingdings (its name begins with the other's).
@@ -40,27 +48,29 @@ _FAMILIES = (
     ("symbol", SYMBOL),
 )
 
-# Per family: character code -> checked (True) or unchecked (False). Codes not listed are
-# decorations. Adobe's ZapfDingbats encoding and Microsoft's Wingdings charts.
-_MARKS: dict[str, dict[int, bool]] = {
+# Per family: character code -> a checked box (True), an unchecked one (False), or a tick, cross
+# or shape (TICK). Codes not listed are decorations. Adobe's ZapfDingbats encoding and
+# Microsoft's Wingdings charts.
+_MARKS: dict[str, dict[int, bool | str]] = {
     DINGBATS: {
-        0x33: True, 0x34: True,  # ✓ ✔ (a19, a20: PyMuPDF's and pdf-lib's /CA "4" check)
-        0x35: True, 0x36: True, 0x37: True, 0x38: True,  # ✕ ✖ ✗ ✘ (/CA "8": cross)
-        0x6C: True, 0x6E: True, 0x75: True, 0x48: True,  # ● ■ ◆ ★ (/CA circle, square, diamond, star)
+        0x33: TICK, 0x34: TICK,  # ✓ ✔ (a19, a20: PyMuPDF's check, pdf-lib's and Acrobat's /CA "4")
+        0x35: TICK, 0x36: TICK, 0x37: TICK, 0x38: TICK,  # ✕ ✖ ✗ ✘ (/CA "8": cross)
+        0x6C: TICK, 0x6E: TICK, 0x75: TICK, 0x48: TICK,  # ● ■ ◆ ★ (/CA circle, square, diamond, star)
         0x6F: False, 0x70: False, 0x71: False, 0x72: False,  # ❏ ❐ ❑ ❒ (empty boxes)
-        0x6D: False,  # ❍ (an empty circle)
     },
     WINGDINGS: {
-        0xFC: True, 0xFB: True, 0xFD: True, 0xFE: True, 0x78: True,  # ✓ ✗ ☒ ☑ ⌧
+        0xFC: TICK, 0xFB: TICK, 0x78: TICK,  # ✓ ✗ ⌧ (Word's check-mark bullet is 0xFC)
+        0xFD: True, 0xFE: True,  # ☒ ☑
         0xA8: False, 0x6F: False, 0x71: False, 0x72: False,  # ☐ □ ❑ ❒
     },
     WINGDINGS_2: {
-        0x50: True, 0x4F: True, 0x51: True, 0x52: True, 0x53: True, 0x54: True,  # ✓ ✗ ☒ ☑ ☒ ☒
+        0x50: TICK, 0x4F: TICK,  # ✓ ✗
+        0x51: True, 0x52: True, 0x53: True, 0x54: True,  # ☒ ☑ ☒ ☒
         0xA3: False, 0x2A: False, 0xA2: False,  # ☐
     },
     SYMBOL: {
-        0xD6: True,  # √ (the radical, typed as a tick)
-        0x221A: True,  # √ as extractors decode the Symbol encoding
+        0xD6: TICK,  # √ (the radical, typed as a tick)
+        0x221A: TICK,  # √ as extractors decode the Symbol encoding
     },
 }  # fmt: skip
 
@@ -79,8 +89,9 @@ def font_family(fontname: str | None) -> str | None:
     return None
 
 
-def symbol_mark(family: str, character: str) -> bool | None:
-    """Checked (True), unchecked (False), or None for a decoration, of one character of a symbol font."""
+def symbol_mark(family: str, character: str) -> bool | str | None:
+    """A checked box (True), an unchecked one (False), a tick or shape (``TICK``), or None for a
+    decoration, of one character of a symbol font."""
     code = ord(character)
     if 0xF000 <= code <= 0xF0FF:  # the font's own private-use map
         code -= 0xF000
@@ -89,7 +100,8 @@ def symbol_mark(family: str, character: str) -> bool | None:
 
 @lru_cache(maxsize=4096)
 def symbol_text(family: str, text: str) -> str:
-    """A word of a symbol font as marks (``☒``/``☐``, space-separated); empty for decorations.
+    """A word of a symbol font as marks (``☒``/``☐``; a tick or shape as ``SYMBOL_TICK``),
+    space-separated; empty for decorations.
 
     Symbol is the exception: the Symbol encoding is a Greek and mathematical alphabet that
     extractors decode into real text, so its other characters are kept as they are.
@@ -98,7 +110,9 @@ def symbol_text(family: str, text: str) -> str:
     kept: list[str] = []
     for character in text:
         mark = symbol_mark(family, character)
-        if mark is not None:
+        if mark == TICK:
+            marks.append(SYMBOL_TICK)
+        elif mark is not None:
             marks.append(CHECKED if mark else UNCHECKED)
         elif family == SYMBOL:
             kept.append(character)

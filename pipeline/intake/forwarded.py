@@ -18,8 +18,9 @@ the body:
 A notice goes back to the agency, never to the colleague who forwarded it, and the form counts as
 received when the agency sent it. The program office is known by its own addresses and domains
 (``PSP_OFFICE_DOMAINS``, and the coordinator's address): an email from one of them is a forward.
-Its agency is the first sender found inside it, outermost first, that is not the office. When
-none is found the notice waits for a person.
+Its agency is the first sender found inside it that is not the office: an attached message
+before one quoted in a body, outermost first. When none is found the notice goes to the form's own
+contact (never an office address), and with none either it waits for a person.
 """
 
 from __future__ import annotations
@@ -119,25 +120,29 @@ def body_text(raw: str, is_html: bool) -> str:
 def quoted_origins(text: str, zone: ZoneInfo) -> list[Origin]:
     """The senders of the forwarded headers quoted in a body, outermost first.
 
-    A block counts only when a ``From:`` line is followed within a few lines by a ``Sent:`` or
-    ``Date:`` line and a ``To:`` or ``Subject:`` line: a sentence that begins with "From:" is not one.
+    A block is a run of header lines (``From:``, ``Sent:``/``Date:``, ``To:``, ``Subject:``, in
+    any order: Thunderbird puts Subject and Date first); it counts only when it has a ``From:``,
+    a ``Sent:`` or ``Date:`` and a ``To:`` or ``Subject:``: a sentence that begins with "From:" is
+    not one.
     """
-    lines = [line for line in text.splitlines() if line.strip()]
     found: list[Origin] = []
-    for index, line in enumerate(lines):
-        header = _HEADER.match(line)
-        if not header or header.group(1).casefold() != "from":
-            continue
-        block: dict[str, str] = {}
-        for following in lines[index + 1 : index + 6]:
-            match = _HEADER.match(following)
-            if not match or match.group(1).casefold() == "from":
-                break
-            block.setdefault(match.group(1).casefold(), match.group(2))
+
+    def close(block: dict[str, str]) -> None:
         when = block.get("sent") or block.get("date")
-        if when is None or not ({"to", "subject"} & block.keys()):
+        if "from" in block and when is not None and {"to", "subject"} & block.keys():
+            found.append(Origin(address_of(block["from"]), quoted_time(when, zone)))
+
+    block: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            continue  # a blank line inside a block (Thunderbird's table) does not end it
+        header = _HEADER.match(line)
+        if header is not None and header.group(1).casefold() not in block:
+            block[header.group(1).casefold()] = header.group(2)
             continue
-        found.append(Origin(address_of(header.group(2)), quoted_time(when, zone)))
+        close(block)
+        block = {header.group(1).casefold(): header.group(2)} if header is not None else {}
+    close(block)
     return found
 
 

@@ -69,7 +69,8 @@ class Mail:
     attachments: tuple[Attachment, ...]
     inline_pictures: int = 0
     dated: bool = False  # it has a Date, whether or not a calendar can hold it
-    # The senders of the messages inside it (attached, or quoted when forwarded inline), outermost first.
+    # The senders of the messages inside it: attached ones first (a forward as attachment is the
+    # agency's message itself), then those quoted in bodies (forwarded inline), outermost first.
     inner: tuple[Origin, ...] = ()
 
 # Quoted times without a zone are the office's (a forward from Outlook prints local time).
@@ -237,19 +238,20 @@ def _read_message(message: EmailMessage, zone: ZoneInfo) -> Mail:
     sent_at = _date_header(message)
     sender = _sender_of(message)
     attachments: list[Attachment] = []
-    inner: list[Origin] = []
+    attached_origins: list[Origin] = []
+    quoted: list[Origin] = []
     inline = 0
     for part in _leaf_parts(message):
         if part.get_content_type() == "message/rfc822":
             attached = part.get_payload()
             if isinstance(attached, list) and attached:
-                inner.append(Origin(_sender_of(attached[0]), _date_header(attached[0])))
+                attached_origins.append(Origin(_sender_of(attached[0]), _date_header(attached[0])))
             continue
         disposition = part.get_content_disposition()
         filename = part.get_filename()
         if disposition != "attachment" and filename is None:
             if part.get_content_maintype() == "text" and part.get_content_subtype() in ("plain", "html"):
-                inner.extend(_quoted(part, zone))  # the body: a forward quotes the agency's headers here
+                quoted.extend(_quoted(part, zone))  # the body: a forward quotes the agency's headers here
             continue
         if part.get_content_maintype() == "image" and (disposition == "inline" or part["Content-ID"]):
             inline += 1  # a picture shown in the body (a signature's logo)
@@ -257,7 +259,7 @@ def _read_message(message: EmailMessage, zone: ZoneInfo) -> Mail:
         data = part.get_payload(decode=True) or b""
         attachments.append(Attachment(safe_name(filename, len(attachments) + 1), data, part.get_content_type()))
     return Mail(MailFormat.EML, sender, sent_at, tuple(attachments), inline, dated=message["Date"] is not None,
-                inner=tuple(inner))
+                inner=tuple(attached_origins + quoted))
 
 
 def _quoted(part: EmailMessage, zone: ZoneInfo) -> list[Origin]:
@@ -283,7 +285,8 @@ def read_msg(path: Path, zone: ZoneInfo = OFFICE_ZONE) -> Mail:
         sender = _address(getattr(message, "sender", None))
         sent_at = _aware(getattr(message, "date", None))
         attachments: list[Attachment] = []
-        inner: list[Origin] = []
+        attached_origins: list[Origin] = []
+        quoted: list[Origin] = []
         inline = 0
         # A message attached to it ("forward as attachment") counts with its sender and time, its
         # body's quoted headers, and its own attachments.
@@ -293,10 +296,11 @@ def read_msg(path: Path, zone: ZoneInfo = OFFICE_ZONE) -> Mail:
 
         for current, depth in _depth_first(message, embedded):
             if depth:
-                inner.append(Origin(_address(getattr(current, "sender", None)), _aware(getattr(current, "date", None))))
+                attached_origins.append(Origin(_address(getattr(current, "sender", None)),
+                                               _aware(getattr(current, "date", None))))
             body = getattr(current, "body", None)
             if isinstance(body, str) and body:
-                inner.extend(quoted_origins(body_text(body, False), zone))
+                quoted.extend(quoted_origins(body_text(body, False), zone))
             for attachment in getattr(current, "attachments", []):
                 if attachment.type is not AttachmentType.DATA or not isinstance(attachment.data, bytes):
                     continue
@@ -307,7 +311,7 @@ def read_msg(path: Path, zone: ZoneInfo = OFFICE_ZONE) -> Mail:
                 name = attachment.longFilename or attachment.shortFilename or attachment.displayName
                 attachments.append(Attachment(safe_name(name, len(attachments) + 1), attachment.data, mime))
         return Mail(MailFormat.MSG, sender, sent_at, tuple(attachments), inline,
-                    dated=getattr(message, "date", None) is not None, inner=tuple(inner))
+                    dated=getattr(message, "date", None) is not None, inner=tuple(attached_origins + quoted))
     except (ExMsgBaseException, OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
         raise MailUnreadable(f"the Outlook message could not be read ({type(exc).__name__})") from exc
     finally:

@@ -169,7 +169,7 @@ def _set_kind(row: NoticeRow, kind: str, now: datetime, *, before_writing: bool 
     others change only the kind it claimed), and the row stays of its kind, so the new notice
     stays owed (``missing_notices``: its kind is not the document's outcome) and is made by the
     next writer after that. Returns whether the row is of ``kind`` now."""
-    if row.kind is not None and row.kind != kind:
+    if (row.kind or Outcome.REJECTED.value) != kind:  # a row from before kinds were kept: a rejection's
         if held_by_sender(row, now):
             return False
         if before_writing:
@@ -210,7 +210,8 @@ def prepare_notices(engine: Engine, owed: list[tuple[int, str | None, Path, str]
                     received_file_id=received_file_id, to_address=to_address, path=str(path), created_at=utcnow()
                 )
                 session.add(row)
-            _set_kind(row, kind, now, before_writing=True)
+            if _set_kind(row, kind, now, before_writing=True):
+                row.to_address = to_address  # written now: to whom it goes now (a corrected address)
             rows.append(row)
         session.flush()
         return [row.id for row in rows]

@@ -17,7 +17,15 @@ import pytest
 
 from pipeline.extract import extract
 from pipeline.extract.layout import CHECKED, UNCHECKED
-from pipeline.extract.symbol_fonts import DINGBATS, SYMBOL, WINGDINGS, WINGDINGS_2, font_family, symbol_text
+from pipeline.extract.symbol_fonts import (
+    DINGBATS,
+    SYMBOL,
+    SYMBOL_TICK,
+    WINGDINGS,
+    WINGDINGS_2,
+    font_family,
+    symbol_text,
+)
 from pipeline.intake import receive
 from pipeline.model import InputKind
 from samples import pdf_tools
@@ -93,14 +101,41 @@ def test_fonts_are_known_by_family_whatever_the_subset_or_substitute():
 
 
 def test_a_symbol_fonts_codes_are_marks_and_its_other_glyphs_decorations():
-    assert symbol_text(DINGBATS, "4") == symbol_text(DINGBATS, "3") == symbol_text(DINGBATS, "l") == CHECKED
-    assert symbol_text(DINGBATS, "q") == UNCHECKED
-    # Wingdings as Latin-1 look-alikes or in the font's private-use area
-    assert symbol_text(WINGDINGS, "þ") == symbol_text(WINGDINGS, "\uf0fe") == symbol_text(WINGDINGS, "ü") == CHECKED
-    assert symbol_text(WINGDINGS, "\uf0a8") == UNCHECKED
+    # box glyphs are boxes wherever they stand
+    assert symbol_text(DINGBATS, "q") == symbol_text(WINGDINGS, "\uf0a8") == symbol_text(WINGDINGS_2, "£") == UNCHECKED
+    assert symbol_text(WINGDINGS, "þ") == symbol_text(WINGDINGS, "\uf0fe") == symbol_text(WINGDINGS_2, "R") == CHECKED
+    # ticks, crosses and shapes are marks only inside a drawn box (``SYMBOL_TICK``): Word's
+    # bullets are Wingdings ✓ and ●, and ZapfDingbats' 4 is Acrobat's check
+    for family, code in ((DINGBATS, "4"), (DINGBATS, "3"), (DINGBATS, "l"), (WINGDINGS, "ü"), (WINGDINGS_2, "P"),
+                         (SYMBOL, "\u221a")):
+        assert symbol_text(family, code) == SYMBOL_TICK, (family, code)
     # Wingdings' bullet (l), arrow (Ø) and telephone are not letters of a value, nor marks
     assert symbol_text(WINGDINGS, "l") == symbol_text(WINGDINGS, "Ø") == symbol_text(WINGDINGS, "(") == ""
-    assert symbol_text(WINGDINGS_2, "P") == CHECKED and symbol_text(WINGDINGS_2, "£") == UNCHECKED
-    # Symbol decodes into real characters: a radical is a tick, Greek stays text
-    assert symbol_text(SYMBOL, "\u221a") == CHECKED
+    # Symbol decodes into real characters: Greek stays text
     assert symbol_text(SYMBOL, "αβ") == "αβ"
+
+
+@pytest.mark.parametrize(("font", "bullet"), [("ZapfDingbats", "l"), ("ZapfDingbats", "4"), ("ZapfDingbats", "n")])
+def test_a_commitment_list_with_symbol_bullets_is_not_ticked(tmp_path, font, bullet):
+    # An agency's version lists the commitments as bullets, no boxes: a bullet is not a tick (a
+    # ● read as ☒ accepted a packet with none of its boxes ticked).
+    from reportlab.lib.pagesizes import letter
+    from reportlab.pdfgen.canvas import Canvas
+
+    from schemas.spec import load_form_spec
+
+    spec = load_form_spec("PSP-REG")
+    c = Canvas(str(tmp_path / "bullets.pdf"), pagesize=letter)
+    y = 700
+    for key in ("commit_classroom", "commit_coaching", "commit_quarterly_pd", "ack_confidentiality"):
+        c.setFont(font, 9)
+        c.drawString(80, y, bullet)
+        c.setFont("Helvetica", 9)
+        c.drawString(95, y, spec.field(key).label)
+        y -= 18
+    c.setFont("Helvetica", 7)
+    c.drawString(72, 30, spec.marker)
+    c.save()
+    fields = extract(receive(tmp_path / "bullets.pdf", tmp_path)).fields
+    for key in ("commit_classroom", "commit_coaching", "commit_quarterly_pd", "ack_confidentiality"):
+        assert key not in fields or fields[key].value is not True, key

@@ -231,3 +231,18 @@ def test_a_held_document_whose_notice_is_from_before_kinds_were_kept_is_owed_its
     # Listed as a rejection's notice for a document that is held: withdrawn, so the held notice is owed.
     assert status(engine, notice_id) is NoticeStatus.WITHDRAWN
     assert owed["held"] in outbox.missing_notices(engine)
+
+
+def test_a_sent_notice_from_before_kinds_were_kept_is_replaced_when_the_outcome_changes(engine, owed, tmp_path):
+    # The rejection's notice (kind unknown, sent) of a document now held: the held notice is a new
+    # message, owed, written and due; it must not keep the old one's sent time (never sent).
+    (notice_id,) = outbox.prepare_notices(engine, [(owed["held"], ADDRESS, tmp_path / "n.eml", "held")])
+    outbox.mark_written(engine, [notice_id])
+    with store.transaction(engine) as session:
+        session.execute(update(store.NoticeRow).where(store.NoticeRow.id == notice_id)
+                        .values(kind=None, sent_at=store.utcnow()))
+    assert outbox.prepare_notices(engine, [(owed["held"], "new@agency.example.org", tmp_path / "n.eml", "held")]) == [notice_id]
+    outbox.mark_written(engine, [notice_id])
+    again = item(engine, notice_id)
+    assert (again.kind, again.sent_at, again.to_address) == ("held", None, "new@agency.example.org")
+    assert status(engine, notice_id) is NoticeStatus.PENDING and owed["held"] not in outbox.missing_notices(engine)

@@ -271,3 +271,17 @@ def test_the_code_checks_the_numbers_the_specification_states(validation_context
     changed = spec.model_copy(update={"rules": rules})
     monkeypatch.setattr(rules_module, "load_form_spec", lambda _form_id: changed)
     assert rule_id in {f.rule for f in judge(validation_context, form_id, changes).findings}
+
+
+def test_a_huge_cmhsp_value_is_tried_only_as_long_as_names_are(validation_context, monkeypatch):
+    # Every prefix of the value was tried as a CMHSP's name: 8,000 words took 15 s inside the
+    # store's locked transaction (quadratic). Now a bounded number of prefixes, whatever its length.
+    from schemas.reference import ReferenceData
+    from schemas.types import CMHSP_MOST_WORDS
+
+    asked = []
+    real = ReferenceData.canonical_cmhsp
+    monkeypatch.setattr(ReferenceData, "canonical_cmhsp", lambda self, text: asked.append(text) or real(self, text))
+    result = judge(validation_context, "PSP-REG", {"cmhsp_name": "Community Mental Health " + "word " * 20_000})
+    assert len([a for a in asked if a.startswith("Community")]) <= CMHSP_MOST_WORDS + 2
+    assert result.outcome in (Outcome.NEEDS_REVIEW, Outcome.REJECTED)

@@ -123,25 +123,24 @@ def _form_vocabulary(spec: FormSpec) -> frozenset[str]:
 
 
 # Words by which a text speaks to the person filling the form in ("Leave blank if this does not
-# apply", "Please write it as on your records"): an answer (a name, an address, a date, a number)
-# holds hardly any, an agency's own instruction several.
+# apply", "Please write it as on your records"): an answer (a name, an address, a date, a number,
+# "Gluten free only, please") holds one or two, an agency's own instruction three or more.
 _ADDRESSING_WORDS = frozenset({
     "please", "must", "should", "you", "your", "leave", "blank", "empty", "applicable", "applies", "apply",
-    "otherwise", "required", "optional", "complete", "enter", "write", "provide", "fill", "filled", "only",
-    "if", "when", "unless", "sure",
+    "otherwise", "required", "optional", "complete", "enter", "write", "provide", "fill", "filled", "unless",
 })
 
 
 def is_printed_instruction(text: str, spec: FormSpec) -> bool:
     """Whether a text read where a value goes is an instruction printed there, not an answer:
     the form's own (it starts like one, is a sentence to the reader, and uses the specification's
-    words), or an agency's own wording that speaks to the reader (``_ADDRESSING_WORDS``: two or more
+    words), or an agency's own wording that speaks to the reader (``_ADDRESSING_WORDS``: three or more
     of them, a quarter of its words at least)."""
     words = _words(text)
     if len(words) < 4:
         return False
     addressing = [w for w in words if w in _ADDRESSING_WORDS]
-    if len(set(addressing)) >= 2 and 4 * len(addressing) >= len(words):
+    if len(set(addressing)) >= 3 and 4 * len(addressing) >= len(words):
         return True
     if words[0] not in _INSTRUCTION_STARTS or not _SENTENCE_WORDS & set(words[1:]):
         return False  # a name ("Example Family Partners, Inc."), not a sentence to the reader

@@ -4,7 +4,6 @@ sure each reading is; and one value of several readings of the same field.
 
 from __future__ import annotations
 
-from functools import cached_property
 
 from pipeline.extract.labels.anchors import Anchor
 from pipeline.extract.labels.regions import RegionFinder
@@ -107,13 +106,6 @@ class ValueReader(RegionFinder):
                 states[choice] = False  # nothing printed before it: not checked
         return states
 
-    @cached_property
-    def _ticks_with_x_alone(self) -> bool:
-        """Whether the document marks its ticked boxes with a typed X and prints nothing for the
-        others: an X stands alone somewhere, and no box (☐, ☒, [ ]) is printed anywhere."""
-        tokens = [t for line in self.lines for seg in line.segments for t in seg.tokens]
-        return any(t.text.casefold() == "x" for t in tokens) and not any(t.mark is not None for t in tokens)
-
     def _before_instructions(self, rows: list[list[Token]], narrative: bool) -> list[list[Token]]:
         """A value's lines without the instruction printed under it ("Please write it as on your
         records"): from the first such line on, or for a narrative only the ones that end it. The
@@ -134,7 +126,8 @@ class ValueReader(RegionFinder):
         if spec_field.type is FieldType.CHECKBOX:
             return [self._checkbox(anchor)]
         rows, li, beside = self._region(anchor)
-        rows = self._before_instructions(rows, spec_field.type is FieldType.LONGTEXT)
+        if spec_field.type not in (FieldType.CHOICE, FieldType.MULTICHOICE):  # a row of boxes is read whole
+            rows = self._before_instructions(rows, spec_field.type is FieldType.LONGTEXT)
         tokens = [t for row in rows for t in row]
         confidence = self._confidence(anchor, beside)
         if spec_field.type is FieldType.MULTICHOICE:
@@ -150,8 +143,8 @@ class ValueReader(RegionFinder):
                 states = {c: v for c, v in listed.items()}
                 if len(listed) > 1 and all(listed.values()):
                     # every option printed and none ticked: a row of boxes left blank, or all of them
-                    # chosen? Blank, when the document ticks with an X and prints nothing for the others.
-                    states = dict.fromkeys(listed, False if self._ticks_with_x_alone else None)
+                    # chosen ("SED, I/DD, Autism")? A person reads it, whatever the document's style.
+                    states = dict.fromkeys(listed)
                 if unsure:
                     confidence = UNSURE_CONFIDENCE
             out = []
@@ -179,9 +172,6 @@ class ValueReader(RegionFinder):
             if len(spec_field.choices) > 1 and all(
                 _option(c).search(text) for c in spec_field.choices
             ):
-                if self._ticks_with_x_alone:
-                    # The document ticks with an X and leaves the others bare: bare options were not ticked.
-                    return [self._value(spec_field.key, "", anchor, li, confidence, tokens)]
                 return [self._value(spec_field.key, None, anchor, li, UNSURE_CONFIDENCE, tokens,
                                     note="every option is printed and none is ticked")]
         text = clean_value(self._text(rows))
