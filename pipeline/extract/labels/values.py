@@ -109,9 +109,11 @@ class ValueReader(RegionFinder):
     def _before_instructions(self, rows: list[list[Token]], narrative: bool) -> list[list[Token]]:
         """A value's lines without the instruction printed under it ("Please write it as on your
         records"): from the first such line on, or for a narrative only the ones that end it. The
-        first line is the value's own, whatever it says (an instruction alone is judged as a value)."""
+        first line is the value's own, whatever it says (an instruction alone is judged as a value),
+        and a line with a box is never an instruction."""
         def instruction(row: list[Token]) -> bool:
-            return is_printed_instruction(" ".join(t.text for t in row), self.spec)
+            # a line with a box is part of a row of boxes ("☒ Part-time, if you work fewer..."), read whole
+            return all(t.mark is None for t in row) and is_printed_instruction(" ".join(t.text for t in row), self.spec)
 
         if narrative:
             end = len(rows)
@@ -126,8 +128,7 @@ class ValueReader(RegionFinder):
         if spec_field.type is FieldType.CHECKBOX:
             return [self._checkbox(anchor)]
         rows, li, beside = self._region(anchor)
-        if spec_field.type not in (FieldType.CHOICE, FieldType.MULTICHOICE):  # a row of boxes is read whole
-            rows = self._before_instructions(rows, spec_field.type is FieldType.LONGTEXT)
+        rows = self._before_instructions(rows, spec_field.type is FieldType.LONGTEXT)
         tokens = [t for row in rows for t in row]
         confidence = self._confidence(anchor, beside)
         if spec_field.type is FieldType.MULTICHOICE:
