@@ -83,6 +83,29 @@ def _inside(item: dict[str, Any], box: dict[str, float], slack: float = 1.0) -> 
     )
 
 
+def _smaller_than_a_box(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The paths or lines that could be a tick or a cross: smaller than the largest box."""
+    return [i for i in items if i["x1"] - i["x0"] < BOX_MAX and i["bottom"] - i["top"] < BOX_MAX]
+
+
+def _typed_tick(word: dict[str, Any]) -> bool:
+    """Whether a word typed inside a box ticks it: an X, a tick, a box character checked."""
+    return word["text"].casefold() in TICK_WORDS or bool(box_mark(word["text"]))
+
+
+def _typed_in(box: dict[str, float], words: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The words typed inside a drawn box (within 2 points), and a symbol font's tick drawn over it."""
+    # _inside(word, box, 2.0), written out: this runs for every word and every box of a page
+    left, right, top, bottom = box["x0"] - 2.0, box["x1"] + 2.0, box["top"] - 2.0, box["bottom"] + 2.0
+    return [w for w in words if (w["x0"] >= left and w["x1"] <= right and w["top"] >= top and w["bottom"] <= bottom)
+            or (w["text"] == SYMBOL_TICK and _centred_in(w, box))]
+
+
+def _drawn_tick(box: dict[str, float], marks: list[dict[str, Any]], strokes: list[dict[str, Any]]) -> bool:
+    """Whether a tick or cross is drawn in the box: a path smaller than its outline, or two strokes."""
+    return any(_inside(m, box) and _smaller(m, box) for m in marks) or sum(_inside(s, box) for s in strokes) >= 2
+
+
 def _centred_in(item: dict[str, Any], box: dict[str, float]) -> bool:
     """Whether ``item``'s middle lies in the box: a form's check glyph is drawn at the field's own
     font size, often a little larger than its box."""
@@ -105,26 +128,16 @@ def _box_words(
     boxes = _squares(page)
     if not boxes:
         return words, pictures
-    marks = [c for c in page.curves if c["x1"] - c["x0"] < BOX_MAX and c["bottom"] - c["top"] < BOX_MAX]
-    strokes = [ln for ln in page.lines if ln["x1"] - ln["x0"] < BOX_MAX and ln["bottom"] - ln["top"] < BOX_MAX]
+    marks, strokes = _smaller_than_a_box(page.curves), _smaller_than_a_box(page.lines)
     kept = list(words)
     for box in boxes:
-        # _inside(word, box, 2.0), written out: this runs for every word and every box of a page
-        left, right, top, bottom = box["x0"] - 2.0, box["x1"] + 2.0, box["top"] - 2.0, box["bottom"] + 2.0
-        typed = [w for w in kept if (w["x0"] >= left and w["x1"] <= right and w["top"] >= top and w["bottom"] <= bottom)
-                 or (w["text"] == SYMBOL_TICK and _centred_in(w, box))]
-        checked = any(_inside(m, box) and _smaller(m, box) for m in marks) or sum(_inside(s, box) for s in strokes) >= 2
-        if any(w["text"].casefold() in TICK_WORDS or box_mark(w["text"]) for w in typed):
-            checked = True
+        typed = _typed_in(box, kept)
         stamped = [p for p in pictures if _inside(p, box, 2.0)]  # a tick pasted as a small picture
-        if stamped:
-            checked = True
-            pictures = [p for p in pictures if not any(p is q for q in stamped)]
-        if typed:
-            typed_ids = {id(w) for w in typed}
-            kept = [w for w in kept if id(w) not in typed_ids]
-        size = box["bottom"] - box["top"]
-        kept.append({**box, "text": CHECKED if checked else UNCHECKED, "size": size})
+        checked = _drawn_tick(box, marks, strokes) or bool(stamped) or any(map(_typed_tick, typed))
+        pictures = [p for p in pictures if not any(p is q for q in stamped)]
+        typed_ids = {id(w) for w in typed}
+        kept = [w for w in kept if id(w) not in typed_ids]
+        kept.append({**box, "text": CHECKED if checked else UNCHECKED, "size": box["bottom"] - box["top"]})
     return kept, pictures
 
 

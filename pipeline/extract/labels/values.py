@@ -4,6 +4,7 @@ sure each reading is; and one value of several readings of the same field.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 
 from pipeline.extract.labels.anchors import Anchor
 from pipeline.extract.labels.regions import RegionFinder
@@ -124,65 +125,93 @@ class ValueReader(RegionFinder):
         return rows[:cut]
 
     def _values_for(self, anchor: Anchor) -> list[FieldValue]:
+        """The value(s) an anchor's region holds: a box, the boxes of a multichoice (one value per
+        option), a choice, or text."""
         spec_field = anchor.field
         if spec_field.type is FieldType.CHECKBOX:
             return [self._checkbox(anchor)]
         rows, li, beside = self._region(anchor)
         rows = self._before_instructions(rows, spec_field.type is FieldType.LONGTEXT)
-        tokens = [t for row in rows for t in row]
-        confidence = self._confidence(anchor, beside)
+        read = _Region(anchor, rows, li, self._confidence(anchor, beside))
         if spec_field.type is FieldType.MULTICHOICE:
-            states = self._choices(tokens, spec_field.choices)
-            text = clean_value(self._text(rows))
-            if states is None:
-                # no boxes: the options written out ("SED, Autism") are the ones chosen
-                listed = {c: bool(_option(c).search(text)) for c in spec_field.choices}
-                leftover = text
-                for c in spec_field.choices:
-                    leftover = _option(c).sub(" ", leftover)
-                unsure = bool(words_of(_AND.sub(" ", leftover)))
-                states = {c: v for c, v in listed.items()}
-                if len(listed) > 1 and all(listed.values()):
-                    # every option printed and none ticked: a row of boxes left blank, or all of them
-                    # chosen ("SED, I/DD, Autism")? A person reads it, whatever the document's style.
-                    states = dict.fromkeys(listed)
-                if unsure:
-                    confidence = UNSURE_CONFIDENCE
-            out = []
-            for key, choice in zip(spec_field.widget_keys, spec_field.choices, strict=True):
-                state = states.get(choice)
-                if state is None:
-                    note = "every option is printed and none is ticked" if all(v is None for v in states.values()) else (
-                        f"the box of '{choice}' could not be read"
-                    )
-                    out.append(self._value(key, None, anchor, li, UNSURE_CONFIDENCE, tokens, note=note))
-                else:
-                    out.append(self._value(key, state, anchor, li, confidence, tokens))
-            return out
-        if spec_field.type is FieldType.CHOICE:
-            states = self._choices(tokens, spec_field.choices)
-            if states is not None:
-                chosen = [c for c, s in states.items() if s]
-                if len(chosen) == 1:
-                    return [self._value(spec_field.key, chosen[0], anchor, li, confidence, tokens)]
-                if not chosen and all(s is not None for s in states.values()):
-                    return [self._value(spec_field.key, "", anchor, li, confidence, tokens)]
-                note = "more than one box is checked" if chosen else "the boxes printed do not match the options"
-                return [self._value(spec_field.key, None, anchor, li, UNSURE_CONFIDENCE, tokens, note=note)]
-            text = clean_value(self._text(rows))
-            if len(spec_field.choices) > 1 and all(
-                _option(c).search(text) for c in spec_field.choices
-            ):
-                return [self._value(spec_field.key, None, anchor, li, UNSURE_CONFIDENCE, tokens,
-                                    note="every option is printed and none is ticked")]
-        text = clean_value(self._text(rows))
+            return self._multichoice(read)
+        if spec_field.type is FieldType.CHOICE and (chosen := self._choice(read)) is not None:
+            return [chosen]
+        return [self._text_value(read)]
+
+    def _multichoice(self, read: _Region) -> list[FieldValue]:
+        """One value per option: its box, or whether it is written out ("SED, Autism")."""
+        spec_field, tokens, confidence = read.anchor.field, read.tokens, read.confidence
+        states = self._choices(tokens, spec_field.choices)
+        if states is None:
+            # no boxes: the options written out ("SED, Autism") are the ones chosen
+            text = clean_value(self._text(read.rows))
+            states = {c: bool(_option(c).search(text)) for c in spec_field.choices}
+            leftover = text
+            for c in spec_field.choices:
+                leftover = _option(c).sub(" ", leftover)
+            if len(states) > 1 and all(states.values()):
+                # every option printed and none ticked: a row of boxes left blank, or all of them
+                # chosen ("SED, I/DD, Autism")? A person reads it, whatever the document's style.
+                states = dict.fromkeys(states)
+            if words_of(_AND.sub(" ", leftover)):
+                confidence = UNSURE_CONFIDENCE
+        out = []
+        for key, choice in zip(spec_field.widget_keys, spec_field.choices, strict=True):
+            state = states.get(choice)
+            if state is None:
+                note = "every option is printed and none is ticked" if all(v is None for v in states.values()) else (
+                    f"the box of '{choice}' could not be read"
+                )
+                out.append(self._value(key, None, read.anchor, read.line, UNSURE_CONFIDENCE, tokens, note=note))
+            else:
+                out.append(self._value(key, state, read.anchor, read.line, confidence, tokens))
+        return out
+
+    def _choice(self, read: _Region) -> FieldValue | None:
+        """A choice read from its row of boxes, or unsure when every option is printed and none
+        ticked; None when it is written as text (``_text_value`` reads it)."""
+        spec_field, tokens = read.anchor.field, read.tokens
+        states = self._choices(tokens, spec_field.choices)
+        if states is not None:
+            chosen = [c for c, s in states.items() if s]
+            if len(chosen) == 1:
+                return self._value(spec_field.key, chosen[0], read.anchor, read.line, read.confidence, tokens)
+            if not chosen and all(s is not None for s in states.values()):
+                return self._value(spec_field.key, "", read.anchor, read.line, read.confidence, tokens)
+            note = "more than one box is checked" if chosen else "the boxes printed do not match the options"
+            return self._value(spec_field.key, None, read.anchor, read.line, UNSURE_CONFIDENCE, tokens, note=note)
+        text = clean_value(self._text(read.rows))
+        if len(spec_field.choices) > 1 and all(_option(c).search(text) for c in spec_field.choices):
+            return self._value(spec_field.key, None, read.anchor, read.line, UNSURE_CONFIDENCE, tokens,
+                               note="every option is printed and none is ticked")
+        return None
+
+    def _text_value(self, read: _Region) -> FieldValue:
+        """The region's text; an instruction printed there is blank under an optional field and
+        goes to a person under a required one (a required field is not left empty on a guess)."""
+        spec_field = read.anchor.field
+        text = clean_value(self._text(read.rows))
         if is_printed_instruction(text, self.spec):
-            # Blank when it may be: a required field is not left empty on a guess, a person reads it.
             if spec_field.required:
-                return [self._value(spec_field.key, text, anchor, li, UNSURE_CONFIDENCE, tokens,
-                                    note="what is written there reads like the form's printed instructions")]
+                return self._value(spec_field.key, text, read.anchor, read.line, UNSURE_CONFIDENCE, read.tokens,
+                                   note="what is written there reads like the form's printed instructions")
             text = ""
-        return [self._value(spec_field.key, text, anchor, li, confidence, tokens)]
+        return self._value(spec_field.key, text, read.anchor, read.line, read.confidence, read.tokens)
+
+
+@dataclass
+class _Region:
+    """An anchor's value region as read: its rows of tokens, the line it starts on, how sure."""
+
+    anchor: Anchor
+    rows: list[list[Token]]
+    line: int
+    confidence: float
+
+    @property
+    def tokens(self) -> list[Token]:
+        return [t for row in self.rows for t in row]
 
 
 def same_value(a: str | bool | None, b: str | bool | None) -> bool:
