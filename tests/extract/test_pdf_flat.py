@@ -3,10 +3,9 @@ a signature drawn as a picture; and the chooser that tells a flat PDF from a fil
 
 from __future__ import annotations
 
-import pytest
-
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from reportlab.lib.pagesizes import letter
 from reportlab.pdfgen.canvas import Canvas
@@ -14,6 +13,20 @@ from reportlab.pdfgen.canvas import Canvas
 from pipeline.extract import extract
 from pipeline.intake import receive
 from pipeline.model import InputKind, ReadMethod
+
+# A line of a printed page: (x, y, text), or (x, y, text, font, size) in a font of its own.
+PrintedLine = tuple
+
+
+def printed_page(path: Path, *lines: PrintedLine, font: str = "Helvetica") -> Path:
+    """A one-page PDF with ``lines`` drawn at their places, in ``font`` at 10 points unless a line
+    names its own (an agency's hint in small italics); the extraction tests read it."""
+    c = Canvas(str(path), pagesize=letter)
+    for x, y, text, *style in lines:
+        c.setFont(*(style or (font, 10)))
+        c.drawString(x, y, text)
+    c.save()
+    return path
 
 
 def flat_pdf(path: Path, signature: Path) -> Path:
@@ -49,20 +62,16 @@ def test_values_beside_labels_drawn_boxes_and_a_drawn_signature(tmp_path):
 def test_printed_instructions_under_a_field_are_not_its_value(tmp_path):
     # An agency's own version of the form prints a hint under an optional field and one under a
     # required one; printed or flattened, each sits where a value would.
-    c = Canvas(str(tmp_path / "hints.pdf"), pagesize=letter)
-    c.setFont("Helvetica", 10)
-    c.drawString(54, 700, "First name")
-    c.drawString(260, 700, "Jordan")
-    c.drawString(54, 680, "Contract provider agency name")
-    c.setFont("Helvetica-Oblique", 8)
-    c.drawString(54, 668, "Required when PSPs are employed by a contract agency")
-    c.setFont("Helvetica", 10)
-    c.drawString(54, 640, "Last name")
-    c.setFont("Helvetica-Oblique", 8)
-    c.drawString(54, 628, "Enter the last name as it appears on the PSP's employment record")
-    c.setFont("Helvetica", 10)
-    c.drawString(54, 40, "Form PSP-REG version 2025.1")
-    c.save()
+    printed_page(
+        tmp_path / "hints.pdf",
+        (54, 700, "First name"),
+        (260, 700, "Jordan"),
+        (54, 680, "Contract provider agency name"),
+        (54, 668, "Required when PSPs are employed by a contract agency", "Helvetica-Oblique", 8),
+        (54, 640, "Last name"),
+        (54, 628, "Enter the last name as it appears on the PSP's employment record", "Helvetica-Oblique", 8),
+        (54, 40, "Form PSP-REG version 2025.1"),
+    )
     document = extract(receive(tmp_path / "hints.pdf", tmp_path))
     fields = document.fields
     assert fields["psp_first_name"].value == "Jordan"
@@ -96,18 +105,18 @@ def test_an_answer_that_starts_like_an_instruction_is_kept(tmp_path):
 def test_a_box_ticked_with_an_x_typed_apart_and_its_label_wrapping_back_under_it(tmp_path):
     # As a retyped form saved as PDF prints it: "X" alone, the label after a gap, its second line
     # back at the margin under the X; a value above it must not run on into it.
-    c = Canvas(str(tmp_path / "ticks.pdf"), pagesize=letter)
-    c.setFont("Helvetica", 10)
-    c.drawString(54, 700, "Number of PSP positions planned:")
-    c.drawString(54, 686, "3")
-    c.drawString(54, 668, "X")
-    c.drawString(72, 668, "PSP candidates will be parents or primary caregivers with lived experience raising a child")
-    c.drawString(54, 655, "with SED and/or I/DD, including autism")
-    c.drawString(54, 637, "X")
-    c.drawString(72, 637, "Identify a supervisor within the CMHSP, and the contract agency if applicable, to oversee")
-    c.drawString(54, 624, "PSPs")
-    c.drawString(54, 40, "Form PSP-ORP version 2025.1")
-    c.save()
+    printed_page(
+        tmp_path / "ticks.pdf",
+        (54, 700, "Number of PSP positions planned:"),
+        (54, 686, "3"),
+        (54, 668, "X"),
+        (72, 668, "PSP candidates will be parents or primary caregivers with lived experience raising a child"),
+        (54, 655, "with SED and/or I/DD, including autism"),
+        (54, 637, "X"),
+        (72, 637, "Identify a supervisor within the CMHSP, and the contract agency if applicable, to oversee"),
+        (54, 624, "PSPs"),
+        (54, 40, "Form PSP-ORP version 2025.1"),
+    )
     fields = extract(receive(tmp_path / "ticks.pdf", tmp_path)).fields
     assert fields["psp_positions_planned"].value == "3"
     assert fields["hiring_lived_experience"].value is True and fields["commit_supervisor"].value is True
@@ -118,19 +127,18 @@ def test_options_all_printed_bare_go_to_a_person_whatever_the_documents_style(tm
     # A row of bare options: none ticked, or every one chosen ("SED, I/DD, Autism" for a child
     # with all three)? Even where the document ticks with "X", a person reads it: reading it as
     # none ticked rejected a valid packet (REG-R01).
-    c = Canvas(str(tmp_path / "bare.pdf"), pagesize=letter)
-    c.setFont("Helvetica", 10)
-    c.drawString(54, 700, "PSP first name:")
-    c.drawString(200, 700, "Jordan")
-    c.drawString(54, 680, "My child's condition:")
-    c.drawString(200, 680, "SED")
-    c.drawString(260, 680, "I/DD")
-    c.drawString(320, 680, "Autism")
-    if x_style:
-        c.drawString(54, 660, "X")
-    c.drawString(72, 660, "I will attend all 5 days of classroom training")
-    c.drawString(54, 40, "Form PSP-REG version 2025.1")
-    c.save()
+    printed_page(
+        tmp_path / "bare.pdf",
+        (54, 700, "PSP first name:"),
+        (200, 700, "Jordan"),
+        (54, 680, "My child's condition:"),
+        (200, 680, "SED"),
+        (260, 680, "I/DD"),
+        (320, 680, "Autism"),
+        *([(54, 660, "X")] if x_style else []),
+        (72, 660, "I will attend all 5 days of classroom training"),
+        (54, 40, "Form PSP-REG version 2025.1"),
+    )
     fields = extract(receive(tmp_path / "bare.pdf", tmp_path)).fields
     conditions = [fields[k] for k in ("child_condition_sed", "child_condition_idd", "child_condition_autism")]
     assert all(f.value is None and f.confidence < 0.8 for f in conditions)
@@ -141,19 +149,15 @@ def test_an_instruction_printed_under_a_value_is_not_part_of_it(tmp_path):
     # An agency's version prints its own instruction in small italics under the value: a ZIP code
     # followed by "Please write it as..." is a ZIP code, not a value to reject (ORP-R06 and the
     # like would have said something no person agrees with).
-    c = Canvas(str(tmp_path / "under.pdf"), pagesize=letter)
-    c.setFont("Helvetica", 10)
-    c.drawString(54, 700, "Home ZIP code:")
-    c.drawString(200, 700, "48910")
-    c.setFont("Helvetica-Oblique", 8)
-    c.drawString(200, 690, "Please write it as it appears on your agency's records")
-    c.setFont("Helvetica", 10)
-    c.drawString(54, 670, "Contract provider agency name:")
-    c.setFont("Helvetica-Oblique", 8)
-    c.drawString(200, 660, "Leave blank if this does not apply to your agency")
-    c.setFont("Helvetica", 10)
-    c.drawString(54, 40, "Form PSP-REG version 2025.1")
-    c.save()
+    printed_page(
+        tmp_path / "under.pdf",
+        (54, 700, "Home ZIP code:"),
+        (200, 700, "48910"),
+        (200, 690, "Please write it as it appears on your agency's records", "Helvetica-Oblique", 8),
+        (54, 670, "Contract provider agency name:"),
+        (200, 660, "Leave blank if this does not apply to your agency", "Helvetica-Oblique", 8),
+        (54, 40, "Form PSP-REG version 2025.1"),
+    )
     fields = extract(receive(tmp_path / "under.pdf", tmp_path)).fields
     assert fields["psp_zip"].value == "48910"
     assert fields["provider_agency_name"].value == ""  # optional: blank, as it was left
@@ -162,14 +166,14 @@ def test_an_instruction_printed_under_a_value_is_not_part_of_it(tmp_path):
 def test_boxes_typed_as_brackets_with_a_space_inside_are_boxes(tmp_path):
     # "[ ]" prints as two words on a page ("[" and "]"); before they were joined, a row of them read
     # as every option printed and none ticked, and "[ ] I will attend" as text beside a box.
-    c = Canvas(str(tmp_path / "brackets.pdf"), pagesize=letter)
-    c.setFont("Helvetica", 10)
-    c.drawString(54, 700, "My child's condition:")
-    c.drawString(200, 700, "[ ] SED   [ X ] I/DD   [ ] Autism")
-    c.drawString(54, 680, "[ ] I will attend all 5 days of classroom training")
-    c.drawString(54, 660, "[X] I will take part in 10 months of individual and group coaching")
-    c.drawString(54, 40, "Form PSP-REG version 2025.1")
-    c.save()
+    printed_page(
+        tmp_path / "brackets.pdf",
+        (54, 700, "My child's condition:"),
+        (200, 700, "[ ] SED   [ X ] I/DD   [ ] Autism"),
+        (54, 680, "[ ] I will attend all 5 days of classroom training"),
+        (54, 660, "[X] I will take part in 10 months of individual and group coaching"),
+        (54, 40, "Form PSP-REG version 2025.1"),
+    )
     fields = extract(receive(tmp_path / "brackets.pdf", tmp_path)).fields
     assert [fields[k].value for k in ("child_condition_sed", "child_condition_idd", "child_condition_autism")] == [
         False, True, False]
@@ -184,12 +188,13 @@ def test_a_row_of_boxes_is_read_whole_even_where_an_option_says_more(tmp_path):
     from reportlab.pdfbase.ttfonts import TTFont
 
     pdfmetrics.registerFont(TTFont("DejaVu", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"))
-    c = Canvas(str(tmp_path / "position.pdf"), pagesize=letter)
-    c.setFont("DejaVu", 10)
-    c.drawString(72, 680, "Position: \u2612 Full-time")
-    c.drawString(120, 667, "\u2612 Part-time, please only if you work fewer than 30 hours")
-    c.drawString(72, 640, "Hours per week: 32")
-    c.drawString(54, 40, "Form PSP-REG version 2025.1")
-    c.save()
+    printed_page(
+        tmp_path / "position.pdf",
+        (72, 680, "Position: \u2612 Full-time"),
+        (120, 667, "\u2612 Part-time, please only if you work fewer than 30 hours"),
+        (72, 640, "Hours per week: 32"),
+        (54, 40, "Form PSP-REG version 2025.1"),
+        font="DejaVu",
+    )
     position = extract(receive(tmp_path / "position.pdf", tmp_path)).fields["position_type"]
     assert position.value is None and position.confidence < 0.8
