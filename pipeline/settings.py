@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from pipeline.intake.forwarded import Office
+from pipeline.intake.forwarded import OFFICE_TIMEZONE, Office
 
 
 class DataHome:
@@ -53,7 +53,7 @@ class Settings(BaseSettings):
         description="Folder with the coordinator's cmhsps.csv, michigan_counties.txt and training_sessions.csv; "
         "default: <home>/reference when it exists, otherwise the copies shipped with the package.",
     )
-    timezone: str = Field(default="America/Detroit", description="Time zone of the program office: decides 'the day received'.")
+    timezone: str = Field(default=OFFICE_TIMEZONE, description="Time zone of the program office: decides 'the day received'.")
     batch_size: int = Field(default=200, ge=1, le=10_000, description="Documents extracted, validated and stored together.")
     workers: int = Field(default=2, ge=1, le=64, description="Extraction processes.")
     extract_timeout_seconds: float = Field(

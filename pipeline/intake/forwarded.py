@@ -36,6 +36,9 @@ from zoneinfo import ZoneInfo
 
 from dateutil import parser as date_parser
 
+# The program office's time zone (``PSP_TIMEZONE``'s default): a quoted time without a zone is its.
+OFFICE_TIMEZONE = "America/Detroit"
+
 # Only the start of a body is searched: forwarded headers come before the quoted text they head.
 BODY_LIMIT = 200_000
 

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pipeline.fileops import sha256_of
-from pipeline.intake.forwarded import Office
+from pipeline.intake.forwarded import OFFICE_TIMEZONE, Office
 from pipeline.intake.mail import OLE_MAGIC, MailFormat, looks_like_mail
 from pipeline.intake.unpack import Unpacked, UnpackJob, read_manifest, staging_key
 from pipeline.model import InputKind, ReceivedFile
@@ -114,7 +114,7 @@ def _as_itself(email: ReceivedFile, unpacked: Unpacked, head: bytes) -> Received
 def receive_entries(
     paths: Sequence[Path], inbox: Path, staging: Path, unpacker: Unpacker, *,
     max_bytes: float, date_window: timedelta, seen_at: datetime | None = None,
-    office: Office = Office(), zone: str = "America/Detroit",
+    office: Office = Office(), zone: str = OFFICE_TIMEZONE,
 ) -> list[ReceivedFile]:
     """The received files of these inbox entries: each file itself, or each form an email carries.
     ``seen_at``: when the entries were listed (now by default); no file is received later.
@@ -206,7 +206,7 @@ def settled(
 def collect_inbox(
     inbox: Path, staging: Path, unpacker: Unpacker, *, settle_seconds: float = 0.0,
     max_bytes: float = float("inf"), date_window: timedelta = timedelta(days=14),
-    office: Office = Office(), zone: str = "America/Detroit",
+    office: Office = Office(), zone: str = OFFICE_TIMEZONE,
 ) -> list[ReceivedFile]:
     """Every file ready in the inbox (an email's attachments each), oldest received first (ties by name)."""
     seen_at = datetime.now(UTC)

@@ -29,7 +29,7 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from pipeline.errors import MailUnreadable
-from pipeline.intake.forwarded import Origin, body_text, quoted_origins
+from pipeline.intake.forwarded import OFFICE_TIMEZONE, Origin, body_text, quoted_origins
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 PDF_MAGIC = b"%PDF-"
@@ -74,7 +74,7 @@ class Mail:
     inner: tuple[Origin, ...] = ()
 
 # Quoted times without a zone are the office's (a forward from Outlook prints local time).
-OFFICE_ZONE = ZoneInfo("America/Detroit")
+OFFICE_ZONE = ZoneInfo(OFFICE_TIMEZONE)
 
 
 def is_form_file(data: bytes) -> bool:

@@ -27,7 +27,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pipeline.fileops import numbered_name, write_atomic
-from pipeline.intake.forwarded import Office, agency_origin
+from pipeline.intake.forwarded import OFFICE_TIMEZONE, Office, agency_origin
 from pipeline.intake.mail import (
     Mail,
     MailFormat,
@@ -103,7 +103,7 @@ class UnpackJob:
     arrived_at: datetime
     date_window: timedelta
     office: Office = Office()  # the program office's addresses: mail from them was forwarded
-    zone: str = "America/Detroit"  # quoted times without a zone are the office's
+    zone: str = OFFICE_TIMEZONE  # quoted times without a zone are the office's
 
 
 @dataclass(frozen=True)
