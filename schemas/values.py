@@ -305,9 +305,11 @@ def without_unit(text: str, label: str) -> str:
     return text
 
 
-def split_list(text: str) -> list[str]:
-    """'Clinton, Eaton and Ingham' -> ['Clinton', 'Eaton', 'Ingham']."""
-    parts = re.split(r"\s*(?:[,;/\n]|\band\b|&)\s*", text.strip(), flags=re.IGNORECASE)
+def split_list(text: str, *, slash: bool = True) -> list[str]:
+    """'Clinton, Eaton and Ingham' -> ['Clinton', 'Eaton', 'Ingham']. ``slash=False`` keeps a slash
+    inside an item (a choice named "I/DD")."""
+    separators = r"[,;/\n]" if slash else r"[,;\n]"
+    parts = re.split(rf"\s*(?:{separators}|\band\b|&)\s*", text.strip(), flags=re.IGNORECASE)
     return [p.strip() for p in parts if p.strip()]
 
 

@@ -17,7 +17,6 @@ decision's ``detail``), or that the coordinator could not accept the form.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -59,7 +58,7 @@ from pipeline.validate import ValidationContext, psp_key, validate_document
 from pipeline.validate.program import ALREADY_RECORDED, accept_conflicts
 from schemas import RECORD_MODELS, FieldType, load_form_spec
 from schemas.spec import Severity
-from schemas.values import parse_checkbox
+from schemas.values import parse_checkbox, split_list
 
 WAITING = (Outcome.NEEDS_REVIEW.value, Outcome.HELD.value)
 CORRECTABLE = (Outcome.NEEDS_REVIEW.value, Outcome.HELD.value, Outcome.REJECTED.value)
@@ -285,8 +284,7 @@ def _widget_values(document: Document, field_key: str, value: str) -> dict[str, 
         known = ", ".join(f.key for f in spec.fields)
         raise BadInputError(f"{spec.form_id} has no field {field_key!r}.", hint=f"Fields: {known}.") from None
     if field.type is FieldType.MULTICHOICE:
-        # Split on commas and "and" only: a choice's own name may hold a slash ("I/DD").
-        chosen = {c.strip().casefold() for c in re.split(r"\s*(?:[,;\n]|\band\b|&)\s*", value, flags=re.IGNORECASE) if c.strip()}
+        chosen = {c.casefold() for c in split_list(value, slash=False)}  # a choice's own name may hold a slash ("I/DD")
         unknown = chosen - {c.casefold() for c in field.choices}
         if unknown:
             raise BadInputError(f"{', '.join(sorted(unknown))} is not a choice of {field.label!r}.",
