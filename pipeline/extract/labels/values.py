@@ -18,6 +18,7 @@ from pipeline.extract.labels.text import (
     UNSURE_CONFIDENCE,
     YES_WORDS,
     _option,
+    _tick,
     clean_value,
     is_printed_instruction,
     words_of,
@@ -86,10 +87,7 @@ class ValueReader(RegionFinder):
                     spans[choice] = (words[i][1], words[i + n - 1][1])
                     taken |= set(range(i, i + n))
                     break
-        def ticked(token: Token) -> bool:
-            return token.mark is not None or token.text.casefold() == "x"
-
-        before = any(s > 0 and ticked(tokens[s - 1]) for s, _ in spans.values())
+        before = any(s > 0 and _tick(tokens[s - 1]) for s, _ in spans.values())
         if not any(t.mark is not None for t in tokens) and not before:
             return None
         states: dict[str, bool | None] = {}
