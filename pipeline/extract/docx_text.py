@@ -31,18 +31,18 @@ from pipeline.extract.layout import (
     join_bracket_marks,
     tokens_between,
 )
+from pipeline.extract.symbol_fonts import (
+    TICK,
+    WINGDINGS,
+    WINGDINGS_2,
+    font_family,
+    symbol_mark,
+)
 from pipeline.model import FieldValue, InputKind, ReadMethod
 
 MC_ALTERNATE = "{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent"
 
 PAGE_WIDTH = 10_000.0  # twips given to a paragraph outside tables
-# Wingdings and Wingdings 2 code points that are boxes (Insert > Symbol): checked, unchecked.
-SYMBOL_BOXES: dict[str, bool] = {
-    "F0FE": True, "F0FD": True, "F078": True, "F0FC": True,  # Wingdings ☑ ☒ ⌧ ✓
-    "F0A8": False, "F06F": False, "F071": False,  # Wingdings ☐ □ ❑
-    "F054": True, "F052": True, "F053": True,  # Wingdings 2 ☒ ☑
-    "F0A3": False, "F02A": False, "F0A2": False,  # Wingdings 2 ☐
-}  # fmt: skip
 
 _SKIP = {qn("w:rPr"), qn("w:pPr"), qn("w:sdtPr"), qn("w:del"), qn("w:delText"), qn("w:txbxContent"), MC_ALTERNATE}
 
@@ -73,6 +73,7 @@ _W_SDT = qn("w:sdt")
 _W_SDTCONTENT = qn("w:sdtContent")
 _W_SDTPR = qn("w:sdtPr")
 _W_SYM = qn("w:sym")
+_W_FONT = qn("w:font")
 _W_T = qn("w:t")
 _W_TAB = qn("w:tab")
 _W_TBL = qn("w:tbl")
@@ -150,6 +151,22 @@ def _ff_value(ff_data: etree._Element, kind: str) -> str | bool | None:
     return None
 
 
+def _symbol_box(font: str | None, char: str | None) -> bool | None:
+    """A box inserted as a symbol (Insert > Symbol, ``w:sym``): checked, unchecked, or None for any
+    other symbol; read by its font and code (``symbol_fonts``). A tick typed as a symbol is one (a
+    list's bullets are numbering, never ``w:sym``). Without a font, Wingdings, then Wingdings 2."""
+    try:
+        character = chr(int(char or "", 16))
+    except ValueError:
+        return None
+    family = font_family(font)
+    for candidate in ([family] if family else [WINGDINGS, WINGDINGS_2]):
+        mark = symbol_mark(candidate, character)
+        if mark is not None:
+            return True if mark == TICK else bool(mark)
+    return None
+
+
 class DocxLayoutBuilder:
     """Turns a Word body into a ``Layout``, and collects the values of legacy form fields by name."""
 
@@ -204,8 +221,7 @@ class DocxLayoutBuilder:
             elif tag == _W_NOBREAKHYPHEN:
                 paragraph.add("-")
             elif tag == _W_SYM:
-                code = (child.get(_W_CHAR) or "").upper().rjust(4, "0")
-                state = SYMBOL_BOXES.get(code)
+                state = _symbol_box(child.get(_W_FONT), child.get(_W_CHAR))
                 if state is not None:
                     paragraph.add(" " + (CHECKED if state else UNCHECKED) + " ")
             elif tag in (_W_DRAWING, _W_PICT):
