@@ -84,6 +84,64 @@ def _outcome_label(outcome: str) -> str:
     return outcome.replace("_", " ")
 
 
+def _outcome_color(outcome: str) -> str:
+    """The pipeline's five outcomes in their colours; any other outcome (a newer one) in grey."""
+    return {o.value: color for o, color in OUTCOME_COLORS.items()}.get(outcome, OTHER_COLOR)
+
+
+def _weekly_counts(rows: Iterable[tuple[date, str, int]]) -> dict[date, dict[str, int]]:
+    """The counts per week and outcome, rows for the same week and outcome added up; a negative
+    count is a caller's error, not something to draw."""
+    counts: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for week, outcome, count in rows:
+        if count < 0:
+            raise ValueError(f"a count cannot be negative: {count} for {week} {outcome}")
+        counts[week][str(outcome)] += count
+    return counts
+
+
+def _legend(outcomes: list[str]) -> list[str]:
+    """A swatch and a label per outcome, left to right, each placed after the previous label's width."""
+    body = []
+    x = 12.0
+    for outcome in outcomes:
+        body.append(f'<rect x="{_number(x)}" y="34" width="10" height="10" fill="{_outcome_color(outcome)}"/>')
+        label = _outcome_label(outcome)
+        body.append(_text(x + 14, 43, label, size=11, fill=MUTED))
+        x += 14 + 6.5 * len(label) + 16
+    return body
+
+
+def _grid(ticks: list[int], left: int, right: int, base: int, scale: float) -> list[str]:
+    """The y axis: a grid line across the plot and its value at the left, per tick, so that a bar's
+    height can be read."""
+    body = []
+    for tick in ticks:
+        y = base - tick * scale
+        body.append(f'<line x1="{left}" x2="{right}" y1="{_number(y)}" y2="{_number(y)}" stroke="{GRID}"/>')
+        body.append(_text(left - 6, y + 4, f"{tick:,}", size=11, anchor="end", fill=MUTED))
+    return body
+
+
+def _stacked_bar(week: date, counts: Mapping[str, int], order: list[str], x: float, width: float, base: float,
+                 scale: float) -> list[str]:
+    """One week's bar, its outcomes stacked bottom up from ``base``, each segment with its own tooltip."""
+    body = []
+    y = base
+    for outcome in order:
+        count = counts.get(outcome, 0)
+        if not count:
+            continue
+        h = count * scale
+        y -= h
+        body.append(
+            f'<rect x="{_number(x - width / 2)}" y="{_number(y)}" width="{_number(width)}" height="{_number(h)}" '
+            f'fill="{_outcome_color(outcome)}"><title>'
+            f'{escape(f"Week of {week:%b %-d, %Y}: {count:,} {_outcome_label(outcome)}")}</title></rect>'
+        )
+    return body
+
+
 def submissions_per_week(
     rows: Iterable[tuple[date, str, int]],
     *,
@@ -99,19 +157,13 @@ def submissions_per_week(
     five stack on top in grey. ``ident`` prefixes the element ids (two charts on one page need
     two).
     """
-    counts: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for week, outcome, count in rows:
-        if count < 0:
-            raise ValueError(f"a count cannot be negative: {count} for {week} {outcome}")
-        counts[week][str(outcome)] += count
-    if not counts or not any(sum(c.values()) for c in counts.values()):
+    counts = _weekly_counts(rows)
+    if not any(sum(c.values()) for c in counts.values()):
         return _empty(width, height, title, "No submissions in this period.", ident)
     first, last = min(counts), max(counts)
     weeks = [first + timedelta(weeks=n) for n in range((last - first).days // 7 + 1)]
     known = [o.value for o in OUTCOME_STACK]
-    others = sorted({o for c in counts.values() for o in c} - set(known))
-    order = known + others
-    present = [o for o in order if any(counts[w].get(o) for w in counts)]
+    order = known + sorted({o for c in counts.values() for o in c} - set(known))
     totals = [sum(counts[w].values()) if w in counts else 0 for w in weeks]
 
     left, right, top, bottom = 44, 12, 58, 34
@@ -122,36 +174,12 @@ def submissions_per_week(
     bar = max(1.0, min(48.0, slot * 0.72))
 
     body = [_text(12, 22, title, size=14, weight="600")]
-    # Legend: only the outcomes that occur.
-    x = 12.0
-    for outcome in present:
-        color = OUTCOME_COLORS.get(Outcome(outcome), OTHER_COLOR) if outcome in known else OTHER_COLOR
-        body.append(f'<rect x="{_number(x)}" y="34" width="10" height="10" fill="{color}"/>')
-        label = _outcome_label(outcome)
-        body.append(_text(x + 14, 43, label, size=11, fill=MUTED))
-        x += 14 + 6.5 * len(label) + 16
-    # Grid and y axis.
-    for tick in ticks:
-        y = top + plot_h - tick * scale
-        body.append(f'<line x1="{left}" x2="{width - right}" y1="{_number(y)}" y2="{_number(y)}" stroke="{GRID}"/>')
-        body.append(_text(left - 6, y + 4, f"{tick:,}", size=11, anchor="end", fill=MUTED))
-    # Bars, bottom up, each segment with its own tooltip.
+    body += _legend([o for o in order if any(counts[w].get(o) for w in counts)])  # only the outcomes that occur
+    body += _grid(ticks, left, width - right, top + plot_h, scale)
     label_every = max(1, math.ceil(len(weeks) * 62 / plot_w))
     for index, week in enumerate(weeks):
         cx = left + slot * index + slot / 2
-        y = top + plot_h
-        for outcome in order:
-            count = counts[week].get(outcome, 0) if week in counts else 0
-            if not count:
-                continue
-            h = count * scale
-            y -= h
-            color = OUTCOME_COLORS.get(Outcome(outcome), OTHER_COLOR) if outcome in known else OTHER_COLOR
-            body.append(
-                f'<rect x="{_number(cx - bar / 2)}" y="{_number(y)}" width="{_number(bar)}" height="{_number(h)}" '
-                f'fill="{color}"><title>{escape(f"Week of {week:%b %-d, %Y}: {count:,} {_outcome_label(outcome)}")}'
-                "</title></rect>"
-            )
+        body += _stacked_bar(week, counts.get(week, {}), order, cx, bar, top + plot_h, scale)
         if index % label_every == 0:
             body.append(_text(cx, height - bottom + 16, f"{week:%b %-d}", size=11, anchor="middle", fill=MUTED))
     body.append(f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="{MUTED}"/>')
