@@ -79,27 +79,9 @@ def agencies(engine: Engine, cmhsps: Sequence[str]) -> dict[str, Any]:
     unknown names). Each agency's ``plan`` is ``{"status": accepted|needs_review|rejected|held|none,
     "id": #N of the plan, "at": when accepted or received, "later": a later plan not yet accepted, or None}``.
     """
-    agency = _value("cmhsp_name")
     primary = _primary_receipts()
     with Session(engine) as session:
-        forms: dict[str | None, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        held: dict[str, int] = defaultdict(int)
-        # Grouped over a subquery: PostgreSQL groups by the extracted value only when it is a column.
-        named = select(
-            agency.label("agency"), Document.form_id, Document.outcome, Document.superseded_by_id
-        ).subquery()
-        for name, form_id, outcome, count, current in session.execute(
-            select(
-                named.c.agency,
-                named.c.form_id,
-                named.c.outcome,
-                func.count(),
-                func.sum(case((named.c.superseded_by_id.is_(None), 1), else_=0)),
-            ).group_by(named.c.agency, named.c.form_id, named.c.outcome)
-        ):
-            forms[name][form_id or ""] += count
-            if form_id == PACKET_FORM and outcome == _HELD and current:
-                held[name] += int(current)
+        forms, held = _forms_per_agency(session)
         registered = dict(
             session.execute(
                 select(RegistrationRecord.cmhsp_name, func.count())
@@ -107,44 +89,16 @@ def agencies(engine: Engine, cmhsps: Sequence[str]) -> dict[str, Any]:
                 .group_by(RegistrationRecord.cmhsp_name)
             ).all()
         )
-        accepted = {
-            name: {"document_id": document_id, "id": receipt_id, "at": at}
-            for name, document_id, receipt_id, at in session.execute(
-                select(ReadinessPlanRecord.cmhsp_name, ReadinessPlanRecord.document_id, primary.c.receipt_id,
-                       ReadinessPlanRecord.accepted_at)
-                .outerjoin(primary, primary.c.document_id == ReadinessPlanRecord.document_id)
-                .where(ReadinessPlanRecord.status == PlanStatus.ACCEPTED)
-                .order_by(ReadinessPlanRecord.id)
-            )
-        }
-        # The latest plan of each agency that no corrected form replaced, whatever its outcome.
-        latest: dict[str, dict[str, Any]] = {}
-        for name, document_id, outcome, receipt_id, received_at in session.execute(
-            select(agency, Document.id, Document.outcome, primary.c.receipt_id, ReceivedFileRow.received_at)
-            .join(primary, primary.c.document_id == Document.id)
-            .join(ReceivedFileRow, ReceivedFileRow.id == primary.c.receipt_id)
-            .where(Document.form_id == PLAN_FORM, Document.superseded_by_id.is_(None))
-            .order_by(Document.id)
-        ):
-            if name is not None:
-                latest[name] = {"document_id": document_id, "status": outcome, "id": receipt_id, "at": received_at}
+        accepted = _accepted_plans(session, primary)
+        latest = _latest_plans(session, primary)
 
-    listed = set(cmhsps)
     active: list[dict[str, Any]] = []
     rest: list[dict[str, Any]] = []
     for name in cmhsps:
-        plan: dict[str, Any] = {"status": "none", "id": None, "at": None, "later": None}
-        last = latest.get(name)
-        if name in accepted:
-            plan.update(status=Outcome.ACCEPTED.value, id=accepted[name]["id"], at=accepted[name]["at"])
-            if last and last["document_id"] > accepted[name]["document_id"] and last["status"] != Outcome.ACCEPTED.value:
-                plan["later"] = {"status": last["status"], "id": last["id"], "at": last["at"]}
-        elif last is not None:
-            plan.update(status=last["status"], id=last["id"], at=last["at"])
         received = forms.get(name, {})
         row = {
             "cmhsp": name,
-            "plan": plan,
+            "plan": _plan_status(accepted.get(name), latest.get(name)),
             "psps_registered": registered.get(name, 0),
             "registrations_held": held.get(name, 0),
             "plans_received": received.get(PLAN_FORM, 0),
@@ -152,6 +106,7 @@ def agencies(engine: Engine, cmhsps: Sequence[str]) -> dict[str, Any]:
         }
         row["active"] = bool(sum(received.values()) or row["psps_registered"])
         (active if row["active"] else rest).append(row)
+    listed = set(cmhsps)
     unlisted = sum(
         count
         for name, by_form in forms.items()
@@ -160,6 +115,74 @@ def agencies(engine: Engine, cmhsps: Sequence[str]) -> dict[str, Any]:
         if form_id in (PLAN_FORM, PACKET_FORM)
     )
     return {"agencies": active + rest, "unlisted": unlisted}
+
+
+def _forms_per_agency(session: Session) -> tuple[dict[str | None, dict[str, int]], dict[str, int]]:
+    """The forms received per agency named and form, and per agency its registrations held now
+    (not replaced by a corrected form): counted by the database, so no document is read."""
+    forms: dict[str | None, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    held: dict[str, int] = defaultdict(int)
+    # Grouped over a subquery: PostgreSQL groups by the extracted value only when it is a column.
+    named = select(
+        _value("cmhsp_name").label("agency"), Document.form_id, Document.outcome, Document.superseded_by_id
+    ).subquery()
+    for name, form_id, outcome, count, current in session.execute(
+        select(
+            named.c.agency,
+            named.c.form_id,
+            named.c.outcome,
+            func.count(),
+            func.sum(case((named.c.superseded_by_id.is_(None), 1), else_=0)),
+        ).group_by(named.c.agency, named.c.form_id, named.c.outcome)
+    ):
+        forms[name][form_id or ""] += count
+        if form_id == PACKET_FORM and outcome == _HELD and current:
+            held[name] += int(current)
+    return forms, held
+
+
+def _accepted_plans(session: Session, primary: Any) -> dict[str, dict[str, Any]]:
+    """Each agency's accepted readiness plan (the last one when the store has several): its
+    document, the ``#N`` a reviewer knows it by, and when it was accepted."""
+    return {
+        name: {"document_id": document_id, "id": receipt_id, "at": at}
+        for name, document_id, receipt_id, at in session.execute(
+            select(ReadinessPlanRecord.cmhsp_name, ReadinessPlanRecord.document_id, primary.c.receipt_id,
+                   ReadinessPlanRecord.accepted_at)
+            .outerjoin(primary, primary.c.document_id == ReadinessPlanRecord.document_id)
+            .where(ReadinessPlanRecord.status == PlanStatus.ACCEPTED)
+            .order_by(ReadinessPlanRecord.id)
+        )
+    }
+
+
+def _latest_plans(session: Session, primary: Any) -> dict[str, dict[str, Any]]:
+    """The latest plan of each agency that no corrected form replaced, whatever its outcome: what
+    the agency waits on when none is accepted, or a newer one beside the accepted plan."""
+    latest: dict[str, dict[str, Any]] = {}
+    for name, document_id, outcome, receipt_id, received_at in session.execute(
+        select(_value("cmhsp_name"), Document.id, Document.outcome, primary.c.receipt_id, ReceivedFileRow.received_at)
+        .join(primary, primary.c.document_id == Document.id)
+        .join(ReceivedFileRow, ReceivedFileRow.id == primary.c.receipt_id)
+        .where(Document.form_id == PLAN_FORM, Document.superseded_by_id.is_(None))
+        .order_by(Document.id)
+    ):
+        if name is not None:
+            latest[name] = {"document_id": document_id, "status": outcome, "id": receipt_id, "at": received_at}
+    return latest
+
+
+def _plan_status(accepted: dict[str, Any] | None, last: dict[str, Any] | None) -> dict[str, Any]:
+    """An agency's ``plan`` entry (see ``agencies``): the accepted plan when there is one, with a
+    later plan not accepted beside it, else the latest plan's outcome, else none."""
+    plan: dict[str, Any] = {"status": "none", "id": None, "at": None, "later": None}
+    if accepted is not None:
+        plan.update(status=Outcome.ACCEPTED.value, id=accepted["id"], at=accepted["at"])
+        if last and last["document_id"] > accepted["document_id"] and last["status"] != Outcome.ACCEPTED.value:
+            plan["later"] = {"status": last["status"], "id": last["id"], "at": last["at"]}
+    elif last is not None:
+        plan.update(status=last["status"], id=last["id"], at=last["at"])
+    return plan
 
 
 # ---------------------------------------------------------------------------------------------
@@ -229,7 +252,13 @@ def waiting(engine: Engine) -> dict[str, list[dict[str, Any]]]:
             name = " ".join(n for n in (first_name, last_name) if isinstance(n, str) and n)
             item.update(psp=name or None, agency=agency, session=session_id, on=on, other=other)
             held.append(item)
-    # Wait-list positions, in the order releases take them (the order documents were stored).
+    _number_wait_lists(held)
+    return {"held": held, "needs_review": review}
+
+
+def _number_wait_lists(held: list[dict[str, Any]]) -> None:
+    """Give each wait for a seat its place in its session's wait list (``position`` of ``of``), in
+    the order releases take them: the order the documents were stored, not received."""
     lists: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for item in sorted(held, key=lambda i: i["document_id"]):
         for reason in item["on"]:
@@ -238,7 +267,6 @@ def waiting(engine: Engine) -> dict[str, list[dict[str, Any]]]:
     for queue in lists.values():
         for position, reason in enumerate(queue, start=1):
             reason.update(position=position, of=len(queue))
-    return {"held": held, "needs_review": review}
 
 
 # ---------------------------------------------------------------------------------------------
