@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipeline.load import program, store
+from pipeline.load import program, schedule, store
 from pipeline.load.overview import overview
 from pipeline.report.overview import write_overview
 from pipeline.validate import ValidationContext
@@ -68,7 +68,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{Path(folder) / 'store.sqlite'}"
         engine = store.open_store(url)
-        program.seed_schedule(engine, reference.sessions)
+        schedule.seed_schedule(engine, reference.sessions)
         run_id = store.start_run(engine)
         batch: list = []
         began = time.perf_counter()

@@ -66,7 +66,7 @@ def _after_decision(desk, decision) -> None:
 
     routing.finish_pending_moves(desk.engine)
     for received_file_id, notice in write_missing_notices(desk.settings, desk.engine).items():
-        typer.echo(f"Notice for #{received_file_id} to {notice['to'] or 'NO ADDRESS (send it by hand)'}: {notice['path']}")
+        typer.echo(f"Notice for #{received_file_id} to {notice.to or 'NO ADDRESS (send it by hand)'}: {notice.path}")
     _echo_releases(decision.releases)
 
 
@@ -189,7 +189,7 @@ def sessions_import(
     home: HomeOption = None,
 ) -> None:
     """Add or update training sessions from a CSV (session_id,start_date,end_date,days,location,capacity)."""
-    from pipeline.load import program, routing
+    from pipeline.load import routing, schedule
     from schemas.reference import parse_sessions
 
     try:
@@ -197,7 +197,7 @@ def sessions_import(
     except ValueError as exc:
         raise BadInputError(f"{exc}.", hint="Fix the line and import again; nothing was changed.") from exc
     with _opened(home) as desk:
-        added, updated, releases = program.import_schedule(
+        added, updated, releases = schedule.import_schedule(
             desk.engine, sessions, desk.validation, _actor(by), desk.router.destination
         )
         routing.finish_pending_moves(desk.engine)
@@ -208,11 +208,11 @@ def sessions_import(
 @sessions_app.command("list")
 def sessions_list(home: HomeOption = None) -> None:
     """Each training session with its seats taken and free, and its wait list."""
-    from pipeline.load import program
+    from pipeline.load import schedule
 
     with _opened(home) as desk:
         typer.echo(f"{'session':<14} {'dates':<23} {'location':<16} {'seats':>5} {'taken':>5} {'free':>5} {'waiting':>7}")
-        for row in program.session_seats(desk.engine):
+        for row in schedule.session_seats(desk.engine):
             typer.echo(
                 f"{row['session_id']:<14} {row['start_date']:%m/%d/%Y}-{row['end_date']:%m/%d/%Y}  {row['location']:<16} "
                 f"{row['capacity']:>5} {row['taken']:>5} {row['free']:>5} {row['wait_list']:>7}"

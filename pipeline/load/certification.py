@@ -16,12 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from pipeline.errors import BadInputError
-from pipeline.load.program import (
-    Destination,
-    Release,
-    _release_held,
-    with_store_schedule,
-)
+from pipeline.load.program import Destination, Release, release_in
 from pipeline.load.store import (
     CertificationRow,
     DecisionRow,
@@ -180,7 +175,7 @@ def withdraw(
                         actor=actor, action=DecisionAction.WITHDRAWN, reason=reason, detail={"session": registration.training_session})
         )
         session.flush()
-        return _release_held(session, with_store_schedule(session, context), destination=destination)
+        return release_in(session, context, destination=destination)
 
 
 def _jsonable(value: Any) -> Any:

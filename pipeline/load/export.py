@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from pipeline.load.certification import list_psps
-from pipeline.load.program import session_seats
+from pipeline.load.schedule import session_seats
 from pipeline.load.store import (
     Document,
     ReadinessPlanRecord,

@@ -1,27 +1,34 @@
-"""The program's memory: recording judged documents, cross-document rules against the state in
-the store, releasing held registrations, resubmissions, and the training schedule.
+"""The program's memory: recording judged documents, releasing held registrations, a person's
+decisions, and the received files as the store holds them.
 
-Every change of program state (a batch stored, a hold released, a seat taken or freed) happens
-in one transaction under ``store.program_lock``, and the cross-document rules are judged inside
-that transaction against a snapshot read there, so two runs, or a run and a reviewer, cannot
-both take the last seat or both accept the same document.
+Every change of program state (a batch stored, a hold released, a seat taken or freed) happens in
+one transaction under ``store.program_lock``: the state is read there (``pipeline.load.state``),
+judged there by the pure judge (``pipeline.validate.judge``), and what it returns is stored there,
+so two runs, or a run and a reviewer, cannot both take the last seat or both accept the same
+document.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pipeline.faults import checkpoint
-from pipeline.load.queries import seats_taken
+from pipeline.load.state import (
+    document_from_row,
+    primary_receipt,
+    read_state,
+    standing_forms,
+    with_store_schedule,
+)
 from pipeline.load.store import (
     CertificationRow,
     DecisionRow,
@@ -30,7 +37,6 @@ from pipeline.load.store import (
     ReceivedFileRow,
     RegistrationRecord,
     StoredReceipt,
-    TrainingSessionRow,
     program_lock,
     transaction,
     utcnow,
@@ -38,108 +44,32 @@ from pipeline.load.store import (
 from pipeline.model import (
     DecisionAction,
     ExtractedDocument,
-    ExtractionProblem,
-    FieldValue,
     Finding,
     FormId,
-    InputKind,
     Outcome,
     PlanStatus,
     ReceivedFile,
-    RegistrationStatus,
     ValidationResult,
 )
-from pipeline.validate import (
-    ProgramSnapshot,
-    ValidationContext,
-    psp_key,
-    subject_key,
-    validate_document,
+from pipeline.validate import ValidationContext
+from pipeline.validate.judge import (
+    FormRef,
+    Judgement,
+    Rejudged,
+    judge,
+    rejudge_held,
+    replaced_by_decision,
 )
-from pipeline.validate.program import supersedes
-from schemas.reference import TrainingSession
 
 log = logging.getLogger(__name__)
 
 PIPELINE_ACTOR = "pipeline"
 Destination = Callable[[ReceivedFile, Outcome], Path]
-# Outcomes a later form may replace: whatever was not accepted and still counts (which of them a
-# given later form does replace: ``pipeline.validate.program.supersedes``).
-SUPERSEDABLE = (Outcome.REJECTED.value, Outcome.HELD.value, Outcome.NEEDS_REVIEW.value)
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading the program's state
-
-
-def read_snapshot(session: Session) -> ProgramSnapshot:
-    """The program's state a new document is judged against: agencies with an accepted plan,
-    seats taken in each training session, and the PSPs registered."""
-    agencies = session.scalars(
-        select(ReadinessPlanRecord.cmhsp_name).where(ReadinessPlanRecord.status == PlanStatus.ACCEPTED)
-    ).all()
-    psps = session.execute(
-        select(RegistrationRecord.psp_first_name, RegistrationRecord.psp_last_name, RegistrationRecord.psp_email).where(
-            RegistrationRecord.status == RegistrationStatus.REGISTERED
-        )
-    ).all()
-    return ProgramSnapshot(
-        agencies_with_accepted_plan=frozenset(agencies),
-        seats_taken=seats_taken(session),
-        registered_psps=frozenset(psp_key(*row) for row in psps),
-    )
-
-
-def schedule(session: Session) -> dict[str, TrainingSession]:
-    """The training sessions the store holds, by session id; empty until a schedule is imported."""
-    return {
-        row.session_id: TrainingSession(
-            session_id=row.session_id,
-            start_date=row.start_date,
-            end_date=row.end_date,
-            days=row.days,
-            location=row.location,
-            capacity=row.capacity,
-        )
-        for row in session.scalars(select(TrainingSessionRow))
-    }
-
-
-def with_store_schedule(session: Session, context: ValidationContext) -> ValidationContext:
-    """The validation context with the training schedule the store holds (once one was imported)."""
-    sessions = schedule(session)
-    if not sessions:
-        return context
-    return replace(context, reference=replace(context.reference, sessions=sessions))
-
-
-# ---------------------------------------------------------------------------------------------
-# Writing judged documents
 
 
 def _extraction_json(document: ExtractedDocument) -> dict[str, Any]:
     """Every value as read, with how, where, how sure, and the readings it competed with."""
     return {key: read.model_dump(mode="json", exclude={"key"}) for key, read in document.fields.items()}
-
-
-def document_from_row(row: Document, receipt: ReceivedFileRow) -> ExtractedDocument:
-    """The extracted document as it was stored, to judge it again (a release, a correction)."""
-    return ExtractedDocument(
-        received=ReceivedFile(
-            path=Path(receipt.stored_path),
-            original_name=receipt.original_name,
-            sha256=receipt.sha256,
-            size=receipt.size,
-            received_at=receipt.received_at,
-            sender=receipt.sender,
-        ),
-        kind=InputKind(row.kind) if row.kind else None,
-        form_id=row.form_id,
-        form_version=row.form_version,
-        fields={key: FieldValue.model_validate({**read, "key": key}) for key, read in (row.extraction or {}).items()},
-        problem=ExtractionProblem(row.problem) if row.problem else None,
-        problem_detail=(row.findings[0]["message"] if row.problem and row.findings else None),
-    )
 
 
 def _add_record(session: Session, document: Document, result: ValidationResult, now: Any) -> None:
@@ -173,16 +103,7 @@ def _add_record(session: Session, document: Document, result: ValidationResult, 
         session.add(registration)
 
 
-def primary_receipt(session: Session, document: Document) -> ReceivedFileRow:
-    """The receipt that brought the document first (later ones are duplicates)."""
-    return session.scalars(
-        select(ReceivedFileRow)
-        .where(ReceivedFileRow.document_id == document.id, ReceivedFileRow.outcome != Outcome.DUPLICATE.value)
-        .order_by(ReceivedFileRow.id)
-    ).first() or session.scalars(select(ReceivedFileRow).where(ReceivedFileRow.document_id == document.id)).one()
-
-
-def apply_result(
+def _store_judgement(
     session: Session,
     document: Document,
     result: ValidationResult,
@@ -219,61 +140,38 @@ def apply_result(
         to_outcome=result.outcome.value, reason=reason, detail=detail or {},
     )
     session.add(decision)
-    # Judged anew (a person's decision, a release), the document may now replace earlier forms
-    # it did not replace when it came: a packet a reviewer accepts replaces the one held before it.
-    _supersede(session, [(old, document) for old in _earlier_standing(session, document) if _replaces(document, old)])
     return decision
 
 
-def _replaces(later: Document, earlier: Document) -> bool:
-    return supersedes(later.outcome, later.findings, earlier.outcome, earlier.findings)
-
-
-def _standing_query(document: Document):  # noqa: ANN202 - a SQLAlchemy Select
-    """The forms about the same subject, of the same form, that were not accepted and not replaced."""
-    return select(Document).where(
-        Document.subject_key == document.subject_key,
-        Document.form_id == document.form_id,
-        Document.superseded_by_id.is_(None),
-        Document.outcome.in_(SUPERSEDABLE),
-    ).order_by(Document.id)
-
-
-def _earlier_standing(session: Session, document: Document) -> list[Document]:
-    """For a stored document judged anew: the forms before it that still stand."""
-    if document.subject_key is None or document.id is None:
-        return []
-    return list(session.scalars(_standing_query(document).where(Document.id < document.id)))
-
-
-class _Supersedable:
-    """For one batch: the documents a later form may replace (not accepted, not superseded), by
-    subject and form. Each subject is looked up in the store once, the first time the batch has a
-    form about it; the batch's own documents (not flushed yet) are then kept track of here."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self._standing: dict[tuple[str, str | None], list[Document]] = {}
-
-    def take(self, document: Document) -> list[Document]:
-        """The documents ``document`` supersedes (``supersedes``); from now on it stands in their
-        place, beside those it does not replace (a held packet a broken resubmission leaves be)."""
-        key = (document.subject_key, document.form_id)
-        earlier = self._standing.get(key)
-        if earlier is None:
-            with self.session.no_autoflush:  # nothing pending can be about a subject first seen now
-                earlier = list(self.session.scalars(_standing_query(document)))
-        earlier = [old for old in earlier if old is not document]
-        replaced = [old for old in earlier if _replaces(document, old)]
-        kept = [old for old in earlier if not any(old is gone for gone in replaced)]
-        self._standing[key] = kept + ([document] if document.outcome in SUPERSEDABLE else [])
-        return replaced
+def apply_decision(
+    session: Session,
+    document: Document,
+    result: ValidationResult,
+    *,
+    actor: str,
+    action: DecisionAction,
+    reason: str | None = None,
+    detail: dict[str, Any] | None = None,
+    destination: Destination | None = None,
+) -> DecisionRow:
+    """A person's decision on a stored document (accept, reject, correct): its new judgement is
+    stored (``_store_judgement``), and, judged anew, it may now replace earlier forms it did not
+    replace when it came (a packet a reviewer accepts replaces the one held before it; the judge
+    says which: ``replaced_by_decision``)."""
+    decision = _store_judgement(session, document, result, actor=actor, action=action, reason=reason,
+                                detail=detail, destination=destination)
+    standing = standing_forms(session, Document.subject_key == document.subject_key,
+                              Document.form_id == document.form_id, Document.id < document.id)
+    replaced = replaced_by_decision(FormRef.stored(document.id), document.subject_key, document.form_id, result,
+                                    standing)
+    _supersede(session, [(session.get_one(Document, ref.stored_id), document) for ref in replaced])
+    return decision
 
 
 def _supersede(session: Session, replaced: list[tuple[Document, Document]]) -> None:
-    """A later form for the same agency or PSP replaces earlier ones that were not accepted
-    (``supersedes`` says which): each (earlier, later) pair is marked and its decision kept.
-    Called once the batch is flushed, since the decisions name the later documents by their ids."""
+    """A later form for the same agency or PSP replaces earlier ones that were not accepted (the
+    judge says which): each (earlier, later) pair is marked and its decision kept. Called once the
+    batch is flushed, since the decisions name the later documents by their ids."""
     now = utcnow()
     for old, document in replaced:
         old.superseded_by_id = document.id
@@ -305,9 +203,8 @@ def record_batch(
 ) -> tuple[list[StoredReceipt], list[Release]]:
     """Judge and record a batch of extracted documents, in arrival order, in one transaction.
 
-    The same bytes received before (in the store or earlier in the batch) are a duplicate. Each
-    document is judged against the program's state as it stands after the documents before it,
-    then held registrations are judged again, since a plan in this batch may release them.
+    The judge (``pipeline.validate.judge.judge``) decides duplicates, outcomes, resubmissions and
+    releases against the program's state read in the transaction; this stores what it returns.
     ``destination(received_file, outcome)`` says where each original will be kept; the path is
     recorded before the file moves, so a run that stops between commit and move can finish it.
     """
@@ -320,6 +217,25 @@ def record_batch(
         return _record_batch_once(engine, run_id, documents, context, destination)
 
 
+def _not_taken(session: Session, documents: list[ExtractedDocument]) -> list[ExtractedDocument]:
+    """The documents whose file no other worker recorded: a file another worker recorded meanwhile
+    (still in the inbox, or moved out already) is theirs. Asked inside the serialised transaction,
+    so each file is recorded once."""
+    in_flight = set(session.execute(
+        select(ReceivedFileRow.inbox_path, ReceivedFileRow.sha256).where(
+            ReceivedFileRow.moved.is_(False), ReceivedFileRow.inbox_path.in_([str(d.received.path) for d in documents])
+        )
+    ).tuples())
+    mine = []
+    for document in documents:
+        received = document.received
+        if (str(received.path), received.sha256) in in_flight or not received.path.exists():
+            log.info("a file of this batch was recorded by another worker (sha256 %s); skipped", received.sha256[:12])
+            continue
+        mine.append(document)
+    return mine
+
+
 def _record_batch_once(
     engine: Engine,
     run_id: int,
@@ -327,91 +243,13 @@ def _record_batch_once(
     context: ValidationContext,
     destination: Destination,
 ) -> tuple[list[StoredReceipt], list[Release]]:
-    recorded: list[tuple[ReceivedFileRow, Document, ValidationResult, Path, Document | None]] = []
     with transaction(engine) as session:
         program_lock(session)
+        documents = _not_taken(session, documents)
         batch_context = with_store_schedule(session, context)
-        snapshot = read_snapshot(session)
-        supersedable = _Supersedable(session)
-        replaced: list[tuple[Document, Document]] = []
-        hashes = {d.received.sha256 for d in documents}
-        known = {row.sha256: row for row in session.scalars(select(Document).where(Document.sha256.in_(hashes)))}
-        # A file another worker recorded meanwhile (still in the inbox, or moved out already) is
-        # theirs: judged here, inside the serialised transaction, it is recorded once.
-        in_flight = set(session.execute(
-            select(ReceivedFileRow.inbox_path, ReceivedFileRow.sha256).where(
-                ReceivedFileRow.moved.is_(False), ReceivedFileRow.inbox_path.in_([str(d.received.path) for d in documents])
-            )
-        ).tuples())
-        for extracted in documents:
-            received = extracted.received
-            if (str(received.path), received.sha256) in in_flight or not received.path.exists():
-                log.info("a file of this batch was recorded by another worker (sha256 %s); skipped", received.sha256[:12])
-                continue
-            now = utcnow()
-            previous = known.get(received.sha256)
-            if previous is not None:
-                outcome = Outcome.DUPLICATE
-                document = previous
-                result = ValidationResult(document=extracted, outcome=Outcome.DUPLICATE)
-            else:
-                result = validate_document(extracted, batch_context, snapshot)
-                snapshot = snapshot.after(result)
-                outcome = result.outcome
-                document = Document(
-                    sha256=received.sha256,
-                    kind=extracted.kind.value if extracted.kind else None,
-                    form_id=extracted.form_id,
-                    form_version=extracted.form_version,
-                    outcome=outcome.value,
-                    problem=extracted.problem.value if extracted.problem else None,
-                    findings=[f.model_dump(mode="json") for f in result.findings],
-                    values=result.values,
-                    extraction=_extraction_json(extracted),
-                    processed_at=now,
-                    run_id=run_id,
-                    subject_key=subject_key(extracted.form_id, result.values),
-                )
-                session.add(document)
-                known[received.sha256] = document
-                checkpoint("record.document")  # inside the transaction: a kill here stores nothing of the batch
-                if outcome is Outcome.ACCEPTED:
-                    _add_record(session, document, result, now)
-                if document.subject_key is not None:
-                    replaced.extend((old, document) for old in supersedable.take(document))
-            target = destination(received, outcome)
-            receipt = ReceivedFileRow(
-                document=document,
-                run_id=run_id,
-                sha256=received.sha256,
-                original_name=received.original_name,
-                received_at=received.received_at,
-                sender=received.sender,
-                size=received.size,
-                outcome=outcome.value,
-                inbox_path=str(received.path),
-                stored_path=str(target),
-                moved=False,
-                recorded_at=now,
-            )
-            session.add(receipt)
-            recorded.append((receipt, document, result, target, previous))
-        # One flush for the batch: the rows go in as multi-row INSERTs, and only then have ids.
-        session.flush()
-        _supersede(session, replaced)
-        stored = [
-            StoredReceipt(
-                received_file_id=receipt.id,
-                document_id=document.id,
-                outcome=result.outcome,
-                inbox_path=result.document.received.path,
-                stored_path=target,
-                result=result,
-                duplicate_of=previous.sha256 if previous is not None else None,
-            )
-            for receipt, document, result, target, previous in recorded
-        ]
-        released = _release_held(session, batch_context, destination=destination)
+        judgement = judge(documents, read_state(session, documents), batch_context)
+        stored, rows = _store_batch(session, run_id, judgement, destination)
+        released = _store_releases(session, judgement.releases, rows, PIPELINE_ACTOR, destination)
         final = {r.received_file_id: r for r in released}
         # A document of this batch released in the same transaction ends as released; its file
         # is still in the inbox and goes straight to the place of its final outcome.
@@ -425,29 +263,117 @@ def _record_batch_once(
     return stored, [r for r in released if r.received_file_id not in {s.received_file_id for s in stored}]
 
 
-def _release_held(
+def _new_document(run_id: int, result: ValidationResult, subject: str | None, now: Any) -> Document:
+    extracted = result.document
+    return Document(
+        sha256=extracted.received.sha256,
+        kind=extracted.kind.value if extracted.kind else None,
+        form_id=extracted.form_id,
+        form_version=extracted.form_version,
+        outcome=result.outcome.value,
+        problem=extracted.problem.value if extracted.problem else None,
+        findings=[f.model_dump(mode="json") for f in result.findings],
+        values=result.values,
+        extraction=_extraction_json(extracted),
+        processed_at=now,
+        run_id=run_id,
+        subject_key=subject,
+    )
+
+
+class _Rows:
+    """The stored rows the judgement's references name: the batch's new documents, and stored
+    ones (loaded from the store the first time one is named)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.batch: dict[int, Document] = {}
+
+    def __getitem__(self, ref: FormRef) -> Document:
+        if ref.batch_index is not None:
+            return self.batch[ref.batch_index]
+        return self.session.get_one(Document, ref.stored_id)
+
+
+def _store_batch(
+    session: Session, run_id: int, judgement: Judgement, destination: Destination
+) -> tuple[list[StoredReceipt], _Rows]:
+    """Store the batch's judged files: a document per new content (and its record when
+    accepted), a receipt per file, and the forms each replaces."""
+    rows = _Rows(session)
+    recorded: list[tuple[ReceivedFileRow, Document, ValidationResult, Path, Document | None]] = []
+    replaced: list[tuple[FormRef, Document]] = []
+    for index, judged in enumerate(judgement.files):
+        received = judged.result.document.received
+        now = utcnow()
+        previous = rows[judged.duplicate_of] if judged.duplicate_of is not None else None
+        if previous is not None:
+            document = previous
+        else:
+            document = rows.batch[index] = _new_document(run_id, judged.result, judged.subject_key, now)
+            session.add(document)
+            checkpoint("record.document")  # inside the transaction: a kill here stores nothing of the batch
+            if judged.outcome is Outcome.ACCEPTED:
+                _add_record(session, document, judged.result, now)
+            replaced.extend((ref, document) for ref in judged.replaces)
+        target = destination(received, judged.outcome)
+        receipt = ReceivedFileRow(
+            document=document,
+            run_id=run_id,
+            sha256=received.sha256,
+            original_name=received.original_name,
+            received_at=received.received_at,
+            sender=received.sender,
+            size=received.size,
+            outcome=judged.outcome.value,
+            inbox_path=str(received.path),
+            stored_path=str(target),
+            moved=False,
+            recorded_at=now,
+        )
+        session.add(receipt)
+        recorded.append((receipt, document, judged.result, target, previous))
+    # One flush for the batch: the rows go in as multi-row INSERTs, and only then have ids.
+    session.flush()
+    _supersede(session, [(rows[ref], document) for ref, document in replaced])
+    stored = [
+        StoredReceipt(
+            received_file_id=receipt.id,
+            document_id=document.id,
+            outcome=result.outcome,
+            inbox_path=result.document.received.path,
+            stored_path=target,
+            result=result,
+            duplicate_of=previous.sha256 if previous is not None else None,
+        )
+        for receipt, document, result, target, previous in recorded
+    ]
+    return stored, rows
+
+
+def _store_releases(
+    session: Session, releases: Sequence[Rejudged], rows: _Rows, actor: str, destination: Destination | None
+) -> list[Release]:
+    """Store the held forms the judge judged again: each new judgement, with the forms it replaces."""
+    stored: list[Release] = []
+    for rejudged in releases:
+        document = rows[rejudged.ref]
+        _store_judgement(session, document, rejudged.result, actor=actor, action=rejudged.action,
+                         reason="the condition it was held on changed", destination=destination)
+        _supersede(session, [(rows[ref], document) for ref in rejudged.replaces])
+        receipt = primary_receipt(session, document)
+        stored.append(Release(receipt.id, document.id, rejudged.result.outcome, rejudged.result))
+        log.info("received file #%d released from hold: %s", receipt.id, rejudged.result.outcome.value)
+    return stored
+
+
+def release_in(
     session: Session, context: ValidationContext, actor: str = PIPELINE_ACTOR, destination: Destination | None = None
 ) -> list[Release]:
-    """Judge held documents again, oldest first (first come, first served for wait-listed seats)."""
-    snapshot = read_snapshot(session)
-    held = session.scalars(
-        select(Document)
-        .where(Document.outcome == Outcome.HELD.value, Document.superseded_by_id.is_(None))
-        .order_by(Document.id)
-    ).all()
-    releases: list[Release] = []
-    for document in held:
-        receipt = primary_receipt(session, document)
-        result = validate_document(document_from_row(document, receipt), context, snapshot)
-        snapshot = snapshot.after(result)
-        if result.outcome is Outcome.HELD and [f.model_dump(mode="json") for f in result.findings] == document.findings:
-            continue
-        apply_result(session, document, result, actor=actor,
-                     action=DecisionAction.RELEASED if result.outcome is not Outcome.HELD else DecisionAction.REJUDGED,
-                     reason="the condition it was held on changed", destination=destination)
-        releases.append(Release(receipt.id, document.id, result.outcome, result))
-        log.info("received file #%d released from hold: %s", receipt.id, result.outcome.value)
-    return releases
+    """Inside a locked transaction whose changes are flushed: judge every held form again against
+    the program as it stands now (``rejudge_held``) and store the releases."""
+    releases = rejudge_held(read_state(session), with_store_schedule(session, context))
+    return _store_releases(session, releases, _Rows(session), actor, destination)
 
 
 def release_held(
@@ -456,79 +382,7 @@ def release_held(
     """Judge every held document again against the program's state now."""
     with transaction(engine) as session:
         program_lock(session)
-        return _release_held(session, with_store_schedule(session, context), actor, destination)
-
-
-# ---------------------------------------------------------------------------------------------
-# The training schedule
-
-
-def seed_schedule(engine: Engine, sessions: dict[str, TrainingSession]) -> int:
-    """Put the packaged or coordinator's schedule into an empty store; returns how many were added."""
-    with transaction(engine) as session:
-        program_lock(session)  # two workers starting on a new store seed it once
-        if session.scalar(select(func.count()).select_from(TrainingSessionRow)):
-            return 0
-        now = utcnow()
-        for item in sessions.values():
-            session.add(TrainingSessionRow(**item.__dict__, updated_at=now))
-        return len(sessions)
-
-
-def import_schedule(
-    engine: Engine, sessions: dict[str, TrainingSession], context: ValidationContext, actor: str,
-    destination: Destination,
-) -> tuple[int, int, list[Release]]:
-    """Add or update sessions from the coordinator's CSV, then release what the new seats allow.
-
-    Returns (added, updated, releases). Sessions not in the file are kept: registrations point at them.
-    """
-    added = updated = 0
-    with transaction(engine) as session:
-        program_lock(session)
-        now = utcnow()
-        for item in sessions.values():
-            row = session.get(TrainingSessionRow, item.session_id)
-            if row is None:
-                session.add(TrainingSessionRow(**item.__dict__, updated_at=now))
-                added += 1
-            else:
-                for key, value in item.__dict__.items():
-                    setattr(row, key, value)
-                row.updated_at = now
-                updated += 1
-        session.flush()
-        releases = _release_held(session, with_store_schedule(session, context), actor, destination)
-    return added, updated, releases
-
-
-def session_seats(engine: Engine) -> list[dict[str, Any]]:
-    """Each training session with its seats taken and free and its wait list."""
-    with Session(engine) as session:
-        taken = seats_taken(session)
-        waiting: dict[str, int] = {}
-        for document in session.scalars(
-            select(Document).where(Document.outcome == Outcome.HELD.value, Document.superseded_by_id.is_(None))
-        ):
-            if any(f.get("rule") == "REG-R11" for f in document.findings):
-                session_id = document.values.get("training_session")
-                waiting[session_id] = waiting.get(session_id, 0) + 1
-        rows = []
-        for item in session.scalars(select(TrainingSessionRow).order_by(TrainingSessionRow.start_date)):
-            used = taken.get(item.session_id, 0)
-            rows.append(
-                {
-                    "session_id": item.session_id,
-                    "start_date": item.start_date,
-                    "end_date": item.end_date,
-                    "location": item.location,
-                    "capacity": item.capacity,
-                    "taken": used,
-                    "free": max(item.capacity - used, 0),
-                    "wait_list": waiting.get(item.session_id, 0),
-                }
-            )
-        return rows
+        return release_in(session, context, actor, destination)
 
 
 def stored_receipts(engine: Engine, received_file_ids: Iterable[int]) -> list[StoredReceipt]:

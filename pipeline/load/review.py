@@ -27,11 +27,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from pipeline.errors import BadInputError
-from pipeline.load.program import (
-    Destination,
-    Release,
-    _release_held,
-    apply_result,
+from pipeline.load.program import Destination, Release, apply_decision, release_in
+from pipeline.load.state import (
     document_from_row,
     primary_receipt,
     read_snapshot,
@@ -225,11 +222,11 @@ def accept(
         receipt, document = _load(session, received_file_id)
         _require(document, receipt, WAITING, "accepted")
         result = _accepted_result(document, receipt, context)
-        batch_context = with_store_schedule(session, context)
-        _refuse_conflicts(session, document, receipt, batch_context)
-        apply_result(session, document, result, actor=actor, action=DecisionAction.ACCEPTED, reason=reason, destination=destination)
+        _refuse_conflicts(session, document, receipt, with_store_schedule(session, context))
+        apply_decision(session, document, result, actor=actor, action=DecisionAction.ACCEPTED, reason=reason,
+                       destination=destination)
         session.flush()
-        releases = _release_held(session, batch_context, destination=destination)
+        releases = release_in(session, context, destination=destination)
     return Decision(received_file_id, Outcome.ACCEPTED, result, releases)
 
 
@@ -271,7 +268,7 @@ def reject(
             *(Finding.model_validate(f) for f in document.findings),
         )
         result = ValidationResult(document=extracted, outcome=Outcome.REJECTED, findings=findings, values=document.values)
-        apply_result(session, document, result, actor=actor, action=DecisionAction.REJECTED, reason=reason,
+        apply_decision(session, document, result, actor=actor, action=DecisionAction.REJECTED, reason=reason,
                      detail={"message_to_agency": message} if message else None, destination=destination)
     return Decision(received_file_id, Outcome.REJECTED, result, [])
 
@@ -322,10 +319,9 @@ def correct(
             fields[widget] = FieldValue(key=widget, value=widget_value, method=ReadMethod.REVIEWER,
                                         location=f"corrected by {actor}", confidence=1.0)
         corrected = extracted.model_copy(update={"fields": fields})
-        batch_context = with_store_schedule(session, context)
-        result = validate_document(corrected, batch_context, read_snapshot(session))
-        apply_result(session, document, result, actor=actor, action=DecisionAction.CORRECTED, reason=reason,
-                     detail={"field": field_key}, destination=destination)
+        result = validate_document(corrected, with_store_schedule(session, context), read_snapshot(session))
+        apply_decision(session, document, result, actor=actor, action=DecisionAction.CORRECTED, reason=reason,
+                       detail={"field": field_key}, destination=destination)
         session.flush()
-        releases = _release_held(session, batch_context, destination=destination)
+        releases = release_in(session, context, destination=destination)
     return Decision(received_file_id, result.outcome, result, releases)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.errors import BadInputError
-from pipeline.load import certification, program, review, store
+from pipeline.load import certification, review, schedule, state, store
 from pipeline.model import Outcome
 from schemas.reference import TrainingSession
 from tests.conftest import VALID_PLAN, form_as_read
@@ -87,7 +87,7 @@ def test_an_accepted_resubmission_replaces_a_packet_waiting_for_a_seat(record, e
         "2027-01-LAN": TrainingSession("2027-01-LAN", date(2027, 1, 11), date(2027, 1, 15), 5, "Lansing", 1),
         "2027-03-GR": TrainingSession("2027-03-GR", date(2027, 3, 8), date(2027, 3, 12), 5, "Grand Rapids", 5),
     }
-    program.import_schedule(engine, sessions, validation_context, "coordinator", record.destination)
+    schedule.import_schedule(engine, sessions, validation_context, "coordinator", record.destination)
     other = {"psp_first_name": "Pat", "psp_email": "pat@example.org"}
     _, full, held = record(doc("PSP-ORP"), doc("PSP-REG", other, minutes=1), doc("PSP-REG", minutes=2))[0]
     assert (full.outcome, held.outcome, rules(held)) == (Outcome.ACCEPTED, Outcome.HELD, ["REG-R11"])
@@ -151,7 +151,7 @@ def registrations(engine) -> list[tuple[int, int, str, str]]:
 def seats_taken(engine, session_id: str) -> int:
     """Seats of a training session taken (as REG-R11 counts them: registrations that stand)."""
     with Session(engine) as session:
-        return program.read_snapshot(session).seats_taken.get(session_id, 0)
+        return state.read_snapshot(session).seats_taken.get(session_id, 0)
 
 
 def test_a_resubmission_cannot_register_the_psp_again_once_the_held_packet_is_released(record, engine,

@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from pipeline.load import program, store
+from pipeline.load import program, schedule, store
 from pipeline.load.export import write_documents, write_workbook
 from tests.conftest import RECEIVED_AT, VALID_PACKET, VALID_PLAN, make_document
 
@@ -57,7 +57,7 @@ def exports(module_database_url, validation_context, tmp_path_factory):
     engine = store.open_store(module_database_url)
     sessions = dict(validation_context.reference.sessions)
     sessions["2027-01-LAN"] = replace(sessions["2027-01-LAN"], location=HYPERLINK)  # the coordinator's CSV
-    program.seed_schedule(engine, sessions)
+    schedule.seed_schedule(engine, sessions)
 
     documents = [make_document("PSP-ORP", {**VALID_PLAN, "contact_name": HYPERLINK}, name=HYPERLINK)]
     for n, attack in enumerate(ATTACKS, start=1):
@@ -188,7 +188,7 @@ def test_the_workbook_keeps_numbers_as_numbers(exports):
 
 def test_a_control_character_in_a_file_name_does_not_stop_the_workbook(database_url, validation_context, tmp_path):
     engine = store.open_store(database_url)
-    program.seed_schedule(engine, validation_context.reference.sessions)
+    schedule.seed_schedule(engine, validation_context.reference.sessions)
     held = make_document("PSP-REG", {**VALID_PACKET, "cmhsp_name": NO_PLAN_AGENCY}, name=BELL)
     program.record_batch(engine, store.start_run(engine), [held], validation_context,
                          lambda received, outcome: tmp_path / outcome.value / received.sha256)

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from pipeline.load import certification, overview, program, store
+from pipeline.load import certification, overview, program, schedule, store
 from pipeline.model import Outcome
 from schemas.reference import TrainingSession, load_reference
 from tests.conftest import (
@@ -104,7 +104,7 @@ def test_a_later_plan_not_yet_accepted_shows_beside_the_accepted_one(engine, rec
 
 def test_held_documents_say_what_they_wait_for_and_sessions_their_wait_list(engine, record, validation_context):
     small = {LANSING: TrainingSession(LANSING, date(2027, 1, 11), date(2027, 1, 15), 5, "Lansing", 1)}
-    program.import_schedule(engine, small, validation_context, "coordinator", record.destination)
+    schedule.import_schedule(engine, small, validation_context, "coordinator", record.destination)
     stored, ids = record(
         doc("PSP-ORP", minutes=1),
         doc("PSP-REG", psp(1), minutes=2),                                   # takes the one seat
@@ -132,7 +132,7 @@ def test_held_documents_say_what_they_wait_for_and_sessions_their_wait_list(engi
     assert sessions[LANSING]["wait_list"] == ids[2:5]
     # The same numbers as `psp-pipeline sessions list`.
     assert {s["session_id"]: (s["taken"], s["free"], len(s["wait_list"])) for s in sessions.values()} == {
-        s["session_id"]: (s["taken"], s["free"], s["wait_list"]) for s in program.session_seats(engine)
+        s["session_id"]: (s["taken"], s["free"], s["wait_list"]) for s in schedule.session_seats(engine)
     }
 
 
@@ -189,7 +189,7 @@ def test_psps_per_stage_agrees_with_the_certification_records(engine, record, va
 
 
 def test_the_whole_overview_in_one_call(engine, record, validation_context):
-    program.seed_schedule(engine, validation_context.reference.sessions)
+    schedule.seed_schedule(engine, validation_context.reference.sessions)
     record(doc("PSP-ORP"), doc("PSP-REG", minutes=1), doc("PSP-REG", psp(2, cmhsp_name="Ottawa CMH"), minutes=2))
     now = datetime(2027, 3, 9, 15, 0, tzinfo=UTC)
     data = overview.overview(engine, CMHSPS, DETROIT, now)

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline.load import certification, program, review, store
+from pipeline.load import certification, program, review, schedule, state, store
 from pipeline.model import Outcome
 from schemas.reference import TrainingSession
 from tests.conftest import RECEIVED_AT, VALID_PACKET, VALID_PLAN, make_document
@@ -73,12 +73,12 @@ def test_reg_r10_released_by_a_reviewer_accepting_the_plan(record, engine, valid
 
 def test_reg_r11_past_capacity_the_psp_is_wait_listed_and_moves_up(record, engine, validation_context):
     small = {"2027-01-LAN": TrainingSession("2027-01-LAN", date(2027, 1, 11), date(2027, 1, 15), 5, "Lansing", 1)}
-    program.import_schedule(engine, small, validation_context, "coordinator", record.destination)
+    schedule.import_schedule(engine, small, validation_context, "coordinator", record.destination)
     stored, _ = record(doc("PSP-ORP"), doc("PSP-REG", psp(1), minutes=1), doc("PSP-REG", psp(2), minutes=2),
                        doc("PSP-REG", psp(3), minutes=3))
     assert outcomes(stored) == [Outcome.ACCEPTED, Outcome.ACCEPTED, Outcome.HELD, Outcome.HELD]
     assert rules(stored[2].result) == ["REG-R11"]
-    seats = {row["session_id"]: row for row in program.session_seats(engine)}["2027-01-LAN"]
+    seats = {row["session_id"]: row for row in schedule.session_seats(engine)}["2027-01-LAN"]
     assert (seats["taken"], seats["free"], seats["wait_list"]) == (1, 0, 2)
 
     with Session(engine) as session:
@@ -89,7 +89,7 @@ def test_reg_r11_past_capacity_the_psp_is_wait_listed_and_moves_up(record, engin
     assert [(r.received_file_id, r.outcome) for r in releases] == [(stored[2].received_file_id, Outcome.ACCEPTED)]
 
     bigger = {"2027-01-LAN": TrainingSession("2027-01-LAN", date(2027, 1, 11), date(2027, 1, 15), 5, "Lansing", 3)}
-    _, _, releases = program.import_schedule(engine, bigger, validation_context, "coordinator", record.destination)
+    _, _, releases = schedule.import_schedule(engine, bigger, validation_context, "coordinator", record.destination)
     assert [(r.received_file_id, r.outcome) for r in releases] == [(stored[3].received_file_id, Outcome.ACCEPTED)]
 
 
@@ -200,7 +200,7 @@ def test_two_writers_at_once_never_take_the_same_last_seat(database_url, validat
     def destination(received, outcome):
         return tmp_path / outcome.value / received.original_name
 
-    program.import_schedule(setup, small, validation_context, "coordinator", destination)
+    schedule.import_schedule(setup, small, validation_context, "coordinator", destination)
     program.record_batch(setup, store.start_run(setup), [doc("PSP-ORP")], validation_context, destination)
     barrier = threading.Barrier(4)
     results: list[Outcome] = []
@@ -224,7 +224,7 @@ def test_two_writers_at_once_never_take_the_same_last_seat(database_url, validat
         thread.join()
     assert errors == []
     assert sorted(results) == sorted([Outcome.ACCEPTED, Outcome.HELD, Outcome.HELD, Outcome.HELD])
-    seats = {row["session_id"]: row for row in program.session_seats(setup)}["2027-01-LAN"]
+    seats = {row["session_id"]: row for row in schedule.session_seats(setup)}["2027-01-LAN"]
     assert (seats["taken"], seats["wait_list"]) == (1, 3)
     setup.dispose()
 
@@ -276,5 +276,5 @@ def test_a_stored_document_keeps_its_readings_conflicts_and_notes(record, engine
     with Session(engine) as session:
         row = session.get_one(store.Document, stored[0].document_id)
         receipt = session.get_one(store.ReceivedFileRow, stored[0].received_file_id)
-        again = program.document_from_row(row, receipt)
+        again = state.document_from_row(row, receipt)
     assert again.fields["psp_phone"] == fields["psp_phone"]

@@ -15,7 +15,7 @@ import pytest
 from markupsafe import escape
 from typer.testing import CliRunner
 
-from pipeline.load import program, store
+from pipeline.load import program, schedule, store
 from pipeline.report.html import content_security_policy
 from pipeline.report.overview import OVERVIEW_NAME, style_sheet, write_overview
 from pipeline.validate import ValidationContext
@@ -46,13 +46,13 @@ def hostile_overview(tmp_path_factory, module_database_url) -> Path:
     reference = _reference_with_a_hostile_agency(folder / "reference")
     context = ValidationContext(reference=reference, timezone=DETROIT)
     engine = store.open_store(module_database_url)
-    program.seed_schedule(engine, reference.sessions)
+    schedule.seed_schedule(engine, reference.sessions)
     small = {"2027-01-LAN": TrainingSession("2027-01-LAN", date(2027, 1, 11), date(2027, 1, 15), 5, HOSTILE_LOCATION, 1)}
 
     def destination(received, outcome):
         return folder / "originals" / outcome.value / "x.pdf"
 
-    program.import_schedule(engine, small, context, "coordinator", destination)
+    schedule.import_schedule(engine, small, context, "coordinator", destination)
     documents = []
     for n, (form, changes, name) in enumerate([
         ("PSP-ORP", {}, "plan.pdf"),

@@ -1,0 +1,160 @@
+"""The program's state as the judge sees it (``pipeline.validate.judge``), read from the store
+inside the transaction that then stores the judgements: the snapshot the cross-document rules
+need, the contents stored before, the forms a later one may replace, the forms held, and the
+training schedule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pipeline.load.queries import seats_taken
+from pipeline.load.store import (
+    Document,
+    ReadinessPlanRecord,
+    ReceivedFileRow,
+    RegistrationRecord,
+    TrainingSessionRow,
+)
+from pipeline.model import (
+    ExtractedDocument,
+    ExtractionProblem,
+    FieldValue,
+    InputKind,
+    Outcome,
+    PlanStatus,
+    ReceivedFile,
+    RegistrationStatus,
+)
+from pipeline.validate import ProgramSnapshot, ValidationContext, psp_key
+from pipeline.validate.judge import (
+    SUPERSEDABLE,
+    FormRef,
+    HeldForm,
+    ProgramState,
+    StandingForm,
+)
+from schemas.reference import TrainingSession
+
+
+def read_snapshot(session: Session) -> ProgramSnapshot:
+    """The program's state a new document is judged against: agencies with an accepted plan,
+    seats taken in each training session, and the PSPs registered."""
+    agencies = session.scalars(
+        select(ReadinessPlanRecord.cmhsp_name).where(ReadinessPlanRecord.status == PlanStatus.ACCEPTED)
+    ).all()
+    psps = session.execute(
+        select(RegistrationRecord.psp_first_name, RegistrationRecord.psp_last_name, RegistrationRecord.psp_email).where(
+            RegistrationRecord.status == RegistrationStatus.REGISTERED
+        )
+    ).all()
+    return ProgramSnapshot(
+        agencies_with_accepted_plan=frozenset(agencies),
+        seats_taken=seats_taken(session),
+        registered_psps=frozenset(psp_key(*row) for row in psps),
+    )
+
+
+def standing_forms(session: Session, *conditions: Any) -> tuple[StandingForm, ...]:
+    """The stored forms a later one may replace (not accepted, not replaced, about a known
+    subject) that meet ``conditions``, oldest first; only the columns the judge needs are read."""
+    rows = session.execute(
+        select(Document.id, Document.subject_key, Document.form_id, Document.outcome, Document.findings)
+        .where(
+            Document.subject_key.is_not(None),
+            Document.superseded_by_id.is_(None),
+            Document.outcome.in_(SUPERSEDABLE),
+            *conditions,
+        )
+        .order_by(Document.id)
+    ).tuples()
+    return tuple(
+        StandingForm(FormRef.stored(document_id), subject, form_id, Outcome(outcome), tuple(findings or ()))
+        for document_id, subject, form_id, outcome, findings in rows
+    )
+
+
+def held_forms(session: Session) -> tuple[HeldForm, ...]:
+    """The held forms not replaced, oldest first, each as it was read, to judge again."""
+    held = session.scalars(
+        select(Document)
+        .where(Document.outcome == Outcome.HELD, Document.superseded_by_id.is_(None))
+        .order_by(Document.id)
+    ).all()
+    return tuple(
+        HeldForm(FormRef.stored(document.id), document_from_row(document, primary_receipt(session, document)),
+                 tuple(document.findings or ()), document.subject_key)
+        for document in held
+    )
+
+
+def read_state(session: Session, documents: Iterable[ExtractedDocument] = ()) -> ProgramState:
+    """The program's state for judging ``documents`` (or only the held forms, with none): the
+    snapshot, which of their contents the store holds already, the standing and the held forms."""
+    hashes = {document.received.sha256 for document in documents}
+    known = {sha: document_id for sha, document_id in
+             session.execute(select(Document.sha256, Document.id).where(Document.sha256.in_(hashes)))}
+    return ProgramState(
+        snapshot=read_snapshot(session),
+        known=known,
+        standing=standing_forms(session),
+        held=held_forms(session),
+    )
+
+
+def schedule(session: Session) -> dict[str, TrainingSession]:
+    """The training sessions the store holds, by session id; empty until a schedule is imported."""
+    return {
+        row.session_id: TrainingSession(
+            session_id=row.session_id,
+            start_date=row.start_date,
+            end_date=row.end_date,
+            days=row.days,
+            location=row.location,
+            capacity=row.capacity,
+        )
+        for row in session.scalars(select(TrainingSessionRow))
+    }
+
+
+def with_store_schedule(session: Session, context: ValidationContext) -> ValidationContext:
+    """The validation context with the training schedule the store holds (once one was imported)."""
+    sessions = schedule(session)
+    if not sessions:
+        return context
+    return replace(context, reference=replace(context.reference, sessions=sessions))
+
+
+def primary_receipt(session: Session, document: Document) -> ReceivedFileRow:
+    """The receipt that brought the document first (later ones are duplicates)."""
+    return session.scalars(
+        select(ReceivedFileRow)
+        .where(ReceivedFileRow.document_id == document.id, ReceivedFileRow.outcome != Outcome.DUPLICATE)
+        .order_by(ReceivedFileRow.id)
+    ).first() or session.scalars(select(ReceivedFileRow).where(ReceivedFileRow.document_id == document.id)).one()
+
+
+def document_from_row(row: Document, receipt: ReceivedFileRow) -> ExtractedDocument:
+    """The extracted document as it was stored, to judge it again (a release, a correction)."""
+    return ExtractedDocument(
+        received=ReceivedFile(
+            path=Path(receipt.stored_path),
+            original_name=receipt.original_name,
+            sha256=receipt.sha256,
+            size=receipt.size,
+            received_at=receipt.received_at,
+            sender=receipt.sender,
+        ),
+        kind=InputKind(row.kind) if row.kind else None,
+        form_id=row.form_id,
+        form_version=row.form_version,
+        fields={key: FieldValue.model_validate({**read, "key": key}) for key, read in (row.extraction or {}).items()},
+        problem=ExtractionProblem(row.problem) if row.problem else None,
+        problem_detail=(row.findings[0]["message"] if row.problem and row.findings else None),
+    )
