@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -17,6 +16,13 @@ from sqlalchemy.orm import Session
 
 from pipeline.errors import BadInputError
 from pipeline.load.program import Destination, Release, release_in
+from pipeline.load.stages import (
+    COACHING_MONTHS,
+    Stage,
+    stage_expression,
+    stages_of,
+    with_certification,
+)
 from pipeline.load.store import (
     CertificationRow,
     DecisionRow,
@@ -29,41 +35,13 @@ from pipeline.load.store import (
 from pipeline.model import DecisionAction, RegistrationStatus
 from pipeline.validate import ValidationContext
 
-COACHING_MONTHS = 10
-CLASSROOM_DAYS = 5
-
-
-class Stage(StrEnum):
-    REGISTERED = "registered"
-    TRAINED = "classroom training attended"
-    COACHING = "in coaching"
-    COACHING_DONE = "coaching completed"
-    CERTIFIED = "certified"
-    WITHDRAWN = "withdrawn"
-
-
-def stage_of(registration: RegistrationRecord, certification: CertificationRow | None) -> Stage:
-    """Where the PSP stands now, from the furthest step recorded (a withdrawal over all of them)."""
-    if registration.status == RegistrationStatus.WITHDRAWN:
-        return Stage.WITHDRAWN
-    if certification is None or certification.classroom_attended_on is None:
-        return Stage.REGISTERED
-    if certification.certified_on is not None:
-        return Stage.CERTIFIED
-    if certification.coaching_months >= COACHING_MONTHS:
-        return Stage.COACHING_DONE
-    if certification.coaching_months > 0:
-        return Stage.COACHING
-    return Stage.TRAINED
-
 
 def _quarters_since(start: date, today: date) -> int:
     return max(0, ((today.year - start.year) * 12 + today.month - start.month) // 3)
 
 
-def due(registration: RegistrationRecord, certification: CertificationRow | None, session: TrainingSessionRow | None, today: date) -> str:
-    """What the PSP is due next, in a line the coordinator can act on."""
-    stage = stage_of(registration, certification)
+def due(stage: Stage, certification: CertificationRow | None, session: TrainingSessionRow | None, today: date) -> str:
+    """What the PSP at ``stage`` is due next, in a line the coordinator can act on."""
     if stage is Stage.WITHDRAWN:
         return ""
     if stage is Stage.CERTIFIED:
@@ -91,21 +69,23 @@ def list_psps(engine: Engine, today: date) -> list[dict[str, Any]]:
     next as of ``today``: the rows of ``psp list`` and of the export."""
     with Session(engine) as session:
         sessions = {s.session_id: s for s in session.scalars(select(TrainingSessionRow))}
+        stages = dict(iter(session.execute(with_certification(select(RegistrationRecord.id, stage_expression())))))
         rows = []
         for registration in session.scalars(select(RegistrationRecord).order_by(RegistrationRecord.id)):
             certification = registration.certification
+            stage = Stage(stages[registration.id])
             rows.append(
                 {
                     "id": registration.id,
                     "name": f"{registration.psp_first_name} {registration.psp_last_name}",
                     "agency": registration.cmhsp_name,
                     "session": registration.training_session,
-                    "stage": stage_of(registration, certification).value,
+                    "stage": stage.value,
                     "classroom_attended_on": certification.classroom_attended_on if certification else None,
                     "coaching_months": certification.coaching_months if certification else 0,
                     "pd_meetings": certification.pd_meetings if certification else 0,
                     "certified_on": certification.certified_on if certification else None,
-                    "due": due(registration, certification, sessions.get(registration.training_session), today),
+                    "due": due(stage, certification, sessions.get(registration.training_session), today),
                 }
             )
         return rows
@@ -155,7 +135,8 @@ def update(engine: Engine, registration_id: int, progress: Progress, *, actor: s
             DecisionRow(registration_id=registration.id, at=utcnow(), actor=actor, action=DecisionAction.PROGRESS,
                         reason=reason, detail=changes)
         )
-        return {"id": registration_id, "changes": changes, "stage": stage_of(registration, certification).value}
+        session.flush()
+        return {"id": registration_id, "changes": changes, "stage": stages_of(session, [registration.id])[registration.id].value}
 
 
 def withdraw(

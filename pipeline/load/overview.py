@@ -18,13 +18,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from pipeline.load.queries import seats_taken
+from pipeline.load.stages import Stage, stage_expression, with_certification
 from pipeline.load.store import (
-    CertificationRow,
     Document,
     ReadinessPlanRecord,
     ReceivedFileRow,
@@ -39,9 +39,6 @@ PACKET_FORM = FormId.REGISTRATION_PACKET
 WAITS_FOR_PLAN = "REG-R10"
 WAITS_FOR_SEAT = "REG-R11"
 
-# The certification stages in their order, as pipeline.load.certification.Stage names them.
-STAGES = ("registered", "classroom training attended", "in coaching", "coaching completed", "certified", "withdrawn")
-COACHING_MONTHS = 10
 
 # How many weeks the submissions chart shows at most (the latest ones).
 WEEKS_SHOWN = 26
@@ -357,23 +354,10 @@ def submissions_per_week(engine: Engine, zone: ZoneInfo, weeks: int = WEEKS_SHOW
 
 def psps_per_stage(engine: Engine) -> dict[str, int]:
     """Registered PSPs per certification stage, every stage in its order (0 when none)."""
-    stage = case(
-        (RegistrationRecord.status == RegistrationStatus.WITHDRAWN, STAGES[5]),
-        (or_(CertificationRow.id.is_(None), CertificationRow.classroom_attended_on.is_(None)), STAGES[0]),
-        (CertificationRow.certified_on.is_not(None), STAGES[4]),
-        (CertificationRow.coaching_months >= COACHING_MONTHS, STAGES[3]),
-        (CertificationRow.coaching_months > 0, STAGES[2]),
-        else_=STAGES[1],
-    )
     with Session(engine) as session:
-        staged = (
-            select(stage.label("stage"))
-            .select_from(RegistrationRecord)
-            .outerjoin(CertificationRow, CertificationRow.registration_id == RegistrationRecord.id)
-            .subquery()
-        )
+        staged = with_certification(select(stage_expression().label("stage"))).subquery()
         counts = dict(session.execute(select(staged.c.stage, func.count()).group_by(staged.c.stage)).all())
-    return {name: counts.get(name, 0) for name in STAGES}
+    return {stage.value: counts.get(stage.value, 0) for stage in Stage}
 
 
 def outcome_totals(engine: Engine) -> dict[str, int]:
