@@ -26,7 +26,9 @@ after an interruption, the command finds what is left through the store and fini
 that cannot be deleted or rewritten is said in one line, with what to do, and the rest goes on;
 the store then keeps the rows, so that the next ``forget`` finds what it still has to do.
 
-It ends with a self-check (``pipeline.load.forget_check``).
+This module finds the person and plans what becomes of each copy (what ``--dry-run`` lists);
+``pipeline.load.forget_carry_out`` does it, and it ends with a self-check
+(``pipeline.load.forget_check``).
 """
 
 from __future__ import annotations
@@ -35,12 +37,11 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, or_, select, text, update
+from sqlalchemy import or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -48,23 +49,16 @@ from pipeline.errors import BadInputError
 from pipeline.fileops import sha256_of
 from pipeline.load.emails import ARCHIVE_FOLDER
 from pipeline.load.store import (
-    CertificationRow,
-    DecisionRow,
     Document,
     NoticeRow,
     ReceivedFileRow,
     RegistrationRecord,
     Run,
-    program_lock,
-    transaction,
-    utcnow,
 )
-from pipeline.model import DecisionAction, FormId
+from pipeline.model import FormId
 from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
-
-FORGOTTEN = DecisionAction.FORGOTTEN  # the decision's action
 
 
 @dataclass(frozen=True)
@@ -107,6 +101,9 @@ class ReportRewrite:
 
 @dataclass
 class Plan:
+    """What ``forget`` is to do: the counts it says, the copies to delete, the pages and artifacts
+    to write again, and what could not even be looked at (problems, each with what to do)."""
+
     person: Person
     documents: int
     registrations: int
@@ -120,9 +117,9 @@ class Plan:
     def lines(self, home: Path, dry_run: bool = False) -> list[str]:
         """What the plan deletes and rewrites, a line each."""
         delete_, rewrite = ("would delete", "would rewrite") if dry_run else ("delete", "rewrite")
-        out = [f"  {delete_} {_shown(path, home)}" for path in self.files]
+        out = [f"  {delete_} {shown_path(path, home)}" for path in self.files]
         for email in self.emails:
-            out.append(f"  {delete_} {_shown(email.path, home)}: the email that carried "
+            out.append(f"  {delete_} {shown_path(email.path, home)}: the email that carried "
                        + ", ".join(f"#{i} {self.person.receipts[i]}" for i in email.carried))
             if email.others:
                 out.append("    it also carried " + ", ".join(f"#{i} {name}" for i, name in email.others)
@@ -130,14 +127,15 @@ class Plan:
         for report in self.reports:
             source = "from its JSON twin" if report.twin is not None else "from the store (its JSON twin is gone)"
             also = " and latest.html" if report.latest else ""
-            out.append(f"  {rewrite} {_shown(report.page, home)}{also} without them, {source}")
+            out.append(f"  {rewrite} {shown_path(report.page, home)}{also} without them, {source}")
         if self.latest_copy is not None:
-            out.append(f"  {rewrite} {_shown(self.latest_copy, home)} (a copy of its run's page)")
+            out.append(f"  {rewrite} {shown_path(self.latest_copy, home)} (a copy of its run's page)")
         out += [f"  {rewrite} {change.describe()}" for change in self.artifacts]
         return out
 
 
-def _shown(path: Path, home: Path) -> str:
+def shown_path(path: Path, home: Path) -> str:
+    """A path as the command prints it: relative to the data home when it is in it."""
     try:
         return str(path.relative_to(home))
     except ValueError:
@@ -173,16 +171,6 @@ def find_person(engine: Engine, email: str) -> Person | None:
         receipts = session.scalars(select(ReceivedFileRow).where(ReceivedFileRow.document_id.in_(document_ids))).all()
         names = {n for d in documents if (n := _name(d.values.get("psp_first_name"), d.values.get("psp_last_name")))}
         names |= {n for r in registrations if (n := _name(r.psp_first_name, r.psp_last_name))}
-        theirs: set[str] = set()
-        for receipt in receipts:
-            theirs |= {receipt.original_name, receipt.original_name.rsplit("/", 1)[-1], Path(receipt.stored_path).name}
-        # A name another document's file has too would be found in that document's pages.
-        shared: set[str] = set()
-        others = select(ReceivedFileRow.original_name, ReceivedFileRow.stored_path).where(
-            ReceivedFileRow.document_id.not_in(document_ids)
-        )
-        for original, stored in session.execute(others.execution_options(yield_per=1000)):
-            shared |= {original.casefold(), original.rsplit("/", 1)[-1].casefold(), Path(stored).name.casefold()}
         return Person(
             email=wanted,
             names=tuple(sorted(names)),
@@ -191,8 +179,29 @@ def find_person(engine: Engine, email: str) -> Person | None:
             sizes=frozenset(r.size for r in receipts),
             document_ids=frozenset(document_ids),
             registration_ids=frozenset(r.id for r in registrations),
-            file_names=tuple(sorted(n for n in theirs if n and n.casefold() not in shared)),
+            file_names=_own_file_names(session, receipts, document_ids),
         )
+
+
+def _file_names(original_name: str, stored_path: str) -> set[str]:
+    """The names a received file goes by: as received (an attachment as ``<email>/<attachment>``),
+    the attachment's alone, and as stored."""
+    return {original_name, original_name.rsplit("/", 1)[-1], Path(stored_path).name}
+
+
+def _own_file_names(session: Session, receipts: Any, document_ids: set[int]) -> tuple[str, ...]:
+    """The names of the person's files that no other document's file has (any case): a name
+    another document's file has too would be found in that document's pages, which are kept."""
+    theirs: set[str] = set()
+    for receipt in receipts:
+        theirs |= _file_names(receipt.original_name, receipt.stored_path)
+    shared: set[str] = set()
+    others = select(ReceivedFileRow.original_name, ReceivedFileRow.stored_path).where(
+        ReceivedFileRow.document_id.not_in(document_ids)
+    )
+    for original, stored in session.execute(others.execution_options(yield_per=1000)):
+        shared |= {name.casefold() for name in _file_names(original, stored)}
+    return tuple(sorted(n for n in theirs if n and n.casefold() not in shared))
 
 
 def plan(engine: Engine, settings: Settings, person: Person, artifacts: Any | None) -> Plan:
@@ -223,12 +232,13 @@ def plan(engine: Engine, settings: Settings, person: Person, artifacts: Any | No
         try:
             changes = plan_changes(artifacts.read(), Receipts(person.receipts, home.reports))
         except Exception as exc:  # noqa: BLE001 - whatever keeps Prefect's state from being read is said in one line
-            problems.append(f"could not read the Prefect artifacts in {artifacts.where} ({_said(exc)}): "
+            problems.append(f"could not read the Prefect artifacts in {artifacts.where} ({one_line(exc)}): "
                             "make it reachable, then run the same forget again to finish")
     return Plan(person, documents, registrations, sorted(set(files)), emails, reports, latest_copy, changes, problems)
 
 
-def _said(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
+    """An error as a problem line says it: its reason on one line, at most 300 characters."""
     return " ".join((getattr(exc, "strerror", None) or str(exc) or type(exc).__name__).split())[:300]
 
 
@@ -244,7 +254,7 @@ def _carrying_emails(
 ) -> list[CarryingEmail]:
     """The archived emails that carried one of the packets: in the day folders of the packets that
     came in an email (``<email>/<attachment>``), found by their attachments' sha256."""
-    from pipeline.intake.mail import MailUnreadable, mail_format, read_mail
+    from pipeline.intake.mail import MailUnreadable
 
     days = {r.received_at.astimezone(zone).date().isoformat() for r in receipts if "/" in r.original_name}
     by_hash: dict[str, list[int]] = {}
@@ -257,32 +267,47 @@ def _carrying_emails(
             continue
         for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.is_symlink()):
             try:
-                with path.open("rb") as handle:
-                    kind = mail_format(path, handle.read(4096))
-                if kind is None:
-                    continue
-                attachments = read_mail(path, kind).attachments
+                hashes = attachment_hashes(path)
             except (MailUnreadable, OSError) as exc:
-                problems.append(f"could not read {path} to see whether it carried the packet ({_said(exc)}): "
+                problems.append(f"could not read {path} to see whether it carried the packet ({one_line(exc)}): "
                                 "open it, delete it by hand if it did, then run the same forget again")
                 continue
-            hashes = {hashlib.sha256(a.data).hexdigest() for a in attachments}
             carried = sorted({i for h in hashes & person.hashes for i in by_hash[h]
                               if "/" in person.receipts[i]})
-            if not carried:
-                continue
-            prefixes = {person.receipts[i].rsplit("/", 1)[0] + "/" for i in carried}
-            with Session(engine) as session:
-                others = session.execute(
-                    select(ReceivedFileRow.id, ReceivedFileRow.original_name)
-                    .where(ReceivedFileRow.sha256.in_(hashes - person.hashes))
-                    .order_by(ReceivedFileRow.id)
-                ).all()
-            found.append(CarryingEmail(path, carried, [(i, n) for i, n in others if n.startswith(tuple(prefixes))]))
+            if carried:
+                found.append(_carrying_email(engine, path, carried, hashes, person))
     return found
 
 
-def _keeps(person: Person) -> tuple[Callable[[dict], bool], Callable[[dict], bool], Callable[[dict], bool]]:
+def attachment_hashes(path: Path) -> set[str]:
+    """The sha256 of each attachment of the saved email at ``path`` (none when it is no email):
+    a packet that came by email is found in it by its bytes, whatever its name.
+    Raises MailUnreadable or OSError."""
+    from pipeline.intake.mail import mail_format, read_mail
+
+    with path.open("rb") as handle:
+        kind = mail_format(path, handle.read(4096))
+    if kind is None:
+        return set()
+    return {hashlib.sha256(a.data).hexdigest() for a in read_mail(path, kind).attachments}
+
+
+def _carrying_email(engine: Engine, path: Path, carried: list[int], hashes: set[str], person: Person) -> CarryingEmail:
+    """The email as one that carried these packets, with the other documents it carried (received
+    from the same email: their names start as the packets' do), whose copy in it goes with it."""
+    prefixes = {person.receipts[i].rsplit("/", 1)[0] + "/" for i in carried}
+    with Session(engine) as session:
+        others = session.execute(
+            select(ReceivedFileRow.id, ReceivedFileRow.original_name)
+            .where(ReceivedFileRow.sha256.in_(hashes - person.hashes))
+            .order_by(ReceivedFileRow.id)
+        ).all()
+    return CarryingEmail(path, carried, [(i, n) for i, n in others if n.startswith(tuple(prefixes))])
+
+
+def report_keeps(
+    person: Person,
+) -> tuple[Callable[[dict], bool], Callable[[dict], bool], Callable[[dict], bool]]:
     """What of a run report stays: documents, waiting entries and decisions not the person's."""
     subjects = {f"PSP #{r}" for r in person.registration_ids}
 
@@ -306,52 +331,93 @@ def _strong_values(person: Person) -> list[str]:
 def _reports_to_rewrite(
     engine: Engine, folder: Path, person: Person, problems: list[str]
 ) -> tuple[list[ReportRewrite], Path | None]:
-    from pipeline.report.html import LATEST_NAME, page_run_id, read_run_report
-
-    keep_document, keep_waiting, keep_decision = _keeps(person)
-    strong = [v.casefold() for v in _strong_values(person)]
-    rewrites: dict[int, ReportRewrite] = {}
+    """The run reports that hold something of the person, and latest.html when it must be made a
+    copy of its run's page again; what cannot be rewritten is a problem, with what to do."""
     if not folder.is_dir():
         return [], None
+    strong = [v.casefold() for v in _strong_values(person)]
+    rewrites: dict[int, ReportRewrite] = {}
+    for run_id, (page, twin) in _run_reports(folder).items():
+        rewrite = _report_rewrite(run_id, page, twin, person, strong)
+        if rewrite is not None:
+            rewrites[run_id] = rewrite
+    _drop_runs_not_in_store(engine, rewrites, folder, problems)
+    latest_copy = _mark_latest(folder, rewrites, strong, problems)
+    return [rewrites[r] for r in sorted(rewrites)], latest_copy
+
+
+def _run_reports(folder: Path) -> dict[int, tuple[Path, Path | None]]:
+    """Each run with a page or a JSON twin in the reports folder, in order: its page (where it is
+    or would be) and its twin (None when it is gone)."""
     pages = {int(p.stem[4:]): p for p in folder.glob("run-*.html") if p.stem[4:].isdigit()}
     twins = {int(p.stem[4:]): p for p in folder.glob("run-*.json") if p.stem[4:].isdigit()}
-    for run_id in sorted(set(pages) | set(twins)):
-        page, twin = pages.get(run_id, folder / f"run-{run_id:05d}.html"), twins.get(run_id)
-        names_them = _names(page, strong)
-        if twin is not None:
-            try:
-                head, documents = read_run_report(twin)
-                theirs = (not all(keep_waiting(w) for w in head.get("waiting") or [])
-                          or not all(keep_decision(d) for d in head.get("decisions") or [])
-                          or not all(keep_document(d) for d in documents))
-                # A page that names them when its twin does not: a rewrite that stopped half-way.
-                if theirs or (names_them and not _names(twin, strong)):
-                    rewrites[run_id] = ReportRewrite(run_id, page, twin)
-                continue
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                log.warning("run report %s cannot be read as a twin (%s): drawn from the store", twin.name, exc)
-        if names_them or _names(twin, strong) or (page.is_file() and _shows_receipts(page, person)):
-            rewrites[run_id] = ReportRewrite(run_id, page, None)
+    return {run_id: (pages.get(run_id, folder / f"run-{run_id:05d}.html"), twins.get(run_id))
+            for run_id in sorted(set(pages) | set(twins))}
+
+
+def _report_rewrite(
+    run_id: int, page: Path, twin: Path | None, person: Person, strong: list[str]
+) -> ReportRewrite | None:
+    """How this run's report is to be written again without the person, or None when it holds
+    nothing of theirs: from its twin when the twin can be read, else drawn from the store."""
+    names_them = _names(page, strong)
+    if twin is not None:
+        try:
+            # A page that names them when its twin does not: a rewrite that stopped half-way.
+            if _twin_holds_theirs(twin, person) or (names_them and not _names(twin, strong)):
+                return ReportRewrite(run_id, page, twin)
+            return None
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("run report %s cannot be read as a twin (%s): drawn from the store", twin.name, exc)
+    if names_them or _names(twin, strong) or (page.is_file() and _shows_receipts(page, person)):
+        return ReportRewrite(run_id, page, None)
+    return None
+
+
+def _twin_holds_theirs(twin: Path, person: Person) -> bool:
+    """Whether a run's JSON twin has a document, waiting entry or decision of the person."""
+    from pipeline.report.html import read_run_report
+
+    keep_document, keep_waiting, keep_decision = report_keeps(person)
+    head, documents = read_run_report(twin)
+    return (not all(keep_waiting(w) for w in head.get("waiting") or [])
+            or not all(keep_decision(d) for d in head.get("decisions") or [])
+            or not all(keep_document(d) for d in documents))
+
+
+def _drop_runs_not_in_store(engine: Engine, rewrites: dict[int, ReportRewrite], folder: Path,
+                            problems: list[str]) -> None:
+    """A page to draw from the store whose run the store no longer has cannot be drawn: it is left
+    out, as a problem for a person to delete by hand."""
     with Session(engine) as session:
-        known = set(session.scalars(select(Run.id).where(Run.id.in_([r for r, w in rewrites.items() if w.twin is None]))))
+        drawn = [run_id for run_id, rewrite in rewrites.items() if rewrite.twin is None]
+        known = set(session.scalars(select(Run.id).where(Run.id.in_(drawn))))
     for run_id, rewrite in list(rewrites.items()):
         if rewrite.twin is None and run_id not in known:
-            problems.append(f"{_shown(rewrite.page, folder)} names the PSP, but has no JSON twin and its run is not "
-                            "in the store to draw it again from: delete it by hand, then run the same forget again")
+            problems.append(f"{shown_path(rewrite.page, folder)} names the PSP, but has no JSON twin and its run is "
+                            "not in the store to draw it again from: delete it by hand, then run the same forget again")
             del rewrites[run_id]
+
+
+def _mark_latest(
+    folder: Path, rewrites: dict[int, ReportRewrite], strong: list[str], problems: list[str]
+) -> Path | None:
+    """Mark the rewrite of the run latest.html shows, so that latest.html is written with it.
+    Returns latest.html when it differs from its run's page (a rewrite stopped between the two)
+    and must be copied again; latest.html naming the PSP without its run's page is a problem."""
+    from pipeline.report.html import LATEST_NAME, page_run_id
+
     latest = folder / LATEST_NAME
-    latest_copy = None
     shown = page_run_id(latest) if latest.is_file() else None
     if shown is not None and shown in rewrites:
         rewrites[shown].latest = True
     elif shown is not None and (folder / f"run-{shown:05d}.html").is_file():
-        # A rewrite that stopped between its run's page and latest.html.
         if latest.read_bytes() != (folder / f"run-{shown:05d}.html").read_bytes():
-            latest_copy = latest
+            return latest
     elif latest.is_file() and _names(latest, strong):
         problems.append(f"{LATEST_NAME} names the PSP and its run's page is gone: delete it by hand (the next run "
                         "writes it again), then run the same forget again")
-    return [rewrites[r] for r in sorted(rewrites)], latest_copy
+    return None
 
 
 def _names(path: Path | None, values: list[str]) -> bool:
@@ -369,203 +435,6 @@ def _shows_receipts(page: Path, person: Person) -> bool:
     except OSError:
         return False
     return any(f'"id":{i},' in text_ for i in person.receipts) and any(h in text_ for h in person.hashes)
-
-
-# -- carrying it out ------------------------------------------------------------------------------
-
-
-@dataclass
-class Done:
-    """What ``carry_out`` did, and what it could not do (a line each, with what to do)."""
-
-    lines: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    deleted_files: int = 0
-    rewritten_reports: list[str] = field(default_factory=list)
-    store_deleted: bool = False
-    store_note: str | None = None
-
-
-def carry_out(
-    the_plan: Plan,
-    engine: Engine,
-    settings: Settings,
-    artifacts: Any | None,
-    *,
-    actor: str,
-    reason: str,
-) -> Done:
-    """Do the plan: pages first, then Prefect's artifacts, then the files, and the store's rows
-    last, only when every copy is gone (else they stay, for the next try to find what is left)."""
-    home = settings.data_home.root
-    done = Done(problems=list(the_plan.problems))
-    person = the_plan.person
-    _rewrite_reports(the_plan, engine, settings, done)
-    if artifacts is not None and the_plan.artifacts:
-        _rewrite_artifacts(the_plan, settings, artifacts, done)
-    for path in the_plan.files:
-        if _delete(path, home, done):
-            done.lines.append(f"  deleted {_shown(path, home)}")
-    for email in the_plan.emails:
-        if _delete(email.path, home, done):
-            done.lines.append(f"  deleted {_shown(email.path, home)}, the email that carried "
-                              + ", ".join(f"#{i} {person.receipts[i]}" for i in email.carried))
-            if email.others:
-                done.lines.append("    it also carried " + ", ".join(f"#{i} {n}" for i, n in email.others)
-                                  + ": their copy in that email went with it; their own originals are kept")
-    if done.problems:
-        done.store_note = (f"The store keeps {person.email}'s records until every copy is gone, so that running "
-                           "the same forget again finds what is left and finishes.")
-        return done
-    _delete_from_store(the_plan, engine, actor=actor, reason=reason, done=done)
-    return done
-
-
-def _delete(path: Path, home: Path, done: Done) -> bool:
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        return False
-    except OSError as exc:
-        done.problems.append(
-            f"could not delete {_shown(path, home)} ({_said(exc)}): make it deletable (its folder writable, "
-            "not in use) or delete it by hand, then run the same forget again to finish"
-        )
-        return False
-    done.deleted_files += 1
-    return True
-
-
-def _rewrite_reports(the_plan: Plan, engine: Engine, settings: Settings, done: Done) -> None:
-    from pipeline.report.html import (
-        copy_as_latest,
-        rewrite_run_report,
-        write_run_report,
-    )
-
-    keep_document, keep_waiting, keep_decision = _keeps(the_plan.person)
-    home = settings.data_home.root
-    for report in the_plan.reports:
-        try:
-            if report.twin is not None:
-                _, _, dropped = rewrite_run_report(report.twin, keep_document=keep_document, keep_waiting=keep_waiting,
-                                                   keep_decision=keep_decision, zone=settings.zone, latest=report.latest)
-                said = f"{dropped['documents']} document(s), {dropped['waiting']} waiting, {dropped['decisions']} decision(s)"
-            else:
-                documents, waiting, decisions, started, finished = _run_from_store(
-                    engine, report.run_id, the_plan.person, settings.zone)
-                write_run_report(report.page.parent, run_id=report.run_id, started_at=started, finished_at=finished,
-                                 documents=documents, waiting=[w for w in waiting if keep_waiting(w)],
-                                 zone=settings.zone, decisions=[d for d in decisions if keep_decision(d)],
-                                 latest=report.latest)
-                said = "drawn from the store, its JSON twin being gone"
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            done.problems.append(f"could not rewrite {_shown(report.page, home)} ({_said(exc)}): make the reports folder "
-                                 "writable, then run the same forget again to finish")
-            continue
-        also = " and latest.html" if report.latest else ""
-        done.lines.append(f"  rewrote {_shown(report.page, home)}, its JSON twin{also} without them ({said})")
-        done.rewritten_reports.append(report.page.name)
-    if the_plan.latest_copy is not None:
-        run_id = _latest_run(the_plan.latest_copy)
-        try:
-            if run_id is not None:
-                copy_as_latest(the_plan.latest_copy.parent / f"run-{run_id:05d}.html")
-                done.lines.append(f"  rewrote {_shown(the_plan.latest_copy, home)} (a copy of run {run_id}'s page)")
-        except OSError as exc:
-            done.problems.append(f"could not rewrite {_shown(the_plan.latest_copy, home)} ({_said(exc)}): "
-                                 "make the reports folder writable, then run the same forget again to finish")
-
-
-def _latest_run(latest: Path) -> int | None:
-    from pipeline.report.html import page_run_id
-
-    return page_run_id(latest)
-
-
-def _run_from_store(
-    engine: Engine, run_id: int, person: Person, zone: ZoneInfo
-) -> tuple[list[dict], list[dict], list[dict], datetime, datetime]:
-    """A run's documents, waiting list and decisions as the store holds them now, without the person."""
-    from pipeline.load import program, store
-    from pipeline.report.html import document_summary
-
-    with Session(engine) as session:
-        run = session.get_one(Run, run_id)
-        started, finished = run.started_at, run.finished_at or run.started_at
-    ids = [i for i in program.receipts_of_run(engine, run_id, by_arrival=True) if i not in person.receipts]
-    receipts = {r.received_file_id: r for r in program.stored_receipts(engine, ids)}
-    documents = [document_summary(receipts[i], None, zone) for i in ids if i in receipts]
-    return documents, store.waiting_for_a_person(engine), store.decisions_since_last_run(engine, run_id), started, finished
-
-
-def _rewrite_artifacts(the_plan: Plan, settings: Settings, artifacts: Any, done: Done) -> None:
-    from pipeline.report.prefect_artifacts import Receipts, rewritten_data
-
-    receipts = Receipts(the_plan.person.receipts, settings.data_home.reports)
-    try:
-        for change in the_plan.artifacts:
-            change.data = rewritten_data(change, receipts)
-        artifacts.apply(the_plan.artifacts)
-    except Exception as exc:  # noqa: BLE001 - Prefect's database or server failing is said in one line
-        done.problems.append(f"could not rewrite the Prefect artifacts in {artifacts.where} ({_said(exc)}): "
-                             "make it reachable and writable, then run the same forget again to finish")
-        return
-    done.lines += [f"  rewrote {change.describe()}" for change in the_plan.artifacts]
-
-
-def _delete_from_store(the_plan: Plan, engine: Engine, *, actor: str, reason: str, done: Done) -> None:
-    person = the_plan.person
-    sqlite = engine.dialect.name == "sqlite"
-    with transaction(engine) as session:
-        program_lock(session)
-        if sqlite:
-            session.execute(text("PRAGMA secure_delete=ON"))  # deleted rows are overwritten, not left in free pages
-        document_ids, registration_ids = list(person.document_ids), list(person.registration_ids)
-        receipt_ids = list(session.scalars(select(ReceivedFileRow.id).where(ReceivedFileRow.document_id.in_(document_ids))))
-        session.execute(delete(CertificationRow).where(CertificationRow.registration_id.in_(registration_ids)))
-        session.execute(
-            delete(DecisionRow).where(
-                or_(DecisionRow.document_id.in_(document_ids), DecisionRow.registration_id.in_(registration_ids))
-            )
-        )
-        session.execute(delete(RegistrationRecord).where(RegistrationRecord.id.in_(registration_ids)))
-        session.execute(delete(NoticeRow).where(NoticeRow.received_file_id.in_(receipt_ids)))
-        session.execute(delete(ReceivedFileRow).where(ReceivedFileRow.id.in_(receipt_ids)))
-        session.execute(update(Document).where(Document.superseded_by_id.in_(document_ids)).values(superseded_by_id=None))
-        session.execute(delete(Document).where(Document.id.in_(document_ids)))
-        session.add(
-            DecisionRow(
-                at=utcnow(), actor=actor, action=FORGOTTEN, reason=reason,
-                detail={"documents": the_plan.documents, "registrations": the_plan.registrations,
-                        "files": done.deleted_files, "emails": len(the_plan.emails),
-                        "other_documents_in_emails": sorted({i for e in the_plan.emails for i, _ in e.others}),
-                        "reports": done.rewritten_reports, "artifacts": len(the_plan.artifacts),
-                        "overview": "pending"},
-            )
-        )
-    done.store_deleted = True
-    if sqlite and engine.url.database:
-        from pipeline.report.prefect_artifacts import checkpoint_sqlite
-
-        if not checkpoint_sqlite(Path(engine.url.database)):
-            done.store_note = ("Another process is reading the store: its write-ahead log still holds the deleted "
-                               "rows until it is folded back (the next run does it).")
-
-
-def overview_pending(engine: Engine) -> list[int]:
-    """The forget decisions whose overview page was not written again yet (it stopped in between)."""
-    with Session(engine) as session:
-        rows = session.scalars(select(DecisionRow).where(DecisionRow.action == FORGOTTEN)).all()
-        return [r.id for r in rows if (r.detail or {}).get("overview") == "pending"]
-
-
-def overview_written(engine: Engine, decision_ids: list[int]) -> None:
-    """Record that the overview page was written again after these forget decisions, so that
-    ``overview_pending`` no longer lists them."""
-    with transaction(engine) as session:
-        for row in session.scalars(select(DecisionRow).where(DecisionRow.id.in_(decision_ids))):
-            row.detail = {**(row.detail or {}), "overview": "written"}
 
 
 def no_such_psp(email: str) -> BadInputError:
