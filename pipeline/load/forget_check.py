@@ -33,7 +33,7 @@ from sqlalchemy import MetaData, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from pipeline.load.forget import Person
+from pipeline.load.forget import Person, attachment_hashes
 from pipeline.load.store import NoticeRow, ReceivedFileRow
 from pipeline.model import DecisionAction
 
@@ -139,6 +139,11 @@ class Check:
         looked at rather than deleted."""
         (self.in_others if other else self.left).append(found)
 
+    def add_each(self, where: str, labels: set[str], whose: str | None = None, *, other: bool = False) -> None:
+        """Record each label found in one place, in a steady order (the report lists them so)."""
+        for label in sorted(labels):
+            self.add(Found(where, label, whose), other=other)
+
 
 def self_check(
     person: Person, engine: Engine, home: Path, *, artifacts: Any | None = None, prefect_note: str | None = None,
@@ -207,8 +212,7 @@ def _store_rows(person: Person, engine: Engine, needles: Needles, check: Check) 
                                                    or row.get("registration_id") in person.registration_ids))
                 other = not theirs and table.name not in ("file_claims",)
                 whose = _whose_row(session, table.name, row) if other else None
-                for label in sorted(labels):
-                    check.add(Found(f"store: {table.name} #{key}", label, whose), other=other)
+                check.add_each(f"store: {table.name} #{key}", labels, whose, other=other)
     return found
 
 
@@ -255,30 +259,17 @@ def _files(
     person: Person, home: Path, needles: Needles, check: Check, others: dict[Path, str],
     database_files: dict[Path, set[str]], store_deleted: bool,
 ) -> None:
-    from pipeline.report.html import LATEST_NAME, page_run_id
-
+    """Every file of the data home, and the databases' files outside it, by name and by content.
+    What a file holds is judged by what the file is; the report pages last, against what their
+    run's JSON twin was found to hold."""
     paths = list(_walk(home))
     paths += [p for p in database_files if p.is_file() and not p.is_relative_to(home)]
     twins: dict[int, tuple[bool, set[str]]] = {}  # run -> whether its twin's finds are all in others' entries, and what
     pending_pages: list[tuple[Path, set[str]]] = []
     for path in paths:
         shown = str(path.relative_to(home)) if path.is_relative_to(home) else str(path)
-        for label in sorted(needles.in_text(shown)):
-            whose = others.get(path.absolute())
-            check.add(Found(shown, f"{label} in its name", f"the original or notice of {whose}" if whose else None),
-                      other=whose is not None)
-        digest = hashlib.sha256() if _size(path) in person.sizes else None
-        try:
-            labels = needles.in_file(path, digest=digest)
-        except OSError as exc:
-            check.notes.append(f"{shown} could not be read ({exc.strerror})")
-            continue
-        if digest is not None and digest.hexdigest() in person.hashes:
-            check.add(Found(shown, "a copy of one of their packets (its very bytes)"), other=False)
-        if path.suffix.lower() in (".eml", ".msg"):
-            carried = _carried(path, person)
-            if carried:
-                check.add(Found(shown, "an email carrying one of their packets"), other=False)
+        _name_finds(path, shown, needles, check, others)
+        labels = _content_finds(path, shown, person, needles, check)
         if not labels:
             continue
         absolute = path.absolute()
@@ -286,31 +277,63 @@ def _files(
             # The rows were looked at one by one above: what the file holds that no row does are deleted bytes.
             for label in sorted(labels - database_files[absolute]):
                 check.add(Found(shown, f"{label}, in bytes of deleted rows"), other=False)
-            continue
-        if absolute in others:
-            for label in sorted(labels):
-                check.add(Found(shown, label, f"the original or notice of {others[absolute]}"), other=True)
-            continue
-        if path.parent == home / "reports" and path.suffix == ".json" and path.stem.startswith("run-"):
+        elif absolute in others:
+            check.add_each(shown, labels, f"the original or notice of {others[absolute]}", other=True)
+        elif path.parent == home / "reports" and path.suffix == ".json" and path.stem.startswith("run-"):
             twins[_run_number(path)] = _report_twin(path, person, needles, check, shown)
-            continue
-        if path.parent == home / "reports" and path.suffix == ".html":
+        elif path.parent == home / "reports" and path.suffix == ".html":
             pending_pages.append((path, labels))
-            continue
-        for label in sorted(labels):
-            check.add(Found(shown, label), other=False)
-    for path, labels in pending_pages:  # a page shows what its twin holds
-        shown = str(path.relative_to(home))
-        run = page_run_id(path) if path.name == LATEST_NAME else _run_number(path)
-        if path.name == "overview.html":
-            explained = store_deleted  # written from the store, whose other rows are listed above
-            whose = "the store's other records, as listed"
         else:
-            clean, in_twin = twins.get(run, (False, set())) if run is not None else (False, set())
-            explained = clean and labels <= in_twin  # what the page shows beyond its twin is a page left behind
-            whose = f"other documents' entries, as in run-{run:05d}.json" if run is not None else None
-        for label in sorted(labels):
-            check.add(Found(shown, label, whose if explained else None), other=explained)
+            check.add_each(shown, labels)
+    for path, labels in pending_pages:  # a page shows what its twin holds
+        _page_finds(path, labels, home, twins, check, store_deleted)
+
+
+def _name_finds(path: Path, shown: str, needles: Needles, check: Check, others: dict[Path, str]) -> None:
+    """The values in a file's name (as shown, from the data home): in another document's original
+    or notice, they are that document's; anywhere else they are left."""
+    for label in sorted(needles.in_text(shown)):
+        whose = others.get(path.absolute())
+        check.add(Found(shown, f"{label} in its name", f"the original or notice of {whose}" if whose else None),
+                  other=whose is not None)
+
+
+def _content_finds(path: Path, shown: str, person: Person, needles: Needles, check: Check) -> set[str] | None:
+    """The labels found in a file's bytes (None when it cannot be read, which a note says). A copy
+    of a packet, told by its bytes hashed in the same reading, or an email carrying one is left
+    whatever it names."""
+    digest = hashlib.sha256() if _size(path) in person.sizes else None
+    try:
+        labels = needles.in_file(path, digest=digest)
+    except OSError as exc:
+        check.notes.append(f"{shown} could not be read ({exc.strerror})")
+        return None
+    if digest is not None and digest.hexdigest() in person.hashes:
+        check.add(Found(shown, "a copy of one of their packets (its very bytes)"), other=False)
+    if path.suffix.lower() in (".eml", ".msg") and _carried(path, person):
+        check.add(Found(shown, "an email carrying one of their packets"), other=False)
+    return labels
+
+
+def _page_finds(
+    path: Path, labels: set[str], home: Path, twins: dict[int, tuple[bool, set[str]]], check: Check,
+    store_deleted: bool,
+) -> None:
+    """A report page's finds: in other people's records when the page shows only what its source
+    holds of others (the overview: the store once the rows are gone; a run's page: its twin's
+    other documents), else a page left behind."""
+    from pipeline.report.html import LATEST_NAME, page_run_id
+
+    shown = str(path.relative_to(home))
+    run = page_run_id(path) if path.name == LATEST_NAME else _run_number(path)
+    if path.name == "overview.html":
+        explained = store_deleted  # written from the store, whose other rows are listed above
+        whose = "the store's other records, as listed"
+    else:
+        clean, in_twin = twins.get(run, (False, set())) if run is not None else (False, set())
+        explained = clean and labels <= in_twin  # what the page shows beyond its twin is a page left behind
+        whose = f"other documents' entries, as in run-{run:05d}.json" if run is not None else None
+    check.add_each(shown, labels, whose if explained else None, other=explained)
 
 
 def _size(path: Path) -> int:
@@ -335,17 +358,14 @@ def _report_twin(path: Path, person: Person, needles: Needles, check: Check, sho
         entries: list[tuple[str, dict]] = [("document", d) for d in documents]
     except (OSError, ValueError, KeyError, TypeError):
         labels = needles.in_file(path)
-        for label in sorted(labels):
-            check.add(Found(shown, label), other=False)
+        check.add_each(shown, labels)
         return False, labels
     entries += [("waiting entry", w) for w in head.get("waiting") or []]
     entries += [("decision", d) for d in head.get("decisions") or []]
     rest = {k: v for k, v in head.items() if k not in ("waiting", "decisions")}
-    clean = True
     found = needles.in_text(json.dumps(rest, ensure_ascii=False))
-    for label in sorted(found):
-        check.add(Found(shown, label), other=False)
-        clean = False
+    check.add_each(shown, found)
+    clean = not found
     for kind, entry in entries:
         labels = needles.in_text(json.dumps(entry, ensure_ascii=False))
         if not labels:
@@ -354,21 +374,16 @@ def _report_twin(path: Path, person: Person, needles: Needles, check: Check, sho
         rid = entry.get("id")
         other = rid is not None and rid not in person.receipts
         clean = clean and other
-        for label in sorted(labels):
-            check.add(Found(f"{shown}, {kind}" + (f" #{rid}" if rid is not None else ""), label,
-                            "another document's" if other else None), other=other)
+        check.add_each(f"{shown}, {kind}" + (f" #{rid}" if rid is not None else ""), labels,
+                       "another document's" if other else None, other=other)
     return clean, found
 
 
 def _carried(path: Path, person: Person) -> bool:
-    from pipeline.intake.mail import MailUnreadable, mail_format, read_mail
+    """Whether the email at ``path`` carries one of the packets; one that cannot be read is searched as bytes only."""
+    from pipeline.intake.mail import MailUnreadable
 
     try:
-        with path.open("rb") as handle:
-            kind = mail_format(path, handle.read(4096))
-        if kind is None:
-            return False
-        attachments = read_mail(path, kind).attachments
+        return bool(attachment_hashes(path) & person.hashes)
     except (MailUnreadable, OSError):
         return False
-    return any(hashlib.sha256(a.data).hexdigest() in person.hashes for a in attachments)
