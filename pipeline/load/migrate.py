@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -19,6 +21,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection, Engine
+
+from pipeline.errors import StoreError
 
 
 def _config(connection: Connection | None = None) -> Config:
@@ -40,12 +44,50 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(engine: Engine) -> None:
-    """Bring the store's schema to the newest revision; does nothing when it is there already."""
-    if current_revision(engine) == head_revision():
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the store's schema to the newest revision (or to ``revision``, an older one: the tests
+    make stores as an earlier version left them); does nothing when it is there already."""
+    if revision == "head" and current_revision(engine) == head_revision():
         return
-    with engine.begin() as connection:
-        command.upgrade(_config(connection), "head")
+    _migrate(engine, command.upgrade, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the store's schema back to ``revision``, undoing each newer one: for an older version of
+    the pipeline to open it again."""
+    _migrate(engine, command.downgrade, revision)
+
+
+def _migrate(engine: Engine, step: Callable[[Config, str], None], revision: str) -> None:
+    """``step`` (Alembic's upgrade or downgrade) to ``revision``, in one transaction."""
+    with engine.connect() as connection, _foreign_keys_unenforced(connection), connection.begin():
+        step(_config(connection), revision)
+        _refuse_broken_references(connection)
+
+
+@contextmanager
+def _foreign_keys_unenforced(connection: Connection) -> Iterator[None]:
+    """SQLite's foreign keys unenforced while ``connection`` migrates: a batch migration copies a
+    table, drops it and renames the copy, and dropping a table other rows refer to fails while
+    they are enforced. SQLite changes this only outside a transaction, so it is set on the driver's
+    connection before the migration's transaction begins, and set back after it ends."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver_connection = connection.connection.driver_connection
+    driver_connection.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        driver_connection.execute("PRAGMA foreign_keys=ON")
+
+
+def _refuse_broken_references(connection: Connection) -> None:
+    """On SQLite, the check its own documentation asks for after such a migration, before it is
+    committed: every row's foreign keys still name a row (StoreError, and nothing is committed)."""
+    if connection.dialect.name == "sqlite" and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+        raise StoreError("upgrading the store left rows that refer to rows it does not have; nothing was changed.",
+                         hint="Report this: the store is as it was before the upgrade.")
 
 
 def write_revision(message: str) -> None:

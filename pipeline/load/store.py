@@ -47,6 +47,7 @@ from sqlalchemy.types import TypeDecorator
 from pipeline.errors import ConfigurationError
 from pipeline.model import (
     DecisionAction,
+    FormId,
     Outcome,
     PlanStatus,
     RegistrationStatus,
@@ -83,11 +84,13 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON, list[Any]: JSON}
 
 
-def _stored_enum(enum: type[StrEnum], length: int) -> Enum:
-    """A status stored as its value in a VARCHAR of ``length``: the column the migrations made, no
-    native type and no CHECK constraint, so that a store written by an earlier version opens as it is."""
-    return Enum(enum, native_enum=False, create_constraint=False, length=length,
-                values_callable=lambda members: [m.value for m in members])
+def _stored_enum(enum: type[StrEnum], length: int, constraint: str) -> Enum:
+    """A status, outcome or form id stored as its value in a VARCHAR of ``length`` (no native type,
+    so PostgreSQL and SQLite keep the same column), held to the enum's members by a CHECK named
+    ``constraint`` (revision 0003): the database refuses any other value, as Python does before it
+    (``validate_strings``), and rows read back as members."""
+    return Enum(enum, native_enum=False, create_constraint=True, validate_strings=True, length=length,
+                name=constraint, values_callable=lambda members: [m.value for m in members])
 
 
 class Run(Base):
@@ -96,7 +99,7 @@ class Run(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
-    status: Mapped[RunStatus] = mapped_column(_stored_enum(RunStatus, 20), default=RunStatus.RUNNING)
+    status: Mapped[RunStatus] = mapped_column(_stored_enum(RunStatus, 20, "ck_runs_status"), default=RunStatus.RUNNING)
     files_seen: Mapped[int] = mapped_column(Integer, default=0)
     report_path: Mapped[str | None] = mapped_column(Text)
 
@@ -109,9 +112,9 @@ class Document(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[str | None] = mapped_column(String(32))
-    form_id: Mapped[str | None] = mapped_column(String(16), index=True)
+    form_id: Mapped[FormId | None] = mapped_column(_stored_enum(FormId, 16, "ck_documents_form_id"), index=True)
     form_version: Mapped[str | None] = mapped_column(String(16))
-    outcome: Mapped[str] = mapped_column(String(20), index=True)
+    outcome: Mapped[Outcome] = mapped_column(_stored_enum(Outcome, 20, "ck_documents_outcome"), index=True)
     problem: Mapped[str | None] = mapped_column(String(32))
     findings: Mapped[list[Any]] = mapped_column(JSON, default=list)
     values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -139,7 +142,7 @@ class ReceivedFileRow(Base):
     received_at: Mapped[datetime] = mapped_column(index=True)
     sender: Mapped[str | None] = mapped_column(Text)
     size: Mapped[int] = mapped_column(Integer)
-    outcome: Mapped[str] = mapped_column(String(20), index=True)
+    outcome: Mapped[Outcome] = mapped_column(_stored_enum(Outcome, 20, "ck_received_files_outcome"), index=True)
     inbox_path: Mapped[str] = mapped_column(Text)
     stored_path: Mapped[str] = mapped_column(Text)
     moved: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -157,7 +160,8 @@ class ReadinessPlanRecord(Base):
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), unique=True)
     cmhsp_name: Mapped[str] = mapped_column(Text, index=True)
     submission_type: Mapped[str] = mapped_column(Text)
-    status: Mapped[PlanStatus] = mapped_column(_stored_enum(PlanStatus, 20), default=PlanStatus.ACCEPTED)
+    status: Mapped[PlanStatus] = mapped_column(_stored_enum(PlanStatus, 20, "ck_readiness_plans_status"),
+                                               default=PlanStatus.ACCEPTED)
     accepted_at: Mapped[datetime]
     record: Mapped[dict[str, Any]] = mapped_column(JSON)
 
@@ -175,7 +179,7 @@ class RegistrationRecord(Base):
     psp_email: Mapped[str] = mapped_column(Text, index=True)
     training_session: Mapped[str] = mapped_column(String(32), index=True)
     # registered (holds a seat) or withdrawn (seat freed); only registered ones count for REG-R11/R12.
-    status: Mapped[RegistrationStatus] = mapped_column(_stored_enum(RegistrationStatus, 20),
+    status: Mapped[RegistrationStatus] = mapped_column(_stored_enum(RegistrationStatus, 20, "ck_registrations_status"),
                                                        default=RegistrationStatus.REGISTERED)
     registered_at: Mapped[datetime]
     record: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -226,9 +230,9 @@ class DecisionRow(Base):
     registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"), index=True)
     at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(Text)
-    action: Mapped[DecisionAction] = mapped_column(_stored_enum(DecisionAction, 32))
-    from_outcome: Mapped[str | None] = mapped_column(String(20))
-    to_outcome: Mapped[str | None] = mapped_column(String(20))
+    action: Mapped[DecisionAction] = mapped_column(_stored_enum(DecisionAction, 32, "ck_decisions_action"))
+    from_outcome: Mapped[Outcome | None] = mapped_column(_stored_enum(Outcome, 20, "ck_decisions_from_outcome"))
+    to_outcome: Mapped[Outcome | None] = mapped_column(_stored_enum(Outcome, 20, "ck_decisions_to_outcome"))
     reason: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
