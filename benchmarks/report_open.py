@@ -36,7 +36,8 @@ from pipeline.model import (
     ReadMethod,
     ReceivedFile,
 )
-from pipeline.report.html import document_summary, write_run_report
+from pipeline.report.document_report import document_summary
+from pipeline.report.html import write_run_report
 from pipeline.validate import ValidationContext, validate_document
 from schemas.reference import load_reference
 from tests.report.browser import chromium, open_page

@@ -458,14 +458,14 @@ class _Steps:
 
         from pipeline import run
         from pipeline.load import program, routing
-        from pipeline.report import html
+        from pipeline.report import document_report, html
 
         self.wrap(run, "collect_inbox", "intake")
         self.wrap(run, "_extract_all", "extract (waiting for the pool)")
         self.wrap(program, "record_batch", "validate and store")
         self.wrap(run, "write_missing_notices", "notices")
         self.wrap(routing, "finish_pending_moves", "move originals")
-        self.wrap(html, "document_summary", "report: summaries")
+        self.wrap(document_report, "document_summary", "report: summaries")
         self.wrap(html.RunReport, "add", "report: add")
         self.wrap(html.RunReport, "write", "report: write")
         self.wrap(html, "write_run_report", "report (interrupted runs)")

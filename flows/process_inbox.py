@@ -20,6 +20,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
 from pipeline import run as steps
+from pipeline.report.models import RunSummary
 from pipeline.report.summary import summary_markdown, summary_table
 from pipeline.settings import Settings
 
@@ -47,13 +48,13 @@ def process_next_batch(context: steps.RunContext) -> int:
 
 
 @_step
-def close_run(context: steps.RunContext) -> steps.RunSummary:
+def close_run(context: steps.RunContext) -> RunSummary:
     """Write the run's report and record the run as completed (``pipeline.run.close_run``)."""
     return steps.close_run(context)
 
 
 @_step
-def publish_artifacts(summary: steps.RunSummary) -> None:
+def publish_artifacts(summary: RunSummary) -> None:
     """Show the run in Prefect's UI: its summary, a table of its documents and a link to its
     report. File names only, never a field value (``forget`` rewrites them when it must)."""
     create_markdown_artifact(key="psp-run-summary", markdown=summary_markdown(summary), description="What came in and what waits")

@@ -24,7 +24,8 @@ from pipeline.intake import collect_inbox, inbox_entries, receive_entries, settl
 from pipeline.load import claims, emails, outbox, ownership, program, routing, store
 from pipeline.lock import RunLock
 from pipeline.model import ExtractedDocument, Outcome, ReceivedFile, RunStatus
-from pipeline.report import html
+from pipeline.report import document_report, html
+from pipeline.report.models import DocumentReport, Notice, RunSummary
 from pipeline.report.notices import build_notice, notice_address, write_notice
 from pipeline.report.overview import write_overview
 from pipeline.settings import Settings
@@ -120,24 +121,6 @@ class RunContext:
         if self.lock is not None:
             self.lock.release()
             self.lock = None
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    run_id: int
-    started_at: datetime
-    finished_at: datetime
-    counts: dict[str, int]
-    documents: Sequence[dict[str, Any]]  # read back from the report's temporary file as they are gone through
-    report_html: Path
-    report_json: Path
-    waiting: list[dict[str, Any]]
-    released: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        """How many files the run received (an email's attachments each count)."""
-        return len(self.documents)
 
 
 @dataclass
@@ -326,7 +309,7 @@ def _extract_all(context: RunContext, batch: list[ReceivedFile]) -> Iterator[Ext
     yield from context.pool().extract_all(batch)
 
 
-def process_batch(context: RunContext, batch: list[ReceivedFile]) -> list[dict[str, Any]]:
+def process_batch(context: RunContext, batch: list[ReceivedFile]) -> list[DocumentReport]:
     """Extract, judge and record, route and write notices for one batch. Returns its documents' summaries."""
     # The workers go on to the next batch as soon as they are done with this one: they read it
     # while this one is judged, stored and filed, and neither waits for the other. (This one is
@@ -354,7 +337,7 @@ def process_batch(context: RunContext, batch: list[ReceivedFile]) -> list[dict[s
     summaries = []
     for receipt in stored:
         notice = notices.get(receipt.received_file_id)
-        summary = html.document_summary(receipt, notice, context.settings.zone)
+        summary = document_report.document_summary(receipt, notice, context.settings.zone)
         context.report.add(summary)  # on disk: a run holds one batch's summaries in memory
         summaries.append(summary)
         log.info(
@@ -370,7 +353,7 @@ def process_batch(context: RunContext, batch: list[ReceivedFile]) -> list[dict[s
 
 def write_missing_notices(
     settings: Settings, engine: Engine, just_stored: Sequence[store.StoredReceipt] = ()
-) -> dict[int, dict[str, Any]]:
+) -> dict[int, Notice]:
     """Write every notice the store says is owed (rejected or held documents whose notice for that
     outcome is not written yet) and record each as written. Returns where and to whom, by received file.
 
@@ -381,7 +364,7 @@ def write_missing_notices(
     ``just_stored`` are receipts the caller has just committed, as they were committed: those
     are not read back from the store.
     """
-    written: dict[int, dict[str, Any]] = {}
+    written: dict[int, Notice] = {}
     owed = outbox.missing_notices(engine)
     in_hand = {receipt.received_file_id: receipt for receipt in just_stored}
     for start in range(0, len(owed), NOTICE_CHUNK):
@@ -420,7 +403,8 @@ def write_missing_notices(
             )
             write_notice(message, path)
             checkpoint("notice.written")
-            written[receipt.received_file_id] = {"path": str(path), "to": to_address}
+            written[receipt.received_file_id] = Notice(received_file_id=receipt.received_file_id,
+                                                       outcome=result.outcome, path=path, to=to_address)
         outbox.mark_written(engine, notice_ids)
     return written
 
@@ -443,14 +427,14 @@ def recover_interrupted_runs(settings: Settings, engine: Engine, current_run_id:
     return recovered
 
 
-def _stored_summaries(settings: Settings, engine: Engine, run_id: int) -> Iterator[dict[str, Any]]:
+def _stored_summaries(settings: Settings, engine: Engine, run_id: int) -> Iterator[DocumentReport]:
     """A run's documents as the store holds them now, oldest received first, read a chunk at a time."""
     ids = program.receipts_of_run(engine, run_id, by_arrival=True)
     for start in range(0, len(ids), REPORT_CHUNK):
         chunk = ids[start : start + REPORT_CHUNK]
         receipts = {r.received_file_id: r for r in program.stored_receipts(engine, chunk)}
         for received_file_id in chunk:
-            yield html.document_summary(receipts[received_file_id], None, settings.zone)
+            yield document_report.document_summary(receipts[received_file_id], None, settings.zone)
 
 
 def close_run(context: RunContext) -> RunSummary:

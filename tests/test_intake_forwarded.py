@@ -193,8 +193,8 @@ def test_a_run_sends_the_notice_of_a_forwarded_form_to_the_agency(office_setting
     _stamp(inbox / "fwd.eml", FORWARDED + timedelta(minutes=5))
     summary = process(office_settings)
     (document,) = summary.documents
-    assert document["outcome"] == "rejected"
-    assert document["notice"]["to"] == "avery.sample@agency.example.org"
+    assert document.outcome == "rejected"
+    assert document.notice.to == "avery.sample@agency.example.org"
 
 
 

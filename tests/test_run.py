@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.load import store
+from pipeline.model import Outcome
 from pipeline.run import process
 from samples.stage import expected_cases, stage
 
@@ -37,41 +38,42 @@ def test_there_are_enough_samples_of_every_kind():
 @pytest.mark.parametrize(("source", "expected"), CASES, ids=[e["file"] for _, e in CASES])
 def test_every_sample_reaches_its_expected_outcome(demo_run, source, expected):
     _, _, summary = demo_run
-    document = next(d for d in summary.documents if d["file"] == expected["file"])
-    assert document["outcome"] == expected["outcome"]
-    assert sorted({f["rule"] for f in document["findings"] if f["rule"]}) == expected["rules"]
-    assert document["form_id"] == expected["form_id"]
-    assert document["form_version"] == expected["form_version"]
+    document = next(d for d in summary.documents if d.file == expected["file"])
+    assert document.outcome == expected["outcome"]
+    assert sorted({f.rule for f in document.findings if f.rule}) == expected["rules"]
+    assert document.form_id == expected["form_id"]
+    assert document.form_version == expected["form_version"]
 
 
 def test_every_file_ends_in_exactly_one_outcome_with_its_original_kept(demo_run):
     settings, staged, summary = demo_run
-    assert sorted(d["file"] for d in summary.documents) == sorted(p.name for p in staged)
+    assert sorted(d.file for d in summary.documents) == sorted(p.name for p in staged)
     assert list(settings.data_home.inbox.iterdir()) == []
     for document in summary.documents:
-        kept = Path(document["stored_path"])
+        kept = document.stored_path
         assert kept.is_file()
-        assert kept.parts[-3] == document["outcome"]
-        assert kept.read_bytes() == (Path(__file__).parents[1] / "samples" / "submissions" / document["file"]).read_bytes()
+        assert kept.parts[-3] == document.outcome
+        assert kept.read_bytes() == (Path(__file__).parents[1] / "samples" / "submissions" / document.file).read_bytes()
 
 
 def test_each_rejected_or_held_document_gets_one_notice_listing_each_problem(demo_run):
     settings, _, summary = demo_run
-    notified = [d for d in summary.documents if d["outcome"] in ("rejected", "held")]
+    notified = [d for d in summary.documents if d.outcome in (Outcome.REJECTED, Outcome.HELD)]
     notices = sorted(settings.data_home.notices.rglob("*.eml"))
     assert len(notices) == len(notified) > 0
-    assert {d["notice"]["path"] for d in notified} == {str(p) for p in notices}
+    assert {d.notice.path for d in notified} == set(notices)
     for document in notified:
-        message = message_from_bytes(Path(document["notice"]["path"]).read_bytes(), policy=policy.default)
-        assert message["To"] == document["notice"]["to"]
-        assert message["X-PSP-Notice"] == document["outcome"]
+        assert (document.notice.received_file_id, document.notice.outcome) == (document.id, document.outcome)
+        message = message_from_bytes(document.notice.path.read_bytes(), policy=policy.default)
+        assert message["To"] == document.notice.to
+        assert message["X-PSP-Notice"] == document.outcome
         assert "@" in message["To"]
         body = message.get_content()
-        assert document["file"] in body
-        for finding in document["findings"]:
-            assert body.count(f"(rule {finding['rule']})") >= 1
-            if finding["label"]:
-                assert finding["label"] in body
+        assert document.file in body
+        for finding in document.findings:
+            assert body.count(f"(rule {finding.rule})") >= 1
+            if finding.label:
+                assert finding.label in body
 
 
 def test_report_and_its_json_twin(demo_run):
@@ -101,7 +103,7 @@ def test_a_second_run_over_the_same_files_records_duplicates_only(demo_run, tmp_
     settings, _, _ = demo_run
     stage(settings.data_home.inbox)
     summary = process(settings)
-    assert {d["outcome"] for d in summary.documents} == {"duplicate"}
+    assert {d.outcome for d in summary.documents} == {Outcome.DUPLICATE}
     assert not list(settings.data_home.inbox.iterdir())
 
 

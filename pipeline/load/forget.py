@@ -56,6 +56,7 @@ from pipeline.load.store import (
     Run,
 )
 from pipeline.model import FormId
+from pipeline.report.models import DocumentReport
 from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -307,12 +308,12 @@ def _carrying_email(engine: Engine, path: Path, carried: list[int], hashes: set[
 
 def report_keeps(
     person: Person,
-) -> tuple[Callable[[dict], bool], Callable[[dict], bool], Callable[[dict], bool]]:
+) -> tuple[Callable[[DocumentReport], bool], Callable[[dict], bool], Callable[[dict], bool]]:
     """What of a run report stays: documents, waiting entries and decisions not the person's."""
     subjects = {f"PSP #{r}" for r in person.registration_ids}
 
-    def keep_document(d: dict) -> bool:
-        return d.get("id") not in person.receipts and d.get("sha256") not in person.hashes
+    def keep_document(d: DocumentReport) -> bool:
+        return d.id not in person.receipts and d.sha256 not in person.hashes
 
     def keep_waiting(w: dict) -> bool:
         return w.get("id") not in person.receipts
@@ -376,7 +377,7 @@ def _report_rewrite(
 
 def _twin_holds_theirs(twin: Path, person: Person) -> bool:
     """Whether a run's JSON twin has a document, waiting entry or decision of the person."""
-    from pipeline.report.html import read_run_report
+    from pipeline.report.twin import read_run_report
 
     keep_document, keep_waiting, keep_decision = report_keeps(person)
     head, documents = read_run_report(twin)

@@ -38,6 +38,7 @@ from pipeline.load.store import (
     utcnow,
 )
 from pipeline.model import DecisionAction
+from pipeline.report.models import DocumentReport
 from pipeline.settings import Settings
 
 FORGOTTEN = DecisionAction.FORGOTTEN  # the decision's action
@@ -158,10 +159,10 @@ def _copy_latest_again(latest: Path, home: Path, done: Done) -> None:
 
 def _run_from_store(
     engine: Engine, run_id: int, person: Person, zone: ZoneInfo
-) -> tuple[list[dict], list[dict], list[dict], datetime, datetime]:
+) -> tuple[list[DocumentReport], list[dict], list[dict], datetime, datetime]:
     """A run's documents, waiting list and decisions as the store holds them now, without the person."""
     from pipeline.load import program, store
-    from pipeline.report.html import document_summary
+    from pipeline.report.document_report import document_summary
 
     with Session(engine) as session:
         run = session.get_one(Run, run_id)

@@ -351,11 +351,11 @@ def _run_number(path: Path) -> int | None:
 def _report_twin(path: Path, person: Person, needles: Needles, check: Check, shown: str) -> tuple[bool, set[str]]:
     """Look at a run's JSON twin entry by entry: whether whatever it holds of the person is in
     other documents' entries only, and what it holds."""
-    from pipeline.report.html import read_run_report
+    from pipeline.report.twin import read_run_report
 
     try:
         head, documents = read_run_report(path)
-        entries: list[tuple[str, dict]] = [("document", d) for d in documents]
+        entries: list[tuple[str, dict]] = [("document", d.model_dump(mode="json")) for d in documents]
     except (OSError, ValueError, KeyError, TypeError):
         labels = needles.in_file(path)
         check.add_each(shown, labels)

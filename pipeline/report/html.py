@@ -15,27 +15,28 @@ visible escapes (``⟨U+202E⟩``) everywhere on the page, in the server-rendere
 script's data alike: a file named ``invoice<U+202E>fdp.exe`` must not read as ``invoiceexe.pdf``,
 nor turn the rest of its line around.
 
-A report is written again without some of its documents (``rewrite_run_report``, for
-``psp-pipeline forget``) from its JSON twin: the other documents' entries stay as they were.
+Each document comes as ``pipeline.report.document_report`` shows it (a ``DocumentReport``);
+the twin is read back by ``pipeline.report.twin``. A report is written again without some of its
+documents (``rewrite_run_report``, for ``psp-pipeline forget``) from its JSON twin: the other
+documents' entries stay as they were.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import os
 import re
 import shutil
 import tempfile
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -43,9 +44,14 @@ from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
 from pipeline.fileops import atomic_file, write_atomic
-from pipeline.load.store import StoredReceipt
 from pipeline.model import LOW_CONFIDENCE, Outcome
-from schemas.spec import FieldSpec, FieldType, choice_slug, load_form_spec
+from pipeline.report.models import DocumentReport
+from pipeline.report.twin import (
+    TWIN_DOCUMENTS,
+    SpooledDocuments,
+    read_run_report,
+    twin_json,
+)
 
 # The characters that change the direction of the text around them: embeddings and overrides
 # (U+202A-U+202E), isolates (U+2066-U+2069), the marks (U+200E, U+200F, U+061C).
@@ -90,137 +96,6 @@ _HTML.policies["json.dumps_kwargs"] = {"sort_keys": False, "separators": (",", "
 OUTCOME_ORDER = [o.value for o in (Outcome.NEEDS_REVIEW, Outcome.HELD, Outcome.REJECTED, Outcome.ACCEPTED, Outcome.DUPLICATE)]
 
 
-def _display(value: Any) -> str:
-    if value is None or value == "":
-        return ""
-    if value is True:
-        return "☒ checked"
-    if value is False:
-        return "☐ not checked"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
-# How a value was read, in the reviewer's words; a method not named here shows as its own name.
-METHOD_LABELS = {
-    "acroform": "PDF form field",
-    "content_control": "Word content control",
-    "legacy_form_field": "Word legacy form field",
-    "label": "text by its printed label",
-    "reviewer": "typed in by a reviewer",
-}
-
-def _method_label(method: str) -> str:
-    return METHOD_LABELS.get(method, method.replace("_", " "))
-
-
-def _as_read(field: FieldSpec, reads: dict[str, Any]) -> str:
-    """The value as the extractor read it, before normalising: what the submitter wrote."""
-    if field.type is FieldType.MULTICHOICE:
-        keys = {f"{field.key}_{choice_slug(c)}": c for c in field.choices}
-        if not any(k in reads for k in keys):
-            return ""
-        checked = [choice for key, choice in keys.items() if key in reads and not reads[key].is_empty]
-        return ", ".join(checked) if checked else "none checked"
-    read = reads.get(field.key)
-    return _display(read.value) if read is not None else ""
-
-
-def _why(outcome: Outcome, findings: list[dict[str, Any]], duplicate_of: str | None) -> str:
-    """The outcome and why, in one line."""
-    if outcome is Outcome.DUPLICATE:
-        return f"The same file was received before (sha256 {(duplicate_of or '')[:12]}…); nothing changed."
-    if outcome is Outcome.ACCEPTED:
-        return "Every rule holds; the record is in the store."
-    deciding = {Outcome.REJECTED: "error", Outcome.HELD: "hold", Outcome.NEEDS_REVIEW: "review"}[outcome]
-    relevant = [f for f in findings if f["severity"] == deciding] or findings
-    if not relevant:
-        return ""
-    rules = sorted({f["rule"] for f in relevant if f.get("rule")})
-    if outcome is Outcome.REJECTED:
-        count = len(relevant)
-        return (
-            f"{count} problem{'s' if count != 1 else ''} the agency must correct"
-            + (f" ({', '.join(rules)})" if rules else "")
-            + "; a notice goes back to them."
-        )
-    first = relevant[0]
-    label = f"{first['label']}: " if first.get("label") else ""
-    rule = f"{first['rule']}: " if first.get("rule") else ""
-    more = f" (+{len(relevant) - 1} more)" if len(relevant) > 1 else ""
-    verb = "Waits" if outcome is Outcome.HELD else "A person decides"
-    return f"{verb}. {rule}{label}{first['message']}{more}"
-
-
-def document_summary(receipt: StoredReceipt, notice: dict[str, Any] | None, zone: ZoneInfo) -> dict[str, Any]:
-    """What the report shows of one received file: JSON-ready, in form order.
-
-    Each field carries its value as normalised (``value``, ``shown``), as read (``read``), where
-    and how it was read (``where``, ``source``) and the lowest confidence of its reads; each
-    finding about a field carries the same, so a reviewer sees what the rule saw.
-    """
-    result = receipt.result
-    document = result.document
-    received = document.received
-    duplicate = receipt.outcome is Outcome.DUPLICATE
-    findings = [] if duplicate else [f.model_dump(mode="json") for f in result.findings]
-    sections: list[dict[str, Any]] = []
-    rows_by_key: dict[str, dict[str, Any]] = {}
-    if document.form_id and not duplicate:
-        spec = load_form_spec(document.form_id)
-        by_field: dict[str, list[dict[str, Any]]] = {}
-        for finding in findings:
-            if finding.get("field"):
-                by_field.setdefault(finding["field"], []).append(finding)
-        for section in spec.sections:
-            rows = []
-            for field in section.fields:
-                reads = {k: document.fields[k] for k in field.widget_keys if k in document.fields}
-                places = sorted({(r.location, r.method.value) for r in reads.values()})
-                row = {
-                    "key": field.key,
-                    "label": field.label,
-                    "value": result.values.get(field.key),
-                    "shown": _display(result.values.get(field.key)),
-                    "read": _as_read(field, reads),
-                    "source": ", ".join(f"{method} ({location})" for location, method in places) or "not found",
-                    "where": "; ".join(f"{location} · {_method_label(method)}" for location, method in places)
-                    or "not found on the form",
-                    "confidence": min((r.confidence for r in reads.values()), default=None),
-                    "findings": by_field.get(field.key, []),
-                }
-                rows.append(row)
-                rows_by_key[field.key] = row
-            sections.append({"title": section.title, "fields": rows})
-    for finding in findings:
-        row = rows_by_key.get(finding.get("field") or "")
-        finding["read"] = row["read"] if row else None
-        finding["where"] = row["where"] if row else None
-        finding["confidence"] = row["confidence"] if row else None
-    confidences = [r["confidence"] for r in rows_by_key.values() if r["confidence"] is not None]
-    return {
-        "id": receipt.received_file_id,
-        "file": received.original_name,
-        "sha256": received.sha256,
-        "received_at": received.received_at.isoformat(),
-        "received_local": received.received_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-        "sender": received.sender,
-        "kind": document.kind.value if document.kind else None,
-        "form_id": document.form_id,
-        "form_version": document.form_version,
-        "form_title": load_form_spec(document.form_id).title if document.form_id else "Unknown document",
-        "outcome": receipt.outcome.value,
-        "why": _why(receipt.outcome, findings, receipt.duplicate_of),
-        "duplicate_of": receipt.duplicate_of,
-        "findings": findings,
-        "lowest_confidence": min(confidences, default=None),
-        "sections": sections,
-        "stored_path": str(receipt.stored_path),
-        "notice": notice,
-    }
-
-
 def _write_atomically(path: Path, text: str) -> None:
     write_atomic(path, text.encode("utf-8"), private=True)
 
@@ -257,7 +132,7 @@ def install_script(folder: Path, name: str = "report.js") -> str:
     return target.name
 
 
-def client_data(documents: Iterable[dict[str, Any]]) -> dict[str, Any]:
+def client_data(documents: Iterable[DocumentReport]) -> dict[str, Any]:
     """The run's documents in the compact shape the page's script reads.
 
     Each form's layout (sections, keys, labels) is sent once; a document sends only its values,
@@ -277,44 +152,39 @@ class _PageData:
         self.forms: dict[str, Any] = {}
         self.places: dict[str, int] = {}
 
-    def add(self, d: dict[str, Any]) -> dict[str, Any]:
+    def add(self, d: DocumentReport) -> dict[str, Any]:
         """The document in the page's shape (its form's layout and its places noted)."""
         forms, places = self.forms, self.places
-        form = d["form_id"]
+        form = d.form_id.value if d.form_id else None
         if form:
-            layout = forms.setdefault(form, {"title": d["form_title"], "sections": None})
-            if d["sections"] and layout["sections"] is None:
-                layout["sections"] = [
-                    {"title": s["title"], "fields": [[f["key"], f["label"]] for f in s["fields"]]} for s in d["sections"]
-                ]
+            layout = forms.setdefault(form, {"title": d.form_title, "sections": None})
+            if d.sections and layout["sections"] is None:
+                layout["sections"] = [{"title": s.title, "fields": [[f.key, f.label] for f in s.fields]} for s in d.sections]
         values = []
-        for section in d["sections"]:
-            for f in section["fields"]:
-                item: list[Any] = [f["shown"], places.setdefault(f["where"], len(places))]
-                if f["confidence"] != 1.0 or f["read"] != f["shown"]:
-                    item.append(f["confidence"])
-                if f["read"] != f["shown"]:
-                    item.append(f["read"])
+        for section in d.sections:
+            for f in section.fields:
+                item: list[Any] = [f.shown, places.setdefault(f.where, len(places))]
+                if f.confidence != 1.0 or f.read != f.shown:
+                    item.append(f.confidence)
+                if f.read != f.shown:
+                    item.append(f.read)
                 values.append(item)
         return {
-            "id": d["id"],
-            "file": d["file"],
-            "at": d["received_local"],
-            "ts": d["received_at"],
+            "id": d.id,
+            "file": d.file,
+            "at": d.received_local,
+            "ts": d.received_at.isoformat(),
             "form": form,
-            "version": d["form_version"],
-            "outcome": d["outcome"],
-            "why": d["why"],
-            "sender": d["sender"],
-            "kind": (d["kind"] or "").replace("_", " "),
-            "sha256": d["sha256"],
-            "stored": d["stored_path"],
-            "notice": d["notice"],
-            "findings": [
-                {k: f.get(k) for k in ("rule", "field", "label", "severity", "message", "read", "where", "confidence")}
-                for f in d["findings"]
-            ],
-            "low": d["lowest_confidence"],
+            "version": d.form_version,
+            "outcome": d.outcome.value,
+            "why": d.why,
+            "sender": d.sender,
+            "kind": d.kind.value.replace("_", " ") if d.kind else "",
+            "sha256": d.sha256,
+            "stored": str(d.stored_path),
+            "notice": d.notice.model_dump(mode="json") if d.notice else None,
+            "findings": [f.model_dump(mode="json") for f in d.findings],
+            "low": d.lowest_confidence,
             "values": values,
         }
 
@@ -340,17 +210,13 @@ def _page_data_json(value: Any) -> str:
     return visible_bidi(_page_json(value))
 
 
-def _twin_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
-
-
 def write_run_report(
     folder: Path,
     *,
     run_id: int,
     started_at: datetime,
     finished_at: datetime,
-    documents: Iterable[dict[str, Any]],
+    documents: Iterable[DocumentReport],
     waiting: list[dict[str, Any]],
     zone: ZoneInfo,
     decisions: list[dict[str, Any]] | None = None,
@@ -390,23 +256,23 @@ class RunReport:
     def __len__(self) -> int:
         return len(self._places)
 
-    def add(self, d: dict[str, Any]) -> None:
-        """Count one document (``document_summary``'s shape) and write it to the temporary files
-        at once, rather than keep it."""
-        self.counts[d["outcome"]] += 1
-        self._by_form.setdefault(d["form_id"] or "unknown", Counter())[d["outcome"]] += 1
-        self._in_run.add(d["id"])
+    def add(self, d: DocumentReport) -> None:
+        """Count one document (``document_summary``) and write it to the temporary files at once,
+        rather than keep it."""
+        self.counts[d.outcome.value] += 1
+        self._by_form.setdefault(d.form_id.value if d.form_id else "unknown", Counter())[d.outcome.value] += 1
+        self._in_run.add(d.id)
         # json.dumps escapes every line break inside strings: one document, one line.
-        line = _twin_json(d).encode("utf-8")
+        line = twin_json(d.model_dump(mode="json")).encode("utf-8")
         self._twin.seek(0, os.SEEK_END)
         self._places.append((self._twin.tell(), len(line)))
         self._twin.write(line + b"\n")
         self._page.write((("," if len(self._places) > 1 else "") + _page_data_json(self._page_data.add(d))).encode("utf-8"))
 
-    def documents(self) -> Sequence[dict[str, Any]]:
+    def documents(self) -> Sequence[DocumentReport]:
         """The documents added so far, as added (read back from the temporary file when asked for)."""
         self._twin.flush()
-        return _SpooledDocuments(self._twin, list(self._places))
+        return SpooledDocuments(self._twin, list(self._places))
 
     def write(
         self,
@@ -464,7 +330,7 @@ class RunReport:
             shutil.copyfileobj(self._page, out)
             out.write(("]}" + after).encode("utf-8"))
         with atomic_file(json_path, private=True) as out:
-            out.write((_twin_json(report)[:-1] + ',"documents":[').encode("utf-8"))
+            out.write((twin_json(report)[:-1] + TWIN_DOCUMENTS).encode("utf-8"))
             self._twin.seek(0)
             for number, line in enumerate(self._twin):
                 out.write((b"," if number else b"") + line.rstrip(b"\n"))
@@ -477,38 +343,6 @@ class RunReport:
         """Drop the temporary files; nothing can be added or written after."""
         self._twin.close()
         self._page.close()
-
-
-class _SpooledDocuments(Sequence[dict[str, Any]]):
-    """A run's documents read back from a ``RunReport``'s temporary file, one at a time."""
-
-    def __init__(self, spool: IO[bytes], places: list[tuple[int, int]]) -> None:
-        self._spool = spool  # kept open (and alive) as long as this is
-        self._places = places
-
-    def __len__(self) -> int:
-        return len(self._places)
-
-    def __getitem__(self, index):  # noqa: ANN001, ANN204 - an int or a slice, as a list takes
-        if isinstance(index, slice):
-            return [self._read(place) for place in self._places[index]]
-        return self._read(self._places[index])
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        for place in self._places:
-            yield self._read(place)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Sequence) and not isinstance(other, str) and list(self) == list(other)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"<{len(self)} run documents>"
-
-    def _read(self, place: tuple[int, int]) -> dict[str, Any]:
-        offset, length = place
-        return json.loads(os.pread(self._spool.fileno(), length, offset))
 
 
 LATEST_NAME = "latest.html"
@@ -533,52 +367,10 @@ def page_run_id(page: Path) -> int | None:
     return int(found.group(1)) if found else None
 
 
-_TWIN_DOCUMENTS = ',"documents":['  # where the documents begin in a twin (``RunReport.write``)
-
-
-def read_run_report(path: Path) -> tuple[dict[str, Any], Iterator[dict[str, Any]]]:
-    """A run's JSON twin: everything but its documents, and its documents one at a time.
-
-    The twin is one line (``RunReport.write``) with the documents last; they are decoded one by
-    one, so that a run of any size is not held in memory as objects. Raises ValueError for a
-    file that is not such a twin (also while its documents are gone through), OSError when it
-    cannot be read.
-    """
-    text = path.read_text("utf-8")
-    start = text.find(_TWIN_DOCUMENTS)
-    if start < 0:  # not as this module writes it: the whole, at once
-        whole = json.loads(text)
-        if not isinstance(whole, dict) or not isinstance(whole.get("documents"), list):
-            raise ValueError(f"{path.name} is not a run report")
-        documents = whole.pop("documents")
-        return whole, iter(documents)
-    # No string of the head can hold the marker: its quotes would be escaped.
-    head = json.loads(text[:start] + "}")
-    if not isinstance(head, dict) or "run_id" not in head:
-        raise ValueError(f"{path.name} is not a run report")
-    decoder = json.JSONDecoder()
-
-    def documents() -> Iterator[dict[str, Any]]:
-        at = start + len(_TWIN_DOCUMENTS)
-        if text.startswith("]}", at):
-            return
-        while True:
-            document, at = decoder.raw_decode(text, at)
-            yield document
-            if text.startswith(",", at):
-                at += 1
-            elif text.startswith("]}", at) and not text[at + 2 :].strip():
-                return
-            else:
-                raise ValueError(f"{path.name} does not end as a run report does")
-
-    return head, documents()
-
-
 def rewrite_run_report(
     twin: Path,
     *,
-    keep_document: Callable[[dict[str, Any]], bool],
+    keep_document: Callable[[DocumentReport], bool],
     keep_waiting: Callable[[dict[str, Any]], bool],
     keep_decision: Callable[[dict[str, Any]], bool],
     zone: ZoneInfo,

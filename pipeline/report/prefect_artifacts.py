@@ -36,8 +36,8 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from pipeline.model import Outcome
-from pipeline.report.html import read_run_report
 from pipeline.report.summary import markdown_text, summary_markdown
+from pipeline.report.twin import read_run_report
 
 SUMMARY_KEY = "psp-run-summary"
 DOCUMENTS_KEY = "psp-run-documents"

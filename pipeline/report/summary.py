@@ -7,11 +7,9 @@ not where personal data should be kept.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from pipeline.run import RunSummary
-
+from pipeline.report.models import RunSummary
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
 
@@ -27,11 +25,11 @@ def summary_table(summary: RunSummary) -> list[dict[str, Any]]:
     (never a field value)."""
     return [
         {
-            "id": d["id"],
-            "file": d["file"],
-            "form": d["form_id"] or "unknown",
-            "outcome": d["outcome"],
-            "rules": ", ".join(sorted({f["rule"] for f in d["findings"] if f.get("rule")})),
+            "id": d.id,
+            "file": d.file,
+            "form": d.form_id.value if d.form_id else "unknown",
+            "outcome": d.outcome.value,
+            "rules": ", ".join(sorted({f.rule for f in d.findings if f.rule})),
         }
         for d in summary.documents
     ]

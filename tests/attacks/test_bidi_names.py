@@ -34,8 +34,8 @@ def test_bidi_controls_in_file_names_show_as_escapes_on_every_page(settings):
 
     summary = process(settings)
 
-    assert sorted(d["file"] for d in summary.documents) == sorted(names)
-    assert all(d["outcome"] == "needs_review" for d in summary.documents)
+    assert sorted(d.file for d in summary.documents) == sorted(names)
+    assert all(d.outcome == "needs_review" for d in summary.documents)
     reports = settings.data_home.reports
     for page in (summary.report_html, reports / "latest.html", reports / "overview.html"):
         text = page.read_text("utf-8")

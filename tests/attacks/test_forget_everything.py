@@ -69,7 +69,7 @@ def scene(settings) -> dict[str, int]:
         shutil.copyfile(source, inbox / name)
         _stamp(inbox / name, datetime.fromisoformat(case["received_at"]))
     first = process(settings)
-    ids = {d["file"]: d["id"] for d in first.documents}
+    ids = {d.file: d.id for d in first.documents}
     rejected = runner.invoke(app, ["review", "reject", str(ids["reg_r12_registered_again.docx"]), "--reason",
                                    REVIEW_REASON, "--by", "reviewer", "--home", str(settings.data_home.root)],
                              env={"PSP_DATABASE_URL": settings.store_url})

@@ -76,8 +76,8 @@ def notices(settings, engine, validation_context, tmp_path):
         out = {}
         for receipt in stored:
             notice = written[receipt.received_file_id]
-            raw = Path(notice["path"]).read_bytes()
-            out[receipt.received_file_id] = (message_from_bytes(raw, policy=policy.default), raw, notice["to"])
+            raw = notice.path.read_bytes()
+            out[receipt.received_file_id] = (message_from_bytes(raw, policy=policy.default), raw, notice.to)
         return [out[receipt.received_file_id] for receipt in stored]
 
     write.destination = destination
@@ -156,7 +156,7 @@ def test_a_body_line_over_998_octets_goes_quoted_printable(settings, engine, val
     stored, _ = program.record_batch(engine, store.start_run(engine), [packet({"psp_zip": "4885"})],
                                      validation_context, lambda received, outcome: tmp_path / received.sha256)
     notice, = write_missing_notices(long_settings, engine, just_stored=stored).values()
-    raw = Path(notice["path"]).read_bytes()
+    raw = notice.path.read_bytes()
     assert max(len(line) for line in raw.splitlines()) <= SMTP_LINE_OCTETS
     message = message_from_bytes(raw, policy=policy.default)
     assert message["Content-Transfer-Encoding"] == "quoted-printable"
@@ -250,7 +250,7 @@ def test_a_rejections_reason_stays_in_the_office(settings, engine, notices):
     received_file_id = _receipt_id(engine)
     review.reject(engine, received_file_id, actor="riley", reason=INTERNAL, destination=notices.destination)
     notice, = write_missing_notices(settings, engine).values()
-    body = message_from_bytes(Path(notice["path"]).read_bytes(), policy=policy.default).get_content()
+    body = message_from_bytes(notice.path.read_bytes(), policy=policy.default).get_content()
     assert "director is difficult" not in body and INTERNAL not in body
     assert "the coordinator reviewed the form and cannot accept it" in body
     # The reason is kept with the decision, for the office.
@@ -264,7 +264,7 @@ def test_only_the_message_to_the_agency_goes_into_the_notice(settings, engine, n
     review.reject(engine, received_file_id, actor="riley", reason=INTERNAL, message_to_agency=TO_AGENCY,
                   destination=notices.destination)
     notice, = write_missing_notices(settings, engine).values()
-    body = message_from_bytes(Path(notice["path"]).read_bytes(), policy=policy.default).get_content()
+    body = message_from_bytes(notice.path.read_bytes(), policy=policy.default).get_content()
     assert TO_AGENCY in body and INTERNAL not in body
     with Session(engine) as session:
         decision = session.scalars(select(store.DecisionRow).where(store.DecisionRow.action == "rejected")).one()

@@ -68,8 +68,8 @@ def test_poison_emails_go_to_a_person_and_every_other_file_goes_on(settings, inb
 
     summary = process(settings)  # before: RecursionError out of the run
 
-    outcomes = {d["file"]: d["outcome"] for d in summary.documents}
-    reasons = {d["file"]: " ".join(f["message"] for f in d["findings"]) for d in summary.documents}
+    outcomes = {d.file: d.outcome for d in summary.documents}
+    reasons = {d.file: " ".join(f.message for f in d.findings) for d in summary.documents}
     assert outcomes["a-deep.eml"] == Outcome.NEEDS_REVIEW
     assert "nested" in reasons["a-deep.eml"]
     # The year 9999 is not a date the email was sent: the arrival counts, and a person is told.
@@ -80,7 +80,7 @@ def test_poison_emails_go_to_a_person_and_every_other_file_goes_on(settings, inb
     assert list(inbox.iterdir()) == []
     # What they left behind breaks no later run, nor its pages.
     drop(inbox / "e-plan.pdf", PLAN.replace(b"%%EOF", b"%%EOF\n% a third copy\n"))
-    assert {d["file"] for d in process(settings).documents} == {"e-plan.pdf"}
+    assert {d.file for d in process(settings).documents} == {"e-plan.pdf"}
     assert (settings.data_home.reports / "overview.html").stat().st_size > 0
 
 
@@ -89,7 +89,7 @@ def test_an_email_larger_than_a_form_can_be_is_set_aside_unread(settings, inbox)
     drop(inbox / "huge.eml", email_dated("Tue, 01 Dec 2026 09:30:00 +0000", [("plan.pdf", PLAN + b"\0" * 60_000)]))
     summary = process(settings)
     (document,) = summary.documents
-    assert document["file"] == "huge.eml" and document["outcome"] == Outcome.NEEDS_REVIEW
+    assert document.file == "huge.eml" and document.outcome == Outcome.NEEDS_REVIEW
     assert "set aside unread" in summary.waiting[0]["reason"]
     assert list(settings.data_home.staging.iterdir()) == []  # nothing of it was unpacked
 
@@ -117,15 +117,15 @@ def test_a_backdated_date_header_does_not_make_old_signatures_fresh(settings, in
     drop(inbox / "old.eml", email_dated("Mon, 01 Jun 2026 09:00:00 +0000", [("plan.pdf", PLAN)]), arrived)
     summary = process(settings)
     (document,) = summary.documents
-    assert document["received_at"].startswith("2026-12-02")
-    assert document["outcome"] == Outcome.NEEDS_REVIEW
+    assert document.received_at.isoformat().startswith("2026-12-02")
+    assert document.outcome == Outcome.NEEDS_REVIEW
 
 
 def test_an_attachment_with_a_long_name_in_another_script_is_read(settings, inbox):
     name = "登録パケット" * 15 + ".pdf"  # 90 characters, 270 bytes: longer than a file name may be
     drop(inbox / "long.eml", email_dated("Tue, 01 Dec 2026 09:30:00 +0000", [(name, PLAN)]))
     (document,) = process(settings).documents
-    assert document["file"] == f"long.eml/{name}" and document["outcome"] == Outcome.ACCEPTED
+    assert document.file == f"long.eml/{name}" and document.outcome == Outcome.ACCEPTED
 
 
 def writes_then_hangs(job: UnpackJob) -> Unpacked:

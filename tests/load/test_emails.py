@@ -38,10 +38,10 @@ def test_a_run_reads_the_attachments_and_sends_to_a_person_an_email_without_form
     ])
     write_eml(home.inbox / "hello.eml", "Avery Sample <avery.sample@example.org>", SENT + timedelta(hours=1), [])
     summary = process(settings)
-    outcomes = {d["file"]: d["outcome"] for d in summary.documents}
+    outcomes = {d.file: d.outcome for d in summary.documents}
     assert outcomes == {"forms.eml/plan.pdf": "accepted", "forms.eml/missing.pdf": "rejected", "hello.eml": "needs_review"}
-    rejected = next(d for d in summary.documents if d["outcome"] == "rejected")
-    assert rejected["notice"]["to"] == "avery.sample@example.org"
+    rejected = next(d for d in summary.documents if d.outcome == "rejected")
+    assert rejected.notice.to == "avery.sample@example.org"
     waiting = {w["file"]: w["reason"] for w in summary.waiting}
     assert "has no attachment" in waiting["hello.eml"]
     assert (home.originals / "emails" / "2026-12-01" / "forms.eml").is_file()

@@ -50,24 +50,24 @@ def _run(folder: Path, home: Path) -> tuple[Settings, object]:
 def test_each_attachment_is_a_document_with_the_emails_sender_and_date(renditions, tmp_path, rendition):
     folder = renditions / rendition
     settings, summary = _run(folder, tmp_path / "home")
-    by_file = {d["file"]: d for d in summary.documents}
+    by_file = {d.file: d for d in summary.documents}
     mails = [json.loads(p.read_text("utf-8")) for p in sorted(folder.glob("*.expected.json"))]
     assert any(len(m["attachments"]) == 2 for m in mails) or rendition == "outlook_msg"
     for mail in mails:
         for attachment in mail["attachments"]:
             document = by_file[attachment["file"]]  # "mail-01.eml/orp_valid_cei.pdf"
-            assert document["outcome"] == attachment["outcome"]
-            assert document["sender"] == mail["sender"]
-            assert document["received_at"][:16] == _utc(mail["received_at"])[:16]
-            if document["outcome"] == "rejected":
-                notice = message_from_bytes(Path(document["notice"]["path"]).read_bytes(), policy=policy.default)
+            assert document.outcome == attachment["outcome"]
+            assert document.sender == mail["sender"]
+            assert document.received_at.isoformat()[:16] == _utc(mail["received_at"])[:16]
+            if document.outcome == "rejected":
+                notice = message_from_bytes(document.notice.path.read_bytes(), policy=policy.default)
                 # the notice goes back to who sent the email, to the bare address
                 assert notice["To"] == parseaddr(mail["sender"])[1]
     # every email archived, by the day it was received; nothing left in the inbox
     archived = sorted(p.name for p in (settings.data_home.originals / "emails").rglob("*") if p.is_file())
     assert archived == sorted(m["file"] for m in mails)
     assert list(settings.data_home.inbox.iterdir()) == []
-    kept = [Path(d["stored_path"]) for d in summary.documents]
+    kept = [d.stored_path for d in summary.documents]
     assert all(p.is_file() and "__" in p.name for p in kept)  # "mail-01.eml__orp_valid_cei.pdf"
 
 
@@ -88,7 +88,7 @@ def test_a_scan_and_a_reworded_form_wait_for_a_person_with_their_reasons(renditi
         shutil.copy2(source, settings.data_home.inbox / f"{number}-{source.name}")
     summary = process(settings)
     reasons = {w["file"]: w["reason"] for w in summary.waiting}
-    assert {d["outcome"] for d in summary.documents} == {"needs_review"}
+    assert {d.outcome for d in summary.documents} == {"needs_review"}
     assert reasons["0-orp_valid_cei.pdf"].startswith("scanned page, no text layer")
     assert "low confidence" in reasons["1-reg_valid_cei.docx"]
     page = summary.report_html.read_text("utf-8")
@@ -105,7 +105,7 @@ def test_an_unknown_file_and_conflicting_values_wait_for_a_person_with_their_rea
     typed_beside_a_control(tmp_path, inbox / "typed-beside.docx", filled="Lansing", typed=" Mason")
     summary = process(settings)
     reasons = {w["file"]: w["reason"] for w in summary.waiting}
-    assert {d["outcome"] for d in summary.documents} == {"needs_review"}
+    assert {d.outcome for d in summary.documents} == {"needs_review"}
     assert "not a PDF, Word" in reasons["notes.txt"]
     assert "read more than once with different values" in reasons["typed-beside.docx"]
     assert "'Lansing'" in reasons["typed-beside.docx"] and "'Lansing Mason'" in reasons["typed-beside.docx"]

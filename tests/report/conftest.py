@@ -14,7 +14,8 @@ import pytest
 
 from pipeline.load.store import StoredReceipt
 from pipeline.model import ExtractedDocument, ReceivedFile
-from pipeline.report.html import document_summary, write_run_report
+from pipeline.report.document_report import document_summary
+from pipeline.report.html import write_run_report
 from pipeline.settings import Settings
 from pipeline.validate import validate_document
 from tests.conftest import DETROIT, VALID_PACKET, VALID_PLAN, make_document
@@ -147,7 +148,7 @@ def hostile_report(tmp_path_factory, validation_context) -> Path:
     waiting = [
         {
             "id": 1,
-            "file": documents[0]["file"],
+            "file": documents[0].file,
             "received_at": started,
             "form_id": "PSP-REG",
             "outcome": "needs_review",

@@ -10,7 +10,9 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+from pipeline.model import Outcome
 from pipeline.report.html import _static, client_data
+from pipeline.report.models import DocumentReport
 from tests.report.conftest import HOSTILE
 
 
@@ -109,7 +111,7 @@ def test_hostile_values_are_escaped_everywhere(hostile_report):
 
 def test_the_page_data_follows_the_form_layout(demo_home):
     report = json.loads(max(demo_home.data_home.reports.glob("run-*.json")).read_text("utf-8"))
-    data = client_data(report["documents"])
+    data = client_data(DocumentReport.model_validate(d) for d in report["documents"])
     assert set(data["forms"]) == {"PSP-ORP", "PSP-REG"}
     for doc, full in zip(data["docs"], report["documents"], strict=True):
         assert doc["id"] == full["id"] and doc["outcome"] == full["outcome"]
@@ -162,7 +164,8 @@ def test_a_report_put_together_a_document_at_a_time_is_the_whole_of_it(demo_home
 
     from pipeline.report.html import RunReport
 
-    documents = json.loads(max(demo_home.data_home.reports.glob("run-*.json")).read_text("utf-8"))["documents"]
+    written = json.loads(max(demo_home.data_home.reports.glob("run-*.json")).read_text("utf-8"))["documents"]
+    documents = [DocumentReport.model_validate(d) for d in written]
     report = RunReport(tmp_path)
     for document in documents:
         report.add(document)
@@ -172,10 +175,23 @@ def test_a_report_put_together_a_document_at_a_time_is_the_whole_of_it(demo_home
     assert len(report) == len(documents) and report.documents() == documents
     assert report.documents()[-1] == documents[-1] and report.documents()[:2] == documents[:2]
     twin = json.loads(twin_path.read_text("utf-8"))
-    assert twin["documents"] == documents and list(twin)[-1] == "documents"
+    assert twin["documents"] == written and list(twin)[-1] == "documents"  # read back and written again, the same
     assert sum(twin["counts"].values()) == len(documents)
     data_script = next(text for attrs, text in _scan(page_path.read_text("utf-8")).scripts if attrs.get("type") == "application/json")
     assert json.loads(data_script) == client_data(documents)
     assert (tmp_path / "latest.html").read_bytes() == page_path.read_bytes()
     report.close()
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".js")) == ["latest.html", page_path.name, twin_path.name]
+
+
+def test_a_document_read_back_from_the_twin_is_typed_with_its_notice(demo_home):
+    """The twin holds a notice as where and to whom; read back, it is the document's notice, for its outcome."""
+    from pipeline.report.twin import read_run_report
+
+    head, documents = read_run_report(max(demo_home.data_home.reports.glob("run-*.json")))
+    notified = [d for d in documents if d.notice is not None]
+    assert notified and {d.outcome for d in notified} <= {Outcome.REJECTED, Outcome.HELD}
+    for document in notified:
+        assert (document.notice.received_file_id, document.notice.outcome) == (document.id, document.outcome)
+        assert document.notice.path.is_file()
+        assert set(document.model_dump(mode="json")["notice"]) == {"path", "to"}

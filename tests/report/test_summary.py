@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import json
 
+from pipeline.report.models import DocumentReport, RunSummary
 from pipeline.report.summary import markdown_text, summary_markdown, summary_table
 
 
 def test_artifacts_carry_no_field_values(demo_home):
     from pipeline.load.store import open_store, waiting_for_a_person
-    from pipeline.run import RunSummary
 
     report = json.loads(max(demo_home.data_home.reports.glob("run-*.json")).read_text("utf-8"))
     engine = open_store(demo_home.store_url)
     summary = RunSummary(
         run_id=report["run_id"], started_at=None, finished_at=None, counts=report["counts"],
-        documents=report["documents"], report_html=demo_home.data_home.reports / "latest.html",
+        documents=[DocumentReport.model_validate(d) for d in report["documents"]], report_html=demo_home.data_home.reports / "latest.html",
         report_json=demo_home.data_home.reports / "x.json", waiting=waiting_for_a_person(engine),
     )
     engine.dispose()
