@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from pipeline.load.forget import Plan
     from pipeline.load.forget_carry_out import Done
     from pipeline.load.forget_check import Check
-    from pipeline.report.prefect_artifacts import PrefectPlace
+    from pipeline.report.prefect_server import PrefectPlace
     from pipeline.run import Desk
 
 
@@ -25,7 +25,7 @@ def forget_psp(desk: Desk, email: str, *, reason: str, actor: str, dry_run: bool
     from pipeline.load import forget as forgetting
     from pipeline.load.forget_carry_out import carry_out
     from pipeline.load.forget_check import self_check
-    from pipeline.report.prefect_artifacts import prefect_place
+    from pipeline.report.prefect_server import prefect_place
 
     settings, engine, home = desk.settings, desk.engine, desk.settings.data_home.root
     place = prefect_place(settings.data_home.prefect)
@@ -55,7 +55,8 @@ def forget_psp(desk: Desk, email: str, *, reason: str, actor: str, dry_run: bool
 def _prefect_artifacts(place: PrefectPlace) -> tuple[Any | None, str | None]:
     """Prefect's artifacts to rewrite and search, through its server or its SQLite file, or None
     and a note saying why there are none (no database there) or cannot be reached."""
-    from pipeline.report.prefect_artifacts import ServerArtifacts, SqliteArtifacts
+    from pipeline.report.prefect_artifacts import SqliteArtifacts
+    from pipeline.report.prefect_server import ServerArtifacts
 
     if place.api_url:
         return ServerArtifacts(place.api_url, place.database), None

@@ -8,25 +8,21 @@ first two. They are rewritten, never deleted: the table without the person's row
 drawn again from the run's JSON twin once that is rewritten (``summary_markdown``, as the flow
 drew it), or without the person's lines when the twin is gone.
 
-Prefect is reached one of two ways. Without a server configured, every run starts a temporary
-one on Prefect's own SQLite file (``$PREFECT_HOME/prefect.db``): ``SqliteArtifacts`` reads and
-writes that file with sqlite3 (the artifacts, their collection's copy of the latest, and the
-events that copied their data), deleting securely and folding the write-ahead log back so that
-no old page keeps the names. With PREFECT_API_URL, the server's REST API is used
-(``ServerArtifacts``, with httpx as Prefect's client does); its event log cannot be changed
-through the API. Only the runs of this data home are touched: a run's ``psp-run-report`` link
-says whose it is. This module imports nothing of Prefect: nothing in ``pipeline`` but the
-CLI's ``run`` does.
+Prefect is reached one of two ways (``pipeline.report.prefect_server.prefect_place``). Without a
+server configured, every run starts a temporary one on Prefect's own SQLite file
+(``$PREFECT_HOME/prefect.db``): ``SqliteArtifacts`` reads and writes that file with sqlite3 (the
+artifacts, their collection's copy of the latest, and the events that copied their data),
+deleting securely and folding the write-ahead log back so that no old page keeps the names.
+With PREFECT_API_URL, the server's REST API is used (``prefect_server.ServerArtifacts``). Only
+the runs of this data home are touched: a run's ``psp-run-report`` link says whose it is.
 This module imports nothing of Prefect (only the CLI's commands do).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
-import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -87,7 +83,8 @@ class Receipts:
     extra: tuple[str, ...] = field(default=())  # other values that only the person's rows hold
 
 
-def _report_of(link: str | None) -> Path | None:
+def report_page(link: str | None) -> Path | None:
+    """The report page a ``psp-run-report`` link points at; None when it is no such link."""
     found = _LINK.search(link or "")
     if not found:
         return None
@@ -95,38 +92,58 @@ def _report_of(link: str | None) -> Path | None:
     return Path(unquote(parsed.path))
 
 
-def _same_folder(one: Path, other: Path) -> bool:
+def same_folder(one: Path, other: Path) -> bool:
+    """Whether two paths are the same folder (as they are, when they cannot be resolved)."""
     try:
         return one.resolve() == other.resolve()
     except OSError:
         return one == other
 
 
-def plan_changes(artifacts: Iterable[StoredArtifact], receipts: Receipts) -> list[ArtifactChange]:
-    """The summary and table artifacts that name one of these received files. The runs of
-    another data home (their link points at another reports folder) are left alone."""
+def _by_flow_run(artifacts: Iterable[StoredArtifact]) -> dict[str | None, list[StoredArtifact]]:
+    """Our artifacts (summary, table, report link), grouped by the flow run that published them."""
     by_run: dict[str | None, list[StoredArtifact]] = {}
     for artifact in artifacts:
         if artifact.key in OUR_KEYS:
             by_run.setdefault(artifact.flow_run_id, []).append(artifact)
+    return by_run
+
+
+def _page_run(page: Path | None) -> int | None:
+    """The run a report link's page is of (``run-00012.html``); None for another page, or none."""
+    found = _RUN_PAGE.match(page.name) if page is not None else None
+    return int(found.group(1)) if found else None
+
+
+def _heading_run(markdown: str | None) -> int | None:
+    """The run a summary is of, by its heading ("# PSP forms: run 12")."""
+    heading = _HEADING.search(markdown or "")
+    return int(heading.group(1)) if heading else None
+
+
+def _their_count(artifact: StoredArtifact, receipts: Receipts) -> int:
+    """How many of the person's rows (table) or lines (summary) the artifact holds; 0 for a link."""
+    if artifact.key == DOCUMENTS_KEY:
+        return sum(1 for row in _table_rows(artifact.data) if _is_theirs(row, receipts))
+    if artifact.key == SUMMARY_KEY:
+        return len(_summary_lines(artifact.data or "", receipts))
+    return 0
+
+
+def plan_changes(artifacts: Iterable[StoredArtifact], receipts: Receipts) -> list[ArtifactChange]:
+    """The summary and table artifacts that name one of these received files. The runs of
+    another data home (their link points at another reports folder) are left alone."""
     changes = []
-    for group in by_run.values():
+    for group in _by_flow_run(artifacts).values():
         link = next((a for a in group if a.key == REPORT_KEY), None)
-        page = _report_of(link.data) if link is not None else None
-        if page is not None and not _same_folder(page.parent, receipts.reports):
+        page = report_page(link.data) if link is not None else None
+        if page is not None and not same_folder(page.parent, receipts.reports):
             continue  # another data home's run: its ids are not ours
-        run_id = int(found.group(1)) if page is not None and (found := _RUN_PAGE.match(page.name)) else None
+        run_id = _page_run(page)
         for artifact in group:
-            if artifact.key == DOCUMENTS_KEY:
-                rows = _table_rows(artifact.data)
-                count = sum(1 for row in rows if _is_theirs(row, receipts))
-            elif artifact.key == SUMMARY_KEY:
-                count = len(_summary_lines(artifact.data or "", receipts))
-                heading = _HEADING.search(artifact.data or "")
-                run_id = run_id if run_id is not None else (int(heading.group(1)) if heading else None)
-            else:
-                continue
-            if count:
+            if artifact.key == SUMMARY_KEY and run_id is None:
+                run_id = _heading_run(artifact.data)
+            if count := _their_count(artifact, receipts):
                 changes.append(ArtifactChange(artifact, run_id, count))
     for change in changes:  # the table's run, from its summary when the link is gone
         if change.run_id is None:
@@ -184,55 +201,7 @@ def rewritten_data(change: ArtifactChange, receipts: Receipts) -> str:
     return "\n".join(line for line in markdown.splitlines() if line not in theirs)
 
 
-# -- where Prefect keeps them -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PrefectPlace:
-    """Where Prefect's state is for this data home: a server's API, and its SQLite file (the one
-    a server started here keeps, or the one the runs' temporary servers keep)."""
-
-    api_url: str | None
-    database: Path | None
-    note: str | None = None  # when neither can be used, why
-
-
-def _profile_settings(prefect_home: Path) -> dict[str, str]:
-    """The active Prefect profile's settings (``profiles.toml``), which Prefect reads too."""
-    path = Path(os.environ.get("PREFECT_PROFILES_PATH") or prefect_home / "profiles.toml").expanduser()
-    try:
-        profiles = tomllib.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    active = os.environ.get("PREFECT_PROFILE") or profiles.get("active")
-    chosen = profiles.get("profiles", {}).get(active, {}) if isinstance(active, str) else {}
-    return {str(k): str(v) for k, v in chosen.items()} if isinstance(chosen, dict) else {}
-
-
-def prefect_place(default_home: Path) -> PrefectPlace:
-    """Where this data home's Prefect state is, as Prefect itself would find it: PREFECT_API_URL
-    (a server), else PREFECT_API_DATABASE_CONNECTION_URL, else ``$PREFECT_HOME/prefect.db``
-    (``PREFECT_HOME`` defaults to the data home's ``prefect`` folder, as ``psp-pipeline`` sets it)."""
-    home = Path(os.environ.get("PREFECT_HOME") or default_home).expanduser()
-    profile = _profile_settings(home)
-
-    def setting(*names: str) -> str | None:
-        for name in names:
-            value = os.environ.get(name) or profile.get(name)
-            if value:
-                return value
-        return None
-
-    api = setting("PREFECT_API_URL")
-    url = setting("PREFECT_API_DATABASE_CONNECTION_URL", "PREFECT_SERVER_DATABASE_CONNECTION_URL")
-    if not url:
-        return PrefectPlace(api, home / "prefect.db")
-    scheme, _, rest = url.partition("://")
-    if not scheme.startswith("sqlite") or not rest.startswith("/"):
-        note = None if api else (f"Prefect's database is {scheme.split('+')[0]}, which only its server can change: "
-                                 "set PREFECT_API_URL to that server and run forget again")
-        return PrefectPlace(api, None, note)
-    return PrefectPlace(api, Path(unquote(rest[1:].split("?")[0])))
+# -- Prefect's own SQLite file ------------------------------------------------------------------
 
 
 class SqliteArtifacts:
@@ -361,8 +330,8 @@ def _foreign_runs(connection: sqlite3.Connection, reports: Path) -> set[str]:
         return set()
     foreign = set()
     for flow_run_id, data in connection.execute("SELECT flow_run_id, data FROM artifact WHERE key = ?", (REPORT_KEY,)):
-        page = _report_of(_decoded(data))
-        if flow_run_id and page is not None and not _same_folder(page.parent, reports):
+        page = report_page(_decoded(data))
+        if flow_run_id and page is not None and not same_folder(page.parent, reports):
             foreign.add(str(flow_run_id))
     return foreign
 
@@ -414,107 +383,3 @@ def checkpoint_sqlite(path: Path) -> bool:
     finally:
         connection.close()
     return not busy
-
-
-class ServerArtifacts:
-    """The run artifacts through a Prefect server's REST API (PREFECT_API_URL), with httpx as
-    Prefect's own client does; the server keeps each artifact's collection in step itself."""
-
-    PAGE = 200
-    EVENTS_NOTE = (
-        "Prefect's event log was not searched: through a server it can be neither read whole nor changed, and "
-        "the events that recorded each artifact keep its first data until the server trims them "
-        "(PREFECT_EVENTS_RETENTION_PERIOD, 7 days by default)"
-    )
-
-    def __init__(self, api_url: str, local: Path | None = None) -> None:
-        """``local``: the SQLite file the server may keep its state in (``$PREFECT_HOME/prefect.db``,
-        as ``psp-pipeline server`` does): when it holds the server's artifacts, the events that
-        copied their data are rewritten there too, and the self-check reads all of it."""
-        self.api_url = api_url.rstrip("/")
-        self.where = f"Prefect's server at {self.api_url}"
-        self.local = SqliteArtifacts(local) if local is not None and local.is_file() else None
-        self._local_is_the_servers: bool | None = None
-
-    def _local(self) -> SqliteArtifacts | None:
-        if self.local is not None and self._local_is_the_servers is None:
-            ours = [a.id for a in self.read()]
-            self._local_is_the_servers = self.local.holds(ours)
-        return self.local if self._local_is_the_servers else None
-
-    @property
-    def events_note(self) -> str | None:
-        """What the self-check must say it could not search (the server's event log), or None when
-        the server's own SQLite file is at hand and was searched."""
-        return None if self._local() is not None else self.EVENTS_NOTE
-
-    def _client(self) -> Any:
-        import httpx
-
-        headers = {}
-        if key := os.environ.get("PREFECT_API_KEY"):
-            headers["Authorization"] = f"Bearer {key}"
-        elif auth := os.environ.get("PREFECT_API_AUTH_STRING"):
-            import base64
-
-            headers["Authorization"] = "Basic " + base64.b64encode(auth.encode()).decode()
-        return httpx.Client(base_url=self.api_url, headers=headers, timeout=30)
-
-    def _all(self, keys: tuple[str, ...] | None) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        with self._client() as client:
-            while True:
-                body: dict[str, Any] = {"limit": self.PAGE, "offset": len(found), "sort": "CREATED_DESC"}
-                if keys:
-                    body["artifacts"] = {"key": {"any_": list(keys)}}
-                response = client.post("/artifacts/filter", json=body)
-                response.raise_for_status()
-                page = response.json()
-                found += page
-                if len(page) < self.PAGE:
-                    return found
-
-    def files(self) -> list[Path]:
-        """The server's SQLite files when they are at hand (``local``), for the self-check to
-        search; none otherwise."""
-        local = self._local()
-        return local.files() if local is not None else []
-
-    def read(self) -> list[StoredArtifact]:
-        """The run artifacts (summary, table, report link) the server holds, every page of them."""
-        return [
-            StoredArtifact(str(a["id"]), a.get("key"), a.get("type"),
-                           a["data"] if isinstance(a.get("data"), str) or a.get("data") is None else json.dumps(a["data"]),
-                           str(a["flow_run_id"]) if a.get("flow_run_id") else None)
-            for a in self._all(OUR_KEYS)
-        ]
-
-    def apply(self, changes: list[ArtifactChange]) -> None:
-        """Write each change's data over its artifact through the API, and over the events that
-        copied the old data when the server's SQLite file is at hand."""
-        with self._client() as client:
-            for change in changes:
-                response = client.patch(f"/artifacts/{change.artifact.id}", json={"data": change.data})
-                response.raise_for_status()
-        local = self._local()
-        if local is not None:
-            local.rewrite_events({c.artifact.data: c.data for c in changes if c.artifact.data is not None and c.data})
-
-    def leftovers(self, match: Callable[[str], set[str]], reports: Path) -> tuple[list[tuple[str, str]], set[str]]:
-        """The artifacts (any key) that hold one of the person's values, but another data home's runs'
-        (and every row of the server's SQLite file, when it is at hand)."""
-        local = self._local()
-        if local is not None:
-            return local.leftovers(match, reports)
-        artifacts = self._all(None)
-        foreign = {str(a.get("flow_run_id")) for a in artifacts
-                   if a.get("key") == REPORT_KEY and (page := _report_of(str(a.get("data") or ""))) is not None
-                   and not _same_folder(page.parent, reports)}
-        found, in_rows = [], set()
-        for artifact in artifacts:
-            labels = match(" ".join(str(artifact.get(k) or "") for k in ("data", "description", "key")))
-            in_rows |= labels
-            if labels and str(artifact.get("flow_run_id")) not in foreign:
-                found += [(f"{self.where}: artifact {artifact.get('key')} ({artifact.get('id')})", label)
-                          for label in sorted(labels)]
-        return found, in_rows
