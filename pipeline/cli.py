@@ -112,12 +112,13 @@ def _print_summary(settings: Settings, run_id: int, report: Path, released: list
 
     engine = open_store(settings.store_url)
     try:
-        from pipeline.load.store import outcome_counts, waiting_for_a_person
+        from pipeline.load.queries import outcome_counts, waiting_for_a_person
+        from pipeline.model import Outcome
 
         counts = outcome_counts(engine, run_id)
         total = sum(counts.values())
         typer.echo(f"Run {run_id}: {total} file{'s' if total != 1 else ''} processed.")
-        for outcome in ("accepted", "rejected", "held", "needs_review", "duplicate"):
+        for outcome in Outcome:
             typer.echo(f"  {outcome.replace('_', ' '):<13} {counts.get(outcome, 0)}")
         for item in released:
             typer.echo(f"  released from hold: #{item['id']} {item['file']} (now {item['outcome'].replace('_', ' ')})")
@@ -136,13 +137,14 @@ def _print_summary(settings: Settings, run_id: int, report: Path, released: list
 def status(home: HomeOption = None) -> None:
     """Counts by outcome over everything received, and what waits for a person."""
     from pipeline.load.ownership import open_own_store
-    from pipeline.load.store import outcome_counts, waiting_for_a_person
+    from pipeline.load.queries import outcome_counts, waiting_for_a_person
+    from pipeline.model import Outcome
 
     settings = settings_from(home)
     engine = open_own_store(settings)
     counts = outcome_counts(engine)
     typer.echo(f"Received in all: {sum(counts.values())}")
-    for outcome in ("accepted", "rejected", "held", "needs_review", "duplicate"):
+    for outcome in Outcome:
         typer.echo(f"  {outcome.replace('_', ' '):<13} {counts.get(outcome, 0)}")
     waiting = waiting_for_a_person(engine)
     typer.echo(f"Waiting for a person ({len(waiting)}), oldest first:")

@@ -74,7 +74,7 @@ def _after_decision(desk, decision) -> None:
 def review_list(home: HomeOption = None) -> None:
     """Documents waiting for a person (needs review, held), oldest first, with the reason."""
     from pipeline.load.ownership import open_own_store
-    from pipeline.load.store import waiting_for_a_person
+    from pipeline.load.queries import waiting_for_a_person
 
     engine = open_own_store(settings_from(home))
     try:

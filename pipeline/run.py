@@ -21,7 +21,7 @@ from pipeline.collector import RunCollector
 from pipeline.errors import ConfigurationError
 from pipeline.faults import checkpoint
 from pipeline.intake import collect_inbox, inbox_entries, receive_entries, settled
-from pipeline.load import claims, emails, outbox, ownership, program, routing, store
+from pipeline.load import claims, emails, outbox, ownership, program, queries, routing, store
 from pipeline.lock import RunLock
 from pipeline.model import ExtractedDocument, Outcome, ReceivedFile, RunStatus
 from pipeline.report import document_report, html
@@ -418,7 +418,7 @@ def recover_interrupted_runs(settings: Settings, engine: Engine, current_run_id:
         finished = store.utcnow()
         report_html, _ = html.write_run_report(
             settings.data_home.reports, run_id=run_id, started_at=started_at, finished_at=finished,
-            documents=documents, waiting=store.waiting_for_a_person(engine), zone=settings.zone,
+            documents=documents, waiting=queries.waiting_for_a_person(engine), zone=settings.zone,
         )
         store.finish_run(engine, run_id, files_seen=len(program.receipts_of_run(engine, run_id)),
                          report_path=report_html, status=RunStatus.INTERRUPTED)
@@ -444,14 +444,14 @@ def close_run(context: RunContext) -> RunSummary:
     if context.report is None:
         context.report = html.RunReport(context.settings.data_home.reports)
     counts = context.report.counts
-    waiting = store.waiting_for_a_person(context.engine)
+    waiting = queries.waiting_for_a_person(context.engine)
     report_html, report_json = context.report.write(
         run_id=context.run_id,
         started_at=context.started_at,
         finished_at=finished,
         waiting=waiting,
         zone=context.settings.zone,
-        decisions=store.decisions_since_last_run(context.engine, context.run_id),
+        decisions=queries.decisions_since_last_run(context.engine, context.run_id),
     )
     checkpoint("report.written")
     documents = context.report.documents()

@@ -50,7 +50,8 @@ def home(tmp_path, database_url, monkeypatch):
 
 
 def ids(home: Path) -> dict[str, int]:
-    from pipeline.load.store import export_rows, open_store
+    from pipeline.load.queries import export_rows
+    from pipeline.load.store import open_store
 
     engine = open_store(os.environ["PSP_DATABASE_URL"])
     rows = list(export_rows(engine))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.load import store
+from pipeline.load import queries, store
 from pipeline.run import process
 from pipeline.settings import Settings
 
@@ -45,7 +45,7 @@ def test_every_corpus_file_gets_one_clear_outcome_and_none_is_accepted(tmp_path,
     summary = process(settings)
 
     engine = store.open_store(settings.store_url)
-    exported = list(store.export_rows(engine))
+    exported = list(queries.export_rows(engine))
     engine.dispose()
     # An email's attachments are documents of their own ("mail.eml/attachment"): group by inbox file.
     by_file: dict[str, list[dict]] = {}

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pipeline.load import store
+from pipeline.load import queries, store
 from samples.stage import expected_cases, stage
 
 pytestmark = pytest.mark.crash
@@ -81,7 +81,7 @@ def test_a_run_killed_anywhere_loses_nothing_and_duplicates_nothing(kill_at, tmp
     assert finished.returncode == 0, finished.stdout
 
     engine = store.open_store(database_url)
-    rows = list(store.export_rows(engine))
+    rows = list(queries.export_rows(engine))
     # Exactly one outcome per file received, the expected one.
     assert Counter(r["file"] for r in rows) == Counter(CASES.keys())
     assert {r["file"]: r["outcome"] for r in rows} == {name: case["outcome"] for name, case in CASES.items()}

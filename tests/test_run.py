@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.load import store
+from pipeline.load import queries, store
 from pipeline.model import Outcome
 from pipeline.run import process
 from samples.stage import expected_cases, stage
@@ -91,7 +91,7 @@ def test_report_and_its_json_twin(demo_run):
 def test_the_store_holds_every_received_file(demo_run):
     settings, _, _ = demo_run
     engine = store.open_store(settings.store_url)
-    rows = list(store.export_rows(engine))
+    rows = list(queries.export_rows(engine))
     engine.dispose()
     assert sorted(r["file"] for r in rows) == sorted(e["file"] for _, e in CASES)
     by_file = {r["file"]: r for r in rows}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.load import store
+from pipeline.load import queries, store
 from samples.stage import expected_cases, stage
 
 CLI = Path(sys.executable).with_name("psp-pipeline")
@@ -56,7 +56,7 @@ def finish(process: subprocess.Popen) -> int:
 
 def received(database_url: str) -> Counter:
     engine = store.open_store(database_url)
-    counts = Counter(row["file"] for row in store.export_rows(engine))
+    counts = Counter(row["file"] for row in queries.export_rows(engine))
     engine.dispose()
     return counts
 
@@ -89,7 +89,7 @@ def test_a_worker_that_dies_lets_its_files_go(tmp_path, database_url):
     assert received(database_url) == Counter(names)
     outcomes = {name: case["outcome"] for name, case in ((c["file"], c) for _, c in expected_cases())}
     engine = store.open_store(database_url)
-    assert {r["file"]: r["outcome"] for r in store.export_rows(engine)} == outcomes
+    assert {r["file"]: r["outcome"] for r in queries.export_rows(engine)} == outcomes
     engine.dispose()
 
 

@@ -21,13 +21,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from pipeline.load.certification import list_psps
+from pipeline.load.queries import export_rows, waiting_for_a_person
 from pipeline.load.schedule import session_seats
 from pipeline.load.store import (
     Document,
     ReadinessPlanRecord,
     RegistrationRecord,
-    export_rows,
-    waiting_for_a_person,
 )
 from pipeline.model import FormId, Outcome, PlanStatus, RegistrationStatus
 from schemas.reference import ReferenceData

@@ -161,7 +161,7 @@ def _run_from_store(
     engine: Engine, run_id: int, person: Person, zone: ZoneInfo
 ) -> tuple[list[DocumentReport], list[dict], list[dict], datetime, datetime]:
     """A run's documents, waiting list and decisions as the store holds them now, without the person."""
-    from pipeline.load import program, store
+    from pipeline.load import program, queries
     from pipeline.report.document_report import document_summary
 
     with Session(engine) as session:
@@ -170,7 +170,7 @@ def _run_from_store(
     ids = [i for i in program.receipts_of_run(engine, run_id, by_arrival=True) if i not in person.receipts]
     receipts = {r.received_file_id: r for r in program.stored_receipts(engine, ids)}
     documents = [document_summary(receipts[i], None, zone) for i in ids if i in receipts]
-    return documents, store.waiting_for_a_person(engine), store.decisions_since_last_run(engine, run_id), started, finished
+    return documents, queries.waiting_for_a_person(engine), queries.decisions_since_last_run(engine, run_id), started, finished
 
 
 def _rewrite_artifacts(the_plan: Plan, settings: Settings, artifacts: Any, done: Done) -> None:

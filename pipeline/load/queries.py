@@ -1,15 +1,20 @@
-"""Questions about the program the store answers, asked in more than one place (the judge's
-snapshot, the session list, the coordinator overview): each written once. Nothing of validation
-or extraction is imported here, so the overview can ask them too.
+"""Questions the store answers, asked in more than one place: about the program (the judge's
+snapshot, the session list, the coordinator overview) and about what was received and decided
+(the run report, the export, the command line). Each is written once. Nothing of validation or
+extraction is imported here, so the overview can ask them too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from pipeline.load.store import RegistrationRecord
-from pipeline.model import RegistrationStatus
+from pipeline.load.store import DecisionRow, Document, ReceivedFileRow, RegistrationRecord, Run
+from pipeline.model import Outcome, RegistrationStatus
 
 
 def seats_taken(session: Session) -> dict[str, int]:
@@ -21,3 +26,105 @@ def seats_taken(session: Session) -> dict[str, int]:
             .group_by(RegistrationRecord.training_session)
         ).all()
     )
+
+
+def decisions_since_last_run(engine: Engine, run_id: int) -> list[dict[str, Any]]:
+    """Every decision recorded since the run before ``run_id`` finished (reviewers' decisions,
+    releases, withdrawals, progress), oldest first, with the document it was about."""
+    with Session(engine) as session:
+        previous = session.scalar(
+            select(Run.finished_at)
+            .where(Run.id < run_id, Run.finished_at.is_not(None))
+            .order_by(Run.id.desc())
+            .limit(1)
+        )
+        query = (
+            select(DecisionRow, ReceivedFileRow.id, ReceivedFileRow.original_name)
+            .outerjoin(
+                ReceivedFileRow,
+                (ReceivedFileRow.document_id == DecisionRow.document_id)
+                & (ReceivedFileRow.outcome != Outcome.DUPLICATE),
+            )
+            .order_by(DecisionRow.at, DecisionRow.id)
+        )
+        if previous is not None:
+            query = query.where(DecisionRow.at > previous)
+        rows = []
+        for decision, receipt_id, name in session.execute(query):
+            rows.append(
+                {
+                    "id": receipt_id,
+                    "file": name,
+                    "subject": f"PSP #{decision.registration_id}" if decision.registration_id else "",
+                    "at": decision.at,
+                    "actor": decision.actor,
+                    "action": decision.action,
+                    "from": decision.from_outcome,
+                    "to": decision.to_outcome,
+                    "reason": decision.reason,
+                }
+            )
+        return rows
+
+
+def export_rows(engine: Engine) -> Iterator[dict[str, Any]]:
+    """Every received file in the export contract, oldest received first, streamed."""
+    with Session(engine) as session:
+        query = (
+            select(ReceivedFileRow, Document)
+            .join(Document, ReceivedFileRow.document_id == Document.id)
+            .order_by(ReceivedFileRow.received_at, ReceivedFileRow.id)
+            .execution_options(yield_per=500)
+        )
+        for receipt, document in session.execute(query):
+            duplicate = receipt.outcome is Outcome.DUPLICATE
+            yield {
+                "file": receipt.original_name,
+                "sha256": receipt.sha256,
+                "received_at": receipt.received_at.isoformat(),
+                "form_id": document.form_id,
+                "form_version": document.form_version,
+                "outcome": receipt.outcome,
+                "findings": [] if duplicate else [
+                    {k: f.get(k) for k in ("rule", "field", "severity", "message")} for f in document.findings
+                ],
+                "fields": {} if duplicate else dict(document.values),
+            }
+
+
+def outcome_counts(engine: Engine, run_id: int | None = None) -> dict[Outcome, int]:
+    """Received files by outcome, over everything or over one run."""
+    query = select(ReceivedFileRow.outcome, func.count()).group_by(ReceivedFileRow.outcome)
+    if run_id is not None:
+        query = query.where(ReceivedFileRow.run_id == run_id)
+    with Session(engine) as session:
+        return {outcome: count for outcome, count in session.execute(query)}
+
+
+def waiting_for_a_person(engine: Engine) -> list[dict[str, Any]]:
+    """Documents held or needing review, oldest received first, with the reason in one line."""
+    with Session(engine) as session:
+        query = (
+            select(ReceivedFileRow, Document)
+            .join(Document, ReceivedFileRow.document_id == Document.id)
+            .where(
+                ReceivedFileRow.outcome.in_([Outcome.NEEDS_REVIEW, Outcome.HELD]),
+                Document.superseded_by_id.is_(None),
+            )
+            .order_by(ReceivedFileRow.received_at, ReceivedFileRow.id)
+        )
+        waiting = []
+        for receipt, document in session.execute(query):
+            reasons = [f"{f['rule'] + ': ' if f.get('rule') else ''}{f['message']}" for f in document.findings]
+            waiting.append(
+                {
+                    "id": receipt.id,
+                    "file": receipt.original_name,
+                    "received_at": receipt.received_at,
+                    "form_id": document.form_id,
+                    "outcome": receipt.outcome,
+                    "reason": reasons[0] if reasons else "",
+                    "more": max(len(reasons) - 1, 0),
+                }
+            )
+        return waiting

@@ -1,4 +1,5 @@
-"""The tracking store: SQLAlchemy tables and the few functions that read and write them.
+"""The tracking store: SQLAlchemy tables, opening the store, and a run's bookkeeping (started,
+finished, files moved); the questions asked of it are in ``pipeline.load.queries``.
 
 Every received file is a row of ``received_files``. Distinct contents are rows of ``documents``,
 whose UNIQUE sha256 is what makes the same bytes received again a duplicate, never a second
@@ -28,7 +29,6 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
-    func,
     select,
     text,
 )
@@ -376,7 +376,8 @@ def start_run(engine: Engine) -> int:
         return run.id
 
 
-def finish_run(engine: Engine, run_id: int, *, files_seen: int, report_path: Path | None, status: RunStatus = RunStatus.COMPLETED) -> None:
+def finish_run(engine: Engine, run_id: int, *, files_seen: int, report_path: Path | None,
+               status: RunStatus = RunStatus.COMPLETED) -> None:
     """Record the run as finished now, with what it saw and where its report is; a run never
     finished stays running (``unfinished_runs``)."""
     with transaction(engine) as session:
@@ -385,41 +386,6 @@ def finish_run(engine: Engine, run_id: int, *, files_seen: int, report_path: Pat
         run.status = status
         run.files_seen = files_seen
         run.report_path = str(report_path) if report_path else None
-
-
-def decisions_since_last_run(engine: Engine, run_id: int) -> list[dict[str, Any]]:
-    """Every decision recorded since the run before ``run_id`` finished (reviewers' decisions,
-    releases, withdrawals, progress), oldest first, with the document it was about."""
-    with Session(engine) as session:
-        previous = session.scalar(
-            select(Run.finished_at).where(Run.id < run_id, Run.finished_at.is_not(None)).order_by(Run.id.desc()).limit(1)
-        )
-        query = (
-            select(DecisionRow, ReceivedFileRow.id, ReceivedFileRow.original_name)
-            .outerjoin(
-                ReceivedFileRow,
-                (ReceivedFileRow.document_id == DecisionRow.document_id) & (ReceivedFileRow.outcome != "duplicate"),
-            )
-            .order_by(DecisionRow.at, DecisionRow.id)
-        )
-        if previous is not None:
-            query = query.where(DecisionRow.at > previous)
-        rows = []
-        for decision, receipt_id, name in session.execute(query):
-            rows.append(
-                {
-                    "id": receipt_id,
-                    "file": name,
-                    "subject": f"PSP #{decision.registration_id}" if decision.registration_id else "",
-                    "at": decision.at,
-                    "actor": decision.actor,
-                    "action": decision.action,
-                    "from": decision.from_outcome,
-                    "to": decision.to_outcome,
-                    "reason": decision.reason,
-                }
-            )
-        return rows
 
 
 def unfinished_runs(engine: Engine, *, exclude: int) -> list[tuple[int, datetime]]:
@@ -461,66 +427,3 @@ def pending_moves(engine: Engine) -> list[tuple[int, Path, Path, str]]:
     with transaction(engine) as session:
         rows = session.scalars(select(ReceivedFileRow).where(ReceivedFileRow.moved.is_(False)))
         return [(row.id, Path(row.inbox_path), Path(row.stored_path), row.sha256) for row in rows]
-
-
-def export_rows(engine: Engine) -> Iterator[dict[str, Any]]:
-    """Every received file in the export contract, oldest received first, streamed."""
-    with Session(engine) as session:
-        query = (
-            select(ReceivedFileRow, Document)
-            .join(Document, ReceivedFileRow.document_id == Document.id)
-            .order_by(ReceivedFileRow.received_at, ReceivedFileRow.id)
-            .execution_options(yield_per=500)
-        )
-        for receipt, document in session.execute(query):
-            duplicate = receipt.outcome == Outcome.DUPLICATE.value
-            yield {
-                "file": receipt.original_name,
-                "sha256": receipt.sha256,
-                "received_at": receipt.received_at.isoformat(),
-                "form_id": document.form_id,
-                "form_version": document.form_version,
-                "outcome": receipt.outcome,
-                "findings": [] if duplicate else [
-                    {k: f.get(k) for k in ("rule", "field", "severity", "message")} for f in document.findings
-                ],
-                "fields": {} if duplicate else dict(document.values),
-            }
-
-
-def outcome_counts(engine: Engine, run_id: int | None = None) -> dict[str, int]:
-    """Received files by outcome, over everything or over one run."""
-    query = select(ReceivedFileRow.outcome, func.count()).group_by(ReceivedFileRow.outcome)
-    if run_id is not None:
-        query = query.where(ReceivedFileRow.run_id == run_id)
-    with Session(engine) as session:
-        return {outcome: count for outcome, count in session.execute(query)}
-
-
-def waiting_for_a_person(engine: Engine) -> list[dict[str, Any]]:
-    """Documents held or needing review, oldest received first, with the reason in one line."""
-    with Session(engine) as session:
-        query = (
-            select(ReceivedFileRow, Document)
-            .join(Document, ReceivedFileRow.document_id == Document.id)
-            .where(
-                ReceivedFileRow.outcome.in_([Outcome.NEEDS_REVIEW.value, Outcome.HELD.value]),
-                Document.superseded_by_id.is_(None),
-            )
-            .order_by(ReceivedFileRow.received_at, ReceivedFileRow.id)
-        )
-        waiting = []
-        for receipt, document in session.execute(query):
-            reasons = [f"{f['rule'] + ': ' if f.get('rule') else ''}{f['message']}" for f in document.findings]
-            waiting.append(
-                {
-                    "id": receipt.id,
-                    "file": receipt.original_name,
-                    "received_at": receipt.received_at,
-                    "form_id": document.form_id,
-                    "outcome": receipt.outcome,
-                    "reason": reasons[0] if reasons else "",
-                    "more": max(len(reasons) - 1, 0),
-                }
-            )
-        return waiting

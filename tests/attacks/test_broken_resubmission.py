@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.errors import BadInputError
-from pipeline.load import certification, review, schedule, state, store
+from pipeline.load import certification, queries, review, schedule, state, store
 from pipeline.model import Outcome
 from schemas.reference import TrainingSession
 from tests.conftest import VALID_PLAN, form_as_read
@@ -66,7 +66,7 @@ def test_a_broken_resubmission_leaves_the_held_packet_waiting_and_the_plan_relea
     assert (held.outcome, rules(held)) == (Outcome.HELD, ["REG-R10"])
     assert resubmitted.outcome is outcome
     assert superseded_by(engine, held.document_id) is None
-    assert held.received_file_id in [w["id"] for w in store.waiting_for_a_person(engine)]
+    assert held.received_file_id in [w["id"] for w in queries.waiting_for_a_person(engine)]
 
     _, released = record(doc("PSP-ORP", minutes=10))
     assert (held.received_file_id, Outcome.ACCEPTED) in [(r.received_file_id, r.outcome) for r in released]
@@ -103,7 +103,7 @@ def test_a_person_accepting_the_resubmission_replaces_the_held_packet(record, en
     review.accept(engine, doubtful.received_file_id, actor="coordinator", reason="38 hours, confirmed by phone",
                   context=validation_context, destination=record.destination)
     assert superseded_by(engine, held.document_id) == doubtful.document_id
-    assert held.received_file_id not in [w["id"] for w in store.waiting_for_a_person(engine)]
+    assert held.received_file_id not in [w["id"] for w in queries.waiting_for_a_person(engine)]
     _, released = record(doc("PSP-ORP", minutes=10))
     assert released == []
 
@@ -172,7 +172,7 @@ def test_a_resubmission_cannot_register_the_psp_again_once_the_held_packet_is_re
     # One registration, one seat; the resubmission still waits for a person, as it was.
     assert registrations(engine) == [(registration, held.document_id, session_id, "registered")]
     assert seats_taken(engine, session_id) == 1
-    assert doubtful.received_file_id in [w["id"] for w in store.waiting_for_a_person(engine)]
+    assert doubtful.received_file_id in [w["id"] for w in queries.waiting_for_a_person(engine)]
     assert review.show(engine, doubtful.received_file_id)["outcome"] == Outcome.NEEDS_REVIEW.value
 
     # A correction judges it again: the same PSP is registered, so it still goes to a person.

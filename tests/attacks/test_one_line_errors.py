@@ -37,7 +37,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from pipeline.load import store
+from pipeline.load import queries, store
 from samples.stage import expected_cases, stage
 
 REPO = Path(__file__).resolve().parents[2]
@@ -286,7 +286,7 @@ def test_a_full_disk_is_one_line_exit_74_and_the_next_run_finishes_what_was_left
 
     one_line(failed, DISK_FULL, "No space left on device", str(home / full), "Free space")
     engine = store.open_store(database_url)
-    recorded = [row["file"] for row in store.export_rows(engine)]
+    recorded = [row["file"] for row in queries.export_rows(engine)]
     waiting = sorted(p.name for p in (home / "inbox").iterdir())
     assert recorded, "the first batch was recorded before the disk filled"
     assert sorted(recorded + waiting) == staged  # each file in one place, none lost
@@ -296,7 +296,7 @@ def test_a_full_disk_is_one_line_exit_74_and_the_next_run_finishes_what_was_left
     finished = psp("run", "--without-prefect", "--home", str(home), env=env)
 
     assert finished.returncode == 0, finished.stderr
-    rows = list(store.export_rows(engine))
+    rows = list(queries.export_rows(engine))
     assert Counter(row["file"] for row in rows) == Counter(staged)
     assert {row["file"]: row["outcome"] for row in rows} == {name: case["outcome"] for name, case in CASES.items()}
     assert not list((home / "inbox").iterdir())

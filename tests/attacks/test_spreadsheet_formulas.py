@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from pipeline.load import program, schedule, store
+from pipeline.load import program, queries, schedule, store
 from pipeline.load.export import write_documents, write_workbook
 from tests.conftest import RECEIVED_AT, VALID_PACKET, VALID_PLAN, make_document
 
@@ -100,7 +100,7 @@ def exports(module_database_url, validation_context, tmp_path_factory):
     write_documents(engine, json_handle, "json")
     workbook = folder / "psp.xlsx"
     write_workbook(engine, validation_context.reference, workbook, date(2026, 12, 10))
-    expected_json = json.dumps(list(store.export_rows(engine)), indent=1, ensure_ascii=False) + "\n"
+    expected_json = json.dumps(list(queries.export_rows(engine)), indent=1, ensure_ascii=False) + "\n"
     engine.dispose()
     return {
         "csv": csv_handle.getvalue(),

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline.load import certification, program, review, schedule, state, store
+from pipeline.load import certification, program, queries, review, schedule, state, store
 from pipeline.model import Outcome
 from schemas.reference import TrainingSession
 from tests.conftest import RECEIVED_AT, VALID_PACKET, VALID_PLAN, make_document
@@ -57,7 +57,7 @@ def test_reg_r10_released_in_a_later_run(record, engine):
     stored, released = record(doc("PSP-ORP", minutes=60))
     assert outcomes(stored) == [Outcome.ACCEPTED]
     assert [(r.received_file_id, r.outcome) for r in released] == [(held[0].received_file_id, Outcome.ACCEPTED)]
-    rows = {r["file"]: r["outcome"] for r in store.export_rows(engine)}
+    rows = {r["file"]: r["outcome"] for r in queries.export_rows(engine)}
     assert rows[held[0].result.document.received.original_name] == "accepted"
 
 
@@ -184,7 +184,7 @@ def test_a_held_packet_superseded_by_its_correction_no_longer_waits(record, engi
     held, _ = record(doc("PSP-REG", {"training_session": "2027-03-GR"}))
     corrected, _ = record(doc("PSP-REG", minutes=5))
     assert outcomes(held + corrected) == [Outcome.HELD, Outcome.HELD]
-    waiting = [w["id"] for w in store.waiting_for_a_person(engine)]
+    waiting = [w["id"] for w in queries.waiting_for_a_person(engine)]
     assert waiting == [corrected[0].received_file_id]
     _, released = record(doc("PSP-ORP", minutes=10))
     assert [r.received_file_id for r in released] == [corrected[0].received_file_id]

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipeline.errors import BadInputError
-from pipeline.load import outbox, review, store
+from pipeline.load import outbox, queries, review, store
 from pipeline.model import Outcome
 from schemas import load_form_spec
 from tests.conftest import make_document
@@ -92,7 +92,7 @@ def test_a_person_may_accept_a_packet_held_for_its_agencys_plan(engine, record, 
     assert outcome_of(engine, held.received_file_id) == "accepted"
     assert registrations(engine) == 1
     assert decisions(engine) == [("avery", "accepted", "held", "accepted")]
-    assert held.received_file_id not in [w["id"] for w in store.waiting_for_a_person(engine)]
+    assert held.received_file_id not in [w["id"] for w in queries.waiting_for_a_person(engine)]
 
 
 @pytest.mark.parametrize("verb", ["accept", "reject"])

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pipeline.errors import ConfigurationError
-from pipeline.load import program, store
+from pipeline.load import program, queries, store
 from pipeline.model import Outcome
 from tests.conftest import VALID_PACKET, VALID_PLAN, make_document
 
@@ -89,7 +89,7 @@ def test_export_rows_follow_the_contract(engine, validation_context, tmp_path):
     duplicate = _result(validation_context, "PSP-REG", {**VALID_PACKET, "psp_phone": "1"}, "1" * 64, name="reg-again.pdf")
     plan = _result(validation_context, "PSP-ORP", VALID_PLAN, "2" * 64, name="plan.pdf")
     store_results(engine, run_id, [plan, rejected, duplicate], _to(tmp_path), validation_context)
-    rows = [r for r in store.export_rows(engine) if r["form_id"] == "PSP-REG"]
+    rows = [r for r in queries.export_rows(engine) if r["form_id"] == "PSP-REG"]
     assert [r["outcome"] for r in rows] == ["rejected", "duplicate"]
     row = rows[0]
     assert set(row) == {"file", "sha256", "received_at", "form_id", "form_version", "outcome", "findings", "fields"}

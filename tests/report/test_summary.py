@@ -10,7 +10,8 @@ from pipeline.report.summary import markdown_text, summary_markdown, summary_tab
 
 
 def test_artifacts_carry_no_field_values(demo_home):
-    from pipeline.load.store import open_store, waiting_for_a_person
+    from pipeline.load.queries import waiting_for_a_person
+    from pipeline.load.store import open_store
 
     report = json.loads(max(demo_home.data_home.reports.glob("run-*.json")).read_text("utf-8"))
     engine = open_store(demo_home.store_url)
