@@ -25,16 +25,14 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-STATUS_WORDS = {
-    "pending": "to send",
-    "failed": "failed",
-    "sending": "sending",
-    "possibly_sent": "POSSIBLY SENT",
-    "sent": "sent",
-    "no_address": "NO ADDRESS",
-    "withdrawn": "withdrawn",
-    "not_written": "not written",
-}
+# How `notices list` says a notice's status (``outbox.NoticeStatus``) where its value, spaced, would
+# not do: a notice that needs a person is shouted.
+STATUS_WORDS = {"pending": "to send", "possibly_sent": "POSSIBLY SENT", "no_address": "NO ADDRESS"}
+
+
+def _status_words(status: str) -> str:
+    """A notice's status as `notices list` says it."""
+    return STATUS_WORDS.get(status, status.replace("_", " "))
 
 
 def _open(home: Any) -> tuple[Any, Any]:
@@ -66,23 +64,23 @@ def list_notices(
         statuses[status.value] += 1
         sent = f" {item.sent_at.astimezone(settings.zone):%Y-%m-%d %H:%M}" if item.sent_at else ""
         typer.echo(
-            f"#{item.id:<5} {STATUS_WORDS[status.value] + sent:<22} {item.kind:<9} "
+            f"#{item.id:<5} {_status_words(status) + sent:<22} {item.kind:<9} "
             f"{item.to_address or '-':<38} tries {item.attempts}  {item.file}"
         )
         typer.echo(f"       {item.path}")
-        if item.last_error and status.value != "sent":
+        if item.last_error and status is not outbox.NoticeStatus.SENT:
             typer.echo(f"       last try: {item.last_error}")
-        if status.value == "possibly_sent":
+        if status is outbox.NoticeStatus.POSSIBLY_SENT:
             since = item.possibly_sent_at.astimezone(settings.zone) if item.possibly_sent_at else None
             holder = f" (being sent by {item.claimed_by})" if item.claimed_by else ""
             typer.echo(
                 f"       handed to the server {since:%Y-%m-%d %H:%M} without its answer{holder}: it may have been "
                 f"delivered. Once you know it was not: psp-pipeline notices resend {item.id} --by NAME"
             )
-        elif item.resend_by and item.resend_at and status.value != "sent":
+        elif item.resend_by and item.resend_at and status is not outbox.NoticeStatus.SENT:
             typer.echo(f"       put back to send again by {item.resend_by} {item.resend_at.astimezone(settings.zone):%Y-%m-%d %H:%M}")
     total = sum(statuses.values())
-    summary = ", ".join(f"{count} {STATUS_WORDS[status]}" for status, count in sorted(statuses.items()))
+    summary = ", ".join(f"{count} {_status_words(status)}" for status, count in sorted(statuses.items()))
     typer.echo(f"{total} notice{'s' if total != 1 else ''}" + (f": {summary}" if summary else "") + ".")
 
 

@@ -220,7 +220,7 @@ def accept(
     with transaction(engine) as session:
         program_lock(session)
         receipt, document = _load(session, received_file_id)
-        _require(document, receipt, WAITING, "accepted")
+        _require(document, receipt, WAITING, DecisionAction.ACCEPTED)
         result = _accepted_result(document, receipt, context)
         _refuse_conflicts(session, document, receipt, with_store_schedule(session, context))
         apply_decision(session, document, result, actor=actor, action=DecisionAction.ACCEPTED, reason=reason,
@@ -260,7 +260,7 @@ def reject(
     with transaction(engine) as session:
         program_lock(session)
         receipt, document = _load(session, received_file_id)
-        _require(document, receipt, WAITING, "rejected")
+        _require(document, receipt, WAITING, DecisionAction.REJECTED)
         extracted = document_from_row(document, receipt)
         findings = (
             Finding(rule=None, severity=Severity.ERROR,
@@ -310,7 +310,7 @@ def correct(
     with transaction(engine) as session:
         program_lock(session)
         receipt, document = _load(session, received_file_id)
-        _require(document, receipt, CORRECTABLE, "corrected")
+        _require(document, receipt, CORRECTABLE, DecisionAction.CORRECTED)
         if document.form_id is None:
             raise BadInputError(f"#{receipt.id} is not one of the two forms; there is no field to correct.")
         extracted = document_from_row(document, receipt)
