@@ -67,6 +67,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from pipeline.collector import document_done, start_worker  # noqa: E402 - the collector as the pipeline's workers set it
+
 SUBMISSIONS = REPO / "samples" / "submissions"
 PYTHON = sys.executable
 
@@ -456,14 +457,14 @@ class _Steps:
         from sqlalchemy import event
         from sqlalchemy.engine import Engine
 
-        from pipeline import run
+        from pipeline import run, service
         from pipeline.load import program, routing
         from pipeline.report import document_report, html
 
         self.wrap(run, "collect_inbox", "intake")
         self.wrap(run, "_extract_all", "extract (waiting for the pool)")
         self.wrap(program, "record_batch", "validate and store")
-        self.wrap(run, "write_missing_notices", "notices")
+        self.wrap(service, "write_missing_notices", "notices")
         self.wrap(routing, "finish_pending_moves", "move originals")
         self.wrap(document_report, "document_summary", "report: summaries")
         self.wrap(html.RunReport, "add", "report: add")

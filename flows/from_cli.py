@@ -17,7 +17,7 @@ def run_flow(settings: Settings) -> tuple[int, Path, list[dict]]:
     """``psp-pipeline run`` through Prefect: the inbox flow on this data home, against the server
     PREFECT_API_URL names (which must answer) or a temporary one; its run id, report and releases."""
     from pipeline.prefect_env import apply_prefect_defaults
-    from pipeline.run import prepare_home
+    from pipeline.service import prepare_home
 
     prepare_home(settings)
     apply_prefect_defaults(settings.data_home.prefect)

@@ -73,7 +73,7 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each
 @app.command()
 def init(home: HomeOption = None) -> None:
     """Create the data home (inbox, originals, notices, reports) and the tracking store."""
-    from pipeline.run import open_desk
+    from pipeline.service import open_desk
 
     settings = settings_from(home)
     open_desk(settings).close()
@@ -165,7 +165,7 @@ def server(
 ) -> None:
     """Start a Prefect server keeping its state in the data home (needed for scheduled runs)."""
     from flows.nightly import server_command
-    from pipeline.run import prepare_home
+    from pipeline.service import prepare_home
 
     settings = settings_from(home)
     prepare_home(settings)
@@ -184,7 +184,7 @@ def serve(
     """Serve the inbox flow as a Prefect deployment on a schedule (needs PREFECT_API_URL and a data
     home made by `psp-pipeline init`)."""
     from pipeline.prefect_env import apply_prefect_defaults
-    from pipeline.run import prepare_home
+    from pipeline.service import prepare_home
 
     settings = settings_from(home)
     require_data_home(settings)
@@ -217,7 +217,7 @@ def forget(
 
     from pipeline.cli_forget import forget_psp
     from pipeline.lock import RunLock
-    from pipeline.run import open_desk, prepare_home
+    from pipeline.service import open_desk, prepare_home
 
     settings = settings_from(home)
     prepare_home(settings)
@@ -260,7 +260,7 @@ def export(
         raise BadInputError(f"cannot write {target}: there is no folder {target.parent}.",
                             hint="Give --output a file in a folder that exists.")
     if format is ExportFormat.XLSX:
-        from pipeline.run import open_desk
+        from pipeline.service import open_desk
 
         desk = open_desk(settings_from(home))
         try:

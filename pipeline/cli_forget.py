@@ -10,14 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from pipeline.cli_overview import refresh_overview
-
 if TYPE_CHECKING:
     from pipeline.load.forget import Plan
     from pipeline.load.forget_carry_out import Done
     from pipeline.load.forget_check import Check
     from pipeline.report.prefect_server import PrefectPlace
-    from pipeline.run import Desk
+    from pipeline.service import Desk
 
 
 def forget_psp(desk: Desk, email: str, *, reason: str, actor: str, dry_run: bool) -> bool:
@@ -73,11 +71,11 @@ def _forgotten_already(desk: Desk, email: str, artifacts: Any | None, prefect_no
     from pipeline.load import forget as forgetting
     from pipeline.load.forget_carry_out import overview_pending, overview_written
     from pipeline.load.forget_check import self_check
+    from pipeline.service import after_change
 
     engine = desk.engine
     pending = overview_pending(engine)
-    if pending and not dry_run:
-        refresh_overview(desk)
+    if pending and not dry_run and after_change(desk).overview is not None:
         overview_written(engine, pending)
         typer.echo("Wrote the overview again (a forget had stopped before it).")
     check = self_check(forgetting.Person.by_email_only(email), engine, desk.settings.data_home.root,
@@ -107,14 +105,15 @@ def _echo_done(desk: Desk, plan: Plan, done: Done) -> None:
     """What was done, a line each; once the store's rows are gone, the overview (which showed them
     too) is written again and that is recorded; then what could not be done, on stderr."""
     from pipeline.load.forget_carry_out import overview_pending, overview_written
+    from pipeline.service import after_change
 
     for line in done.lines:
         typer.echo(line)
     if done.store_deleted:
         pending = overview_pending(desk.engine)
-        refresh_overview(desk)  # the overview showed them too
-        overview_written(desk.engine, pending)
-        typer.echo("  rewrote reports/overview.html from the store")
+        if after_change(desk).overview is not None:  # the overview showed them too
+            overview_written(desk.engine, pending)
+            typer.echo("  rewrote reports/overview.html from the store")
         typer.echo(
             f"Deleted {plan.documents} document(s), {plan.registrations} registration(s), {done.deleted_files} file(s) "
             f"and rewrote {len(done.rewritten_reports)} run report(s). The deletion is recorded."

@@ -17,7 +17,7 @@ from pipeline.cli_common import HomeOption, id_in_store, settings_from
 from pipeline.errors import BadInputError
 
 if TYPE_CHECKING:
-    from pipeline.run import Desk
+    from pipeline.service import Desk
 
 review_app = typer.Typer(help="What waits for a person, and a person's decisions.", no_args_is_help=True)
 sessions_app = typer.Typer(help="The classroom training schedule and its seats.", no_args_is_help=True)
@@ -45,7 +45,7 @@ def _actor(by: str | None) -> str:
 @contextmanager
 def _opened(home: Path | None) -> Iterator[Desk]:
     """The desk for one command, closed after it (errors: ``cli_common.cli_exception_handler``)."""
-    from pipeline.run import open_desk
+    from pipeline.service import open_desk
 
     desk = open_desk(settings_from(home))
     try:
@@ -59,15 +59,15 @@ def _echo_releases(releases) -> None:  # noqa: ANN001 - program.Release
         typer.echo(f"Released #{release.received_file_id}: now {release.outcome.value.replace('_', ' ')}")
 
 
-def _after_decision(desk, decision) -> None:
-    """Move refiled originals, write the notice of a rejection, and say what was released."""
-    from pipeline.load import routing
-    from pipeline.run import write_missing_notices
+def _after_change(desk: Desk, releases) -> None:  # noqa: ANN001 - program.Release
+    """What follows every change (``service.after_change``: moves, notices, the overview), and
+    what it did: the notices written and the forms released."""
+    from pipeline.service import Changes, after_change
 
-    routing.finish_pending_moves(desk.engine)
-    for received_file_id, notice in write_missing_notices(desk.settings, desk.engine).items():
+    after = after_change(desk, Changes(releases=releases))
+    for received_file_id, notice in after.notices.items():
         typer.echo(f"Notice for #{received_file_id} to {notice.to or 'NO ADDRESS (send it by hand)'}: {notice.path}")
-    _echo_releases(decision.releases)
+    _echo_releases(after.releases)
 
 
 @review_app.command("list")
@@ -139,7 +139,7 @@ def review_accept(
         decision = review.accept(desk.engine, received_file_id, actor=_actor(by), reason=reason,
                                  context=desk.validation, destination=desk.router.destination)
         typer.echo(f"#{received_file_id} accepted.")
-        _after_decision(desk, decision)
+        _after_change(desk, decision.releases)
 
 
 @review_app.command("reject")
@@ -158,7 +158,7 @@ def review_reject(
         decision = review.reject(desk.engine, received_file_id, actor=_actor(by), reason=reason,
                                  message_to_agency=message_to_agency, destination=desk.router.destination)
         typer.echo(f"#{received_file_id} rejected.")
-        _after_decision(desk, decision)
+        _after_change(desk, decision.releases)
 
 
 @review_app.command("correct")
@@ -179,7 +179,7 @@ def review_correct(
         typer.echo(f"#{received_file_id} corrected and judged again: {decision.outcome.value.replace('_', ' ')}.")
         for finding in decision.result.findings:
             typer.echo(f"  [{finding.rule or '-'} {finding.severity}] {finding.label + ': ' if finding.label else ''}{finding.message}")
-        _after_decision(desk, decision)
+        _after_change(desk, decision.releases)
 
 
 @sessions_app.command("import")
@@ -189,7 +189,7 @@ def sessions_import(
     home: HomeOption = None,
 ) -> None:
     """Add or update training sessions from a CSV (session_id,start_date,end_date,days,location,capacity)."""
-    from pipeline.load import routing, schedule
+    from pipeline.load import schedule
     from schemas.reference import parse_sessions
 
     try:
@@ -200,9 +200,8 @@ def sessions_import(
         added, updated, releases = schedule.import_schedule(
             desk.engine, sessions, desk.validation, _actor(by), desk.router.destination
         )
-        routing.finish_pending_moves(desk.engine)
         typer.echo(f"{added} sessions added, {updated} updated.")
-        _echo_releases(releases)
+        _after_change(desk, releases)
 
 
 @sessions_app.command("list")
@@ -278,11 +277,10 @@ def psp_withdraw(
     home: HomeOption = None,
 ) -> None:
     """A PSP leaves the program: the seat frees and the wait list moves up."""
-    from pipeline.load import certification, routing
+    from pipeline.load import certification
 
     with _opened(home) as desk:
         releases = certification.withdraw(desk.engine, registration_id, actor=_actor(by), reason=reason,
                                           context=desk.validation, destination=desk.router.destination)
-        routing.finish_pending_moves(desk.engine)
         typer.echo(f"PSP #{registration_id} withdrawn.")
-        _echo_releases(releases)
+        _after_change(desk, releases)

@@ -8,8 +8,7 @@ This is the library entry that the Prefect flow and the tests call; it imports n
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,60 +16,24 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from pipeline import service
 from pipeline.collector import RunCollector
-from pipeline.errors import ConfigurationError
 from pipeline.faults import checkpoint
 from pipeline.intake import collect_inbox, inbox_entries, receive_entries, settled
-from pipeline.load import claims, emails, outbox, ownership, program, queries, routing, store
+from pipeline.load import claims, program, queries, routing, store
 from pipeline.lock import RunLock
 from pipeline.model import ExtractedDocument, Outcome, ReceivedFile, RunStatus
 from pipeline.report import document_report, html
-from pipeline.report.models import DocumentReport, Notice, RunSummary
-from pipeline.report.notices import build_notice, notice_address, write_notice
-from pipeline.report.overview import write_overview
+from pipeline.report.models import DocumentReport, RunSummary
 from pipeline.settings import Settings
 from pipeline.validate import ValidationContext
 from pipeline.workers import ExtractionPool, start_forkserver
-from schemas.reference import load_reference
 
 log = logging.getLogger(__name__)
 
-# Notices recorded and written together, and documents read back from the store together for the
-# report of an interrupted run: memory stays that of one chunk whatever the size of the inbox.
-NOTICE_CHUNK = 200
+# Documents read back from the store together for the report of an interrupted run: memory stays
+# that of one chunk whatever the size of the inbox.
 REPORT_CHUNK = 200
-
-
-def prepare_home(settings: Settings) -> None:
-    """Create the data home's folders, readable by their owner only (they hold personal data).
-
-    Also sets this process's umask so that every file the pipeline writes there (the store, the
-    originals it moves, notices, reports) is its owner's only. Raises ConfigurationError when the
-    data home cannot be created, or this user cannot write it.
-    """
-    os.umask(0o077)
-    home = settings.data_home
-    try:
-        home.root.parent.mkdir(parents=True, exist_ok=True)
-        for folder in home.folders:
-            folder.mkdir(mode=0o700, exist_ok=True)
-            if folder.stat().st_mode & 0o077 and folder.owner() == home.root.owner():
-                folder.chmod(0o700)
-    except OSError as exc:
-        raise ConfigurationError(
-            f"cannot set up the data home at {home.root} ({exc.strerror}: {exc.filename}).",
-            hint="Choose a writable folder with --home or PSP_HOME.",
-        ) from exc
-    # Folders that were there already are not written above: a read-only one would stop a run
-    # half-way (its lock, the store's journal, the originals it moves, the report).
-    read_only = next((folder for folder in home.folders if not os.access(folder, os.W_OK | os.X_OK)), None)
-    if read_only is not None:
-        raise ConfigurationError(
-            f"the data home at {home.root} is read-only for this user"
-            + ("." if read_only == home.root else f" (its folder {read_only.name})."),
-            hint="Make the data home and its folders writable by the user who runs psp-pipeline (their "
-            "owner and mode), or choose another with --home or PSP_HOME.",
-        )
 
 
 @dataclass
@@ -91,6 +54,11 @@ class RunContext:
     ahead: tuple[list[ReceivedFile], list[Path]] | None = None  # the next batch and its entries, claimed early
     collector: RunCollector = field(default_factory=RunCollector)
     _pool: ExtractionPool | None = None
+
+    @property
+    def desk(self) -> service.Desk:
+        """The desk the run works at: its settings, store, reference data and router."""
+        return service.Desk(settings=self.settings, engine=self.engine, validation=self.validation, router=self.router)
 
     def pool(self) -> ExtractionPool:
         """The run's extraction workers, started the first time they are needed."""
@@ -123,51 +91,13 @@ class RunContext:
             self.lock = None
 
 
-@dataclass
-class Desk:
-    """What commands outside a run (review decisions, sessions, PSP progress) work with."""
-
-    settings: Settings
-    engine: Engine
-    validation: ValidationContext
-    router: routing.Router
-
-    def close(self) -> None:
-        """Close the store's connections."""
-        self.engine.dispose()
-
-
-def open_desk(settings: Settings) -> Desk:
-    """Create the data home and store if needed, read the reference data, finish pending moves."""
-    prepare_home(settings)
-    # Before anything of the store is acted on: another home's pending moves, live run and files
-    # would otherwise be taken for this one's.
-    engine = ownership.open_own_store(settings)
-    try:
-        reference = load_reference(settings.reference_folder)
-    except (OSError, ValueError) as exc:
-        raise ConfigurationError(
-            f"the reference data in {settings.reference_folder} cannot be read ({exc}).",
-            hint="Fix the file, or remove the folder to use the packaged defaults.",
-        ) from exc
-    program.seed_schedule(engine, reference.sessions)
-    routing.finish_pending_moves(engine, at_start=True)
-    emails.archive_emails(settings.data_home, settings.zone)
-    return Desk(
-        settings=settings,
-        engine=engine,
-        validation=ValidationContext(reference=reference, timezone=settings.zone),
-        router=routing.Router(settings.data_home, settings.zone),
-    )
-
-
 def open_run(settings: Settings) -> RunContext:
     """Take the inbox (one run at a time per data home), open the desk, record the start of a run.
 
     Raises InboxBusyError when another run holds the inbox, ConfigurationError when the store
     belongs to another data home (``open_desk``).
     """
-    prepare_home(settings)
+    service.prepare_home(settings)
     if next(inbox_entries(settings.data_home.inbox), None) is not None:
         start_forkserver()  # the readers' process starts while the run opens; an empty run starts none
     # Workers sharing an inbox take files through the store instead of the whole inbox.
@@ -175,7 +105,7 @@ def open_run(settings: Settings) -> RunContext:
     if lock is not None:
         lock.acquire()
     try:
-        desk = open_desk(settings)
+        desk = service.open_desk(settings)
     except BaseException:
         if lock is not None:
             lock.release()
@@ -183,7 +113,7 @@ def open_run(settings: Settings) -> RunContext:
     run_id = store.start_run(desk.engine)
     log.info("run %d started", run_id)
     # What a run that stopped left owed: its notices, then its report.
-    write_missing_notices(settings, desk.engine)
+    service.after_change(desk, service.Changes(refresh_overview=False))
     if not settings.claim_files:  # with several workers, another's run still going is not interrupted
         recover_interrupted_runs(settings, desk.engine, run_id)
     checkpoint("run.opened")
@@ -324,14 +254,12 @@ def process_batch(context: RunContext, batch: list[ReceivedFile]) -> list[Docume
         context.engine, context.run_id, extracted, context.validation, context.router.destination
     )
     checkpoint("batch.committed")
-    routing.finish_pending_moves(context.engine)
-    emails.archive_emails(context.settings.data_home, context.settings.zone)  # their attachments are filed
     context.released.extend(
         {"id": r.received_file_id, "file": r.result.document.received.original_name, "outcome": r.outcome.value}
         for r in released
     )
-    checkpoint("batch.moved")
-    notices = write_missing_notices(context.settings, context.engine, just_stored=stored)
+    notices = service.after_change(context.desk, service.Changes(stored=stored, releases=released,
+                                                                 refresh_overview=False)).notices
     if context.report is None:
         context.report = html.RunReport(context.settings.data_home.reports)
     summaries = []
@@ -349,64 +277,6 @@ def process_batch(context: RunContext, batch: list[ReceivedFile]) -> list[Docume
         )
     context.collector.batch_done()
     return summaries
-
-
-def write_missing_notices(
-    settings: Settings, engine: Engine, just_stored: Sequence[store.StoredReceipt] = ()
-) -> dict[int, Notice]:
-    """Write every notice the store says is owed (rejected or held documents whose notice for that
-    outcome is not written yet) and record each as written. Returns where and to whom, by received file.
-
-    The one way notices are written: after a batch, after a decision, and at the start of a run
-    for whatever a run that stopped left owed, so a notice is written once whatever happens.
-    A chunk of notices is recorded (not yet written) in one transaction, their files written,
-    then all recorded as written in another: a run that stops in between writes them again.
-    ``just_stored`` are receipts the caller has just committed, as they were committed: those
-    are not read back from the store.
-    """
-    written: dict[int, Notice] = {}
-    owed = outbox.missing_notices(engine)
-    in_hand = {receipt.received_file_id: receipt for receipt in just_stored}
-    for start in range(0, len(owed), NOTICE_CHUNK):
-        chunk = owed[start : start + NOTICE_CHUNK]
-        from_store = {r.received_file_id: r for r in program.stored_receipts(engine, [i for i in chunk if i not in in_hand])}
-        planned = []
-        for receipt in (in_hand.get(i) or from_store.get(i) for i in chunk):
-            if receipt is None:  # forgotten meanwhile (``psp-pipeline forget``): nothing to send
-                continue
-            document = receipt.result.document
-            to_address = notice_address(document.form_id, receipt.result.values, document.received.sender,
-                                        office=settings.office)
-            received_day = document.received.received_at.astimezone(settings.zone).date()
-            path = settings.data_home.notices / received_day.isoformat() / f"{receipt.received_file_id:06d}-{document.form_id}.eml"
-            planned.append((receipt, to_address, received_day, path))
-        notice_ids = outbox.prepare_notices(  # rejected or held
-            engine, [(r.received_file_id, to, path, r.result.outcome.value) for r, to, _, path in planned]
-        )
-        for receipt, to_address, received_day, path in planned:
-            result = receipt.result
-            document = result.document
-            message = build_notice(
-                result.outcome,
-                values=result.values,
-                form_id=document.form_id or "",
-                form_version=document.form_version,
-                file_name=document.received.original_name,
-                received_day=f"{received_day:%B %-d, %Y}",
-                findings=[f.model_dump() for f in result.findings],
-                to_address=to_address,
-                coordinator={
-                    "name": settings.coordinator_name,
-                    "email": settings.coordinator_email,
-                    "phone": settings.coordinator_phone,
-                },
-            )
-            write_notice(message, path)
-            checkpoint("notice.written")
-            written[receipt.received_file_id] = Notice(received_file_id=receipt.received_file_id,
-                                                       outcome=result.outcome, path=path, to=to_address)
-        outbox.mark_written(engine, notice_ids)
-    return written
 
 
 def recover_interrupted_runs(settings: Settings, engine: Engine, current_run_id: int) -> list[int]:
@@ -457,11 +327,7 @@ def close_run(context: RunContext) -> RunSummary:
     documents = context.report.documents()
     store.finish_run(context.engine, context.run_id, files_seen=len(documents), report_path=report_html)
     # The coordinator's overview of the whole program, as the store holds it after this run.
-    try:
-        write_overview(context.engine, context.validation.reference.cmhsps, context.settings.data_home.reports,
-                       zone=context.settings.zone)
-    except (OSError, ValueError) as exc:  # the run is recorded already; the page comes with the next run
-        log.error("the overview page could not be written (%s); `psp-pipeline overview` writes it again", exc)
+    service.after_change(context.desk)
     log.info("run %d completed: %s", context.run_id, dict(counts))
     checkpoint("run.finished")
     context.close()

@@ -290,7 +290,7 @@ def held_notice(settings, validation_context, tmp_path):
     """A fresh store with one held packet (its agency has no plan) and its notice written."""
     from pipeline.load import program, store
     from pipeline.model import Outcome
-    from pipeline.run import write_missing_notices
+    from pipeline.service import write_missing_notices
     from tests.conftest import VALID_PACKET, make_document
 
     engine = open_store(settings.store_url)
@@ -316,7 +316,7 @@ def _kinds(*servers: SmtpTestServer) -> list[str]:
                          ids=["accepted", "refused", "no answer"])
 def test_a_notice_rejected_while_its_held_notice_waits_for_the_server_still_goes_out(settings, held_notice, reply):
     from pipeline.load import review
-    from pipeline.run import write_missing_notices
+    from pipeline.service import write_missing_notices
 
     engine, held, notice, destination = held_notice
     outcome: dict[str, Any] = {}
@@ -367,7 +367,7 @@ def test_a_notice_rewritten_once_claimed_goes_as_claimed_and_the_new_one_after_i
     sender). What goes out under the held claim is the held notice (read before the claim), and
     the rejection goes out after it, once written."""
     from pipeline.load import review
-    from pipeline.run import write_missing_notices
+    from pipeline.service import write_missing_notices
 
     engine, held, notice, destination = held_notice
     claim = outbox.claim
@@ -397,7 +397,7 @@ def test_a_notice_made_the_rejection_is_not_sent_before_its_file_is(settings, he
     """Between the writer's recording a notice as the rejection and its writing the file, the
     file still holds the held notice: it is not due then (else it would go out as the rejection)."""
     from pipeline.load import review
-    from pipeline.run import write_missing_notices
+    from pipeline.service import write_missing_notices
 
     engine, held, notice, destination = held_notice
     review.reject(engine, held.received_file_id, actor="coordinator", reason="not employed by the agency",

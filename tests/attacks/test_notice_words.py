@@ -33,7 +33,7 @@ from typer.testing import CliRunner
 from pipeline.cli import app
 from pipeline.load import program, review, store
 from pipeline.model import Outcome
-from pipeline.run import write_missing_notices
+from pipeline.service import write_missing_notices
 from tests.conftest import RECEIVED_AT, VALID_PACKET, VALID_PLAN, make_document
 
 SIGNATURE = "Statewide PSP Coordinator"

@@ -24,7 +24,8 @@ from typer.testing import CliRunner
 from pipeline.cli import app
 from pipeline.errors import ConfigurationError
 from pipeline.load import store
-from pipeline.run import close_run, open_run, prepare_home, process
+from pipeline.run import close_run, open_run, process
+from pipeline.service import prepare_home
 from pipeline.settings import Settings
 from samples.stage import stage
 
