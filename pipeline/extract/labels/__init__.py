@@ -18,8 +18,8 @@ A label found with nothing beside or under it is a field left empty.
 
 
 The reading goes in three steps, each in a module of its own: ``anchors`` (where each printed
-label is), ``regions`` (where its value is) and ``values`` (reading it); ``text`` holds the words
-of printed text as they are compared.
+label is; ``loose``, where the labels cut short or reworded are), ``regions`` (where its value is)
+and ``values`` (reading it); ``text`` holds the words of printed text as they are compared.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipeline.extract.labels.anchors import Anchor, _label_sets
+from pipeline.extract.labels.loose import LooseAnchorFinder
 from pipeline.extract.labels.text import (
     BESIDE_CONFIDENCE,
     CONFLICT_CONFIDENCE,
@@ -72,7 +73,7 @@ def label_coverage(layout: Layout, spec: FormSpec) -> float:
     return len(read_labels(layout, spec).found_fields) / len(spec.fields)
 
 
-class _Reader(ValueReader):
+class _Reader(ValueReader, LooseAnchorFinder):
     """One reading of one layout for one form: the three steps share what each found."""
 
     def __init__(self, layout: Layout, spec: FormSpec) -> None:

@@ -1,5 +1,5 @@
-"""Finding where each printed label is (its anchor): as printed, wrapped over lines, after a box,
-or loosely (cut short or reworded), once per form and layout.
+"""Finding where each printed label is (its anchor): as printed, wrapped over lines, after a box
+(labels cut short or reworded are found in ``loose``), once per form and layout.
 
 The labels of a form, with the index that finds them token by token, are worked out once per
 form and cached on the frozen specification (``_label_sets``).
@@ -12,14 +12,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pipeline.extract.labels.text import (
-    LOOSE_MARGIN,
-    LOOSE_MATCH,
     MAX_LABEL_LINES,
     NO_WORDS,
     YES_WORDS,
     _tick,
     _words,
-    similarity,
     words_of,
 )
 from pipeline.extract.layout import Layout, Line, Token
@@ -88,6 +85,17 @@ class _LabelSet:
         longest_by_first = {w: max(len(l.words) for l in ls) for w, ls in (by_first or {}).items()}
         return cls(ordered, max((len(l.words) for l in ordered), default=0), by_first, longest_by_first)
 
+    def longest_at(self, words: list[_Word]) -> tuple[_Label, list[_Word]] | None:
+        """The longest label the ``words`` begin with that ends at the end of a token, with its words."""
+        texts = [w.word for w in words]
+        # Only a label whose first word is the text's first word can match it.
+        candidates = self.labels if self.by_first is None or not texts else self.by_first.get(texts[0], ())
+        for label in candidates:
+            n = len(label.words)
+            if n <= len(words) and tuple(texts[:n]) == label.words and words[n - 1].last:
+                return label, words[:n]
+        return None
+
 
 @lru_cache(maxsize=32)
 def _label_sets(spec: FormSpec) -> tuple[_LabelSet, _LabelSet]:
@@ -106,7 +114,7 @@ def _leading_marks(tokens: list[Token]) -> tuple[int, list[bool]]:
 
 
 class AnchorFinder:
-    """The reader's first step: where the labels are (``_find_exact``, ``_find_loose``)."""
+    """The reader's first step: where the labels are as printed (``_find_exact``)."""
 
     layout: Layout
     lines: list[Line]
@@ -142,28 +150,39 @@ class AnchorFinder:
         A label printed after its box wraps either under its first word (a hanging indent) or back
         to the ``margin`` where its line began (``X PSP candidates ... and/or`` / ``I/DD, ...``).
         """
-        line = self.lines[li]
         for follow in range(li + 1, min(li + 1 + MAX_LABEL_LINES, len(self.lines))):
+            if self._parts_label_lines(li, follow):
+                return None
             nxt = self.lines[follow]
-            if self.stop[follow]:
-                return None
-            if not self.layout.wrapped and nxt.row != line.row:
-                return None
-            if nxt.page != line.page:
-                # a table row split by a page break: its label goes on at the top of the next page
-                if not (nxt.page == line.page + 1 and self._first_on_page(follow) and self._last_on_page(li)):
-                    return None
-            elif self.layout.wrapped and nxt.top - line.bottom > 2.5 * line.height:
-                return None
-            for sj, seg in enumerate(nxt.segments):
-                first = next((t for t in seg.tokens if t.mark is None), None)
-                if first is not None and (
-                    abs(first.x0 - x) <= self.tol or (margin is not None and abs(seg.x0 - margin) <= self.tol)
-                ):
-                    return follow, sj
+            sj = self._segment_carrying_on(nxt, x, margin)
+            if sj is not None:
+                return follow, sj
             # a line with something else in the label's column ends the label
             if any(seg.x0 <= x + self.tol and seg.x1 > x for seg in nxt.segments):
                 return None
+        return None
+
+    def _parts_label_lines(self, li: int, follow: int) -> bool:
+        """Whether line ``follow`` cannot carry on a label of line ``li``: a heading, another table
+        row, a page apart (a page break that does not split one table row), or too far below."""
+        line, nxt = self.lines[li], self.lines[follow]
+        if self.stop[follow]:
+            return True
+        if not self.layout.wrapped and nxt.row != line.row:
+            return True
+        if nxt.page != line.page:
+            # a table row split by a page break: its label goes on at the top of the next page
+            return not (nxt.page == line.page + 1 and self._first_on_page(follow) and self._last_on_page(li))
+        return self.layout.wrapped and nxt.top - line.bottom > 2.5 * line.height
+
+    def _segment_carrying_on(self, line: Line, x: float, margin: float | None) -> int | None:
+        """The segment of ``line`` whose first word stands under ``x``, or which begins at the ``margin``."""
+        for sj, seg in enumerate(line.segments):
+            first = next((t for t in seg.tokens if t.mark is None), None)
+            if first is None:
+                continue
+            if abs(first.x0 - x) <= self.tol or (margin is not None and abs(seg.x0 - margin) <= self.tol):
+                return sj
         return None
 
     def _first_on_page(self, li: int) -> bool:
@@ -174,42 +193,57 @@ class AnchorFinder:
 
     def _match(self, li: int, si: int, ti: int, label_set: _LabelSet, *, wrap: bool = True) -> tuple[_Label, list[_Word]] | None:
         """The longest label that starts at token ``ti`` and ends at a word boundary (wrapping if needed)."""
-        labels, longest, by_first, longest_by_first = (
-            label_set.labels, label_set.longest, label_set.by_first, label_set.longest_by_first
-        )
-        # How many words can matter: no label is longer than ``longest`` (unless a label has no words
-        # at all: then every label is tried, and the text's last word counts too).
-        reach = longest
-        if by_first is not None and (first_words := self._words_from(li, si, ti, limit=1)):
-            first = first_words[0].word
-            # This is asked at every token, and most begin no label: their first word tells at
-            # once. Otherwise only the labels beginning with it can match, and no word past the
-            # longest of them matters (the wrapped lines below add words after it, not before).
-            if first not in by_first:
-                return None
-            reach = longest_by_first[first]
-        limit = reach if by_first is not None else None
+        reach = self._reach(li, si, ti, label_set)
+        if reach is None:
+            return None
+        limit = reach if label_set.by_first is not None else None
         words = self._words_from(li, si, ti, limit)
-        segment = self.lines[li].segments[si]
-        x = segment.tokens[ti].x0
-        margin = segment.x0 if ti > 0 and self.layout.wrapped else None
-        before = self.lines[li].segments[:si]
-        if ti == 0 and before and self.layout.wrapped and all(_tick(t) for seg in before for t in seg.tokens):
-            margin = before[0].x0  # the box (an X typed apart) stands alone: the label wraps back under it
+        if wrap:
+            self._add_wrapped_words(words, li, si, ti, reach, limit)
+        return label_set.longest_at(words)
+
+    def _reach(self, li: int, si: int, ti: int, label_set: _LabelSet) -> int | None:
+        """How many words from token ``ti`` can matter; None when no label begins with its first word.
+
+        No label is longer than ``longest`` (unless a label has no words at all: then every label
+        is tried, and the text's last word counts too). This is asked at every token, and most begin
+        no label: their first word tells at once. Otherwise only the labels beginning with it can
+        match, and no word past the longest of them matters (the wrapped lines below add words after
+        it, not before)."""
+        if label_set.by_first is None:
+            return label_set.longest
+        first_words = self._words_from(li, si, ti, limit=1)
+        if not first_words:
+            return label_set.longest
+        first = first_words[0].word
+        if first not in label_set.by_first:
+            return None
+        return label_set.longest_by_first[first]
+
+    def _add_wrapped_words(self, words: list[_Word], li: int, si: int, ti: int, reach: int, limit: int | None) -> None:
+        """Add to ``words`` (a label starting at token ``ti``) those of the lines it wraps onto, while
+        fewer than ``reach``."""
+        x = self.lines[li].segments[si].tokens[ti].x0
+        margin = self._wrap_margin(li, si, ti)
         cur_line = li
-        while wrap and len(words) < reach:
+        while len(words) < reach:
             found = self._continuation(cur_line, x, margin)
             if found is None:
-                break
+                return
             cur_line, sj = found
             words.extend(self._words_from(cur_line, sj, 0, limit))
-        texts = [w.word for w in words]
-        # Only a label whose first word is the text's first word can match it.
-        candidates = labels if by_first is None or not texts else by_first.get(texts[0], ())
-        for label in candidates:
-            n = len(label.words)
-            if n <= len(words) and tuple(texts[:n]) == label.words and words[n - 1].last:
-                return label, words[:n]
+
+    def _wrap_margin(self, li: int, si: int, ti: int) -> float | None:
+        """Where a label starting at token ``ti`` may wrap back to, besides under its first word: the
+        start of its segment when something comes before it there (a PDF's lines only)."""
+        if not self.layout.wrapped:
+            return None
+        segment = self.lines[li].segments[si]
+        if ti > 0:
+            return segment.x0
+        before = self.lines[li].segments[:si]
+        if before and all(_tick(t) for seg in before for t in seg.tokens):
+            return before[0].x0  # the box (an X typed apart) stands alone: the label wraps back under it
         return None
 
     def _anchor_from(
@@ -278,47 +312,65 @@ class AnchorFinder:
         self.continuations |= anchor.segments - {(anchor.line, anchor.seg)}
 
     def _find_exact(self) -> None:
+        """Labels as printed, segment by segment; a label wrapped over lines takes its later segments
+        with it (they are not searched again)."""
         consumed: set[tuple[int, int]] = set()
         for li, line in enumerate(self.lines):
             if self.stop[li]:
                 continue
-            for si, seg in enumerate(line.segments):
-                if (li, si) in consumed:
-                    continue
-                tokens = seg.tokens
-                ti, marks = _leading_marks(tokens)
-                if not marks and si > 0 and all(_tick(t) for t in line.segments[si - 1].tokens):
-                    marks = [bool(t.mark) if t.mark is not None else True for t in line.segments[si - 1].tokens]
-                if ti >= len(tokens):
-                    continue
-                anchor = None
-                hit = self._match(li, si, ti, self.label_set)
-                if hit is not None:
-                    anchor = self._exact(hit, marks)
-                if anchor is None and tokens[ti].text.casefold() == "x" and ti + 1 < len(tokens):
-                    hit = self._match(li, si, ti + 1, self.checkbox_label_set)  # "X I will attend..."
-                    if hit is not None:
-                        anchor = self._exact(hit, [*marks, True])
-                if anchor is not None:
-                    self._add(anchor)
-                    consumed |= anchor.segments
-                    after = anchor.end_tok if (anchor.last_line, anchor.last_seg) == (li, si) else len(tokens)
-                else:
-                    after = ti + 1
-                # further "Label: value" pairs on the same line ("City: Lansing   ZIP code: 48910")
-                tj = after
-                while tj < len(tokens):
-                    hit = self._match(li, si, tj, self.label_set, wrap=False)
-                    inline = None
-                    if hit is not None:
-                        inline = self._exact(hit, [])
-                        if inline is not None and not inline.colon:
-                            inline = None
-                    if inline is not None:
-                        self._add(inline)
-                        tj = inline.end_tok
-                    else:
-                        tj += 1
+            for si in range(len(line.segments)):
+                if (li, si) not in consumed:
+                    consumed |= self._find_exact_in(li, si)
+
+    def _find_exact_in(self, li: int, si: int) -> set[tuple[int, int]]:
+        """The label a segment begins with (after its boxes), then the further labels in it; the
+        segments the first one spans."""
+        tokens = self.lines[li].segments[si].tokens
+        ti, marks = self._marks_before_label(li, si)
+        if ti >= len(tokens):
+            return set()
+        anchor = self._exact_at_start(li, si, ti, marks)
+        if anchor is None:
+            self._find_inline(li, si, ti + 1)
+            return set()
+        self._add(anchor)
+        ends_here = (anchor.last_line, anchor.last_seg) == (li, si)
+        self._find_inline(li, si, anchor.end_tok if ends_here else len(tokens))
+        return anchor.segments
+
+    def _marks_before_label(self, li: int, si: int) -> tuple[int, list[bool]]:
+        """Where a segment's words start, and the boxes before them: its own, or else those of the
+        segment before it when that holds boxes alone (an X typed apart counts as checked)."""
+        line = self.lines[li]
+        ti, marks = _leading_marks(line.segments[si].tokens)
+        if not marks and si > 0 and all(_tick(t) for t in line.segments[si - 1].tokens):
+            marks = [bool(t.mark) if t.mark is not None else True for t in line.segments[si - 1].tokens]
+        return ti, marks
+
+    def _exact_at_start(self, li: int, si: int, ti: int, marks: list[bool]) -> Anchor | None:
+        """The label starting at token ``ti``; or a check box's label after an X typed before it."""
+        tokens = self.lines[li].segments[si].tokens
+        hit = self._match(li, si, ti, self.label_set)
+        anchor = self._exact(hit, marks) if hit is not None else None
+        if anchor is None and tokens[ti].text.casefold() == "x" and ti + 1 < len(tokens):
+            hit = self._match(li, si, ti + 1, self.checkbox_label_set)  # "X I will attend..."
+            if hit is not None:
+                anchor = self._exact(hit, [*marks, True])
+        return anchor
+
+    def _find_inline(self, li: int, si: int, start: int) -> None:
+        """Further "Label: value" pairs on the same line, from token ``start`` on ("City: Lansing   ZIP
+        code: 48910"): a label there ends with its colon, and does not wrap."""
+        tokens = self.lines[li].segments[si].tokens
+        tj = start
+        while tj < len(tokens):
+            hit = self._match(li, si, tj, self.label_set, wrap=False)
+            inline = self._exact(hit, []) if hit is not None else None
+            if inline is not None and inline.colon:
+                self._add(inline)
+                tj = inline.end_tok
+            else:
+                tj += 1
 
     def _demote_values_that_look_like_labels(self) -> None:
         """A cell beside a label that reads like another label is that label's value, unless values sit under both."""
@@ -346,54 +398,3 @@ class AnchorFinder:
             self._regions.clear()
             for a in keep:
                 self._add(a)
-
-    def _find_loose(self, taken: set[int]) -> None:
-        """Labels not found as printed, among the segments that are neither labels nor values
-        (``taken``: the ids of the tokens read as values)."""
-        found = {a.field.key for a in self.anchors}
-        missing = [l for l in self.labels if l.field.key not in found]
-        if not missing:
-            return
-        value_segments = {
-            (li, si)
-            for li, line in enumerate(self.lines)
-            for si, seg in enumerate(line.segments)
-            if any(id(t) in taken for t in seg.tokens)
-        }
-        for li, line in enumerate(self.lines):
-            if self.stop[li]:
-                continue
-            for si, seg in enumerate(line.segments):
-                if (li, si) in value_segments or (li, si) in self.label_segments:
-                    continue
-                tokens = seg.tokens
-                ti, marks = _leading_marks(tokens)
-                if ti >= len(tokens):
-                    continue
-                colon_at = next((k for k in range(ti, min(len(tokens), ti + 12)) if tokens[k].text.endswith(":")), None)
-                leftmost = all(all(t.mark is not None for t in s.tokens) for s in line.segments[:si])
-                beside = leftmost and si + 1 < len(line.segments)
-                if colon_at is not None:
-                    end = colon_at + 1
-                elif marks or beside:
-                    end = len(tokens)
-                else:
-                    continue
-                phrase_tokens = tokens[ti:end]
-                phrase = words_of(" ".join(t.text for t in phrase_tokens))
-                if not phrase:
-                    continue
-                candidates = [l for l in missing if (l.field.type is FieldType.CHECKBOX) == bool(marks) or colon_at is not None]
-                scored = sorted(((similarity(phrase, l.words), l) for l in candidates), key=lambda s: -s[0])
-                if not scored or scored[0][0] < LOOSE_MATCH:
-                    continue
-                if len(scored) > 1 and scored[0][0] - scored[1][0] < LOOSE_MARGIN:
-                    continue  # as like one label as another: not a label we can name
-                label = scored[0][1]
-                anchor = self._anchor_from(
-                    label, (li, si, ti), (li, si, end - 1), {(li, si)}, marks,
-                    loose=True, phrase=" ".join(t.text for t in phrase_tokens).rstrip(":"), require_delimiter=False,
-                )
-                if anchor is not None:
-                    self._add(anchor)
-                    missing = [l for l in missing if l is not label]

@@ -172,6 +172,11 @@ def similarity(phrase: list[str], label: tuple[str, ...]) -> float:
     return score
 
 
+def colon_within(tokens: list[Token], start: int, count: int) -> int | None:
+    """The first of ``count`` tokens from ``start`` that ends with a colon (where a label ends)."""
+    return next((k for k in range(start, min(len(tokens), start + count)) if tokens[k].text.endswith(":")), None)
+
+
 def _tick(token: Token) -> bool:
     """A box, or an X typed where a box goes."""
     return token.mark is not None or token.text.casefold() == "x"
