@@ -9,6 +9,7 @@ from pipeline.extract.labels.text import (
     _HYPHEN_END,
     LOOSE_MATCH,
     _tick,
+    colon_within,
     similarity,
     words_of,
 )
@@ -64,51 +65,78 @@ class RegionFinder(AnchorFinder):
     def _line_has_anchor(self, li: int) -> bool:
         return any(l == li for l, _ in self.starts)
 
-    def _beside(self, anchor: Anchor) -> tuple[list[list[Token]], float | None, int]:
+    def _beside(self, anchor: Anchor) -> list[list[Token]]:
+        """The value beside its label: the lines level with the label, right of it, then the lines
+        under the label's band it goes on over."""
+        rows, value_x0, last_index = self._level_with(anchor)
+        if not rows or value_x0 is None:
+            return rows
+        return rows + self._beside_goes_on(anchor, last_index, value_x0)
+
+    def _level_with(self, anchor: Anchor) -> tuple[list[list[Token]], float | None, int]:
+        """What stands right of the label on its lines (and, in a PDF, on lines between them): its
+        rows, where the leftmost begins, and the last line that holds one."""
         rows: list[list[Token]] = []
         value_x0: float | None = None
         last_index = anchor.last_line
-        first_page = self.lines[anchor.line].page
         for li in range(anchor.line, len(self.lines)):
-            line = self.lines[li]
-            if li > anchor.last_line:
-                centre = (line.top + line.bottom) / 2
-                # PDF: a line whose middle is level with the label (a value between wrapped label lines)
-                if not (self.layout.wrapped and line.page == first_page and centre < anchor.bottom):
-                    break
-            row: list[Token] = []
-            for si, seg in enumerate(line.segments):
-                if (li, si) in anchor.segments or seg.x0 < anchor.x1 - 0.5:
-                    continue
-                if (li, si) in self.continuations or 0 in self.starts.get((li, si), []):
-                    break  # another label
-                tokens, cut = self._tokens_until_anchor(li, si, 0)
-                row.extend(tokens)
-                if cut:
-                    break
+            if li > anchor.last_line and not self._level_with_label(anchor, li):
+                break
+            row = self._right_of_label(anchor, li)
             if row:
                 rows.append(row)
                 value_x0 = row[0].x0 if value_x0 is None else min(value_x0, row[0].x0)
                 last_index = max(last_index, li)
-        if not rows or value_x0 is None:
-            return rows, value_x0, last_index
-        # the value goes on under the label's band while the label column stays empty
+        return rows, value_x0, last_index
+
+    def _level_with_label(self, anchor: Anchor, li: int) -> bool:
+        """PDF: a line whose middle is level with the label (a value between wrapped label lines)."""
+        line = self.lines[li]
+        centre = (line.top + line.bottom) / 2
+        return self.layout.wrapped and line.page == self.lines[anchor.line].page and centre < anchor.bottom
+
+    def _right_of_label(self, anchor: Anchor, li: int) -> list[Token]:
+        """The tokens of a line right of the label, up to another label."""
+        row: list[Token] = []
+        for si, seg in enumerate(self.lines[li].segments):
+            if (li, si) in anchor.segments or seg.x0 < anchor.x1 - 0.5:
+                continue
+            if (li, si) in self.continuations or 0 in self.starts.get((li, si), []):
+                break  # another label
+            tokens, cut = self._tokens_until_anchor(li, si, 0)
+            row.extend(tokens)
+            if cut:
+                break
+        return row
+
+    def _beside_goes_on(self, anchor: Anchor, last_index: int, value_x0: float) -> list[list[Token]]:
+        """The value goes on under the label's band while the label column stays empty."""
+        rows: list[list[Token]] = []
         previous = self.lines[last_index]
         for li in range(last_index + 1, len(self.lines)):
             line = self.lines[li]
-            if self.stop[li] or line.ruled_before or self._line_has_anchor(li):
-                break
-            if self.layout.wrapped and (line.gap_before or line.page != previous.page):
-                break
-            if not self.layout.wrapped and (line.row is None or line.row != self.lines[anchor.line].row):
-                break
-            if any(seg.x0 < value_x0 - self.tol for seg in line.segments):
+            if self._ends_value_beside(anchor, previous, li, value_x0):
                 break
             rows.append([t for seg in line.segments for t in seg.tokens])
             previous = line
-        return rows, value_x0, last_index
+        return rows
+
+    def _ends_value_beside(self, anchor: Anchor, previous: Line, li: int, value_x0: float) -> bool:
+        """Whether line ``li`` is not the value beside the label going on: a heading, a rule, a label,
+        a new paragraph or page (PDF) or another table row (Word), or text left of the value."""
+        line = self.lines[li]
+        if self.stop[li] or line.ruled_before or self._line_has_anchor(li):
+            return True
+        if self.layout.wrapped:
+            if line.gap_before or line.page != previous.page:
+                return True
+        elif line.row is None or line.row != self.lines[anchor.line].row:
+            return True
+        return any(seg.x0 < value_x0 - self.tol for seg in line.segments)
 
     def _under(self, anchor: Anchor) -> tuple[list[list[Token]], int | None]:
+        """The value under its label: the first line under it with something in the label's column,
+        and the lines it goes on over; with the line it starts on (None when there is none)."""
         li = self._under_line(anchor)
         if li is None or self.stop[li] or self._looks_like_label(self.lines[li]):
             return [], None
@@ -117,39 +145,37 @@ class RegionFinder(AnchorFinder):
         if self.layout.wrapped and line.page == label_line.page and line.top - label_line.bottom > 3.5 * label_line.height:
             return [], None  # too far below to belong to the label
         right = self._next_anchor_x(anchor)
-
-        def column(line_index: int) -> list[Token] | None:
-            tokens: list[Token] = []
-            segments = self.lines[line_index].segments
-            for si, seg in enumerate(segments):
-                if not self._overlaps(seg, anchor.x0, right):
-                    continue
-                if self._starts_label(line_index, si):
-                    return None  # another label: this one's value is empty
-                part, cut = self._tokens_until_anchor(line_index, si, 0)
-                tokens.extend(part)
-                if cut:
-                    break
-            return tokens
-
-        first = column(li)
+        first = self._column(li, anchor.x0, right)
         if not first:
             return [], li
-        rows = [first]
-        many = anchor.field.type in (FieldType.LONGTEXT, FieldType.MULTICHOICE)
-        previous = line
+        return [first, *self._under_goes_on(anchor, li, right, first)], li
+
+    def _column(self, li: int, left: float, right: float) -> list[Token] | None:
+        """The tokens of a line in the column ``[left, right)``, up to another label; None when the
+        column begins another label (the value above it is empty)."""
+        tokens: list[Token] = []
+        for si, seg in enumerate(self.lines[li].segments):
+            if not self._overlaps(seg, left, right):
+                continue
+            if self._starts_label(li, si):
+                return None
+            part, cut = self._tokens_until_anchor(li, si, 0)
+            tokens.extend(part)
+            if cut:
+                break
+        return tokens
+
+    def _under_goes_on(self, anchor: Anchor, li: int, right: float, first: list[Token]) -> list[list[Token]]:
+        """The lines after line ``li`` (the value's ``first`` line under its label) the value goes on
+        over: a narrative or a multichoice over the lines of its cell or paragraph, any other
+        value over a PDF's soft wraps. A line with nothing in the column is passed over."""
+        rows: list[list[Token]] = []
+        previous, previous_tokens = self.lines[li], first
         for lj in range(li + 1, len(self.lines)):
             nxt = self.lines[lj]
-            if self.stop[lj] or nxt.ruled_before:
+            if self._ends_value_under(anchor, li, previous, previous_tokens, lj):
                 break
-            if self.layout.wrapped:
-                if not many and not self._wraps_into(previous, rows[-1], nxt):
-                    break
-            elif not many or (nxt.row != line.row):
-                break
-            if many and self._looks_like_label(nxt):
-                break
-            part = column(lj)
+            part = self._column(lj, anchor.x0, right)
             if part is None:
                 break
             if not part:
@@ -157,8 +183,23 @@ class RegionFinder(AnchorFinder):
                     break
                 continue
             rows.append(part)
-            previous = nxt
-        return rows, li
+            previous, previous_tokens = nxt, part
+        return rows
+
+    def _ends_value_under(self, anchor: Anchor, li: int, previous: Line, previous_tokens: list[Token], lj: int) -> bool:
+        """Whether line ``lj`` cannot carry on the value under a label that starts on line ``li``: a
+        heading or a rule; for one line's value, no soft wrap (PDF) or any line (Word); for a
+        narrative or a multichoice, another table row (Word) or what looks like a label."""
+        nxt = self.lines[lj]
+        many = anchor.field.type in (FieldType.LONGTEXT, FieldType.MULTICHOICE)
+        if self.stop[lj] or nxt.ruled_before:
+            return True
+        if self.layout.wrapped:
+            if not many and not self._wraps_into(previous, previous_tokens, nxt):
+                return True
+        elif not many or nxt.row != self.lines[li].row:
+            return True
+        return many and self._looks_like_label(nxt)
 
     def _wraps_into(self, previous: Line, previous_tokens: list[Token], line: Line) -> bool:
         """Whether ``line`` carries on the text of ``previous`` (a PDF's soft wrap): the first word of
@@ -194,7 +235,7 @@ class RegionFinder(AnchorFinder):
         if not line.segments:
             return False
         tokens = line.segments[0].tokens
-        colon_at = next((k for k in range(min(len(tokens), 8)) if tokens[k].text.endswith(":")), None)
+        colon_at = colon_within(tokens, 0, 8)
         if colon_at is None:
             return False
         phrase = words_of(" ".join(t.text for t in tokens[: colon_at + 1]))
@@ -244,7 +285,7 @@ class RegionFinder(AnchorFinder):
                 more, cut = self._tokens_until_anchor(anchor.last_line, sj, 0)
                 rest = rest + more  # the value goes on past a wide gap ("Position: Full-time   X Part-time")
             return [rest, *self._continue_inline(anchor, rest)], anchor.last_line, True
-        rows, _, _ = self._beside(anchor)
+        rows = self._beside(anchor)
         if rows:
             return rows, anchor.line, True
         if anchor.field.type is FieldType.CHECKBOX:
