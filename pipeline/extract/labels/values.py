@@ -75,35 +75,11 @@ class ValueReader(RegionFinder):
 
     def _choices(self, tokens: list[Token], choices: tuple[str, ...]) -> dict[str, bool | None] | None:
         """Which options of a printed row of boxes are checked; None when no box is printed."""
-        words: list[tuple[str, int]] = [(w, i) for i, t in enumerate(tokens) for w in words_of(t.text)]
-        texts = [w for w, _ in words]
-        taken: set[int] = set()
-        spans: dict[str, tuple[int, int]] = {}
-        for choice in sorted(choices, key=lambda c: -len(words_of(c))):
-            target = words_of(choice)
-            n = len(target)
-            for i in range(len(texts) - n + 1):
-                if texts[i : i + n] == target and not taken & set(range(i, i + n)):
-                    spans[choice] = (words[i][1], words[i + n - 1][1])
-                    taken |= set(range(i, i + n))
-                    break
+        spans = _option_spans(tokens, choices)
         before = any(s > 0 and _tick(tokens[s - 1]) for s, _ in spans.values())
         if not any(t.mark is not None for t in tokens) and not before:
             return None
-        states: dict[str, bool | None] = {}
-        for choice in choices:
-            if choice not in spans:
-                states[choice] = None
-                continue
-            start, end = spans[choice]
-            neighbour = tokens[start - 1] if before and start > 0 else (tokens[end + 1] if not before and end + 1 < len(tokens) else None)
-            if neighbour is not None and neighbour.mark is not None:
-                states[choice] = bool(neighbour.mark)
-            elif neighbour is not None and neighbour.text.casefold() == "x":
-                states[choice] = True
-            else:
-                states[choice] = False  # nothing printed before it: not checked
-        return states
+        return {choice: _box_state(tokens, spans.get(choice), before) for choice in choices}
 
     def _before_instructions(self, rows: list[list[Token]], narrative: bool) -> list[list[Token]]:
         """A value's lines without the instruction printed under it ("Please write it as on your
@@ -196,6 +172,41 @@ class ValueReader(RegionFinder):
                                    note="what is written there reads like the form's printed instructions")
             text = ""
         return self._value(spec_field.key, text, read.anchor, read.line, read.confidence, read.tokens)
+
+
+def _option_spans(tokens: list[Token], choices: tuple[str, ...]) -> dict[str, tuple[int, int]]:
+    """Where each option is written among the tokens (its first and last token), the longest
+    options first: a word is one option's only (an option inside a longer one's words is not read there)."""
+    words: list[tuple[str, int]] = [(w, i) for i, t in enumerate(tokens) for w in words_of(t.text)]
+    texts = [w for w, _ in words]
+    taken: set[int] = set()
+    spans: dict[str, tuple[int, int]] = {}
+    for choice in sorted(choices, key=lambda c: -len(words_of(c))):
+        target = words_of(choice)
+        n = len(target)
+        for i in range(len(texts) - n + 1):
+            if texts[i : i + n] == target and not taken & set(range(i, i + n)):
+                spans[choice] = (words[i][1], words[i + n - 1][1])
+                taken |= set(range(i, i + n))
+                break
+    return spans
+
+
+def _box_state(tokens: list[Token], span: tuple[int, int] | None, before: bool) -> bool | None:
+    """Whether the option written over ``span`` is checked, by the box (or X) just ``before`` it or
+    just after it; None when the option is not written there."""
+    if span is None:
+        return None
+    start, end = span
+    if before:
+        neighbour = tokens[start - 1] if start > 0 else None
+    else:
+        neighbour = tokens[end + 1] if end + 1 < len(tokens) else None
+    if neighbour is None:
+        return False  # nothing printed beside it: not checked
+    if neighbour.mark is not None:
+        return bool(neighbour.mark)
+    return neighbour.text.casefold() == "x"
 
 
 @dataclass
