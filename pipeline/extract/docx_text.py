@@ -3,16 +3,15 @@
 
 The body becomes a ``Layout``: each paragraph a line (a line break starts another), split into
 segments at tabs; each table row lines of its cells side by side (first paragraphs, then second
-ones...), each cell placed by the table's grid. Check boxes count whether typed (``☒ [X]``), Word
-checkbox controls, symbols from Wingdings, or legacy checkbox fields. Legacy form fields show
-their value: a text field its text, a drop-down its chosen entry. Fields are then found by their
-printed labels (``pipeline.extract.labels``).
+ones...), each cell placed by the table's grid. A paragraph is read by ``docx_paragraph``: check
+boxes count whether typed (``☒ [X]``), Word checkbox controls, symbols from Wingdings, or legacy
+checkbox fields; legacy form fields show their value: a text field its text, a drop-down its
+chosen entry. Fields are then found by their printed labels (``pipeline.extract.labels``).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from docx.document import Document
@@ -20,10 +19,16 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from pipeline.extract.base import DocumentUnreadable, RawDocument
-from pipeline.extract.docx_kind import W14_CHECKBOX, W14_CHECKED, W14_VAL, open_docx
+from pipeline.extract.docx_kind import open_docx
+from pipeline.extract.docx_paragraph import (
+    _W_SDT,
+    _W_SDTCONTENT,
+    _W_T,
+    _W_VAL,
+    ParagraphReader,
+    _Piece,
+)
 from pipeline.extract.layout import (
-    CHECKED,
-    UNCHECKED,
     Layout,
     Line,
     Segment,
@@ -31,236 +36,33 @@ from pipeline.extract.layout import (
     join_bracket_marks,
     tokens_between,
 )
-from pipeline.extract.symbol_fonts import (
-    TICK,
-    WINGDINGS,
-    WINGDINGS_2,
-    font_family,
-    symbol_mark,
-)
 from pipeline.model import FieldValue, InputKind, ReadMethod
-
-MC_ALTERNATE = "{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent"
 
 PAGE_WIDTH = 10_000.0  # twips given to a paragraph outside tables
 
-_SKIP = {qn("w:rPr"), qn("w:pPr"), qn("w:sdtPr"), qn("w:del"), qn("w:delText"), qn("w:txbxContent"), MC_ALTERNATE}
-
-# WordprocessingML tags and attributes, qualified once (the layout walks every element of the body).
-_W_BR = qn("w:br")
-_W_CHAR = qn("w:char")
-_W_CHECKBOX = qn("w:checkBox")
-_W_CHECKED = qn("w:checked")
-_W_CR = qn("w:cr")
+# The tags and attributes of tables and blocks, qualified once (``docx_paragraph`` has a paragraph's).
 _W_CUSTOMXML = qn("w:customXml")
-_W_DDLIST = qn("w:ddList")
-_W_DEFAULT = qn("w:default")
-_W_DRAWING = qn("w:drawing")
-_W_FFDATA = qn("w:ffData")
-_W_FLDCHAR = qn("w:fldChar")
-_W_FLDCHARTYPE = qn("w:fldCharType")
 _W_GRIDBEFORE = qn("w:gridBefore")
 _W_GRIDCOL = qn("w:gridCol")
 _W_GRIDSPAN = qn("w:gridSpan")
-_W_INSTRTEXT = qn("w:instrText")
-_W_LISTENTRY = qn("w:listEntry")
-_W_NAME = qn("w:name")
-_W_NOBREAKHYPHEN = qn("w:noBreakHyphen")
 _W_P = qn("w:p")
-_W_PICT = qn("w:pict")
-_W_RESULT = qn("w:result")
-_W_SDT = qn("w:sdt")
-_W_SDTCONTENT = qn("w:sdtContent")
-_W_SDTPR = qn("w:sdtPr")
-_W_SYM = qn("w:sym")
-_W_FONT = qn("w:font")
-_W_T = qn("w:t")
-_W_TAB = qn("w:tab")
 _W_TBL = qn("w:tbl")
 _W_TBLGRID = qn("w:tblGrid")
 _W_TC = qn("w:tc")
 _W_TCPR = qn("w:tcPr")
 _W_TR = qn("w:tr")
 _W_TRPR = qn("w:trPr")
-_W_TXBXCONTENT = qn("w:txbxContent")
-_W_VAL = qn("w:val")
 _W_W = qn("w:w")
 
 
-def _checked_attr(element: etree._Element | None, default: bool) -> bool:
-    if element is None:
-        return default
-    value = element.get(_W_VAL)
-    return default if value is None else value.lower() in ("1", "true", "on")
-
-
-@dataclass
-class _Field:
-    """A complex field being read (``w:fldChar`` begin ... separate ... end)."""
-
-    ff_data: etree._Element | None
-    instruction: str = ""
-    in_result: bool = False
-
-    @property
-    def kind(self) -> str:
-        return self.instruction.strip().split(" ", 1)[0].upper() if self.instruction.strip() else ""
-
-
-@dataclass
-class _Piece:
-    text: str
-    legacy: bool = False
-
-
-@dataclass
-class _Paragraph:
-    """A paragraph as lines (line breaks) of segments (tabs) of pieces."""
-
-    lines: list[list[list[_Piece]]] = field(default_factory=lambda: [[[]]])
-
-    def add(self, text: str, legacy: bool = False) -> None:
-        self.lines[-1][-1].append(_Piece(text, legacy))
-
-    def tab(self) -> None:
-        self.lines[-1].append([])
-
-    def newline(self) -> None:
-        self.lines.append([[]])
-
-
-def _ff_value(ff_data: etree._Element, kind: str) -> str | bool | None:
-    if kind == "FORMCHECKBOX":
-        box = ff_data.find(_W_CHECKBOX)
-        if box is None:
-            return None
-        checked = box.find(_W_CHECKED)
-        if checked is not None:
-            return _checked_attr(checked, True)
-        return _checked_attr(box.find(_W_DEFAULT), False)
-    if kind == "FORMDROPDOWN":
-        listing = ff_data.find(_W_DDLIST)
-        if listing is None:
-            return None
-        entries = [e.get(_W_VAL, "") for e in listing.findall(_W_LISTENTRY)]
-        chosen = listing.find(_W_RESULT)
-        if chosen is None:
-            chosen = listing.find(_W_DEFAULT)
-        index = int(chosen.get(_W_VAL, "0")) if chosen is not None else 0
-        return entries[index] if 0 <= index < len(entries) else None
-    return None
-
-
-def _symbol_box(font: str | None, char: str | None) -> bool | None:
-    """A box inserted as a symbol (Insert > Symbol, ``w:sym``): checked, unchecked, or None for any
-    other symbol; read by its font and code (``symbol_fonts``). A tick typed as a symbol is one (a
-    list's bullets are numbering, never ``w:sym``). Without a font, Wingdings, then Wingdings 2."""
-    try:
-        character = chr(int(char or "", 16))
-    except ValueError:
-        return None
-    family = font_family(font)
-    for candidate in ([family] if family else [WINGDINGS, WINGDINGS_2]):
-        mark = symbol_mark(candidate, character)
-        if mark is not None:
-            return True if mark == TICK else bool(mark)
-    return None
-
-
-class DocxLayoutBuilder:
+class DocxLayoutBuilder(ParagraphReader):
     """Turns a Word body into a ``Layout``, and collects the values of legacy form fields by name."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.lines: list[Line] = []
-        self.fields: list[_Field] = []
-        self.legacy: dict[str, str | bool | None] = {}
-        self._text_field_name: str | None = None
-        self._text_field_parts: list[str] = []
         self.tables = 0
         self.row_cells: list[list[tuple[float, float]]] = []
-
-    # -- paragraphs -----------------------------------------------------------------------------
-
-    def _walk(self, element: etree._Element, paragraph: _Paragraph) -> None:
-        for child in element:
-            tag = child.tag
-            if not isinstance(tag, str) or tag in _SKIP:
-                continue
-            if tag == _W_SDT:
-                properties = child.find(_W_SDTPR)
-                box = properties.find(W14_CHECKBOX) if properties is not None else None
-                if box is not None:
-                    state = box.find(W14_CHECKED)
-                    checked = state is not None and state.get(W14_VAL, "0").lower() in ("1", "true", "on")
-                    paragraph.add(" " + (CHECKED if checked else UNCHECKED) + " ")
-                    continue
-                content = child.find(_W_SDTCONTENT)
-                if content is not None:
-                    self._walk(content, paragraph)
-                continue
-            if tag == _W_FLDCHAR:
-                self._field_char(child, paragraph)
-                continue
-            if tag == _W_INSTRTEXT:
-                if self.fields and not self.fields[-1].in_result:
-                    self.fields[-1].instruction += child.text or ""
-                continue
-            inside_instruction = bool(self.fields) and not self.fields[-1].in_result
-            if tag == _W_T:
-                if not inside_instruction:
-                    legacy = bool(self.fields) and self.fields[-1].kind == "FORMTEXT"
-                    paragraph.add(child.text or "", legacy)
-                    if legacy:
-                        self._text_field_parts.append(child.text or "")
-            elif tag == _W_TAB and not inside_instruction:
-                paragraph.tab()
-            elif tag in (_W_BR, _W_CR) and not inside_instruction:
-                paragraph.newline()
-                if self.fields and self.fields[-1].kind == "FORMTEXT":
-                    self._text_field_parts.append("\n")
-            elif tag == _W_NOBREAKHYPHEN:
-                paragraph.add("-")
-            elif tag == _W_SYM:
-                state = _symbol_box(child.get(_W_FONT), child.get(_W_CHAR))
-                if state is not None:
-                    paragraph.add(" " + (CHECKED if state else UNCHECKED) + " ")
-            elif tag in (_W_DRAWING, _W_PICT):
-                if child.find(".//" + _W_TXBXCONTENT) is None:
-                    paragraph.add(" [picture] ")
-            else:
-                self._walk(child, paragraph)
-
-    def _field_char(self, element: etree._Element, paragraph: _Paragraph) -> None:
-        kind = element.get(_W_FLDCHARTYPE)
-        if kind == "begin":
-            self.fields.append(_Field(element.find(_W_FFDATA)))
-        elif kind == "separate" and self.fields:
-            current = self.fields[-1]
-            current.in_result = True
-            if current.kind == "FORMTEXT":
-                self._text_field_parts = []
-        elif kind == "end" and self.fields:
-            current = self.fields.pop()
-            if current.ff_data is None:
-                return
-            name_element = current.ff_data.find(_W_NAME)
-            name = name_element.get(_W_VAL) if name_element is not None else None
-            if current.kind == "FORMTEXT":
-                value: str | bool | None = "".join(self._text_field_parts).strip()
-            else:
-                value = _ff_value(current.ff_data, current.kind)
-                if current.kind == "FORMCHECKBOX" and value is not None:
-                    paragraph.add(" " + (CHECKED if value else UNCHECKED) + " ", True)
-                elif current.kind == "FORMDROPDOWN" and value:
-                    paragraph.add(" " + str(value) + " ", True)
-            if name:
-                self.legacy.setdefault(name, value)
-
-    def paragraph(self, p: etree._Element) -> _Paragraph:
-        """One ``w:p`` as text with its tabs, breaks, boxes and fields (a table cell's, a footer's)."""
-        paragraph = _Paragraph()
-        self._walk(p, paragraph)
-        return paragraph
 
     # -- placing text ---------------------------------------------------------------------------
 
