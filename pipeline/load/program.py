@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -103,15 +103,18 @@ def _add_record(session: Session, document: Document, result: ValidationResult, 
         session.add(registration)
 
 
+@dataclass(frozen=True)
+class Decided:
+    """Who gave a stored document its new judgement, as what, and why: kept in its decision row."""
+
+    actor: str
+    action: DecisionAction
+    reason: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
 def _store_judgement(
-    session: Session,
-    document: Document,
-    result: ValidationResult,
-    *,
-    actor: str,
-    action: DecisionAction,
-    reason: str | None = None,
-    detail: dict[str, Any] | None = None,
+    session: Session, document: Document, result: ValidationResult, decided: Decided,
     destination: Destination | None = None,
 ) -> DecisionRow:
     """Give a stored document a new judgement, keeping what it was in a decision row.
@@ -136,30 +139,21 @@ def _store_judgement(
     if result.outcome is Outcome.ACCEPTED:
         _add_record(session, document, result, now)
     decision = DecisionRow(
-        document_id=document.id, at=now, actor=actor, action=action, from_outcome=before,
-        to_outcome=result.outcome.value, reason=reason, detail=detail or {},
+        document_id=document.id, at=now, actor=decided.actor, action=decided.action, from_outcome=before,
+        to_outcome=result.outcome.value, reason=decided.reason, detail=decided.detail,
     )
     session.add(decision)
     return decision
 
 
 def apply_decision(
-    session: Session,
-    document: Document,
-    result: ValidationResult,
-    *,
-    actor: str,
-    action: DecisionAction,
-    reason: str | None = None,
-    detail: dict[str, Any] | None = None,
-    destination: Destination | None = None,
+    session: Session, document: Document, result: ValidationResult, decided: Decided, destination: Destination
 ) -> DecisionRow:
     """A person's decision on a stored document (accept, reject, correct): its new judgement is
     stored (``_store_judgement``), and, judged anew, it may now replace earlier forms it did not
     replace when it came (a packet a reviewer accepts replaces the one held before it; the judge
     says which: ``replaced_by_decision``)."""
-    decision = _store_judgement(session, document, result, actor=actor, action=action, reason=reason,
-                                detail=detail, destination=destination)
+    decision = _store_judgement(session, document, result, decided, destination)
     standing = standing_forms(session, Document.subject_key == document.subject_key,
                               Document.form_id == document.form_id, Document.id < document.id)
     replaced = replaced_by_decision(FormRef.stored(document.id), document.subject_key, document.form_id, result,
@@ -358,8 +352,8 @@ def _store_releases(
     stored: list[Release] = []
     for rejudged in releases:
         document = rows[rejudged.ref]
-        _store_judgement(session, document, rejudged.result, actor=actor, action=rejudged.action,
-                         reason="the condition it was held on changed", destination=destination)
+        _store_judgement(session, document, rejudged.result,
+                         Decided(actor, rejudged.action, reason="the condition it was held on changed"), destination)
         _supersede(session, [(rows[ref], document) for ref in rejudged.replaces])
         receipt = primary_receipt(session, document)
         stored.append(Release(receipt.id, document.id, rejudged.result.outcome, rejudged.result))

@@ -27,7 +27,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from pipeline.errors import BadInputError
-from pipeline.load.program import Destination, Release, apply_decision, release_in
+from pipeline.load.program import (
+    Decided,
+    Destination,
+    Release,
+    apply_decision,
+    release_in,
+)
 from pipeline.load.state import (
     document_from_row,
     primary_receipt,
@@ -223,8 +229,7 @@ def accept(
         _require(document, receipt, WAITING, DecisionAction.ACCEPTED)
         result = _accepted_result(document, receipt, context)
         _refuse_conflicts(session, document, receipt, with_store_schedule(session, context))
-        apply_decision(session, document, result, actor=actor, action=DecisionAction.ACCEPTED, reason=reason,
-                       destination=destination)
+        apply_decision(session, document, result, Decided(actor, DecisionAction.ACCEPTED, reason), destination)
         session.flush()
         releases = release_in(session, context, destination=destination)
     return Decision(received_file_id, Outcome.ACCEPTED, result, releases)
@@ -268,8 +273,8 @@ def reject(
             *(Finding.model_validate(f) for f in document.findings),
         )
         result = ValidationResult(document=extracted, outcome=Outcome.REJECTED, findings=findings, values=document.values)
-        apply_decision(session, document, result, actor=actor, action=DecisionAction.REJECTED, reason=reason,
-                     detail={"message_to_agency": message} if message else None, destination=destination)
+        decided = Decided(actor, DecisionAction.REJECTED, reason, {"message_to_agency": message} if message else {})
+        apply_decision(session, document, result, decided, destination)
     return Decision(received_file_id, Outcome.REJECTED, result, [])
 
 
@@ -320,8 +325,8 @@ def correct(
                                         location=f"corrected by {actor}", confidence=1.0)
         corrected = extracted.model_copy(update={"fields": fields})
         result = validate_document(corrected, with_store_schedule(session, context), read_snapshot(session))
-        apply_decision(session, document, result, actor=actor, action=DecisionAction.CORRECTED, reason=reason,
-                       detail={"field": field_key}, destination=destination)
+        decided = Decided(actor, DecisionAction.CORRECTED, reason, {"field": field_key})
+        apply_decision(session, document, result, decided, destination)
         session.flush()
         releases = release_in(session, context, destination=destination)
     return Decision(received_file_id, result.outcome, result, releases)
