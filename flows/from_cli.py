@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pipeline.cli_common import expected_error, prefect_unreachable
+from pipeline.errors import expected_error, prefect_unreachable
 from pipeline.settings import Settings
 
 

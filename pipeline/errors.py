@@ -9,6 +9,9 @@ home, the store, the disk, Prefect's server). ``ExitCode`` lists every status ``
 
 from __future__ import annotations
 
+import errno
+import re
+import sys
 from enum import IntEnum
 from typing import Any
 
@@ -151,3 +154,47 @@ def database_error(exc: Exception, where: str | None, *, opening: bool) -> Pipel
             + ("." if opening else "; a run that stopped is finished by the next."),
         )
     return None
+
+
+# The failures of the world outside that are no defect, each the error it amounts to (``expected_error``).
+_DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
+_NO_ACCESS = {errno.EACCES, errno.EPERM, errno.EROFS}
+# What Prefect's client raises when PREFECT_API_URL names a server that does not answer.
+_PREFECT_UNREACHABLE = re.compile(r"^Failed to reach API at (\S+)")
+
+
+def expected_error(exc: BaseException) -> PipelineError | None:
+    """The one-line error for ``exc``: itself for a PipelineError, the PipelineError it amounts to
+    for a full disk, a permission, a failure of the store or an unreachable Prefect server; None
+    for anything else (a defect)."""
+    if isinstance(exc, PipelineError):
+        return exc
+    if isinstance(exc, OSError) and exc.errno in _DISK_FULL:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return DiskFullError(
+            f"no space left on the disk{where}: {exc.strerror}.",
+            hint="Free space on it and run again: what was recorded stays recorded and every original is "
+            "kept; the next run finishes what this one left (its notices and report).",
+        )
+    if isinstance(exc, OSError) and exc.errno in _NO_ACCESS and exc.filename:
+        return ConfigurationError(
+            f"{exc.filename}: {exc.strerror}.",
+            hint="The data home and everything in it must be writable by the user who runs psp-pipeline "
+            "(check their owner and mode), or choose another data home with --home or PSP_HOME.",
+        )
+    sqlalchemy_errors = sys.modules.get("sqlalchemy.exc")  # not imported: not one of its errors
+    if sqlalchemy_errors is not None and isinstance(exc, sqlalchemy_errors.DBAPIError):
+        return database_error(exc, None, opening=False)
+    if isinstance(exc, RuntimeError) and (found := _PREFECT_UNREACHABLE.match(str(exc))):
+        return prefect_unreachable(found.group(1), "no answer")
+    return None
+
+
+def prefect_unreachable(url: str, reason: str) -> PrefectUnavailableError:
+    """The error for a Prefect server that does not answer at ``url``, saying how to go on without
+    it: shared by the check before a run and by Prefect's own error when it finds out first."""
+    return PrefectUnavailableError(
+        f"the Prefect server at {url} cannot be reached ({reason}); nothing was done.",
+        hint="Start it (psp-pipeline server), correct PREFECT_API_URL, or unset it to run with a temporary "
+        "local server; --without-prefect runs without Prefect.",
+    )

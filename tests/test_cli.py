@@ -9,7 +9,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.cli import app
+from cli import app
 from pipeline.errors import ConfigurationError
 from samples.stage import expected_cases, stage
 

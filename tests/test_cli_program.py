@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.cli import app
+from cli import app
 from pipeline.errors import BadInputError
 from samples.fill import fill_pdf
 from tests.conftest import VALID_PACKET, VALID_PLAN

@@ -27,7 +27,7 @@ from sqlalchemy import MetaData, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from pipeline.cli import app
+from cli import app
 from pipeline.load import store
 from pipeline.run import process
 from samples.renditions import write_eml
@@ -294,7 +294,7 @@ def test_dry_run_lists_what_would_go_and_changes_nothing(settings):
     listed = result.output
     for rid in theirs(ids):
         assert str(_original_of(settings, rid).relative_to(settings.data_home.root)) in listed
-    assert f"originals/emails/" in listed and MAIL in listed
+    assert "originals/emails/" in listed and MAIL in listed
     assert "reports/run-00001.html" in listed and "reports/run-00002.html" in listed
     assert "nothing was changed" in listed
 

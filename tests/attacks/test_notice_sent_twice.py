@@ -30,7 +30,7 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from pipeline.cli import app
+from cli import app
 from pipeline.load import outbox
 from pipeline.load.outbox import NoticeStatus
 from pipeline.load.store import NoticeRow, open_store, transaction, utcnow
@@ -174,7 +174,7 @@ def test_sigterm_while_waiting_for_the_reply_finishes_that_notice_then_stops(not
     first = due[0]
     with late_server(delay=2) as (late, handler):
         sender = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.cli", "notices", "send"],
+            [sys.executable, "-m", "cli", "notices", "send"],
             env=_env(notices_home, late, PSP_SMTP_DATA_TIMEOUT="30"),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
@@ -198,7 +198,7 @@ def test_a_sender_killed_while_waiting_leaves_the_notice_possibly_sent_even_past
     first = due[0]
     with late_server(delay=60) as (late, handler):
         sender = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.cli", "notices", "send"],
+            [sys.executable, "-m", "cli", "notices", "send"],
             env=_env(notices_home, late), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         assert handler.waiting.wait(60), "the sender never reached the end of its first message"

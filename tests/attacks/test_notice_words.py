@@ -30,7 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from pipeline.cli import app
+from cli import app
 from pipeline.load import program, review, store
 from pipeline.model import Outcome
 from pipeline.service import write_missing_notices

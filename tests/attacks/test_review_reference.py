@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from pipeline.cli import app
+from cli import app
 from pipeline.load import store
 from samples.fill import fill_pdf
 from tests.conftest import VALID_PLAN

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from pipeline.cli import app
+from cli import app
 from pipeline.errors import ConfigurationError
 from pipeline.load import store
 from pipeline.run import close_run, open_run, process

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from pipeline.cli import app
+from cli import app
 from pipeline.load import store
 from pipeline.run import process
 from samples.stage import stage

@@ -91,7 +91,7 @@ def test_a_run_writes_the_overview_beside_its_report(demo_home):
 
 
 def test_the_overview_command_writes_it_from_the_store(tmp_path, database_url, monkeypatch):
-    from pipeline.cli import app
+    from cli import app
 
     monkeypatch.setenv("PSP_DATABASE_URL", database_url)
     result = CliRunner().invoke(app, ["overview", "--home", str(tmp_path / "home")])
@@ -161,7 +161,7 @@ def test_agencies_filter_and_print_with_the_collapsed_ones(browser, hostile_over
 
 
 def test_forget_writes_the_overview_again_without_the_psp(tmp_path, database_url, monkeypatch, validation_context):
-    from pipeline.cli import app
+    from cli import app
 
     monkeypatch.setenv("PSP_DATABASE_URL", database_url)
     home = tmp_path / "home"

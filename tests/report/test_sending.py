@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from pipeline.cli import app
+from cli import app
 from pipeline.errors import DeliveryError
 from pipeline.load import outbox
 from pipeline.load.outbox import NoticeStatus
@@ -93,7 +93,7 @@ def test_two_senders_at_once_send_each_notice_once(outbox_home):
     with SmtpTestServer(delay=0.05) as server:
         engine = open_store(outbox_home.store_url)
         due = _due(engine)
-        command = [sys.executable, "-m", "pipeline.cli", "notices", "send"]
+        command = [sys.executable, "-m", "cli", "notices", "send"]
         runs = [
             subprocess.Popen(command, env=_env(outbox_home, server), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for _ in range(2)

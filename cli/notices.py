@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from pipeline.cli_common import HomeOption, settings_from
+from cli.common import HomeOption, settings_from
 
 app = typer.Typer(
     name="notices",

@@ -9,9 +9,6 @@ Anything else is a defect and shows its traceback.
 
 from __future__ import annotations
 
-import errno
-import re
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,26 +21,20 @@ from typer.core import TyperGroup
 from pipeline.errors import (
     BadInputError,
     ConfigurationError,
-    DiskFullError,
     ExitCode,
     PipelineError,
-    PrefectUnavailableError,
-    database_error,
+    expected_error,
 )
 from pipeline.settings import Settings
 
-__all__ = ["ExitCode", "HandledGroup", "HomeOption", "cli_exception_handler", "expected_error", "fail",
-           "id_in_store", "prefect_unreachable", "require_data_home", "settings_from"]
+__all__ = ["ExitCode", "HandledGroup", "HomeOption", "cli_exception_handler", "fail",
+           "id_in_store", "require_data_home", "settings_from"]
 
 HomeOption = Annotated[
     Path | None,
     typer.Option("--home", help="The data home (default: $PSP_HOME, else ./psp-data).", show_default=False),
 ]
 
-_DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
-_NO_ACCESS = {errno.EACCES, errno.EPERM, errno.EROFS}
-# What Prefect's client raises when PREFECT_API_URL names a server that does not answer.
-_PREFECT_UNREACHABLE = re.compile(r"^Failed to reach API at (\S+)")
 
 # The store's ids are INTEGER columns: PostgreSQL's hold 1 to 2**31 - 1 (SQLite's more, never used).
 LARGEST_ID = 2**31 - 1
@@ -83,43 +74,6 @@ def require_data_home(settings: Settings) -> None:
     raise ConfigurationError(
         f"{what} {home.root} (it has no inbox folder).",
         hint=f"Create it with `psp-pipeline init --home {home.root}`, or point --home or PSP_HOME at your data home.",
-    )
-
-
-def expected_error(exc: BaseException) -> PipelineError | None:
-    """The one-line error for ``exc``: itself for a PipelineError, the PipelineError it amounts to
-    for a full disk, a permission, a failure of the store or an unreachable Prefect server; None
-    for anything else (a defect)."""
-    if isinstance(exc, PipelineError):
-        return exc
-    if isinstance(exc, OSError) and exc.errno in _DISK_FULL:
-        where = f" ({exc.filename})" if exc.filename else ""
-        return DiskFullError(
-            f"no space left on the disk{where}: {exc.strerror}.",
-            hint="Free space on it and run again: what was recorded stays recorded and every original is "
-            "kept; the next run finishes what this one left (its notices and report).",
-        )
-    if isinstance(exc, OSError) and exc.errno in _NO_ACCESS and exc.filename:
-        return ConfigurationError(
-            f"{exc.filename}: {exc.strerror}.",
-            hint="The data home and everything in it must be writable by the user who runs psp-pipeline "
-            "(check their owner and mode), or choose another data home with --home or PSP_HOME.",
-        )
-    sqlalchemy_errors = sys.modules.get("sqlalchemy.exc")  # not imported: not one of its errors
-    if sqlalchemy_errors is not None and isinstance(exc, sqlalchemy_errors.DBAPIError):
-        return database_error(exc, None, opening=False)
-    if isinstance(exc, RuntimeError) and (found := _PREFECT_UNREACHABLE.match(str(exc))):
-        return prefect_unreachable(found.group(1), "no answer")
-    return None
-
-
-def prefect_unreachable(url: str, reason: str) -> PrefectUnavailableError:
-    """The error for a Prefect server that does not answer at ``url``, saying how to go on without
-    it: shared by the check before a run and by Prefect's own error when it finds out first."""
-    return PrefectUnavailableError(
-        f"the Prefect server at {url} cannot be reached ({reason}); nothing was done.",
-        hint="Start it (psp-pipeline server), correct PREFECT_API_URL, or unset it to run with a temporary "
-        "local server; --without-prefect runs without Prefect.",
     )
 
 

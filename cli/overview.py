@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import typer
 
-from pipeline.cli_common import HomeOption, settings_from
+from cli.common import HomeOption, settings_from
 
 
 def overview(home: HomeOption = None) -> None:

@@ -1,6 +1,6 @@
 """``psp-pipeline forget``: what it does and says (``pipeline.load.forget`` finds and plans,
 ``pipeline.load.forget_carry_out`` deletes, ``pipeline.load.forget_check`` looks for what is
-left). The command itself, with its options and the inbox lock, is in ``pipeline.cli``.
+left). The command itself, with its options and the inbox lock, is in ``cli.main``.
 """
 
 from __future__ import annotations

@@ -17,15 +17,15 @@ from typing import Annotated
 
 import typer
 
-from pipeline.cli_common import (
+from cli.common import (
     HandledGroup,
     HomeOption,
     require_data_home,
     settings_from,
 )
-from pipeline.cli_notices import app as notices_app
-from pipeline.cli_overview import overview as overview_command
-from pipeline.cli_program import psp_app, review_app, sessions_app
+from cli.notices import app as notices_app
+from cli.overview import overview as overview_command
+from cli.program import psp_app, review_app, sessions_app
 from pipeline.errors import BadInputError
 from pipeline.settings import Settings
 
@@ -215,7 +215,7 @@ def forget(
     """
     import getpass
 
-    from pipeline.cli_forget import forget_psp
+    from cli.forget import forget_psp
     from pipeline.lock import RunLock
     from pipeline.service import open_desk, prepare_home
 
@@ -286,7 +286,3 @@ def export(
             handle.close()
     if output:
         typer.echo(f"Wrote {written} documents to {output}", err=True)
-
-
-if __name__ == "__main__":
-    app()

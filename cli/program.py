@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pipeline.cli_common import HomeOption, id_in_store, settings_from
+from cli.common import HomeOption, id_in_store, settings_from
 from pipeline.errors import BadInputError
 
 if TYPE_CHECKING:
