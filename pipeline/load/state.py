@@ -40,7 +40,7 @@ from pipeline.validate.judge import (
     ProgramState,
     StandingForm,
 )
-from schemas.reference import TrainingSession
+from schemas.reference import SESSION_COLUMNS, TrainingSession
 
 
 def read_snapshot(session: Session) -> ProgramSnapshot:
@@ -111,14 +111,7 @@ def read_state(session: Session, documents: Iterable[ExtractedDocument] = ()) ->
 def schedule(session: Session) -> dict[str, TrainingSession]:
     """The training sessions the store holds, by session id; empty until a schedule is imported."""
     return {
-        row.session_id: TrainingSession(
-            session_id=row.session_id,
-            start_date=row.start_date,
-            end_date=row.end_date,
-            days=row.days,
-            location=row.location,
-            capacity=row.capacity,
-        )
+        row.session_id: TrainingSession(**{column: getattr(row, column) for column in SESSION_COLUMNS})
         for row in session.scalars(select(TrainingSessionRow))
     }
 
