@@ -427,3 +427,6 @@ def pending_moves(engine: Engine) -> list[tuple[int, Path, Path, str]]:
     with transaction(engine) as session:
         rows = session.scalars(select(ReceivedFileRow).where(ReceivedFileRow.moved.is_(False)))
         return [(row.id, Path(row.inbox_path), Path(row.stored_path), row.sha256) for row in rows]
+
+
+from pipeline.load import accounts as _accounts  # noqa: E402, F401  the desk's accounts join the store's metadata

@@ -98,17 +98,22 @@ def _store_an_earlier_version_left(url: str) -> None:
 
 
 def _refuses_strangers(engine: Engine) -> bool:
-    """Whether every enum column refuses a value that is not a member."""
+    """Whether every enum column refuses a value that is not a member, over the tables the earlier
+    version had (those holding a row: a later revision's tables are empty or absent there)."""
+    with engine.connect() as connection:
+        filled = {table for table in inspect(engine).get_table_names()
+                  if connection.execute(text(f"SELECT 1 FROM {table} LIMIT 1")).first() is not None}
+    columns = [(table, column) for table, column, _ in CHECKED_COLUMNS if table in filled]
     refused = 0
-    for table, column, _ in CHECKED_COLUMNS:
+    for table, column in columns:
         try:
             with engine.begin() as connection:
                 connection.execute(text(f'UPDATE {table} SET "{column}" = \'lost\''))
         except IntegrityError:
             refused += 1
-    if refused not in (0, len(CHECKED_COLUMNS)):
-        raise AssertionError(f"{refused} of {len(CHECKED_COLUMNS)} enum columns refuse a stranger")
-    return refused == len(CHECKED_COLUMNS)
+    if refused not in (0, len(columns)):
+        raise AssertionError(f"{refused} of {len(columns)} enum columns refuse a stranger")
+    return refused == len(columns)
 
 
 def test_a_store_an_earlier_version_left_keeps_its_rows_read_as_members(database_url):
