@@ -29,8 +29,10 @@ samples/pdflib/node_modules/.installed: samples/pdflib/package.json samples/pdfl
 # LibreOffice (headless Writer), qpdf and the fonts make the renditions the reading tests read
 # (samples/renditions.py: Word saved as PDF or re-saved, flattened PDFs); pdftk-java, poppler-utils
 # (pdftocairo) and Ghostscript fill, print and re-distil forms as agencies do (samples/pdf_tools.py).
-# Without them those tests skip, except in CI.
-SYSTEM_PACKAGES ?= chromium libreoffice-writer-nogui qpdf fonts-liberation fonts-dejavu-core pdftk-java poppler-utils ghostscript
+# Without them those tests skip, except in CI. dovecot-imapd is the IMAP server the mail intake's
+# tests start on 127.0.0.1 (tests/mailserver.py), as the same user, with a throwaway config.
+SYSTEM_PACKAGES ?= chromium libreoffice-writer-nogui qpdf fonts-liberation fonts-dejavu-core pdftk-java poppler-utils ghostscript \
+	dovecot-imapd
 
 system-deps:
 	@missing=""; \

@@ -25,6 +25,7 @@ class ExitCode(IntEnum):
     CONFIGURATION = 4  # a setting, or the data home: missing, never initialised, not writable
     STORE = 5  # the tracking store cannot be opened, read or written
     DELIVERY = 6  # notices could not be sent (they stay in the outbox)
+    MAIL_SERVER = 7  # the mail server could not be reached, or refused the login or a command
     PREFECT_UNAVAILABLE = 69  # EX_UNAVAILABLE: the Prefect server PREFECT_API_URL names cannot be reached
     DISK_FULL = 74  # EX_IOERR: no space left on the disk of the data home or of the store
     INBOX_BUSY = 75  # EX_TEMPFAIL: another run holds the inbox
@@ -78,6 +79,14 @@ class DeliveryError(PipelineError):
     in the outbox for the next try."""
 
     exit_code = ExitCode.DELIVERY
+
+
+class MailServerError(PipelineError):
+    """A mail account's IMAP server could not be reached, refused the login or a command, or dropped
+    the connection. Nothing is lost: a message is marked on the server only after its documents
+    are stored, and the next fetch takes up where this one stopped."""
+
+    exit_code = ExitCode.MAIL_SERVER
 
 
 class PrefectUnavailableError(PipelineError):

@@ -430,3 +430,4 @@ def pending_moves(engine: Engine) -> list[tuple[int, Path, Path, str]]:
 
 
 from pipeline.load import accounts as _accounts  # noqa: E402, F401  the desk's accounts join the store's metadata
+from pipeline.load import mail_messages as _mail_messages  # noqa: E402, F401  fetched mail joins the store's metadata
