@@ -23,6 +23,7 @@ from cli.common import (
     require_data_home,
     settings_from,
 )
+from cli.mail import app as mail_app
 from cli.notices import app as notices_app
 from cli.overview import overview as overview_command
 from cli.program import psp_app, review_app, sessions_app
@@ -34,7 +35,8 @@ app = typer.Typer(
     name="psp-pipeline",
     help="Read, validate, store and route the PSP program's forms.",
     epilog="Exit status: 0 done; 2 a wrong argument; 4 configuration or data home (missing, never "
-    "initialised, not writable); 5 the tracking store; 6 notices not delivered; 69 Prefect's server "
+    "initialised, not writable); 5 the tracking store; 6 notices not delivered; 7 a mail server out of reach "
+    "or refusing; 69 Prefect's server "
     "out of reach; 74 the disk is full; 75 another run holds the inbox; 1 a defect (with its traceback).",
     no_args_is_help=True,
     add_completion=False,
@@ -44,6 +46,7 @@ app.add_typer(review_app, name="review")
 app.add_typer(sessions_app, name="sessions")
 app.add_typer(psp_app, name="psp")
 app.add_typer(notices_app, name="notices")
+app.add_typer(mail_app, name="mail")
 app.command("overview")(overview_command)
 
 

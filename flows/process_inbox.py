@@ -34,6 +34,18 @@ def open_run(settings: Settings) -> steps.RunContext:
     return steps.open_run(settings)
 
 
+@_step
+def fetch_mail(context: steps.RunContext) -> None:
+    """Save the mail accounts' new messages into the inbox before its batches (``pipeline.run.fetch_mail``)."""
+    steps.fetch_mail(context)
+
+
+@_step
+def move_stored_mail(context: steps.RunContext) -> None:
+    """Move on their servers the messages whose documents are stored (``pipeline.run.move_stored_mail``)."""
+    steps.move_stored_mail(context)
+
+
 @_step(name="process-batch")
 def process_next_batch(context: steps.RunContext) -> int:
     """Take the inbox's next batch and process it; how many files it held (0: the inbox is done).
@@ -72,8 +84,10 @@ def process_inbox(home: str | None = None) -> dict[str, Any]:
     # quote(): Prefect would otherwise walk every object passed to a task (the run context holds
     # the whole inbox's plan) looking for futures; there are none to find in ours.
     try:
+        fetch_mail(quote(context))
         while process_next_batch(quote(context)):
             pass
+        move_stored_mail(quote(context))
         summary = close_run(quote(context))
     finally:
         context.close()

@@ -18,10 +18,12 @@ from sqlalchemy.engine import Engine
 
 from pipeline import service
 from pipeline.collector import RunCollector
+from pipeline.errors import PipelineError
 from pipeline.faults import checkpoint
 from pipeline.intake import collect_inbox, inbox_entries, receive_entries, settled
 from pipeline.load import claims, program, queries, routing, store
 from pipeline.lock import RunLock
+from pipeline.mailbox import fetch as mail
 from pipeline.model import ExtractedDocument, Outcome, ReceivedFile, RunStatus
 from pipeline.report import document_report, html
 from pipeline.report.models import DocumentReport, RunSummary
@@ -344,12 +346,35 @@ def close_run(context: RunContext) -> RunSummary:
     )
 
 
+def fetch_mail(context: RunContext) -> None:
+    """Before the inbox is planned: the mail accounts' new messages saved into it, and those whose
+    documents are stored moved on their servers (``pipeline.mailbox.fetch``). A server out of reach
+    or an account without its password is logged, and the run takes the inbox all the same."""
+    try:
+        summary = mail.fetch_mail(context.settings, context.engine)
+    except PipelineError as exc:
+        log.error("mail was not fetched: %s", exc)
+        return
+    log.info("run %d: mail: %s", context.run_id, summary.line())
+
+
+def move_stored_mail(context: RunContext) -> None:
+    """After the batches: the fetched messages whose documents this run stored moved on their
+    servers (the next fetch does it when this cannot)."""
+    try:
+        mail.move_stored_mail(context.settings, context.engine)
+    except PipelineError as exc:
+        log.error("fetched mail was not moved on its server: %s", exc)
+
+
 def process(settings: Settings) -> RunSummary:
     """One whole run over the inbox, without Prefect."""
     context = open_run(settings)
     try:
+        fetch_mail(context)
         while batch := next_batch(context):
             process_batch(context, batch)
+        move_stored_mail(context)
         return close_run(context)
     finally:
         context.close()

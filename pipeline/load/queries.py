@@ -68,7 +68,9 @@ def decisions_since_last_run(engine: Engine, run_id: int) -> list[dict[str, Any]
 
 
 def export_rows(engine: Engine) -> Iterator[dict[str, Any]]:
-    """Every received file in the export contract, oldest received first, streamed."""
+    """Every received file in the export contract, oldest received first, streamed: its store id
+    (as ``review show`` takes it) and when it was received (an aware datetime; the export writes
+    it in the office's time)."""
     with Session(engine) as session:
         query = (
             select(ReceivedFileRow, Document)
@@ -79,9 +81,10 @@ def export_rows(engine: Engine) -> Iterator[dict[str, Any]]:
         for receipt, document in session.execute(query):
             duplicate = receipt.outcome is Outcome.DUPLICATE
             yield {
+                "id": receipt.id,
                 "file": receipt.original_name,
                 "sha256": receipt.sha256,
-                "received_at": receipt.received_at.isoformat(),
+                "received_at": receipt.received_at,
                 "form_id": document.form_id,
                 "form_version": document.form_version,
                 "outcome": receipt.outcome,
