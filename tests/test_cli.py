@@ -1,11 +1,15 @@
-"""The command line: init, run, status and export on a data home; clear one-line errors."""
+"""The command line: init, run, status and export on a data home; clear one-line errors; every time
+shown in the office's zone (PSP_TIMEZONE), with the zone."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
+from datetime import datetime, timedelta
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -58,6 +62,23 @@ def test_status_counts_and_lists_what_waits(processed_home):
         assert case["file"] in result.output
 
 
+def test_status_shows_when_each_was_received_in_the_office_s_time_with_its_zone(processed_home, monkeypatch):
+    home, _ = processed_home
+    in_michigan = runner.invoke(app, ["status", "--home", str(home)]).output
+    monkeypatch.setenv("PSP_TIMEZONE", "UTC")
+    in_utc = runner.invoke(app, ["status", "--home", str(home)]).output
+
+    def received(output: str) -> dict[str, datetime]:
+        found = re.findall(r"^  #(\d+) (\d{4}-\d\d-\d\d \d\d:\d\d) (EST|EDT|UTC) ", output, flags=re.MULTILINE)
+        assert found, output
+        return {number: (datetime.strptime(at, "%Y-%m-%d %H:%M"), zone) for number, at, zone in found}
+
+    michigan, utc = received(in_michigan), received(in_utc)
+    assert michigan.keys() == utc.keys()
+    for number, (at, zone) in michigan.items():  # the samples arrived in December: EST, 5 hours behind
+        assert zone == "EST" and utc[number] == (at + timedelta(hours=5), "UTC")
+
+
 def test_export_json_follows_the_contract(processed_home):
     home, _ = processed_home
     result = runner.invoke(app, ["export", "--home", str(home), "--format", "json"])
@@ -77,9 +98,33 @@ def test_export_csv_flattens_the_same(processed_home, tmp_path):
     output = tmp_path / "export.csv"
     result = runner.invoke(app, ["export", "--home", str(home), "--format", "csv", "--output", str(output)])
     assert result.exit_code == 0
-    rows = list(csv.DictReader(io.StringIO(output.read_text("utf-8"))))
+    assert output.read_bytes().startswith(b"\xef\xbb\xbfid,")  # UTF-8 with a byte order mark, for Excel
+    rows = list(csv.DictReader(io.StringIO(output.read_text("utf-8-sig"))))
     assert len(rows) == len(expected_cases())
-    assert {"file", "sha256", "received_at", "form_id", "outcome", "rules", "fields.cmhsp_name"} <= set(rows[0])
+    assert {"id", "file", "sha256", "received_at", "form_id", "outcome", "rules", "fields.cmhsp_name"} <= set(rows[0])
+    frame = pd.read_csv(output, parse_dates=["received_at"])
+    assert str(frame["received_at"].dtype) == "datetime64[us, UTC-05:00]"  # December, in Michigan
+    shown = runner.invoke(app, ["review", "show", str(frame["id"].iloc[-1]), "--home", str(home)])
+    assert shown.output.startswith(f"#{frame['id'].iloc[-1]} {frame['file'].iloc[-1]} ")
+
+
+def test_export_with_printed_labels_as_headers(processed_home):
+    home, _ = processed_home
+    result = runner.invoke(app, ["export", "--home", str(home), "--format", "csv", "--labels"])
+    assert result.exit_code == 0, result.output
+    header = next(csv.reader(io.StringIO(result.stdout.removeprefix("\ufeff"))))
+    assert header[:4] == ["#", "File", "SHA-256", "Received"]
+    assert "Community Mental Health Services Program (CMHSP)" in header
+
+
+def test_export_into_a_new_folder_makes_it(processed_home, tmp_path, monkeypatch):
+    home, _ = processed_home
+    monkeypatch.chdir(tmp_path)
+    for format, made in (("csv", "new"), ("xlsx", "new/xlsx")):  # the first makes new/, the second new/xlsx/
+        result = runner.invoke(app, ["export", "--home", str(home), "--format", format, "-o", f"new/{format}/psp.{format}"])
+        assert result.exit_code == 0, result.output
+        assert (tmp_path / "new" / format / f"psp.{format}").is_file()
+        assert f"Wrote new/{format}/psp.{format} (made the folder {made}): " in result.output
 
 
 def test_an_unusable_data_home_is_one_line_with_what_to_do(tmp_path):

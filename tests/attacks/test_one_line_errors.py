@@ -341,11 +341,14 @@ def test_a_thirty_digit_id_is_one_line_and_exit_2(tmp_path, command):
 
 
 @pytest.mark.parametrize("format", ["csv", "json", "xlsx"])
-def test_an_export_into_a_folder_that_does_not_exist_is_one_line_and_exit_2(tmp_path, format):
+def test_an_export_into_a_folder_that_cannot_be_made_is_one_line_and_exit_2(tmp_path, format):
+    # A folder that does not exist is made (tests/test_cli.py); one where a file is in the way cannot be.
     home = initialised(tmp_path / "home")
-    target = tmp_path / "no-such-folder" / f"export.{format}"
+    in_the_way = tmp_path / "a-file"
+    in_the_way.write_text("not a folder")
+    target = in_the_way / "exports" / f"export.{format}"
 
     result = psp("export", "--home", str(home), "--format", format, "--output", str(target))
 
-    one_line(result, BAD_INPUT, str(target.parent), "--output")
-    assert not target.parent.exists()
+    one_line(result, BAD_INPUT, str(target.parent), "cannot be made", "--output")
+    assert in_the_way.read_text() == "not a folder"

@@ -22,9 +22,10 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from pipeline.clock import iso_time
 from pipeline.load import program, queries, schedule, store
 from pipeline.load.export import write_documents, write_workbook
-from tests.conftest import RECEIVED_AT, VALID_PACKET, VALID_PLAN, make_document
+from tests.conftest import DETROIT, RECEIVED_AT, VALID_PACKET, VALID_PLAN, make_document
 
 HYPERLINK = '=HYPERLINK("http://127.0.0.1/x","y")'
 ATTACKS = [HYPERLINK, "+1", "-2+3", "@SUM(1)", "\t=1", "\r=1"]
@@ -96,11 +97,12 @@ def exports(module_database_url, validation_context, tmp_path_factory):
         )
 
     csv_handle, json_handle = io.StringIO(), io.StringIO()
-    write_documents(engine, csv_handle, "csv")
-    write_documents(engine, json_handle, "json")
+    write_documents(engine, csv_handle, "csv", DETROIT)
+    write_documents(engine, json_handle, "json", DETROIT)
     workbook = folder / "psp.xlsx"
-    write_workbook(engine, validation_context.reference, workbook, date(2026, 12, 10))
-    expected_json = json.dumps(list(queries.export_rows(engine)), indent=1, ensure_ascii=False) + "\n"
+    write_workbook(engine, validation_context.reference, workbook, date(2026, 12, 10), DETROIT)
+    stored = [{**row, "received_at": iso_time(row["received_at"], DETROIT)} for row in queries.export_rows(engine)]
+    expected_json = json.dumps(stored, indent=1, ensure_ascii=False) + "\n"
     engine.dispose()
     return {
         "csv": csv_handle.getvalue(),
@@ -121,7 +123,7 @@ def test_the_store_and_json_keep_every_value_as_it_is(exports):
 
 
 def csv_rows(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text, newline="")))
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
 
 
 def test_a_csv_cell_that_would_be_a_formula_begins_with_a_quote(exports):
@@ -158,7 +160,7 @@ def test_the_csv_keeps_numbers_as_numbers(exports):
 
 def test_the_workbook_has_no_formula_and_shows_each_text_as_itself(exports):
     workbook = exports["xlsx"]
-    assert workbook.sheetnames == ["Agencies", "PSPs", "Sessions", "Waiting"]
+    assert workbook.sheetnames == ["Agencies", "PSPs", "Sessions", "Waiting", "Documents"]
     for sheet in workbook:
         for row in sheet.iter_rows():
             for cell in row:
@@ -172,6 +174,7 @@ def test_the_workbook_has_no_formula_and_shows_each_text_as_itself(exports):
         return [row[rows[0].index(header)] for row in rows[1:]]
 
     assert column("Waiting", "file") == [*ATTACKS, CR_INSIDE]
+    assert column("Documents", "file") == [HYPERLINK, *ATTACKS, *ATTACKS, CR_INSIDE]
     assert column("PSPs", "name") == [f"{name} Example" for name in STORED_NAMES]
     assert HYPERLINK in column("Sessions", "location")
 
@@ -192,7 +195,7 @@ def test_a_control_character_in_a_file_name_does_not_stop_the_workbook(database_
     held = make_document("PSP-REG", {**VALID_PACKET, "cmhsp_name": NO_PLAN_AGENCY}, name=BELL)
     program.record_batch(engine, store.start_run(engine), [held], validation_context,
                          lambda received, outcome: tmp_path / outcome.value / received.sha256)
-    write_workbook(engine, validation_context.reference, tmp_path / "psp.xlsx", date(2026, 12, 10))
+    write_workbook(engine, validation_context.reference, tmp_path / "psp.xlsx", date(2026, 12, 10), DETROIT)
     engine.dispose()
     waiting = [cell.value for row in openpyxl.load_workbook(tmp_path / "psp.xlsx")["Waiting"].iter_rows() for cell in row]
     assert "bell\ufffd.pdf" in waiting

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from pipeline.errors import ConfigurationError
 from pipeline.load import program, queries, store
 from pipeline.model import Outcome
-from tests.conftest import VALID_PACKET, VALID_PLAN, make_document
+from tests.conftest import RECEIVED_AT, VALID_PACKET, VALID_PLAN, make_document
 
 
 def _result(context, form_id, values, sha, name="form.pdf"):
@@ -92,9 +92,9 @@ def test_export_rows_follow_the_contract(engine, validation_context, tmp_path):
     rows = [r for r in queries.export_rows(engine) if r["form_id"] == "PSP-REG"]
     assert [r["outcome"] for r in rows] == ["rejected", "duplicate"]
     row = rows[0]
-    assert set(row) == {"file", "sha256", "received_at", "form_id", "form_version", "outcome", "findings", "fields"}
+    assert set(row) == {"id", "file", "sha256", "received_at", "form_id", "form_version", "outcome", "findings", "fields"}
     assert row["file"] == "reg.pdf" and row["form_id"] == "PSP-REG" and row["form_version"] == "2025.1"
-    assert row["received_at"] == "2026-12-02T15:00:00+00:00"
+    assert row["received_at"] == RECEIVED_AT  # aware: the export writes it in the office's time
     assert row["findings"] == [
         {"rule": "REG-R05", "field": "psp_phone", "severity": "error", "message": row["findings"][0]["message"]}
     ]
