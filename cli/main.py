@@ -138,7 +138,9 @@ def _print_summary(settings: Settings, run_id: int, report: Path, released: list
 
 @app.command()
 def status(home: HomeOption = None) -> None:
-    """Counts by outcome over everything received, and what waits for a person."""
+    """Counts by outcome over everything received, and what waits for a person (received when, in
+    the office's time zone, PSP_TIMEZONE)."""
+    from pipeline.clock import shown_time
     from pipeline.load.ownership import open_own_store
     from pipeline.load.queries import outcome_counts, waiting_for_a_person
     from pipeline.model import Outcome
@@ -154,7 +156,7 @@ def status(home: HomeOption = None) -> None:
     for item in waiting:
         more = f" (+{item['more']} more)" if item["more"] else ""
         typer.echo(
-            f"  #{item['id']} {item['received_at']:%Y-%m-%d} {item['file']} "
+            f"  #{item['id']} {shown_time(item['received_at'], settings.zone)} {item['file']} "
             f"[{item['outcome'].replace('_', ' ')}] {item['reason']}{more}"
         )
     engine.dispose()
@@ -251,30 +253,58 @@ class ExportFormat(StrEnum):
 def export(
     home: HomeOption = None,
     format: Annotated[ExportFormat, typer.Option("--format", "-f", help="json, csv or xlsx.")] = ExportFormat.JSON,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: standard output; xlsx: psp-export.xlsx).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write, its folder made if need be "
+                                                "(default: standard output; xlsx: psp-export.xlsx).")] = None,
+    labels: Annotated[bool, typer.Option("--labels", help="Head the documents' columns with the forms' printed "
+                                         "labels instead of their keys (csv, xlsx).")] = False,
 ) -> None:
-    """Every received document (json, csv), or the coordinator's workbook (xlsx: agencies, PSPs, sessions, waiting)."""
-    from datetime import date
-
+    """Every received document (json, csv), or the coordinator's workbook (xlsx: agencies, PSPs,
+    sessions, waiting, and the documents). Times are the office's (PSP_TIMEZONE); the csv opens in
+    Excel as written (UTF-8 with a byte order mark)."""
+    from pipeline.clock import today
     from pipeline.load import export as exports
 
+    settings = settings_from(home)
     target = output or (Path("psp-export.xlsx") if format is ExportFormat.XLSX else None)
-    if target is not None and not target.parent.is_dir():  # before anything is read
-        raise BadInputError(f"cannot write {target}: there is no folder {target.parent}.",
-                            hint="Give --output a file in a folder that exists.")
+    made = _folder_for(target) if target is not None else None  # before anything is read
     if format is ExportFormat.XLSX:
         from pipeline.service import open_desk
 
-        desk = open_desk(settings_from(home))
+        desk = open_desk(settings)
         try:
-            counts = exports.write_workbook(desk.engine, desk.validation.reference, target, date.today())
+            counts = exports.write_workbook(desk.engine, desk.validation.reference, target, today(settings.zone),
+                                            settings.zone, labels=labels)
         finally:
             desk.close()
-        typer.echo(f"Wrote {target}: " + ", ".join(f"{n} ({c} rows)" for n, c in counts.items()), err=True)
-        return
+        wrote = ", ".join(f"{n} ({c} rows)" for n, c in counts.items())
+    else:
+        written = _export_documents(settings, output, format.value, labels)
+        wrote = f"{written} documents"
+    if target is not None:
+        typer.echo(f"Wrote {target}{f' (made the folder {made})' if made else ''}: {wrote}", err=True)
+
+
+def _folder_for(target: Path) -> Path | None:
+    """Make the folder an export goes to when there is none (and say which, as the first of them
+    made), or one line saying why it cannot be made; None when it was there."""
+    folder = target.parent
+    if folder.is_dir():
+        return None
+    first = next((p for p in reversed([folder, *folder.parents]) if not p.exists()), folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInputError(f"cannot write {target}: the folder {folder} cannot be made ({exc.strerror}).",
+                            hint="Give --output a file in a folder you can write.") from exc
+    return first
+
+
+def _export_documents(settings: Settings, output: Path | None, fmt: str, labels: bool) -> int:
+    """Every document as JSON or CSV, to ``output`` or standard output; how many."""
+    from pipeline.load import export as exports
     from pipeline.load.ownership import open_own_store
 
-    engine = open_own_store(settings_from(home))
+    engine = open_own_store(settings)
     try:
         handle = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:
@@ -282,10 +312,8 @@ def export(
         raise BadInputError(f"cannot write {output} ({exc.strerror}).",
                             hint="Give --output a file in a folder that exists.") from exc
     try:
-        written = exports.write_documents(engine, handle, format.value)
+        return exports.write_documents(engine, handle, fmt, settings.zone, labels=labels)
     finally:
         engine.dispose()
         if output:
             handle.close()
-    if output:
-        typer.echo(f"Wrote {written} documents to {output}", err=True)
