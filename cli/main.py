@@ -23,6 +23,8 @@ from cli.common import (
     require_data_home,
     settings_from,
 )
+from cli.desk import desk as desk_command
+from cli.desk import users_app
 from cli.mail import app as mail_app
 from cli.notices import app as notices_app
 from cli.overview import overview as overview_command
@@ -48,6 +50,8 @@ app.add_typer(psp_app, name="psp")
 app.add_typer(notices_app, name="notices")
 app.add_typer(mail_app, name="mail")
 app.command("overview")(overview_command)
+app.command("desk")(desk_command)
+app.add_typer(users_app, name="users")
 
 
 

@@ -131,3 +131,35 @@ def waiting_for_a_person(engine: Engine) -> list[dict[str, Any]]:
                 }
             )
         return waiting
+
+
+def decision_trail(engine: Engine, limit: int = 500) -> list[dict[str, Any]]:
+    """The latest ``limit`` decisions, newest first: who (the desk's account, the command line's
+    user, or the pipeline), when, what, from and to which outcome, why, with the received file or
+    PSP it was about; the review desk's audit trail."""
+    with Session(engine) as session:
+        query = (
+            select(DecisionRow, ReceivedFileRow.id, ReceivedFileRow.original_name)
+            .outerjoin(
+                ReceivedFileRow,
+                (ReceivedFileRow.document_id == DecisionRow.document_id)
+                & (ReceivedFileRow.outcome != Outcome.DUPLICATE),
+            )
+            .order_by(DecisionRow.at.desc(), DecisionRow.id.desc())
+            .limit(limit)
+        )
+        return [
+            {
+                "id": receipt_id,
+                "file": name,
+                "subject": f"PSP #{decision.registration_id}" if decision.registration_id else "",
+                "at": decision.at,
+                "actor": decision.actor,
+                "action": decision.action,
+                "from": decision.from_outcome,
+                "to": decision.to_outcome,
+                "reason": decision.reason,
+                "message_to_agency": (decision.detail or {}).get("message_to_agency"),
+            }
+            for decision, receipt_id, name in session.execute(query)
+        ]

@@ -315,18 +315,37 @@ def correct(
     with transaction(engine) as session:
         program_lock(session)
         receipt, document = _load(session, received_file_id)
-        _require(document, receipt, CORRECTABLE, DecisionAction.CORRECTED)
-        if document.form_id is None:
-            raise BadInputError(f"#{receipt.id} is not one of the two forms; there is no field to correct.")
-        extracted = document_from_row(document, receipt)
-        fields = dict(extracted.fields)
-        for widget, widget_value in _widget_values(document, field_key, value).items():
-            fields[widget] = FieldValue(key=widget, value=widget_value, method=ReadMethod.REVIEWER,
-                                        location=f"corrected by {actor}", confidence=1.0)
-        corrected = extracted.model_copy(update={"fields": fields})
-        result = validate_document(corrected, with_store_schedule(session, context), read_snapshot(session))
+        result = _judged_with_correction(session, receipt, document, field_key, value, actor, context)
         decided = Decided(actor, DecisionAction.CORRECTED, reason, {"field": field_key})
         apply_decision(session, document, result, decided, destination)
         session.flush()
         releases = release_in(session, context, destination=destination)
     return Decision(received_file_id, result.outcome, result, releases)
+
+
+def _judged_with_correction(session: Session, receipt: ReceivedFileRow, document: Document, field_key: str,
+                            value: str, actor: str, context: ValidationContext) -> ValidationResult:
+    """The judgement the document gets with ``field_key`` read as ``value``, against the program as
+    it stands in ``session``; nothing is written."""
+    _require(document, receipt, CORRECTABLE, DecisionAction.CORRECTED)
+    if document.form_id is None:
+        raise BadInputError(f"#{receipt.id} is not one of the two forms; there is no field to correct.")
+    extracted = document_from_row(document, receipt)
+    fields = dict(extracted.fields)
+    for widget, widget_value in _widget_values(document, field_key, value).items():
+        fields[widget] = FieldValue(key=widget, value=widget_value, method=ReadMethod.REVIEWER,
+                                    location=f"corrected by {actor}", confidence=1.0)
+    corrected = extracted.model_copy(update={"fields": fields})
+    return validate_document(corrected, with_store_schedule(session, context), read_snapshot(session))
+
+
+def preview_correction(engine: Engine, received_file_id: int, field_key: str, value: str, *, actor: str,
+                       context: ValidationContext) -> ValidationResult:
+    """The outcome and findings ``correct`` would give the document, judged exactly as it judges,
+    without writing anything: the review desk shows it before the reviewer saves. The same
+    refusals as ``correct`` (BadInputError)."""
+    with Session(engine) as session:
+        receipt, document = _load(session, received_file_id)
+        result = _judged_with_correction(session, receipt, document, field_key, value, actor, context)
+        session.rollback()  # a reading only (``_load`` locks the row on PostgreSQL)
+        return result
