@@ -62,9 +62,9 @@ def list_notices(
     for item in items:
         status = item.status(now)
         statuses[status.value] += 1
-        sent = f" {item.sent_at.astimezone(settings.zone):%Y-%m-%d %H:%M}" if item.sent_at else ""
+        sent = f" {item.sent_at.astimezone(settings.zone):%Y-%m-%d %H:%M %Z}" if item.sent_at else ""
         typer.echo(
-            f"#{item.id:<5} {_status_words(status) + sent:<22} {item.kind:<9} "
+            f"#{item.id:<5} {_status_words(status) + sent:<26} {item.kind:<9} "
             f"{item.to_address or '-':<38} tries {item.attempts}  {item.file}"
         )
         typer.echo(f"       {item.path}")
@@ -74,11 +74,11 @@ def list_notices(
             since = item.possibly_sent_at.astimezone(settings.zone) if item.possibly_sent_at else None
             holder = f" (being sent by {item.claimed_by})" if item.claimed_by else ""
             typer.echo(
-                f"       handed to the server {since:%Y-%m-%d %H:%M} without its answer{holder}: it may have been "
+                f"       handed to the server {since:%Y-%m-%d %H:%M %Z} without its answer{holder}: it may have been "
                 f"delivered. Once you know it was not: psp-pipeline notices resend {item.id} --by NAME"
             )
         elif item.resend_by and item.resend_at and status is not outbox.NoticeStatus.SENT:
-            typer.echo(f"       put back to send again by {item.resend_by} {item.resend_at.astimezone(settings.zone):%Y-%m-%d %H:%M}")
+            typer.echo(f"       put back to send again by {item.resend_by} {item.resend_at.astimezone(settings.zone):%Y-%m-%d %H:%M %Z}")
     total = sum(statuses.values())
     summary = ", ".join(f"{count} {_status_words(status)}" for status, count in sorted(statuses.items()))
     typer.echo(f"{total} notice{'s' if total != 1 else ''}" + (f": {summary}" if summary else "") + ".")

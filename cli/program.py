@@ -17,6 +17,8 @@ from cli.common import HomeOption, id_in_store, settings_from
 from pipeline.errors import BadInputError
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from pipeline.service import Desk
 
 review_app = typer.Typer(help="What waits for a person, and a person's decisions.", no_args_is_help=True)
@@ -72,11 +74,14 @@ def _after_change(desk: Desk, releases) -> None:  # noqa: ANN001 - program.Relea
 
 @review_app.command("list")
 def review_list(home: HomeOption = None) -> None:
-    """Documents waiting for a person (needs review, held), oldest first, with the reason."""
+    """Documents waiting for a person (needs review, held), oldest first, with the reason and the
+    day received in the office's time zone (PSP_TIMEZONE)."""
+    from pipeline.clock import shown_day
     from pipeline.load.ownership import open_own_store
     from pipeline.load.queries import waiting_for_a_person
 
-    engine = open_own_store(settings_from(home))
+    settings = settings_from(home)
+    engine = open_own_store(settings)
     try:
         waiting = waiting_for_a_person(engine)
     finally:
@@ -86,19 +91,22 @@ def review_list(home: HomeOption = None) -> None:
     for item in waiting:
         more = f" (+{item['more']} more)" if item["more"] else ""
         typer.echo(
-            f"#{item['id']:<5} {item['received_at']:%Y-%m-%d} {item['outcome'].replace('_', ' '):<12} "
+            f"#{item['id']:<5} {shown_day(item['received_at'], settings.zone)} {item['outcome'].replace('_', ' '):<12} "
             f"{item['form_id'] or 'unknown':<8} {item['file']}\n        {item['reason']}{more}"
         )
 
 
 @review_app.command("show")
 def review_show(received_file_id: ReceivedFileId, home: HomeOption = None) -> None:
-    """One document: its values with where each was read, its findings, and every decision on it."""
+    """One document: its values with where each was read, its findings, and every decision on it
+    (times in the office's time zone, PSP_TIMEZONE, with the zone shown)."""
+    from pipeline.clock import shown_time
     from pipeline.load import review
 
     with _opened(home) as desk:
+        zone = desk.settings.zone
         shown = review.show(desk.engine, received_file_id)
-        typer.echo(f"#{shown['id']} {shown['file']}  received {shown['received_at']:%Y-%m-%d %H:%M} UTC")
+        typer.echo(f"#{shown['id']} {shown['file']}  received {shown_time(shown['received_at'], zone)}")
         typer.echo(f"Form: {shown['form_id'] or 'unknown'} {shown['form_version'] or ''}  Outcome: {shown['outcome'].replace('_', ' ')}")
         if shown["superseded_by"]:
             typer.echo(f"Replaced by the corrected form #{shown['superseded_by']}")
@@ -118,7 +126,7 @@ def review_show(received_file_id: ReceivedFileId, home: HomeOption = None) -> No
         typer.echo("Decisions:" if shown["decisions"] else "Decisions: none yet")
         for decision in shown["decisions"]:
             typer.echo(
-                f"  {decision['at']:%Y-%m-%d %H:%M} {decision['actor']}: {decision['action']} "
+                f"  {shown_time(decision['at'], zone)} {decision['actor']}: {decision['action']} "
                 f"({decision['from'] or '-'} -> {decision['to'] or '-'}){': ' + decision['reason'] if decision['reason'] else ''}"
             )
             if decision["message_to_agency"]:
@@ -188,12 +196,16 @@ def sessions_import(
     by: ByOption = None,
     home: HomeOption = None,
 ) -> None:
-    """Add or update training sessions from a CSV (session_id,start_date,end_date,days,location,capacity)."""
+    """Add or update training sessions from a CSV (session_id,start_date,end_date,days,location,capacity),
+    as Excel saves it ("CSV UTF-8"), dates as `sessions list` prints them (01/11/2027) or 2027-01-11.
+
+    A wrong value is one line naming its line and column, and nothing is changed.
+    """
     from pipeline.load import schedule
     from schemas.reference import parse_sessions
 
     try:
-        sessions = parse_sessions(csv_file.read_text("utf-8"), source=csv_file.name)
+        sessions = parse_sessions(_utf8_text(csv_file), source=csv_file.name)
     except ValueError as exc:
         raise BadInputError(f"{exc}.", hint="Fix the line and import again; nothing was changed.") from exc
     with _opened(home) as desk:
@@ -202,6 +214,20 @@ def sessions_import(
         )
         typer.echo(f"{added} sessions added, {updated} updated.")
         _after_change(desk, releases)
+
+
+def _utf8_text(path: Path) -> str:
+    """The file's text; one line naming the line of the first byte that is not UTF-8 (Excel's plain
+    "CSV" is the machine's code page: "CSV UTF-8" is the one to choose)."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise BadInputError(
+            f"{path.name} line {line}: the file is not UTF-8 text.",
+            hint='Save it from Excel as "CSV UTF-8 (Comma delimited)" and import it again; nothing was changed.',
+        ) from exc
 
 
 @sessions_app.command("list")
@@ -221,11 +247,11 @@ def sessions_list(home: HomeOption = None) -> None:
 @psp_app.command("list")
 def psp_list(home: HomeOption = None) -> None:
     """Registered PSPs, their stage, and what each is due next."""
+    from pipeline.clock import today
     from pipeline.load import certification
 
     with _opened(home) as desk:
-        today = date.today()
-        rows = certification.list_psps(desk.engine, today)
+        rows = certification.list_psps(desk.engine, today(desk.settings.zone))
         if not rows:
             typer.echo("No PSP is registered yet.")
         for row in rows:
@@ -235,38 +261,39 @@ def psp_list(home: HomeOption = None) -> None:
 @psp_app.command("update")
 def psp_update(
     registration_id: RegistrationId,
-    classroom_attended: Annotated[str | None, typer.Option(help="Date the 5-day classroom training was completed (MM/DD/YYYY).")] = None,
+    classroom_attended: Annotated[str | None, typer.Option(help="Date the 5-day classroom training was completed (MM/DD/YYYY or YYYY-MM-DD; not after today).")] = None,
     coaching_months: Annotated[int | None, typer.Option(help="Coaching months completed, 0 to 10.")] = None,
     pd_meetings: Annotated[int | None, typer.Option(help="Quarterly Professional Development meetings attended.")] = None,
-    certified: Annotated[str | None, typer.Option(help="Date of certification (MM/DD/YYYY).")] = None,
+    certified: Annotated[str | None, typer.Option(help="Date of certification (MM/DD/YYYY or YYYY-MM-DD; not after today).")] = None,
     reason: Annotated[str | None, typer.Option("--reason", help="Why: kept with the change.")] = None,
     by: ByOption = None,
     home: HomeOption = None,
 ) -> None:
-    """Record a PSP's progress toward certification."""
+    """Record a PSP's progress toward certification. Dates are read as the program prints them, and
+    one after today (in the office's time zone, PSP_TIMEZONE) is refused: it has not happened."""
     from pipeline.load import certification
-    from schemas.values import parse_date
-
-    def as_date(text: str | None, option: str) -> date | None:
-        if text is None:
-            return None
-        try:
-            return parse_date(text)
-        except ValueError as exc:
-            raise BadInputError(f"{option}: {exc}.") from exc
 
     with _opened(home) as desk:
+        zone = desk.settings.zone
         progress = certification.Progress(
-            classroom_attended_on=as_date(classroom_attended, "--classroom-attended"),
+            classroom_attended_on=_day_it_happened(classroom_attended, "--classroom-attended", zone),
             coaching_months=coaching_months,
             pd_meetings=pd_meetings,
-            certified_on=as_date(certified, "--certified"),
+            certified_on=_day_it_happened(certified, "--certified", zone),
         )
         changed = certification.update(desk.engine, registration_id, progress, actor=_actor(by), reason=reason)
         if not changed["changes"]:
             typer.echo(f"PSP #{registration_id}: nothing changed.")
         else:
             typer.echo(f"PSP #{registration_id}: {', '.join(changed['changes'])} recorded; now {changed['stage']}.")
+
+
+def _day_it_happened(text: str | None, option: str, zone: ZoneInfo) -> date | None:
+    """The date typed for ``option``, read as the program prints dates, not after today in the
+    office; None when the option was not given."""
+    from pipeline.clock import not_after_today, typed_day
+
+    return None if text is None else not_after_today(typed_day(text, option), option, zone)
 
 
 @psp_app.command("withdraw")

@@ -8,13 +8,16 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
-from schemas.values import check_year
+from schemas.values import parse_date
+
+T = TypeVar("T")
 
 REFERENCE_FILES = ("cmhsps.csv", "michigan_counties.txt", "training_sessions.csv")
 
@@ -117,42 +120,74 @@ def _csv_rows(
 
 
 def parse_sessions(text: str, source: str = "training_sessions.csv") -> dict[str, TrainingSession]:
-    """The training schedule from CSV text (session_id,start_date,end_date,days,location,capacity).
+    """The training schedule from CSV text (session_id,start_date,end_date,days,location,capacity),
+    as the coordinator keeps it or Excel saves it ("CSV UTF-8", with its byte order mark).
 
-    Raises ValueError naming the line of an empty or repeated session id, a value that is not a
-    date or a number, or a file with no session.
+    Dates are read in the formats the program prints them (``sessions list``: 01/11/2027, as
+    Excel writes it too: 1/11/2027; the exports: 2027-01-11) and the others a form's dates are read
+    in. Raises ValueError naming the line and the column of an empty or repeated session id, a
+    value that is not a date or a whole number, an end before the start or a negative capacity,
+    and the line of a file with no session.
     """
     sessions: dict[str, TrainingSession] = {}
     line_of: dict[str, int] = {}
     for line_no, row in _csv_rows(text, source, SESSION_COLUMNS, "training session"):
+        where = _cell_place(source, line_no, list(row))
         session_id = row["session_id"].strip().upper()
         if not session_id:
-            raise ValueError(f"{source} line {line_no}: the session_id column is empty; give each session an id")
+            raise ValueError(f"{where('session_id')}: it is empty; give each session an id")
         if session_id in line_of:
             raise ValueError(
-                f"{source} line {line_no}: session {session_id} is already on line {line_of[session_id]}; "
+                f"{where('session_id')}: session {session_id} is already on line {line_of[session_id]}; "
                 "list each session once"
             )
-        try:
-            session = TrainingSession(
-                session_id=session_id,
-                start_date=_session_date(row["start_date"]),
-                end_date=_session_date(row["end_date"]),
-                days=int(row["days"]),
-                location=row["location"].strip(),
-                capacity=int(row["capacity"]),
+        session = TrainingSession(
+            session_id=session_id,
+            start_date=_cell(parse_date, row, "start_date", where),
+            end_date=_cell(parse_date, row, "end_date", where),
+            days=_cell(_whole_number, row, "days", where),
+            location=row["location"].strip(),
+            capacity=_cell(_whole_number, row, "capacity", where),
+        )
+        if session.end_date < session.start_date:
+            raise ValueError(
+                f"{where('end_date')}: the session ends ({session.end_date:%m/%d/%Y}) before it starts "
+                f"({session.start_date:%m/%d/%Y}); check both dates"
             )
-        except ValueError as exc:
-            raise ValueError(f"{source} line {line_no}: {exc}") from exc
-        if session.capacity < 0 or session.end_date < session.start_date:
-            raise ValueError(f"{source} line {line_no}: capacity below 0 or end before start")
+        if session.capacity < 0:
+            raise ValueError(f"{where('capacity')}: {session.capacity} seats; give 0 or more")
         sessions[session.session_id] = session
         line_of[session_id] = line_no
     return sessions
 
 
-def _session_date(text: str) -> date:
-    return check_year(date.fromisoformat(text.strip()), text)
+def _cell_place(source: str, line_no: int, names: list[str]) -> Callable[[str], str]:
+    """Where a cell of a row is, as a spreadsheet shows it: 'file line 3, column B (start_date)'."""
+
+    def where(column: str) -> str:
+        letters, number = "", names.index(column) + 1
+        while number:
+            number, left = divmod(number - 1, 26)
+            letters = chr(ord("A") + left) + letters
+        return f"{source} line {line_no}, column {letters} ({column})"
+
+    return where
+
+
+def _cell(read: Callable[[str], T], row: dict[str, str], column: str, where: Callable[[str], str]) -> T:
+    """A cell of the row read by ``read``; its ValueError said with the cell's line and column."""
+    try:
+        return read(row[column])
+    except ValueError as exc:
+        raise ValueError(f"{where(column)}: {exc}") from exc
+
+
+def _whole_number(text: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        shown = text.strip() if len(text.strip()) <= 40 else text.strip()[:40] + "…"
+        raise ValueError(f"'{shown}' is not a whole number; write it in digits, for example 24") from None
 
 
 def _read_text(folder: Path | None, name: str) -> str:

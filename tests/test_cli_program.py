@@ -1,10 +1,12 @@
 """The coordinator's commands end to end: review list/show/accept/reject/correct with their audit
-records, sessions import/list, psp list/update/withdraw, and the xlsx export."""
+records, sessions import/list, psp list/update/withdraw, and the xlsx export; times shown in the
+office's zone (PSP_TIMEZONE) with the zone, dates typed as the program prints them."""
 
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -13,9 +15,10 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
+from pipeline.clock import today
 from pipeline.errors import BadInputError
 from samples.fill import fill_pdf
-from tests.conftest import VALID_PACKET, VALID_PLAN
+from tests.conftest import DETROIT, VALID_PACKET, VALID_PLAN
 
 FORMS = Path(__file__).resolve().parents[1] / "samples" / "forms"
 runner = CliRunner()
@@ -96,6 +99,23 @@ def test_review_accept_of_a_plan_releases_the_packet_held_on_it(home):
     assert "Jordan Example" in psps.output and "registered" in psps.output and "2027-01-LAN" in psps.output
 
 
+def test_review_show_gives_times_in_the_office_s_zone_with_the_zone(home, monkeypatch):
+    found = ids(home)
+    cli("review", "accept", str(found["plan.pdf"]), "--reason", "ok", "--by", "avery", home=home)
+    # plan.pdf arrived at 15:02 UTC on December 2: 10:02 in Michigan (EST).
+    shown = cli("review", "show", str(found["plan.pdf"]), home=home).output
+    assert shown.startswith(f"#{found['plan.pdf']} plan.pdf  received 2026-12-02 10:02 EST\n")
+    assert "UTC" not in shown
+    decided = re.search(r"^  (\d{4}-\d\d-\d\d \d\d:\d\d) (EST|EDT) avery: accepted", shown, flags=re.MULTILINE)
+    assert decided, shown
+    assert abs(datetime.strptime(decided[1], "%Y-%m-%d %H:%M") - datetime.now(DETROIT).replace(tzinfo=None)) < timedelta(minutes=5)
+
+    monkeypatch.setenv("PSP_TIMEZONE", "America/Los_Angeles")
+    shown = cli("review", "show", str(found["plan.pdf"]), home=home).output
+    assert shown.startswith(f"#{found['plan.pdf']} plan.pdf  received 2026-12-02 07:02 PST\n")
+    assert "2026-12-02 needs review" in cli("review", "list", home=home).output  # other-packet.pdf, that day there too
+
+
 def test_review_accept_refuses_what_does_not_wait(home):
     found = ids(home)
     cli("review", "accept", str(found["plan.pdf"]), "--reason", "ok", home=home)
@@ -151,9 +171,10 @@ def test_sessions_import_and_list_and_the_psp_lifecycle(home, tmp_path):
     found = ids(home)
     cli("review", "accept", str(found["plan.pdf"]), "--reason", "ok", home=home)
     schedule = tmp_path / "schedule.csv"
-    schedule.write_text("session_id,start_date,end_date,days,location,capacity\n"
-                        "2027-01-LAN,2027-01-11,2027-01-15,5,Lansing,30\n"
-                        "2027-12-FLI,2027-12-06,2027-12-10,5,Flint,12\n")
+    # As Excel saves "CSV UTF-8": a byte order mark, CR LF, dates as `sessions list` prints them.
+    schedule.write_bytes("\ufeffsession_id,start_date,end_date,days,location,capacity\r\n"
+                         "2027-01-LAN,01/11/2027,01/15/2027,5,Lansing,30\r\n"
+                         "2027-12-FLI,12/6/2027,2027-12-10,5,Flint,12\r\n".encode())
     result = runner.invoke(app, ["sessions", "import", str(schedule), "--home", str(home)])
     assert result.exit_code == 0 and "1 sessions added, 1 updated" in result.output
     listed = cli("sessions", "list", home=home)
@@ -164,13 +185,17 @@ def test_sessions_import_and_list_and_the_psp_lifecycle(home, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("session_id,start_date,end_date,days,location,capacity\nX,soon,2027-01-01,5,Here,3\n")
     result = runner.invoke(app, ["sessions", "import", str(bad), "--home", str(home)])
-    assert result.exit_code == BadInputError.exit_code and "bad.csv line 2" in result.output
+    assert result.exit_code == BadInputError.exit_code
+    assert "bad.csv line 2, column B (start_date): 'soon' is not a date" in result.output
+    assert "nothing was changed" in result.output and len(result.output.splitlines()) == 1
 
     psp_id = "1"
-    too_early = runner.invoke(app, ["psp", "update", psp_id, "--certified", "10/01/2027", "--home", str(home)])
+    now = today(DETROIT)
+    too_early = runner.invoke(app, ["psp", "update", psp_id, "--certified", f"{now:%m/%d/%Y}", "--home", str(home)])
     assert too_early.exit_code == BadInputError.exit_code and "cannot be certified yet" in too_early.output
-    steps = [["--classroom-attended", "01/15/2027"], ["--coaching-months", "10", "--pd-meetings", "3"],
-             ["--certified", "11/30/2027"]]
+    steps = [["--classroom-attended", f"{now - timedelta(days=300):%m/%d/%Y}"],
+             ["--coaching-months", "10", "--pd-meetings", "3"],
+             ["--certified", f"{now:%Y-%m-%d}"]]
     for step in steps:
         result = runner.invoke(app, ["psp", "update", psp_id, *step, "--by", "avery", "--reason", "progress", "--home", str(home)])
         assert result.exit_code == 0, result.output
@@ -181,6 +206,29 @@ def test_sessions_import_and_list_and_the_psp_lifecycle(home, tmp_path):
     assert withdrawn.exit_code == 0 and "withdrawn" in withdrawn.output
 
 
+def test_sessions_import_of_a_file_that_is_not_utf8_names_the_line(home, tmp_path):
+    schedule = tmp_path / "schedule.csv"  # Excel's plain "CSV": the machine's code page
+    schedule.write_bytes("session_id,start_date,end_date,days,location,capacity\r\n"
+                         "2027-01-LAN,01/11/2027,01/15/2027,5,Lansing,30\r\n"
+                         "2027-02-MAR,02/08/2027,02/12/2027,5,Marquette – Peter White Library,30\r\n".encode("cp1252"))
+    result = runner.invoke(app, ["sessions", "import", str(schedule), "--home", str(home)])
+    assert result.exit_code == BadInputError.exit_code
+    assert "schedule.csv line 3: the file is not UTF-8 text" in result.output and "CSV UTF-8" in result.output
+
+
+@pytest.mark.parametrize("option", ["--certified", "--classroom-attended"])
+def test_psp_update_refuses_a_date_in_the_future(home, option):
+    found = ids(home)
+    cli("review", "accept", str(found["plan.pdf"]), "--reason", "ok", home=home)
+    tomorrow = today(DETROIT) + timedelta(days=1)
+    result = runner.invoke(app, ["psp", "update", "1", option, f"{tomorrow:%m/%d/%Y}", "--home", str(home)])
+    assert result.exit_code == BadInputError.exit_code
+    assert f"{option}: {tomorrow:%m/%d/%Y} is in the future (today is {today(DETROIT):%m/%d/%Y} in America/Detroit)" \
+        in result.output
+    assert "Traceback" not in result.output and len(result.output.splitlines()) == 1
+    assert "registered" in cli("psp", "list", home=home).output  # nothing recorded
+
+
 def test_export_xlsx_has_a_sheet_per_table(home, tmp_path):
     found = ids(home)
     cli("review", "accept", str(found["plan.pdf"]), "--reason", "ok", home=home)
@@ -188,14 +236,16 @@ def test_export_xlsx_has_a_sheet_per_table(home, tmp_path):
     result = runner.invoke(app, ["export", "--format", "xlsx", "--output", str(target), "--home", str(home)])
     assert result.exit_code == 0, result.output
     sheets = pd.read_excel(target, sheet_name=None)
-    assert list(sheets) == ["Agencies", "PSPs", "Sessions", "Waiting"]
+    assert list(sheets) == ["Agencies", "PSPs", "Sessions", "Waiting", "Documents"]
     agencies = sheets["Agencies"].set_index("cmhsp")
     assert len(agencies) == 46
     cei = agencies.loc["Community Mental Health Authority of Clinton-Eaton-Ingham Counties"]
-    assert cei["plan_status"].startswith("accepted") and cei["psps_registered"] == 1
+    assert cei["plan_status"] == "accepted" and cei["psps_registered"] == 1
+    assert cei["plan_accepted_on"].date() == today(DETROIT)
     assert sheets["PSPs"]["name"].tolist() == ["Jordan Example"]
     assert set(sheets["Sessions"]["session_id"]) >= {"2027-01-LAN", "2027-03-GR"}
     assert sheets["Waiting"]["file"].tolist() == ["other-packet.pdf"]
+    assert sorted(sheets["Documents"]["id"]) == sorted(found.values())
 
 
 def test_the_next_run_report_shows_the_decisions_made_since(home):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from schemas.reference import REFERENCE_FILES, load_reference
+from schemas.reference import REFERENCE_FILES, load_reference, parse_sessions
 
 PACKAGED = Path(__file__).resolve().parents[2] / "schemas" / "reference"
 
@@ -49,3 +49,37 @@ def test_a_broken_schedule_names_the_line(tmp_path):
         handle.write("2028-01-FLINT,next year,2028-01-14,5,Flint,12\n")
     with pytest.raises(ValueError, match="line 8"):
         load_reference(tmp_path)
+
+
+SCHEDULE_HEADER = "session_id,start_date,end_date,days,location,capacity\r\n"
+
+
+def test_a_schedule_as_excel_saves_it_reads(tmp_path):
+    # "CSV UTF-8": a byte order mark, CR LF, dates as `sessions list` prints them or as Excel writes them.
+    text = ("\ufeff" + SCHEDULE_HEADER + "2027-01-LAN,01/11/2027,1/15/2027,5,Lansing,30\r\n"
+            "2027-12-fli,2027-12-06,2027-12-10,5,Flint,12\r\n,,,,,\r\n")
+    sessions = parse_sessions(text, "schedule.csv")
+    assert sessions["2027-01-LAN"].start_date == date(2027, 1, 11) and sessions["2027-01-LAN"].end_date == date(2027, 1, 15)
+    assert sessions["2027-12-FLI"].capacity == 12
+
+
+@pytest.mark.parametrize(("row", "said"), [
+    ("X,soon,2027-01-15,5,Here,3", "schedule.csv line 3, column B (start_date): 'soon' is not a date"),
+    ("X,2027-01-11,13/45/2027,5,Here,3", "schedule.csv line 3, column C (end_date): '13/45/2027' is not a date"),
+    ("X,2027-01-11,2027-01-15,five,Here,3", "schedule.csv line 3, column D (days): 'five' is not a whole number"),
+    ("X,2027-01-11,2027-01-15,5,Here,-3", "schedule.csv line 3, column F (capacity): -3 seats"),
+    ("X,2027-01-15,2027-01-11,5,Here,3", "schedule.csv line 3, column C (end_date): the session ends (01/11/2027) before"),
+    ("2027-01-LAN,2027-01-11,2027-01-15,5,Here,3", "schedule.csv line 3, column A (session_id): session 2027-01-LAN is already on line 2"),
+    (",2027-01-11,2027-01-15,5,Here,3", "schedule.csv line 3, column A (session_id): it is empty"),
+])
+def test_a_wrong_value_names_its_line_and_column(row, said):
+    text = "\ufeff" + SCHEDULE_HEADER + "2027-01-LAN,01/11/2027,01/15/2027,5,Lansing,30\r\n" + row + "\r\n"
+    with pytest.raises(ValueError) as raised:
+        parse_sessions(text, "schedule.csv")
+    assert str(raised.value).startswith(said), str(raised.value)
+
+
+def test_the_column_is_named_where_the_file_puts_it():
+    text = "capacity,location,days,end_date,start_date,session_id\n3,Here,5,2027-01-15,soon,X\n"
+    with pytest.raises(ValueError, match=r"line 2, column E \(start_date\)"):
+        parse_sessions(text, "schedule.csv")
