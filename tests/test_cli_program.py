@@ -262,3 +262,24 @@ def test_the_next_run_report_shows_the_decisions_made_since(home):
     assert any(d["action"] == "released" and d["id"] == found["packet.pdf"] for d in report["decisions"])
     page = sorted((home / "reports").glob("run-*.html"))[-1].read_text("utf-8")
     assert "Decisions since the last run" in page and "LBSW accepted" in page
+
+
+def test_a_form_received_in_the_evening_keeps_its_michigan_day_everywhere(tmp_path, database_url, monkeypatch):
+    # 9:30 p.m. on December 2 in Michigan is 02:30 on December 3 in UTC: every place a person
+    # reads it says December 2, 21:30 (the notice, its folder, review show, the report, the export).
+    monkeypatch.setenv("PSP_DATABASE_URL", database_url)
+    home = tmp_path / "home"
+    (home / "inbox").mkdir(parents=True)
+    fill_pdf(FORMS / "PSP-REG_2025.1.pdf", {**VALID_PACKET, "psp_phone": "1"}, home / "inbox" / "late.pdf")
+    arrival = datetime(2026, 12, 3, 2, 30, tzinfo=UTC).timestamp()
+    os.utime(home / "inbox" / "late.pdf", (arrival, arrival))
+    assert cli("run", "--without-prefect", home=home).exit_code == 0
+
+    (notice,) = (home / "notices").rglob("*.eml")
+    assert notice.parent.name == "2026-12-02"
+    body = message_from_bytes(notice.read_bytes(), policy=policy.default).get_body().get_content()
+    assert "on December 2, 2026" in body
+    assert "received 2026-12-02 21:30 EST" in cli("review", "show", str(ids(home)["late.pdf"]), home=home).output
+    assert "2026-12-02 21:30" in (home / "reports" / "latest.html").read_text("utf-8")
+    exported = runner.invoke(app, ["export", "--format", "csv", "--home", str(home)]).stdout
+    assert ",2026-12-02T21:30:00-05:00," in exported
