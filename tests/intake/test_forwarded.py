@@ -13,15 +13,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pipeline.intake.forwarded import Office, Origin, agency_origin, quoted_origins, quoted_time
+from pipeline.intake.forwarded import (
+    Office,
+    Origin,
+    agency_origin,
+    quoted_origins,
+    quoted_time,
+)
 from pipeline.report.notices import notice_address
 from pipeline.run import process
 from pipeline.settings import Settings
 from samples.msgfile import write_msg
 from samples.renditions import write_eml
+from tests.intake.conftest import PLAN, SUBMISSIONS
 
-SUBMISSIONS = Path(__file__).resolve().parents[1] / "samples" / "submissions"
-PLAN = (SUBMISSIONS / "orp_valid_cei.pdf").read_bytes()
 BROKEN_PLAN = (SUBMISSIONS / "orp_r01_missing_fields.pdf").read_bytes()
 EST = timezone(timedelta(hours=-5))
 AGENCY_SENT = datetime(2026, 12, 1, 9, 30, tzinfo=EST)

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
-from pipeline.intake import inbox_entries, settled
-
-SUBMISSIONS = Path(__file__).resolve().parents[1] / "samples" / "submissions"
+from pipeline.intake import inbox_entries, is_ignored, receive, settled
+from tests.intake.conftest import PLAN
 
 
 def write(path: Path, data: bytes = b"%PDF-1.7\n", age: float = 3600) -> Path:
@@ -66,25 +62,6 @@ def test_odd_names_are_read_and_kept_as_they_are(tmp_path, collect):
     assert sorted(r.original_name for r in received) == sorted(names)
 
 
-def test_odd_names_are_filed_safely(tmp_path):
-    from datetime import UTC, datetime
-    from zoneinfo import ZoneInfo
-
-    from pipeline.load.routing import Router
-    from pipeline.model import Outcome, ReceivedFile
-    from pipeline.settings import DataHome
-
-    router = Router(DataHome(tmp_path), ZoneInfo("America/Detroit"))
-    for original in ("mail.eml/../../etc/passwd", "é" * 300 + ".pdf", "tab\there.pdf", "..hidden"):
-        received = ReceivedFile(path=tmp_path / "x", original_name=original, sha256="a" * 64, size=1,
-                                received_at=datetime(2026, 12, 1, tzinfo=UTC))
-        target = router.destination(received, Outcome.ACCEPTED)
-        assert target.parent == tmp_path / "originals" / "accepted" / "2026-11-30"
-        assert len(target.name.encode()) <= 200 and "/" not in target.name and "\t" not in target.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(b"x")  # the file system takes the name
-
-
 def test_a_file_dated_in_the_future_counts_as_received_when_the_run_saw_it(tmp_path, collect):
     # A copy tool or a wrong clock wrote next June into the mtime: the packet would be judged late
     # by REG-R07/R09 and its notice would say it arrived next year.
@@ -108,7 +85,7 @@ def test_an_email_file_dated_in_the_future_cannot_carry_a_future_date(tmp_path, 
 
     sent = datetime.now(UTC) + timedelta(days=170)
     write_eml(tmp_path / "mail.eml", "Avery <avery.sample@example.org>", sent,
-              [("plan.pdf", (SUBMISSIONS / "orp_valid_cei.pdf").read_bytes())])
+              [("plan.pdf", PLAN)])
     stamp = (sent + timedelta(days=1)).timestamp()
     os.utime(tmp_path / "mail.eml", (stamp, stamp))
     (received,) = collect(tmp_path)
@@ -116,17 +93,26 @@ def test_an_email_file_dated_in_the_future_cannot_carry_a_future_date(tmp_path, 
     assert received.received_note and "Date" in received.received_note  # a person checks when it was sent
 
 
-def test_the_samples_are_staged_only_when_they_arrived_in_the_past(tmp_path):
-    from samples.stage import expected_cases, stage
+def test_a_file_inside_an_ignored_folder_is_not_a_submission(tmp_path):
+    write(tmp_path / ".sync" / "plan.pdf")
+    write(tmp_path / "agency" / "~$draft.docx")
+    kept = write(tmp_path / "agency" / "plan.pdf")
+    assert list(inbox_entries(tmp_path)) == [kept]
+    assert is_ignored(Path("Download.PDF.crdownload")) and is_ignored(Path("Desktop.ini"))
+    assert not is_ignored(Path("plan.pdf")) and not is_ignored(Path("plan~1.pdf"))
 
-    staged = stage(tmp_path / "inbox")
-    assert staged and all(p.stat().st_mtime <= time.time() for p in staged)
-    source, expected = expected_cases()[0]
-    folder = tmp_path / "future"
-    folder.mkdir()
-    (folder / source.name).write_bytes(source.read_bytes())
-    expected = {**expected, "received_at": (datetime.now(UTC) + timedelta(days=1)).isoformat()}
-    (folder / "case.expected.json").write_text(json.dumps(expected), "utf-8")
-    with pytest.raises(ValueError, match="in the future"):
-        stage(tmp_path / "inbox2", folder)
-    assert not (tmp_path / "inbox2").exists()
+
+def test_a_received_file_has_its_name_in_the_inbox_its_size_and_its_digest(tmp_path):
+    import hashlib
+
+    path = write(tmp_path / "agency" / "plan.pdf", b"%PDF-1.7 a plan", age=60)
+    received = receive(path, tmp_path)
+    assert (received.original_name, received.size) == ("agency/plan.pdf", len(b"%PDF-1.7 a plan"))
+    assert received.sha256 == hashlib.sha256(b"%PDF-1.7 a plan").hexdigest()
+    assert received.received_at == datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+
+
+def test_a_received_file_is_never_received_after_the_program_saw_it(tmp_path):
+    path = write(tmp_path / "plan.pdf", age=60)
+    seen = datetime.now(UTC) - timedelta(hours=1)  # listed an hour ago, copied in since
+    assert receive(path, tmp_path, seen_at=seen).received_at == seen
