@@ -1,5 +1,9 @@
+"""What the extraction tests share: the blank forms and sample submissions, a received file of
+any path (``received``), and files made for a test (a scan with no text, a Word file rebuilt)."""
+
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -7,6 +11,7 @@ import pytest
 from pipeline.intake import receive
 
 FORMS = Path(__file__).resolve().parents[2] / "samples" / "forms"
+SUBMISSIONS = FORMS.parent / "submissions"
 
 
 @pytest.fixture
@@ -19,3 +24,35 @@ def received(tmp_path):
 
 def blank(form_id: str, suffix: str) -> Path:
     return FORMS / f"{form_id}_2025.1{suffix}"
+
+
+def image_only_pdf(path: Path) -> Path:
+    """A one-page PDF that is a picture (a scan or a fax): no form field, no text."""
+    from PIL import Image
+
+    Image.new("L", (612, 792), 255).save(path, "PDF", resolution=72)
+    return path
+
+
+def rebuild(blank: Path, out: Path, replace: dict[str, bytes]) -> Path:
+    """The Word file ``blank`` again at ``out``, with the parts in ``replace`` put in (or added)."""
+    with zipfile.ZipFile(blank) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            target.writestr(item.filename, replace.pop(item.filename, source.read(item.filename)))
+        for name, data in replace.items():
+            target.writestr(name, data)
+    return out
+
+
+def legacy_form(out: Path, *, named_like_keys: bool) -> Path:
+    """The registration packet filled in an older agency template of Word legacy form fields
+    (``samples.renditions.legacy_docx``), the fields named like the form's keys or ``Text1``..."""
+    import random
+
+    from samples.renditions import legacy_docx
+    from schemas import load_form_spec
+    from tests.conftest import VALID_PACKET
+
+    seed = 1 if named_like_keys else 0  # the template names its fields by key three times in ten
+    legacy_docx(load_form_spec("PSP-REG"), VALID_PACKET, out, random.Random(seed))
+    return out

@@ -16,16 +16,6 @@ from pathlib import Path
 import pytest
 
 from pipeline.extract import extract
-from pipeline.extract.layout import CHECKED, UNCHECKED
-from pipeline.extract.symbol_fonts import (
-    DINGBATS,
-    SYMBOL,
-    SYMBOL_TICK,
-    WINGDINGS,
-    WINGDINGS_2,
-    font_family,
-    symbol_text,
-)
 from pipeline.intake import receive
 from pipeline.model import InputKind
 from samples import pdf_tools
@@ -89,30 +79,6 @@ def test_every_box_is_read_as_it_was_ticked(made, half_ticked, rendition):
     assert (document.kind, document.form_id) == (InputKind.FLAT_PDF, "PSP-REG")
     read = {key: document.fields[key].value if key in document.fields else None for key in half_ticked}
     assert read == half_ticked
-
-
-def test_fonts_are_known_by_family_whatever_the_subset_or_substitute():
-    assert font_family("QYCPWV+D050000L") == DINGBATS  # poppler's and Ghostscript's ZapfDingbats
-    assert font_family("ZapfDingbats") == font_family("ZaDb") == font_family("ITC Zapf Dingbats") == DINGBATS
-    assert font_family("ABCDEF+Wingdings-Regular") == WINGDINGS
-    assert font_family("Wingdings2") == font_family("Wingdings 2") == WINGDINGS_2
-    assert font_family("SymbolMT") == font_family("StandardSymbolsPS") == SYMBOL
-    assert font_family("Helvetica") is font_family("MSGothic") is font_family(None) is None
-
-
-def test_a_symbol_fonts_codes_are_marks_and_its_other_glyphs_decorations():
-    # box glyphs are boxes wherever they stand
-    assert symbol_text(DINGBATS, "q") == symbol_text(WINGDINGS, "\uf0a8") == symbol_text(WINGDINGS_2, "£") == UNCHECKED
-    assert symbol_text(WINGDINGS, "þ") == symbol_text(WINGDINGS, "\uf0fe") == symbol_text(WINGDINGS_2, "R") == CHECKED
-    # ticks, crosses and shapes are marks only inside a drawn box (``SYMBOL_TICK``): Word's
-    # bullets are Wingdings ✓ and ●, and ZapfDingbats' 4 is Acrobat's check
-    for family, code in ((DINGBATS, "4"), (DINGBATS, "3"), (DINGBATS, "l"), (WINGDINGS, "ü"), (WINGDINGS_2, "P"),
-                         (SYMBOL, "\u221a")):
-        assert symbol_text(family, code) == SYMBOL_TICK, (family, code)
-    # Wingdings' bullet (l), arrow (Ø) and telephone are not letters of a value, nor marks
-    assert symbol_text(WINGDINGS, "l") == symbol_text(WINGDINGS, "Ø") == symbol_text(WINGDINGS, "(") == ""
-    # Symbol decodes into real characters: Greek stays text
-    assert symbol_text(SYMBOL, "αβ") == "αβ"
 
 
 @pytest.mark.parametrize(("font", "bullet"), [("ZapfDingbats", "l"), ("ZapfDingbats", "4"), ("ZapfDingbats", "n")])
