@@ -9,9 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pipeline.errors import ConfigurationError
-from pipeline.load import program, queries, store
+from pipeline.load import program, store
 from pipeline.model import Outcome
-from tests.conftest import RECEIVED_AT, VALID_PACKET, VALID_PLAN, make_document
+from tests.conftest import VALID_PACKET, VALID_PLAN, make_document
 
 
 def _result(context, form_id, values, sha, name="form.pdf"):
@@ -81,32 +81,6 @@ def test_a_failed_batch_leaves_nothing_behind(engine, validation_context, tmp_pa
         store_results(engine, run_id, [plan], broken_destination, validation_context)
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(store.Document)) == 0
-
-
-def test_export_rows_follow_the_contract(engine, validation_context, tmp_path):
-    run_id = store.start_run(engine)
-    rejected = _result(validation_context, "PSP-REG", {**VALID_PACKET, "psp_phone": "1"}, "1" * 64, name="reg.pdf")
-    duplicate = _result(validation_context, "PSP-REG", {**VALID_PACKET, "psp_phone": "1"}, "1" * 64, name="reg-again.pdf")
-    plan = _result(validation_context, "PSP-ORP", VALID_PLAN, "2" * 64, name="plan.pdf")
-    store_results(engine, run_id, [plan, rejected, duplicate], _to(tmp_path), validation_context)
-    rows = [r for r in queries.export_rows(engine) if r["form_id"] == "PSP-REG"]
-    assert [r["outcome"] for r in rows] == ["rejected", "duplicate"]
-    row = rows[0]
-    assert set(row) == {"id", "file", "sha256", "received_at", "form_id", "form_version", "outcome", "findings", "fields"}
-    assert row["file"] == "reg.pdf" and row["form_id"] == "PSP-REG" and row["form_version"] == "2025.1"
-    assert row["received_at"] == RECEIVED_AT  # aware: the export writes it in the office's time
-    assert row["findings"] == [
-        {"rule": "REG-R05", "field": "psp_phone", "severity": "error", "message": row["findings"][0]["message"]}
-    ]
-    fields = row["fields"]
-    assert fields["hire_date"] == "2026-11-16"
-    assert fields["lodging_needed"] == "No"
-    assert fields["commit_classroom"] is True
-    assert fields["hours_per_week"] == 40
-    assert fields["child_condition"] == ["SED", "Autism"]
-    assert fields["cmhsp_name"] == "Community Mental Health Authority of Clinton-Eaton-Ingham Counties"
-    assert fields["psp_phone"] == "1"  # as read, since it did not parse
-    assert rows[1]["fields"] == {} and rows[1]["findings"] == []
 
 
 def test_a_wrong_database_url_says_what_to_do():

@@ -1,6 +1,7 @@
-"""The migrations create exactly the schema the models describe, on SQLite and PostgreSQL, and
-opening a store that is up to date changes nothing. A store an earlier version left is upgraded
-with its rows; from then on it refuses a status, outcome or form id its enum does not have."""
+"""pipeline.load.migrate: the migrations create exactly the schema the models describe, on SQLite
+and PostgreSQL, and opening a store that is up to date changes nothing. A store an earlier version
+left is upgraded with its rows; from then on it refuses a status, outcome or form id its enum does
+not have."""
 
 from __future__ import annotations
 
@@ -17,7 +18,14 @@ from sqlalchemy.orm import Session
 
 from pipeline.errors import StoreError
 from pipeline.load import migrate, store
-from pipeline.model import DecisionAction, FormId, Outcome, PlanStatus, RegistrationStatus, RunStatus
+from pipeline.model import (
+    DecisionAction,
+    FormId,
+    Outcome,
+    PlanStatus,
+    RegistrationStatus,
+    RunStatus,
+)
 
 BEFORE_ENUM_CHECKS = "0002"  # the last revision whose statuses were free strings
 
