@@ -49,13 +49,15 @@ def test_a_name_taken_on_disk_or_promised_in_this_run_is_numbered(tmp_path):
     assert (first.name, second.name) == ("plan.pdf", "plan (2).pdf")
     first.parent.mkdir(parents=True)
     (first.parent / "plan (3).pdf").write_bytes(b"kept by an earlier run")
-    assert Router(DataHome(tmp_path), DETROIT).destination(received_file(tmp_path, "plan.pdf"), Outcome.REJECTED) == first
+    another_run = Router(DataHome(tmp_path), DETROIT)
+    assert another_run.destination(received_file(tmp_path, "plan.pdf"), Outcome.REJECTED) == first
     assert router.destination(received_file(tmp_path, "plan.pdf"), Outcome.REJECTED).name == "plan (4).pdf"
 
 
 def test_the_day_received_is_the_office_s(tmp_path):
     late_evening = datetime(2026, 12, 2, 3, 30, tzinfo=UTC)  # 22:30 on December 1 in Michigan
-    target = Router(DataHome(tmp_path), DETROIT).destination(received_file(tmp_path, "a.pdf", late_evening), Outcome.ACCEPTED)
+    router = Router(DataHome(tmp_path), DETROIT)
+    target = router.destination(received_file(tmp_path, "a.pdf", late_evening), Outcome.ACCEPTED)
     assert target.parent.name == "2026-12-01"
 
 
