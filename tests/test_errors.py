@@ -57,8 +57,8 @@ def test_the_exit_statuses_are_distinct_and_those_a_scheduler_knows():
 
 def test_an_error_says_what_is_wrong_then_what_to_do():
     error = ConfigurationError("the data home is missing.", hint="Run init.")
-    assert (str(error), error.message, error.hint) == ("the data home is missing. Run init.", "the data home is missing.",
-                                                       "Run init.")
+    assert str(error) == "the data home is missing. Run init."
+    assert (error.message, error.hint) == ("the data home is missing.", "Run init.")
     assert str(StoreError("no hint.")) == "no hint."
 
 
@@ -118,7 +118,8 @@ def test_any_database_error_while_opening_means_the_store_cannot_be_used():
     integrity = IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed"))
     assert database_error(integrity, None, opening=False) is None  # a defect, with its traceback
     opening = database_error(integrity, "postgresql://db/psp", opening=True)
-    assert isinstance(opening, StoreError) and opening.message.startswith("cannot open the tracking store at postgresql")
+    assert isinstance(opening, StoreError)
+    assert opening.message.startswith("cannot open the tracking store at postgresql")
 
 
 # -- what the command line shows in one line ----------------------------------------------------

@@ -19,7 +19,8 @@ REG = load_form_spec("PSP-REG")
 
 
 def control(key: str, value: str | bool) -> FieldValue:
-    return FieldValue(key=key, value=value, method=ReadMethod.CONTENT_CONTROL, location="content control", confidence=1.0)
+    return FieldValue(key=key, value=value, method=ReadMethod.CONTENT_CONTROL, location="content control",
+                      confidence=1.0)
 
 
 def typed(tmp_path: Path, *paragraphs: str):
@@ -53,7 +54,8 @@ def test_readings_that_agree_are_the_controls(tmp_path):
 
 
 def test_an_empty_control_gives_way_to_the_value_typed_beside_it(tmp_path):
-    fields = combine(REG, RawDocument(widgets={"psp_city": control("psp_city", "")}, layout=typed(tmp_path, "Home city: Mason")))
+    fields = combine(REG, RawDocument(widgets={"psp_city": control("psp_city", "")},
+                                      layout=typed(tmp_path, "Home city: Mason")))
     assert (fields["psp_city"].value, fields["psp_city"].method) == ("Mason", ReadMethod.LABEL)
 
 

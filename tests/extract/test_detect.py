@@ -57,7 +57,8 @@ def test_saved_emails_are_told_by_their_headers_and_streams_and_open_nothing(tmp
     assert detect(tmp_path / "message.bin").kind is InputKind.OUTLOOK_MSG
 
 
-@pytest.mark.parametrize("content", [b"Form PSP-ORP version 2025.1", b"", b"PK\x03\x04 not a zip at all", b"\x89PNG\r\n"])
+@pytest.mark.parametrize("content", [b"Form PSP-ORP version 2025.1", b"", b"PK\x03\x04 not a zip at all",
+                                     b"\x89PNG\r\n"])
 def test_anything_else_is_no_kind_read_here(tmp_path, content):
     path = tmp_path / "file.pdf"  # whatever its name says
     path.write_bytes(content)

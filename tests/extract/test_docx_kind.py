@@ -42,7 +42,8 @@ def test_the_official_form_filled_or_blank_is_the_form():
 
 def test_an_older_template_of_legacy_fields_is_a_legacy_form(tmp_path):
     for named_like_keys in (True, False):
-        kind, document = detect_docx(legacy_form(tmp_path / f"legacy-{named_like_keys}.docx", named_like_keys=named_like_keys))
+        path = legacy_form(tmp_path / f"legacy-{named_like_keys}.docx", named_like_keys=named_like_keys)
+        kind, document = detect_docx(path)
         assert kind is DocxKind.LEGACY_FORM and document is not None
 
 

@@ -31,20 +31,22 @@ def shown(reader: ParagraphReader, *paragraphs) -> list[str]:
 
 
 def test_tabs_start_segments_and_breaks_start_lines():
-    text = paragraph(run("Home city:") + "<w:r><w:tab/></w:r>" + run("Lansing") + "<w:r><w:br/></w:r>" + run("State: MI"))
+    tab, line_break = "<w:r><w:tab/></w:r>", "<w:r><w:br/></w:r>"
+    text = paragraph(run("Home city:") + tab + run("Lansing") + line_break + run("State: MI"))
     assert shown(ParagraphReader(), text) == ["Home city: | Lansing", "State: MI"]
 
 
 def test_text_that_is_not_the_body_s_is_left_out():
     deleted = "<w:del><w:r><w:delText>deleted words</w:delText></w:r></w:del>"
-    text_box = '<w:r><w:drawing><w:txbxContent><w:p><w:r><w:t>in a box</w:t></w:r></w:p></w:txbxContent></w:drawing></w:r>'
+    text_box = f"<w:r><w:drawing><w:txbxContent><w:p>{run('in a box')}</w:p></w:txbxContent></w:drawing></w:r>"
     assert shown(ParagraphReader(), paragraph(run("kept") + deleted + text_box)) == ["kept"]
 
 
 def test_a_picture_is_seen_as_one_and_a_kept_hyphen_is_a_hyphen():
     picture = "<w:r><w:drawing/></w:r>"
     assert shown(ParagraphReader(), paragraph(run("Signed:") + picture)) == ["Signed: [picture]"]
-    assert shown(ParagraphReader(), paragraph(run("555") + "<w:r><w:noBreakHyphen/></w:r>" + run("0150"))) == ["555-0150"]
+    hyphen = "<w:r><w:noBreakHyphen/></w:r>"
+    assert shown(ParagraphReader(), paragraph(run("555") + hyphen + run("0150"))) == ["555-0150"]
 
 
 @pytest.mark.parametrize(("symbol", "box"), [
@@ -61,8 +63,9 @@ def test_a_box_inserted_as_a_symbol_is_read_by_its_font_and_code(symbol, box):
     assert lines == [f"{box} Autism" if box else "Autism"]
 
 
-@pytest.mark.parametrize(("state", "box"), [('<w14:checked w14:val="1"/>', CHECKED), ('<w14:checked w14:val="0"/>', UNCHECKED),
-                                            ("", UNCHECKED)])
+@pytest.mark.parametrize(("state", "box"), [
+    ('<w14:checked w14:val="1"/>', CHECKED), ('<w14:checked w14:val="0"/>', UNCHECKED), ("", UNCHECKED),
+])
 def test_a_check_box_content_control_is_its_box(state, box):
     control = (f"<w:sdt><w:sdtPr><w14:checkbox>{state}</w14:checkbox></w:sdtPr>"
                f"<w:sdtContent>{run('☐')}</w:sdtContent></w:sdt>")
@@ -101,5 +104,6 @@ def test_a_legacy_text_field_over_two_paragraphs_is_one_value():
 
 def test_a_field_named_twice_keeps_its_first_value():
     reader = ParagraphReader()
-    shown(reader, paragraph(_legacy_field("FORMTEXT", "Text1", text="first") + _legacy_field("FORMTEXT", "Text1", text="second")))
+    twice = _legacy_field("FORMTEXT", "Text1", text="first") + _legacy_field("FORMTEXT", "Text1", text="second")
+    shown(reader, paragraph(twice))
     assert reader.legacy == {"Text1": "first"}

@@ -36,7 +36,8 @@ def test_paragraphs_are_lines_and_tabs_split_them_into_segments(tmp_path):
 
     _, layout, legacy, _ = read_docx_text(saved(tmp_path, build))
     assert not layout.wrapped and legacy == {}
-    assert [[s.text for s in line.segments] for line in layout.lines] == [["First name:", "Jordan"], ["Last name: Example"]]
+    segments = [[s.text for s in line.segments] for line in layout.lines]
+    assert segments == [["First name:", "Jordan"], ["Last name: Example"]]
     assert [line.where for line in layout.lines] == ["paragraph 1", "paragraph 3"]
     first, second = layout.lines[0].segments
     assert first.x0 == 0.0 and second.x1 <= PAGE_WIDTH and first.x1 <= second.x0

@@ -44,7 +44,8 @@ def test_brackets_that_are_no_box_stay_as_they_are():
 
 def test_tokens_of_text_without_positions_are_spread_evenly():
     tokens = tokens_between("☒ Full-time", 100.0, 300.0, legacy=True)
-    assert [(t.text, t.x0, t.x1, t.legacy) for t in tokens] == [("☒", 100.0, 200.0, True), ("Full-time", 200.0, 300.0, True)]
+    spread = [(t.text, t.x0, t.x1, t.legacy) for t in tokens]
+    assert spread == [("☒", 100.0, 200.0, True), ("Full-time", 200.0, 300.0, True)]
     assert tokens[0].mark is True and tokens[1].mark is None
     assert tokens_between("", 0.0, 10.0) == []
 

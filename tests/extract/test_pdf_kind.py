@@ -26,8 +26,8 @@ def test_a_filled_form_is_fillable_a_blank_one_flat_a_picture_scanned(tmp_path):
 def test_a_box_ticked_only_in_its_appearance_makes_the_form_fillable(tmp_path):
     """Some fillers set a check box widget's appearance state and leave the field's value unset."""
     writer = PdfWriter(clone_from=blank("PSP-REG", ".pdf"))
-    boxes = [ref.get_object() for page in writer.pages for ref in page.get("/Annots") or []
-             if isinstance(ref.get_object(), DictionaryObject) and "/Off" in ref.get_object().get("/AP", {}).get("/N", {})]
+    widgets = [ref.get_object() for page in writer.pages for ref in page.get("/Annots") or []]
+    boxes = [w for w in widgets if isinstance(w, DictionaryObject) and "/Off" in w.get("/AP", {}).get("/N", {})]
     assert boxes and all(box.get("/V") in (None, "/Off") for box in boxes)
     boxes[0][NameObject("/AS")] = NameObject("/Yes")
     writer.write(tmp_path / "ticked.pdf")
