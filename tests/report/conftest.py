@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from pipeline.load.store import StoredReceipt
-from pipeline.model import ExtractedDocument, ReceivedFile
+from pipeline.model import ExtractedDocument, Outcome, ReceivedFile
 from pipeline.report.document_report import document_summary
 from pipeline.report.html import write_run_report
 from pipeline.settings import Settings
@@ -110,15 +110,21 @@ def outbox_home(outbox_origin: Settings, tmp_path: Path) -> Iterator[Settings]:
     engine.dispose()
 
 
-def _receipt(n: int, document: ExtractedDocument, validation_context: Any) -> StoredReceipt:
-    result = validate_document(document, validation_context)
+def stored_receipt(n: int, document: ExtractedDocument, validation_context: Any, *, program: Any = None,
+                   duplicate_of: str | None = None) -> StoredReceipt:
+    """The document judged (against ``program``, a ``ProgramSnapshot``, when given) and stored as
+    received file (and document) #``n``, as a run hands it to the report; ``duplicate_of``: the
+    digest of the same bytes received before, which makes it a duplicate."""
+    result = validate_document(document, validation_context, program)
+    outcome = Outcome.DUPLICATE if duplicate_of else result.outcome
     return StoredReceipt(
         received_file_id=n,
         document_id=n,
-        outcome=result.outcome,
+        outcome=outcome,
         inbox_path=document.received.path,
-        stored_path=Path("/srv/psp/originals") / result.outcome.value / document.received.original_name,
+        stored_path=Path("/srv/psp/originals") / outcome.value / document.received.original_name,
         result=result,
+        duplicate_of=duplicate_of,
     )
 
 
@@ -144,7 +150,7 @@ def hostile_report(tmp_path_factory, validation_context) -> Path:
             document = document.model_copy(
                 update={"received": ReceivedFile(**{**document.received.model_dump(), "sender": HOSTILE["script"] + "@x.org"})}
             )
-        documents.append(document_summary(_receipt(n, document, validation_context), None, DETROIT))
+        documents.append(document_summary(stored_receipt(n, document, validation_context), None, DETROIT))
     waiting = [
         {
             "id": 1,

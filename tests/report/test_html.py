@@ -10,7 +10,6 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-from pipeline.model import Outcome
 from pipeline.report.html import _static, client_data
 from pipeline.report.models import DocumentReport
 from tests.report.conftest import HOSTILE
@@ -124,22 +123,6 @@ def test_the_page_data_follows_the_form_layout(demo_home):
             assert (value[3] if len(value) > 3 else field["shown"]) == field["read"]
 
 
-def test_the_json_twin_explains_each_document(demo_home):
-    report = json.loads(max(demo_home.data_home.reports.glob("run-*.json")).read_text("utf-8"))
-    by_file = {d["file"]: d for d in report["documents"]}
-    rejected = by_file["orp_r01_missing_fields.pdf"]
-    assert rejected["why"].startswith("2 problems the agency must correct (ORP-R01)")
-    phone = next(f for f in rejected["findings"] if f["field"] == "contact_phone")
-    assert phone["label"] == "Contact phone" and phone["read"] == "" and phone["where"] == "page 1 · PDF form field"
-    assert phone["confidence"] == 1.0
-    dates = next(f for s in by_file["orp_valid_cei.pdf"]["sections"] for f in s["fields"] if f["key"] == "planned_start_date")
-    assert dates["shown"] != dates["read"]  # normalised 2027-03-01, as written 03/01/2027
-    assert by_file["orp_valid_cei.pdf"]["why"].startswith("Every rule holds")
-    waiting = report["waiting"]
-    assert [w["received_at"] for w in waiting] == sorted(w["received_at"] for w in waiting)
-    assert {w["outcome"] for w in waiting} <= {"held", "needs_review"}
-
-
 def test_the_waiting_list_comes_first_oldest_first(demo_home):
     page = (demo_home.data_home.reports / "latest.html").read_text("utf-8")
     assert page.index('id="needs-a-person"') < page.index('id="counts"') < page.index('id="documents"')
@@ -182,16 +165,3 @@ def test_a_report_put_together_a_document_at_a_time_is_the_whole_of_it(demo_home
     assert (tmp_path / "latest.html").read_bytes() == page_path.read_bytes()
     report.close()
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".js")) == ["latest.html", page_path.name, twin_path.name]
-
-
-def test_a_document_read_back_from_the_twin_is_typed_with_its_notice(demo_home):
-    """The twin holds a notice as where and to whom; read back, it is the document's notice, for its outcome."""
-    from pipeline.report.twin import read_run_report
-
-    head, documents = read_run_report(max(demo_home.data_home.reports.glob("run-*.json")))
-    notified = [d for d in documents if d.notice is not None]
-    assert notified and {d.outcome for d in notified} <= {Outcome.REJECTED, Outcome.HELD}
-    for document in notified:
-        assert (document.notice.received_file_id, document.notice.outcome) == (document.id, document.outcome)
-        assert document.notice.path.is_file()
-        assert set(document.model_dump(mode="json")["notice"]) == {"path", "to"}
