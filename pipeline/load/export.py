@@ -202,7 +202,7 @@ def agencies(engine: Engine, reference: ReferenceData, zone: ZoneInfo) -> list[d
         plan = accepted.get(name)
         latest = latest_plan.get(name)
         if plan is not None:
-            status = "accepted"
+            status = PlanStatus.ACCEPTED.value
         elif latest is not None:
             status = latest.outcome.replace("_", " ")
         else:
