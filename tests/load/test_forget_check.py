@@ -72,7 +72,9 @@ def test_finds_are_left_or_in_another_s_record_in_a_steady_order():
     assert Found("store", "the email").line() == "store: the email"
 
 
-def test_before_a_forget_the_person_is_everywhere_and_the_check_says_where(forgettable, settings):
+def test_before_a_forget_the_person_is_everywhere_and_the_check_says_where_and_what_it_could_not_search(
+    forgettable, settings
+):
     person, engine = forgettable
     check = self_check(person, engine, settings.data_home.root, store_deleted=False)
     assert check.searched == "the email, the name and 1 file name(s)"
@@ -84,10 +86,7 @@ def test_before_a_forget_the_person_is_everywhere_and_the_check_says_where(forge
     else:
         assert check.notes == []
 
-
-def test_a_prefect_that_could_not_be_searched_is_said_and_the_check_goes_on(forgettable, settings):
-    person, engine = forgettable
-
+    # What could not be searched is said, and the check goes on.
     class Unreachable:
         where = "Prefect's server at http://127.0.0.1:9/api"
         events_note = None
