@@ -124,14 +124,14 @@ def _store_judgement(
     """
     now = utcnow()
     before = document.outcome
-    document.outcome = result.outcome.value
+    document.outcome = result.outcome
     document.findings = [f.model_dump(mode="json") for f in result.findings]
     document.values = result.values
     document.extraction = _extraction_json(result.document)
     document.updated_at = now
     receipt = primary_receipt(session, document)
-    receipt.outcome = result.outcome.value
-    if destination is not None and result.outcome.value != before:
+    receipt.outcome = result.outcome
+    if destination is not None and result.outcome != before:
         if receipt.moved:
             receipt.inbox_path = receipt.stored_path  # where the file is until it moves again
         receipt.stored_path = str(destination(result.document.received, result.outcome))
@@ -140,7 +140,7 @@ def _store_judgement(
         _add_record(session, document, result, now)
     decision = DecisionRow(
         document_id=document.id, at=now, actor=decided.actor, action=decided.action, from_outcome=before,
-        to_outcome=result.outcome.value, reason=decided.reason, detail=decided.detail,
+        to_outcome=result.outcome, reason=decided.reason, detail=decided.detail,
     )
     session.add(decision)
     return decision
@@ -264,7 +264,7 @@ def _new_document(run_id: int, result: ValidationResult, subject: str | None, no
         kind=extracted.kind.value if extracted.kind else None,
         form_id=extracted.form_id,
         form_version=extracted.form_version,
-        outcome=result.outcome.value,
+        outcome=result.outcome,
         problem=extracted.problem.value if extracted.problem else None,
         findings=[f.model_dump(mode="json") for f in result.findings],
         values=result.values,
@@ -319,7 +319,7 @@ def _store_batch(
             received_at=received.received_at,
             sender=received.sender,
             size=received.size,
-            outcome=judged.outcome.value,
+            outcome=judged.outcome,
             inbox_path=str(received.path),
             stored_path=str(target),
             moved=False,
