@@ -1,5 +1,6 @@
 """What the extraction tests share: the blank forms and sample submissions, a received file of
-any path (``received``), and files made for a test (a scan with no text, a Word file rebuilt)."""
+any path (``received``), and files made for a test (a scan with no text, a Word file rebuilt, an
+older template of legacy fields, a value typed beside a content control)."""
 
 from __future__ import annotations
 
@@ -55,4 +56,22 @@ def legacy_form(out: Path, *, named_like_keys: bool) -> Path:
 
     seed = 1 if named_like_keys else 0  # the template names its fields by key three times in ten
     legacy_docx(load_form_spec("PSP-REG"), VALID_PACKET, out, random.Random(seed))
+    return out
+
+
+def typed_beside_a_control(tmp_path: Path, out: Path, *, filled: str, typed: str) -> Path:
+    """The official Word form with its city control set to ``filled`` and ``typed`` right after it
+    (a value typed beside a content control, as agencies type over the form)."""
+    from samples.fill import fill_docx
+
+    source = tmp_path / "filled-city.docx"
+    fill_docx(blank("PSP-REG", ".docx"), {"psp_city": filled}, source)
+    with zipfile.ZipFile(source) as z:
+        entries = [(i.filename, z.read(i.filename)) for i in z.infolist()]
+    document_xml = dict(entries)["word/document.xml"].decode()
+    end = document_xml.index("</w:sdt>", document_xml.index('w:val="psp_city"')) + len("</w:sdt>")
+    document_xml = document_xml[:end] + f'<w:r><w:t xml:space="preserve">{typed}</w:t></w:r>' + document_xml[end:]
+    with zipfile.ZipFile(out, "w") as z:
+        for name, data in entries:
+            z.writestr(name, document_xml.encode() if name == "word/document.xml" else data)
     return out

@@ -8,12 +8,14 @@ from pathlib import Path
 
 from docx import Document
 
+from pipeline.extract import extract
 from pipeline.extract.base import RawDocument
 from pipeline.extract.combine import combine
 from pipeline.extract.docx_text import read_docx_text
 from pipeline.extract.labels import CONFLICT_CONFIDENCE
-from pipeline.model import FieldValue, ReadMethod
+from pipeline.model import FieldValue, InputKind, ReadMethod
 from schemas import load_form_spec
+from tests.extract.conftest import typed_beside_a_control
 
 REG = load_form_spec("PSP-REG")
 
@@ -73,3 +75,20 @@ def test_a_box_disagrees_even_unticked_but_a_label_with_nothing_beside_it_does_n
                                                "psp_city": control("psp_city", "Mason")}, layout=layout))
     assert fields["commit_classroom"].confidence == CONFLICT_CONFIDENCE
     assert fields["psp_city"] == control("psp_city", "Mason")
+
+
+# -- the official Word form, typed over ------------------------------------------------------------
+
+
+def test_a_control_and_different_text_beside_it_are_not_guessed(tmp_path, received):
+    """The official Word form, with a second value typed next to a filled control."""
+    document = extract(received(typed_beside_a_control(tmp_path, tmp_path / "beside.docx", filled="Lansing", typed=" Mason")))
+    city = document.fields["psp_city"]
+    assert document.kind is InputKind.WORD_FORM
+    assert city.value == "Lansing" and city.method is ReadMethod.CONTENT_CONTROL
+    assert city.confidence == CONFLICT_CONFIDENCE and [c.value for c in city.conflicts] == ["Lansing Mason"]
+
+
+def test_an_empty_control_with_the_value_typed_beside_it_takes_the_typed_value(tmp_path, received):
+    city = extract(received(typed_beside_a_control(tmp_path, tmp_path / "beside.docx", filled="", typed="Mason"))).fields["psp_city"]
+    assert (city.value, city.method, city.conflicts) == ("Mason", ReadMethod.LABEL, ())

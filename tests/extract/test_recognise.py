@@ -1,10 +1,14 @@
-"""Which form and version a document is: by marker, else by widget names; else unknown."""
+"""pipeline.extract.recognise: which form and version a document is: by marker, else by widget names,
+else by its printed labels (a Word document typed by hand); else unknown."""
 
 from __future__ import annotations
 
+from docx import Document
+
+from pipeline.extract import extract
 from pipeline.extract.base import RawDocument
 from pipeline.extract.recognise import recognise
-from pipeline.model import ExtractionProblem, FieldValue, ReadMethod
+from pipeline.model import ExtractionProblem, FieldValue, InputKind, ReadMethod
 from schemas import load_form_spec
 
 
@@ -33,3 +37,34 @@ def test_neither_form_is_unknown():
     recognition = recognise(RawDocument(widgets=widgets(["name", "address", "cmhsp_name"]), marker_text="Dear coordinator"))
     assert recognition.spec is None
     assert recognition.problem is ExtractionProblem.UNKNOWN_FORM
+
+
+# -- a Word document typed by hand, recognised by its labels -----------------------------------------
+
+
+def test_a_document_with_the_labels_but_no_marker_is_recognised(tmp_path, received):
+    spec = load_form_spec("PSP-REG")
+
+    def build(doc):
+        doc.add_paragraph("Lakeview Example Family Services")
+        for field in spec.fields:
+            doc.add_paragraph(f"{field.label}: ")
+
+    path = tmp_path / "no-marker.docx"
+    doc = Document()
+    build(doc)
+    doc.save(str(path))
+    document = extract(received(path))
+    assert (document.kind, document.form_id, document.form_version, document.problem) == (
+        InputKind.WORD_DOCUMENT, "PSP-REG", "2025.1", None
+    )
+
+
+def test_a_letter_in_word_is_neither_form(tmp_path, received):
+    path = tmp_path / "letter.docx"
+    doc = Document()
+    doc.add_paragraph("Dear Coordinator, our registration packet follows next week. City: Lansing.")
+    doc.save(str(path))
+    document = extract(received(path))
+    assert document.form_id is None and document.problem == "unknown_form"
+    assert "labels" in document.problem_detail

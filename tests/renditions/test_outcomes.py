@@ -96,7 +96,7 @@ def test_a_scan_and_a_reworded_form_wait_for_a_person_with_their_reasons(renditi
 
 
 def test_an_unknown_file_and_conflicting_values_wait_for_a_person_with_their_reasons(tmp_path):
-    from tests.extract.test_labels import typed_beside_a_control
+    from tests.extract.conftest import typed_beside_a_control
 
     settings = Settings(home=tmp_path / "home", workers=1, database_url=None)
     inbox = settings.data_home.inbox
