@@ -28,6 +28,30 @@ def seats_taken(session: Session) -> dict[str, int]:
     )
 
 
+def _decisions_with_their_files() -> Any:
+    """Decisions with the received file each was about (its first receipt, not a duplicate's);
+    a decision about a PSP (progress, a withdrawal) has none."""
+    return select(DecisionRow, ReceivedFileRow.id, ReceivedFileRow.original_name).outerjoin(
+        ReceivedFileRow,
+        (ReceivedFileRow.document_id == DecisionRow.document_id) & (ReceivedFileRow.outcome != Outcome.DUPLICATE),
+    )
+
+
+def _decision(decision: DecisionRow, receipt_id: int | None, name: str | None) -> dict[str, Any]:
+    """One decision as reports and the desk show it: who, when, what, from and to, why, about what."""
+    return {
+        "id": receipt_id,
+        "file": name,
+        "subject": f"PSP #{decision.registration_id}" if decision.registration_id else "",
+        "at": decision.at,
+        "actor": decision.actor,
+        "action": decision.action,
+        "from": decision.from_outcome,
+        "to": decision.to_outcome,
+        "reason": decision.reason,
+    }
+
+
 def decisions_since_last_run(engine: Engine, run_id: int) -> list[dict[str, Any]]:
     """Every decision recorded since the run before ``run_id`` finished (reviewers' decisions,
     releases, withdrawals, progress), oldest first, with the document it was about."""
@@ -38,33 +62,10 @@ def decisions_since_last_run(engine: Engine, run_id: int) -> list[dict[str, Any]
             .order_by(Run.id.desc())
             .limit(1)
         )
-        query = (
-            select(DecisionRow, ReceivedFileRow.id, ReceivedFileRow.original_name)
-            .outerjoin(
-                ReceivedFileRow,
-                (ReceivedFileRow.document_id == DecisionRow.document_id)
-                & (ReceivedFileRow.outcome != Outcome.DUPLICATE),
-            )
-            .order_by(DecisionRow.at, DecisionRow.id)
-        )
+        query = _decisions_with_their_files().order_by(DecisionRow.at, DecisionRow.id)
         if previous is not None:
             query = query.where(DecisionRow.at > previous)
-        rows = []
-        for decision, receipt_id, name in session.execute(query):
-            rows.append(
-                {
-                    "id": receipt_id,
-                    "file": name,
-                    "subject": f"PSP #{decision.registration_id}" if decision.registration_id else "",
-                    "at": decision.at,
-                    "actor": decision.actor,
-                    "action": decision.action,
-                    "from": decision.from_outcome,
-                    "to": decision.to_outcome,
-                    "reason": decision.reason,
-                }
-            )
-        return rows
+        return [_decision(decision, receipt_id, name) for decision, receipt_id, name in session.execute(query)]
 
 
 def export_rows(engine: Engine) -> Iterator[dict[str, Any]]:
@@ -138,28 +139,9 @@ def decision_trail(engine: Engine, limit: int = 500) -> list[dict[str, Any]]:
     user, or the pipeline), when, what, from and to which outcome, why, with the received file or
     PSP it was about; the review desk's audit trail."""
     with Session(engine) as session:
-        query = (
-            select(DecisionRow, ReceivedFileRow.id, ReceivedFileRow.original_name)
-            .outerjoin(
-                ReceivedFileRow,
-                (ReceivedFileRow.document_id == DecisionRow.document_id)
-                & (ReceivedFileRow.outcome != Outcome.DUPLICATE),
-            )
-            .order_by(DecisionRow.at.desc(), DecisionRow.id.desc())
-            .limit(limit)
-        )
+        query = _decisions_with_their_files().order_by(DecisionRow.at.desc(), DecisionRow.id.desc()).limit(limit)
         return [
-            {
-                "id": receipt_id,
-                "file": name,
-                "subject": f"PSP #{decision.registration_id}" if decision.registration_id else "",
-                "at": decision.at,
-                "actor": decision.actor,
-                "action": decision.action,
-                "from": decision.from_outcome,
-                "to": decision.to_outcome,
-                "reason": decision.reason,
-                "message_to_agency": (decision.detail or {}).get("message_to_agency"),
-            }
+            {**_decision(decision, receipt_id, name),
+             "message_to_agency": (decision.detail or {}).get("message_to_agency")}
             for decision, receipt_id, name in session.execute(query)
         ]
