@@ -85,8 +85,9 @@ def store_in_home(engine: Engine, root: Path) -> bool:
     """Whether the store is a SQLite file inside the data home (it goes where the home goes)."""
     if engine.dialect.name != "sqlite" or not engine.url.database or engine.url.database == ":memory:":
         return False
-    database = Path(engine.url.database).expanduser().absolute()
-    return database.is_relative_to(root)
+    # Both resolved: a store reached through ".." or a link (another home's, say) is where it really is.
+    database = Path(engine.url.database).expanduser().resolve()
+    return database.is_relative_to(root.expanduser().resolve())
 
 
 def check(engine: Engine, settings: Settings) -> None:

@@ -107,18 +107,12 @@ def test_a_sqlite_store_inside_its_home_goes_where_the_home_goes(tmp_path):
     ("postgresql+psycopg://psp@db.example.org/psp", False),
 ], ids=["in-the-home", "beside-the-home", "in-memory", "postgresql"])
 def test_only_a_sqlite_file_under_the_home_is_the_homes_own(tmp_path, url, inside, request):
-    if request.node.callspec.id == "beside-the-home":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "store_in_home compares paths without resolving '..': a store at <home>/../store.sqlite (another "
-            "home's, say) counts as inside this home, and check() lets this home take it over silently")))
     root = tmp_path / "home"
     engine = create_engine(url.format(root=root))
     assert ownership.store_in_home(engine, root) is inside
     engine.dispose()
 
 
-@pytest.mark.xfail(strict=True, reason="store_in_home compares paths without resolving '..' (see above): the "
-                   "second home takes the first one's store over, with no PSP_TAKE_OVER_STORE")
 def test_a_store_reached_through_dot_dot_is_not_taken_over(tmp_path):
     first = Settings(home=tmp_path / "a", database_url=f"sqlite:///{tmp_path / 'shared.sqlite'}")
     second = Settings(home=tmp_path / "b", database_url=f"sqlite:///{tmp_path / 'b' / '..' / 'shared.sqlite'}")
