@@ -271,5 +271,7 @@ class ParagraphReader:
     def paragraph(self, p: etree._Element) -> _Paragraph:
         """One ``w:p`` as text with its tabs, breaks, boxes and fields (a table cell's, a footer's)."""
         paragraph = _Paragraph()
+        if self._in_text_field() and self.fields[-1].in_result and self._text_field_parts:
+            self._text_field_parts.append("\n")  # a legacy text field's value goes on in a new paragraph
         self._walk(p, paragraph)
         return paragraph

@@ -90,9 +90,6 @@ def test_legacy_fields_show_their_values_and_are_kept_by_name():
             for segment in line for piece in segment} == {True}
 
 
-@pytest.mark.xfail(strict=True, reason="the paragraphs of a legacy text field's value are joined with nothing between "
-                   "them ('Vegetarian mealsA ground-floor room'): ParagraphReader adds a line break to the value for "
-                   "w:br only, not where one paragraph ends and the next begins")
 def test_a_legacy_text_field_over_two_paragraphs_is_one_value():
     whole = _legacy_field("FORMTEXT", "accommodations", text="Vegetarian meals\nA ground-floor room")
     ends = whole.index('<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:br/></w:r>')
