@@ -36,10 +36,8 @@ OVERVIEW_NAME = "overview.html"
 
 # The plan statuses in the order the filter offers them, with their words on the page.
 PLAN_STATUS_LABELS = {
-    Outcome.ACCEPTED.value: "accepted",
-    Outcome.NEEDS_REVIEW.value: "needs review",
-    Outcome.HELD.value: "held",
-    Outcome.REJECTED.value: "rejected",
+    **{status.value: status.value.replace("_", " ")
+       for status in (Outcome.ACCEPTED, Outcome.NEEDS_REVIEW, Outcome.HELD, Outcome.REJECTED)},
     "none": "no plan received",
 }
 
