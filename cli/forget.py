@@ -18,6 +18,11 @@ if TYPE_CHECKING:
     from pipeline.service import Desk
 
 
+# The overview showed the person too; until it is written again from the store, it still does.
+OVERVIEW_NOT_WRITTEN = ("reports/overview.html could not be written again and may still show them (the log says why); "
+                        "fix that and run the same forget again")
+
+
 def forget_psp(desk: Desk, email: str, *, reason: str, actor: str, dry_run: bool) -> bool:
     """``forget``'s work and what it prints; True when something of the person is left."""
     from pipeline.load import forget as forgetting
@@ -75,11 +80,19 @@ def _forgotten_already(desk: Desk, email: str, artifacts: Any | None, prefect_no
 
     engine = desk.engine
     pending = overview_pending(engine)
-    if pending and not dry_run and after_change(desk).overview is not None:
-        overview_written(engine, pending)
-        typer.echo("Wrote the overview again (a forget had stopped before it).")
+    overview_stale = False
+    if pending and not dry_run:
+        overview_stale = after_change(desk).overview is None
+        if overview_stale:
+            typer.echo(f"psp-pipeline: {OVERVIEW_NOT_WRITTEN}", err=True)
+        else:
+            overview_written(engine, pending)
+            typer.echo("Wrote the overview again (a forget had stopped before it).")
     check = self_check(forgetting.Person.by_email_only(email), engine, desk.settings.data_home.root,
                        artifacts=artifacts, prefect_note=prefect_note)
+    if overview_stale:
+        _echo_check(check)
+        return True
     if check.left:
         typer.echo(f"No registration packet in the store names {email}, but the self-check finds it:")
         _echo_check(check)
@@ -111,7 +124,9 @@ def _echo_done(desk: Desk, plan: Plan, done: Done) -> None:
         typer.echo(line)
     if done.store_deleted:
         pending = overview_pending(desk.engine)
-        if after_change(desk).overview is not None:  # the overview showed them too
+        if after_change(desk).overview is None:  # the overview showed them too: it still does
+            done.problems.append(OVERVIEW_NOT_WRITTEN)
+        else:
             overview_written(desk.engine, pending)
             typer.echo("  rewrote reports/overview.html from the store")
         typer.echo(

@@ -344,3 +344,23 @@ def test_prefect_artifacts_of_a_real_flow_run_lose_the_person(settings, tmp_path
         if path.exists():
             data = path.read_bytes()
             assert not [name for name in mine if name.encode() in data], path
+
+
+def test_an_overview_that_cannot_be_written_again_is_no_clean_forget(settings, monkeypatch):
+    """The overview showed the person: a forget that cannot write it again says so, on stderr,
+    and exits non-zero; the same forget again, once it can, writes it and ends clean."""
+    scene(settings)
+    import pipeline.report.overview
+
+    def disk_full(*args, **kwargs):  # noqa: ANN002, ANN003
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pipeline.report.overview, "write_overview", disk_full)
+    stopped = forget(settings)
+    assert stopped.exit_code != 0 and "overview.html could not be written again" in stopped.output
+    monkeypatch.undo()
+
+    again = forget(settings)
+    assert again.exit_code == 0, again.output
+    assert "Wrote the overview again" in again.output and "nothing of theirs is left" in again.output
+    assert EMAIL not in (settings.data_home.reports / "overview.html").read_text("utf-8")
