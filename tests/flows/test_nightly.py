@@ -3,6 +3,7 @@ run triggered through Prefect's client processes the inbox and records its artif
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -76,7 +77,12 @@ def test_serve_registers_the_schedule_and_a_triggered_run_processes_the_inbox(pr
     monkeypatch.setenv("PREFECT_API_URL", api)
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
+    # Prefect reads its settings when it is first imported, maybe by another test module of this
+    # session: the server is named to it here too, not only in the environment.
+    named = contextlib.ExitStack()
+    named.enter_context(temporary_settings({PREFECT_API_URL: api}))
     try:
         def deployment():
             with get_client(sync_client=True) as client:
@@ -105,3 +111,4 @@ def test_serve_registers_the_schedule_and_a_triggered_run_processes_the_inbox(pr
         except subprocess.TimeoutExpired:
             serving.kill()
         serve_log.close()
+        named.close()
