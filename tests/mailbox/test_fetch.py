@@ -148,7 +148,8 @@ def test_a_30_mb_message_is_fetched_whole_and_one_over_the_limit_is_set_aside_un
 
     small_limit = mail_settings.model_copy(update={"max_file_mb": 20})
     other = dovecot.new_user()
-    MailAccounts(small_limit.data_home.root).save(account_for(dovecot, other), SecretStr(PASSWORD))
+    # An account of its own (another name): the same name, re-pointed, would share the first one's UIDs.
+    MailAccounts(small_limit.data_home.root).save(account_for(dovecot, other, name="second"), SecretStr(PASSWORD))
     # A message of its own: the same bytes would be known already (by sha256) and moved, not judged.
     over = message(attachments=(("plan.pdf", VALID_PLAN), ("scans.pdf", b"%PDF-1.4\n" + os.urandom(22_000_000))))
     dovecot.deliver(other, over, FOLDER)
