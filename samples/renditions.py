@@ -30,13 +30,27 @@ as filled. An email's expectation lists its attachments, each with its case's ex
 | pen_marked | baked with no box ticked, then each box ticked by hand: strokes, a stroked path, a pasted picture of a tick or a typed ✔ | PyMuPDF |
 | agency_version | an agency's own version: retyped under its letterhead, its own instructions printed under some fields (empty optional ones among them), values as people write them (``12 hours``, ``... and Ingham Counties``, a date in words) | python-docx |
 | agency_version_pdf | those, printed to PDF | LibreOffice |
-| scanned_pdf | the flattened form as pictures of its pages, no text layer: a person reads it | pypdfium2 + Pillow |
+| scanned_pdf | the flattened form scanned too poorly to read (72 dpi, out of focus, faint, noisy, a squeezed JPEG), no text layer: a person reads it | ``scans.too_poor_pdf`` |
+| scan_300 | printed, signed by hand (URW Z003), scanned at 300 dpi: grey JPEG or 1-bit G4 pages in an image-only PDF, skewed, speckled | ``scans.scan_pdf`` |
+| scan_200 | the same at 200 dpi, 1-bit more often (a copier's scan-to-email default) | ``scans.scan_pdf`` |
+| scan_150 | the same at 150 dpi, grey: the poorest scan still meant to be read | ``scans.scan_pdf`` |
+| fax_tiff | printed, signed, faxed: multi-page 1-bit TIFF, 204×196 dpi, Group 4 (Group 3 at times), the sender's header line | ``scans.fax_tiff`` |
+| photo | printed, signed, each page photographed with a phone (desk, perspective, shadow, 1600-3000 px) and shared as one PDF of the photos | ``scans.photo_pdf`` |
+| word_97 | the filled Word form saved as Word 97-2003 (.doc) | LibreOffice |
+| rtf | the filled Word form saved as Rich Text (.rtf) | LibreOffice |
+| odt | the filled Word form saved as OpenDocument text (.odt) | LibreOffice |
 | email | saved emails (.eml) with two attachments each (a fillable PDF and a Word form) | ``email`` package |
 | email_forwarded | those emails forwarded into the inbox by the coordinator a day later, inline (Outlook's quoted headers) or as an attached message: the agency stays the sender, its Date the time received | ``email`` package |
 | outlook_msg | Outlook messages (.msg) with one or two attachments | ``samples/msgfile.py`` |
 
 LibreOffice runs headless, once per output format for all the files that need it (it is slow to
 start). Everything else is deterministic for a given seed.
+
+``RENDITIONS`` are those read from text; ``PAPER_RENDITIONS`` (scans, faxes, photos: read by OCR)
+and ``EDITOR_RENDITIONS`` (other editors' files, converted by LibreOffice) come after them in
+``ALL_RENDITIONS``, the default here. A paper rendition's expectation is its case's outcome with
+``outcome_alternatives: ["needs_review"]`` (a person may look where the reading is uncertain) and
+``signed_by_hand``: the signature fields signed in ink, scored as signed or not.
 """
 
 from __future__ import annotations
@@ -94,14 +108,15 @@ def soffice_path() -> str | None:
 
 
 def soffice_convert(sources: list[Path], target: str, out_dir: Path) -> None:
-    """Convert every file of ``sources`` in one LibreOffice run (``target``: ``pdf`` or ``docx``)."""
+    """Convert every file of ``sources`` in one LibreOffice run (``target``: ``pdf``, ``docx``, ``doc``, ``rtf`` or ``odt``)."""
     if not sources:
         return
     binary = soffice_path()
     if binary is None:
         raise RuntimeError("LibreOffice (soffice) is not installed: run `make system-deps`")
     out_dir.mkdir(parents=True, exist_ok=True)
-    filters = {"pdf": "pdf:writer_pdf_Export", "docx": "docx:MS Word 2007 XML"}
+    filters = {"pdf": "pdf:writer_pdf_Export", "docx": "docx:MS Word 2007 XML", "doc": "doc:MS Word 97",
+               "rtf": "rtf:Rich Text Format", "odt": "odt:writer8"}
     with tempfile.TemporaryDirectory(prefix="psp-soffice-") as profile:
         command = [
             binary, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
@@ -595,21 +610,6 @@ def legacy_docx(spec: FormSpec, values: Values, out: Path, rng: random.Random) -
     normalize_docx_zip(out)
 
 
-# -- scanned ------------------------------------------------------------------------------------
-
-
-def scanned_pdf(source: Path, out: Path, dpi: int = 72) -> None:
-    """Pictures of ``source``'s pages in a PDF with no text layer, as a scanner or fax makes them."""
-    import pypdfium2
-
-    pdf = pypdfium2.PdfDocument(str(source))
-    try:
-        images = [page.render(scale=dpi / 72).to_pil().convert("L") for page in pdf]
-    finally:
-        pdf.close()
-    images[0].save(out, "PDF", resolution=dpi, save_all=True, append_images=images[1:])
-
-
 # -- emails -------------------------------------------------------------------------------------
 
 
@@ -689,6 +689,14 @@ RENDITIONS = (
     "pen_marked", "agency_version", "agency_version_pdf", "scanned_pdf", "email", "email_forwarded", "outlook_msg",
 )  # fmt: skip
 
+# Printed, signed by hand, then scanned, faxed or photographed (samples/scans.py): read by OCR.
+PAPER_RENDITIONS = ("scan_300", "scan_200", "scan_150", "fax_tiff", "photo")
+SCAN_DPI = {"scan_300": 300, "scan_200": 200, "scan_150": 150}
+BILEVEL_SHARE = {"scan_300": 0.3, "scan_200": 0.6, "scan_150": 0.0}  # how often the copier is in black-and-white mode
+# The filled Word form saved by LibreOffice in other editors' formats: rendition -> LibreOffice's target.
+EDITOR_RENDITIONS = {"word_97": "doc", "rtf": "rtf", "odt": "odt"}
+ALL_RENDITIONS = (*RENDITIONS, *PAPER_RENDITIONS, *EDITOR_RENDITIONS)
+
 # Renditions decided by a person whatever the case, and why.
 TO_A_PERSON = {"scanned_pdf", "retyped_reworded"}
 
@@ -698,8 +706,13 @@ def form_cases() -> list[Case]:
     return [c for c in all_cases() if c.spec is not None and c.make is None]
 
 
-def _expected(case: Case, rendition: str, file_name: str, values: Values | None = None) -> dict:
+def _expected(case: Case, rendition: str, file_name: str, values: Values | None = None,
+              signed_by_hand: list[str] | None = None) -> dict:
     person = rendition in TO_A_PERSON
+    paper = {}
+    if rendition in PAPER_RENDITIONS:
+        paper = {"outcome_alternatives": [] if case.outcome == "needs_review" else ["needs_review"],
+                 "signed_by_hand": signed_by_hand or []}
     return {
         "file": file_name,
         "case": case.name,
@@ -711,6 +724,7 @@ def _expected(case: Case, rendition: str, file_name: str, values: Values | None 
         "case_outcome": case.outcome,
         "rules": case.rules,
         "values": None if rendition == "scanned_pdf" else (values if values is not None else case.values),
+        **paper,
     }
 
 
@@ -723,27 +737,55 @@ def _blank(case: Case, suffix: str) -> Path:
     return FORMS / f"{case.spec.form_id}_{case.spec.version}.{suffix}"
 
 
-def generate(out: Path, renditions: Iterable[str] = RENDITIONS, cases: list[Case] | None = None, seed: int = 2025) -> list[Path]:
+def _fax_header(case: Case, sent: datetime) -> str:
+    """The line a fax machine prints atop each page: when it was sent, the sender and its number."""
+    agency = str(case.values.get("cmhsp_name") or case.values.get("provider_agency_name") or "AGENCY")
+    phone = next((v for k, v in case.values.items() if k.endswith("phone") and isinstance(v, str) and v), "")
+    digits = "".join(ch for ch in phone if ch.isdigit())[:10]
+    return f"{sent:%b-%d-%Y %H:%M}".upper() + f"  FROM-{agency[:22].upper()}  {digits}"
+
+
+def paper_rendition(rendition: str, signed: Path, out_stem: Path, case: Case, rng: random.Random) -> Path:
+    """The printed and signed form ``signed`` scanned, faxed or photographed as ``rendition`` says."""
+    from samples import scans
+
+    sent = datetime.fromisoformat(case.received_at) - timedelta(minutes=rng.randint(3, 40))
+    if rendition in SCAN_DPI:
+        path = out_stem.with_suffix(".pdf")
+        scans.scan_pdf(signed, path, rng, dpi=SCAN_DPI[rendition], bilevel=rng.random() < BILEVEL_SHARE[rendition], made_at=sent)
+    elif rendition == "fax_tiff":
+        scans.fax_tiff(signed, path := out_stem.with_suffix(".tif"), rng, header=_fax_header(case, sent))
+    elif rendition == "photo":
+        scans.photo_pdf(signed, path := out_stem.with_suffix(".pdf"), rng, made_at=sent)
+    else:
+        raise ValueError(f"{rendition} is not a paper rendition; choose from {', '.join(PAPER_RENDITIONS)}")
+    return path
+
+
+def generate(out: Path, renditions: Iterable[str] = ALL_RENDITIONS, cases: list[Case] | None = None, seed: int = 2025) -> list[Path]:
     """Write the renditions; returns the expectation files written."""
     renditions = list(renditions)
-    unknown = set(renditions) - set(RENDITIONS)
+    unknown = set(renditions) - set(ALL_RENDITIONS)
     if unknown:
-        raise ValueError(f"unknown renditions {sorted(unknown)}; choose from {', '.join(RENDITIONS)}")
+        raise ValueError(f"unknown renditions {sorted(unknown)}; choose from {', '.join(ALL_RENDITIONS)}")
     cases = cases if cases is not None else form_cases()
     out.mkdir(parents=True, exist_ok=True)
     work = out / "_work"
     work.mkdir(exist_ok=True)
     written: list[Path] = []
-    to_pdf: list[tuple[Path, Path, Case, str]] = []  # (docx made, final pdf, case, rendition)
-    to_docx: list[tuple[Path, Path, Case, str]] = []
+    # by LibreOffice's target format: (docx made, final file, case, rendition)
+    conversions: dict[str, list[tuple[Path, Path, Case, str]]] = {t: [] for t in ("pdf", "docx", "doc", "rtf", "odt")}
+    to_pdf, to_docx = conversions["pdf"], conversions["docx"]
 
     as_written: dict[str, Values] = {}  # what the agency-version renditions print, by case
+    signed_by_hand: dict[str, list[str]] = {}  # the signatures signed in ink on the printed form, by case
 
     def finish(path: Path, case: Case, rendition: str) -> None:
         _stamp(path, case.received_at)
         expected = out / rendition / f"{case.name}.expected.json"
         values = as_written.get(case.name) if rendition.startswith("agency_version") else None
-        expected.write_text(json.dumps(_expected(case, rendition, path.name, values), indent=1, ensure_ascii=False) + "\n", "utf-8")
+        data = _expected(case, rendition, path.name, values, signed_by_hand.get(case.name))
+        expected.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", "utf-8")
         written.append(expected)
 
     filled_pdf: dict[str, Path] = {}
@@ -766,6 +808,16 @@ def generate(out: Path, renditions: Iterable[str] = RENDITIONS, cases: list[Case
             filled_docx[case.name] = work / f"{case.name}.filled.docx"
             fill_docx(_blank(case, "docx"), case.values, filled_docx[case.name])
         return filled_docx[case.name]
+
+    def printed(case: Case) -> Path:
+        """The form as printed and signed by hand, the same paper for every scan, fax and photo of it."""
+        from samples.scans import printed_and_signed, signature_keys
+
+        signed = work / f"{case.name}.signed.pdf"
+        if not signed.exists():
+            signed_by_hand[case.name] = printed_and_signed(_blank(case, "pdf"), case.values, signature_keys(case.spec),
+                                                           signed, random.Random(f"{seed}-signed-{case.name}"))
+        return signed
 
     for rendition in renditions:
         folder = out / rendition
@@ -807,9 +859,11 @@ def generate(out: Path, renditions: Iterable[str] = RENDITIONS, cases: list[Case
                     continue
                 shutil.copyfile(source, path := target.with_suffix(".docx"))
             elif rendition == "scanned_pdf":
+                from samples.scans import too_poor_pdf
+
                 flat = work / f"{case.name}.flat.pdf"
                 qpdf_flatten(fillable(case), flat)
-                scanned_pdf(flat, path := target.with_suffix(".pdf"))
+                too_poor_pdf(flat, path := target.with_suffix(".pdf"), case_rng)
             elif rendition == "word_typed_over":
                 typed_over(word(case), path := target.with_suffix(".docx"), case_rng)
             elif rendition == "word_legacy":
@@ -833,6 +887,12 @@ def generate(out: Path, renditions: Iterable[str] = RENDITIONS, cases: list[Case
                     to_pdf.append((source, target.with_suffix(".pdf"), case, rendition))
                     continue
                 shutil.copyfile(source, path := target.with_suffix(".docx"))
+            elif rendition in PAPER_RENDITIONS:
+                path = paper_rendition(rendition, printed(case), target, case, case_rng)
+            elif rendition in EDITOR_RENDITIONS:
+                target_format = EDITOR_RENDITIONS[rendition]
+                conversions[target_format].append((word(case), target.with_suffix(f".{target_format}"), case, rendition))
+                continue
             elif rendition == "word_saved_as_pdf":
                 to_pdf.append((word(case), target.with_suffix(".pdf"), case, rendition))
                 continue
@@ -843,8 +903,8 @@ def generate(out: Path, renditions: Iterable[str] = RENDITIONS, cases: list[Case
                 raise AssertionError(rendition)
             finish(path, case, rendition)
 
-    for conversions, target_format in ((to_pdf, "pdf"), (to_docx, "docx")):
-        if not conversions:
+    for target_format, pending in conversions.items():
+        if not pending:
             continue
         staging = work / f"convert-{target_format}"
         inputs = work / f"inputs-{target_format}"
@@ -852,12 +912,12 @@ def generate(out: Path, renditions: Iterable[str] = RENDITIONS, cases: list[Case
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir()
         sources = []
-        for number, (source, _, _, _) in enumerate(conversions):
+        for number, (source, _, _, _) in enumerate(pending):
             unique = inputs / f"{number:04d}.docx"
             shutil.copyfile(source, unique)
             sources.append(unique)
         soffice_convert(sources, target_format, staging)
-        for number, (_, final, case, rendition) in enumerate(conversions):
+        for number, (_, final, case, rendition) in enumerate(pending):
             shutil.move(staging / f"{number:04d}.{target_format}", final)
             finish(final, case, rendition)
     shutil.rmtree(work, ignore_errors=True)
@@ -915,14 +975,14 @@ def _emails(folder: Path, rendition: str, cases: list[Case], fillable: Callable[
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path)
-    parser.add_argument("--rendition", action="append", choices=RENDITIONS, help="only these (repeatable)")
+    parser.add_argument("--rendition", action="append", choices=ALL_RENDITIONS, help="only these (repeatable)")
     parser.add_argument("--case", action="append", help="only these sample cases (repeatable)")
     parser.add_argument("--seed", type=int, default=2025)
     args = parser.parse_args(argv)
     cases = form_cases()
     if args.case:
         cases = [c for c in cases if c.name in set(args.case)]
-    written = generate(args.out, args.rendition or RENDITIONS, cases, args.seed)
+    written = generate(args.out, args.rendition or ALL_RENDITIONS, cases, args.seed)
     print(f"wrote {len(written)} renditions under {args.out}")
 
 

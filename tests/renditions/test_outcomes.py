@@ -77,7 +77,7 @@ def _utc(moment: str) -> str:
     return datetime.fromisoformat(moment).astimezone(UTC).isoformat()
 
 
-def test_a_scan_and_a_reworded_form_wait_for_a_person_with_their_reasons(renditions, tmp_path):
+def test_a_scan_too_poor_to_read_and_a_reworded_form_wait_for_a_person_with_their_reasons(renditions, tmp_path):
     inbox_sources = [
         rendition_file(renditions / "scanned_pdf", "orp_valid_cei"),
         rendition_file(renditions / "retyped_reworded", "reg_valid_cei"),
@@ -89,10 +89,10 @@ def test_a_scan_and_a_reworded_form_wait_for_a_person_with_their_reasons(renditi
     summary = process(settings)
     reasons = {w["file"]: w["reason"] for w in summary.waiting}
     assert {d.outcome for d in summary.documents} == {"needs_review"}
-    assert reasons["0-orp_valid_cei.pdf"].startswith("scanned page, no text layer")
+    assert reasons["0-orp_valid_cei.pdf"].startswith("the scan is too poor to read")
     assert "low confidence" in reasons["1-reg_valid_cei.docx"]
     page = summary.report_html.read_text("utf-8")
-    assert "scanned page, no text layer" in page and "low confidence" in page
+    assert "the scan is too poor to read" in page and "low confidence" in page
 
 
 def test_an_unknown_file_and_conflicting_values_wait_for_a_person_with_their_reasons(tmp_path):

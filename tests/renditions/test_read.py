@@ -93,11 +93,11 @@ def test_retyped_forms_are_recognised_with_and_without_their_marker(renditions, 
     assert set(marked.values()) == {True, False}  # both kinds were tried
 
 
-def test_a_scanned_pdf_goes_to_a_person_with_the_reason(renditions, received_copy):
+def test_a_scan_too_poor_to_read_goes_to_a_person_with_the_reason(renditions, received_copy):
     document = extract(received_copy(rendition_file(renditions / "scanned_pdf", "orp_valid_cei")))
     assert document.kind is InputKind.SCANNED_PDF
     assert document.problem is ExtractionProblem.UNREADABLE
-    assert document.problem_detail.startswith("scanned page, no text layer")
+    assert document.problem_detail.startswith("the scan is too poor to read")
 
 
 def _docx_text(path) -> str:
