@@ -31,8 +31,9 @@ samples/pdflib/node_modules/.installed: samples/pdflib/package.json samples/pdfl
 # (pdftocairo) and Ghostscript fill, print and re-distil forms as agencies do (samples/pdf_tools.py).
 # Without them those tests skip, except in CI. dovecot-imapd is the IMAP server the mail intake's
 # tests start on 127.0.0.1 (tests/mailserver.py), as the same user, with a throwaway config.
+# Tesseract with its English and orientation data reads scans, faxes and photos (pipeline/extract/ocr).
 SYSTEM_PACKAGES ?= chromium libreoffice-writer-nogui qpdf fonts-liberation fonts-dejavu-core pdftk-java poppler-utils ghostscript \
-	dovecot-imapd
+	dovecot-imapd tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd
 
 system-deps:
 	@missing=""; \

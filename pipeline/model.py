@@ -71,9 +71,14 @@ class InputKind(StrEnum):
     WORD_FORM = "word_form"
     # Renditions read by their printed labels (pipeline.extract.labels):
     FLAT_PDF = "flat_pdf"  # page text only: printed, saved as PDF, or the fillable form flattened
-    SCANNED_PDF = "scanned_pdf"  # pages that are pictures, no text layer: a person reads them
+    SCANNED_PDF = "scanned_pdf"  # pages that are pictures, no text layer: read by OCR (pipeline.extract.ocr)
+    IMAGE = "image"  # a fax (TIFF) or a phone photo (JPEG, PNG) of the pages: read by OCR
     WORD_LEGACY_FORM = "word_legacy_form"  # Word's legacy form fields (FORMTEXT, FORMCHECKBOX, FORMDROPDOWN)
     WORD_DOCUMENT = "word_document"  # Word with none of the form's controls: typed over, re-saved, retyped
+    # Other editors' files, converted to Word by headless LibreOffice, then read as Word (the original kept):
+    WORD_97 = "word_97"  # Word 97-2003 (.doc)
+    RICH_TEXT = "rich_text"  # Rich Text Format (.rtf)
+    OPEN_DOCUMENT = "open_document"  # OpenDocument text (.odt), LibreOffice's and others'
     # Emails are unpacked at intake; one reaches extraction only when it carries no form.
     EMAIL = "email"  # a saved email (.eml, RFC 5322)
     OUTLOOK_MSG = "outlook_msg"  # Outlook's saved message (.msg)
@@ -86,6 +91,7 @@ class ReadMethod(StrEnum):
     CONTENT_CONTROL = "content_control"
     LEGACY_FORM_FIELD = "legacy_form_field"  # a Word legacy form field, tied to its field by its printed label
     LABEL = "label"  # the text beside or under the field's printed label
+    OCR = "ocr"  # the same, in the words text recognition (OCR) read off a picture of the page
     REVIEWER = "reviewer"  # typed in by a reviewer with `review correct`
 
 

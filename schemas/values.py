@@ -134,8 +134,11 @@ def normalise_phone(text: str) -> str:
 def normalise_email(text: str) -> str:
     """The address as ``email_validator`` normalises it (whether mail is delivered there is not
     checked); ValueError for text that is no address."""
+    # An address holds no space: one beside its "@" or a dot ("name @ agency.org", or a picture's
+    # text recognition parting the words there) is read as not there.
+    joined = re.sub(r"\s*([@.])\s*", r"\1", text.strip())
     try:
-        result = validate_email(text.strip(), check_deliverability=False)
+        result = validate_email(joined, check_deliverability=False)
     except EmailNotValidError as exc:
         raise ValueError(f"'{text}' is not an email address ({exc}); write it as name@agency.org") from exc
     return result.normalized

@@ -52,6 +52,8 @@ class Token:
     x0: float
     x1: float
     legacy: bool = False  # the value of a Word legacy form field
+    # How sure text recognition (OCR) is of the word, or of a box's state, 0..1; 1 for text a file holds as text.
+    confidence: float = 1.0
 
     @property
     def mark(self) -> bool | None:
@@ -111,6 +113,8 @@ class Layout:
     wrapped: bool = True
     # A PDF page's vertical rules (x, top, bottom): table borders and box edges bound its columns.
     rules: dict[int, list[tuple[float, float, float]]] = field(default_factory=dict)
+    # Its words were read off pictures of the pages by text recognition (OCR): each carries its confidence.
+    recognised: bool = False
     # The label readings made of it, by form (``pipeline.extract.labels.read_labels``).
     readings: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 

@@ -50,6 +50,7 @@ SCANNED_REASON = (
 
 BOX_MIN, BOX_MAX = 5.0, 16.0  # a drawn check box is a square this many points wide
 GAP_FACTOR = 0.45  # a gap wider than this many font sizes separates two segments
+OCR_GAP_FACTOR = 1.5  # ... or, between words OCR read in one line, this many
 MIN_GAP = 4.0
 RULE_MIN_LENGTH = 15.0
 RULE_MIN_HEIGHT = 12.0  # taller than a check box's side
@@ -293,6 +294,17 @@ def _group_lines(words: list[dict[str, Any]]) -> list[tuple[list[dict[str, Any]]
     return [(sorted(line, key=by_x), top, bottom) for line, top, bottom in lines]
 
 
+def _apart(previous: dict[str, Any], word: dict[str, Any], gap: float, size: float) -> bool:
+    """Whether a gap between two words on a line parts two segments: wider than ``GAP_FACTOR`` font
+    sizes. Words read by OCR carry the line Tesseract read them in (``run``): words of one run are
+    one phrase unless the gap is very wide (OCR's word boxes are tight, and its gaps uneven), words
+    of two runs never are (Tesseract parts a label's column from its value's)."""
+    run, previous_run = word.get("run"), previous.get("run")
+    if run is not None and previous_run is not None:
+        return run != previous_run or gap > max(MIN_GAP, OCR_GAP_FACTOR * size)
+    return gap > max(MIN_GAP, GAP_FACTOR * size)
+
+
 def _segments(words: list[dict[str, Any]], vertical: _SortedRules) -> list[Segment]:
     """A line's words (left to right) as segments: split at a wide gap, or at a vertical rule
     (a cell border) between two words, level with the second."""
@@ -304,12 +316,12 @@ def _segments(words: list[dict[str, Any]], vertical: _SortedRules) -> list[Segme
         size = float(word.get("size") or 10.0)
         if previous is not None:
             gap = word["x0"] - previous["x1"]
-            if gap > max(MIN_GAP, GAP_FACTOR * max(previous_size, size)) or vertical.crosses(
+            if _apart(previous, word, gap, max(previous_size, size)) or vertical.crosses(
                 previous["x1"] - 1, word["x0"] + 1, (word["top"] + word["bottom"]) / 2
             ):
                 segments.append(Segment(current))
                 current = []
-        current.append(Token(word["text"], float(word["x0"]), float(word["x1"])))
+        current.append(Token(word["text"], float(word["x0"]), float(word["x1"]), confidence=word.get("confidence", 1.0)))
         previous, previous_size = word, size
     if current:
         segments.append(Segment(current))
@@ -332,6 +344,16 @@ def page_lines(page: Page, number: int) -> tuple[list[Line], list[str], list[tup
     words = [{**w, "text": BULLET} if w["text"] == SYMBOL_TICK else w for w in words]
     words += _picture_words(pictures)
     horizontal, vertical = _rules(page)
+    lines, removed = lines_of_words(words, horizontal, vertical, number)
+    return lines, removed, vertical
+
+
+def lines_of_words(words: list[dict[str, Any]], horizontal: list[tuple[float, float, float]],
+                   vertical: list[tuple[float, float, float]], number: int) -> tuple[list[Line], list[str]]:
+    """A page's words (``text``, ``x0``, ``x1``, ``top``, ``bottom`` in points, with ``size`` and, when
+    read by OCR, ``confidence``) as lines of segments, with its rules (horizontal, vertical); and the
+    text of the header and footer lines taken out (marker, page numbers). A page read by OCR
+    (``pipeline.extract.ocr``) is laid out by this same code."""
     horizontal_by_y, vertical_by_x = _SortedRules(horizontal), _SortedRules(vertical)
     lines: list[Line] = []
     removed: list[str] = []
@@ -349,7 +371,7 @@ def page_lines(page: Page, number: int) -> tuple[list[Line], list[str], list[tup
         line = Line(segments, top, bottom, number, f"page {number}", ruled_before=ruled, gap_before=gap or ruled)
         lines.append(line)
         previous = line
-    return lines, removed, vertical
+    return lines, removed
 
 
 class FlatPdfExtractor:

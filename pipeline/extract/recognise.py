@@ -31,24 +31,52 @@ class Recognition:
     detail: str | None = None
 
 
+def _misread_version(marker: re.Match[str], text: str, specs: dict[str, FormSpec]) -> bool:
+    """Whether a marker read by OCR names a known form with its version's digits, its dot misread
+    ("2025 1", "2025,1" for "2025.1"): the same characters once the punctuation is set aside."""
+    spec = specs.get(marker.group(1).upper())
+    if spec is None:
+        return False
+    wanted = re.sub(r"\W", "", spec.version)
+    following = re.sub(r"\W", "", text[marker.start(2) : marker.start(2) + len(spec.version) + 2])
+    return following.startswith(wanted) and following[len(wanted) : len(wanted) + 1] in ("", "P", "p")
+
+
+def _by_marker(raw: RawDocument, specs: dict[str, FormSpec]) -> Recognition | None:
+    """The form and version the document's marker names; None when it prints no marker."""
+    markers = list(MARKER.finditer(raw.marker_text or ""))
+    # Every page prints the marker: one that names a form and version read here decides (a scan's
+    # text recognition may misread one page's "2025.1" as "2025 1" and read the next one right).
+    known = [m for m in markers if (spec := specs.get(m.group(1).upper())) is not None and m.group(2) == spec.version]
+    if not known and raw.layout is not None and raw.layout.recognised:
+        misread = [m for m in markers if _misread_version(m, raw.marker_text, specs)]
+        if misread:
+            spec = specs[misread[0].group(1).upper()]
+            return Recognition(spec, spec.version)
+    marker = known[0] if known else (markers[0] if markers else None)
+    if marker is None:
+        return None
+    form_id, version = marker.group(1).upper(), marker.group(2)
+    spec = specs.get(form_id)
+    if spec is None:
+        return Recognition(None, None, ExtractionProblem.UNKNOWN_FORM, f"the marker names an unknown form {form_id}")
+    if version != spec.version:
+        return Recognition(
+            spec,
+            version,
+            ExtractionProblem.UNKNOWN_VERSION,
+            f"{form_id} version {version} is not a version this pipeline reads (it reads {spec.version})",
+        )
+    return Recognition(spec, version)
+
+
 def recognise(raw: RawDocument) -> Recognition:
     """Which form and version ``raw`` is, by its marker, else its widget names, else its labels;
     a recognition with a problem (and why) when none of them tells."""
     specs = {spec.form_id.value: spec for spec in all_form_specs()}
-    marker = MARKER.search(raw.marker_text or "")
-    if marker:
-        form_id, version = marker.group(1).upper(), marker.group(2)
-        spec = specs.get(form_id)
-        if spec is None:
-            return Recognition(None, None, ExtractionProblem.UNKNOWN_FORM, f"the marker names an unknown form {form_id}")
-        if version != spec.version:
-            return Recognition(
-                spec,
-                version,
-                ExtractionProblem.UNKNOWN_VERSION,
-                f"{form_id} version {version} is not a version this pipeline reads (it reads {spec.version})",
-            )
-        return Recognition(spec, version)
+    by_marker = _by_marker(raw, specs)
+    if by_marker is not None:
+        return by_marker
 
     names = set(raw.widgets)
     best: tuple[float, FormSpec | None] = (0.0, None)

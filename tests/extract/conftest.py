@@ -4,6 +4,7 @@ older template of legacy fields, a value typed beside a content control)."""
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -74,4 +75,24 @@ def typed_beside_a_control(tmp_path: Path, out: Path, *, filled: str, typed: str
     with zipfile.ZipFile(out, "w") as z:
         for name, data in entries:
             z.writestr(name, document_xml.encode() if name == "word/document.xml" else data)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tesseract() -> None:
+    """Tesseract is installed (``make system-deps``): without it OCR tests skip, except in CI."""
+    from tests.conftest import require_tools
+
+    require_tools([] if shutil.which("tesseract") else ["tesseract (tesseract-ocr, tesseract-ocr-eng)"])
+
+
+@pytest.fixture(scope="session")
+def filled_packet(tmp_path_factory, tesseract) -> Path:
+    """The valid registration packet filled (PyMuPDF) and baked into its pages, as a form printed
+    from a PDF reader: what a scan or a fax is a picture of."""
+    from samples.pdf_tools import pymupdf_fill
+    from tests.conftest import VALID_PACKET
+
+    out = tmp_path_factory.mktemp("ocr") / "packet.pdf"
+    pymupdf_fill(blank("PSP-REG", ".pdf"), VALID_PACKET, out, bake=True)
     return out

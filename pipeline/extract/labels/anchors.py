@@ -60,6 +60,8 @@ class Anchor:
     loose: bool = False
     phrase: str = ""  # the label as printed (for a loose match's note)
     segments: set[tuple[int, int]] = field(default_factory=set)
+    # How sure text recognition was of the label's words and the boxes before it (1 for text a file holds)
+    confidence: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -277,6 +279,7 @@ class AnchorFinder:
         )
         line, seg_index, tok = first
         label_lines = self.lines[line : last_line + 1]
+        confidence = self._label_confidence(segments, first, (last_line, last_seg, end))
         return Anchor(
             field=label.field,
             line=line,
@@ -294,6 +297,19 @@ class AnchorFinder:
             loose=loose,
             phrase=phrase,
             segments=segments,
+            confidence=confidence,
+        )
+
+    def _label_confidence(self, segments: set[tuple[int, int]], first: tuple[int, int, int],
+                          end: tuple[int, int, int]) -> float:
+        """How sure recognition was of a label's words (from ``first`` to before ``end``) and of the
+        boxes before it: its least sure one's; 1 for text a file holds as text."""
+        line, seg_index, tok = first
+        last_line, last_seg, stop = end
+        return min(
+            (t.confidence for l, s in segments for i, t in enumerate(self.lines[l].segments[s].tokens)
+             if ((l, s) != (line, seg_index) or i >= tok or t.mark is not None) and ((l, s) != (last_line, last_seg) or i < stop)),
+            default=1.0,
         )
 
     def _exact(self, hit: tuple[_Label, list[_Word]], marks: list[bool]) -> Anchor | None:

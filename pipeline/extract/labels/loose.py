@@ -4,12 +4,14 @@ code``), among the segments that are neither labels nor values once those printe
 
 from __future__ import annotations
 
-from pipeline.extract.labels.anchors import Anchor, AnchorFinder, _Label, _leading_marks
+from pipeline.extract.labels.anchors import Anchor, AnchorFinder, _Label
 from pipeline.extract.labels.text import (
     LOOSE_MARGIN,
     LOOSE_MATCH,
+    OCR_LABEL_SPELLING,
     colon_within,
     similarity,
+    spelling_likeness,
     words_of,
 )
 from schemas.spec import FieldType
@@ -48,7 +50,7 @@ class LooseAnchorFinder(AnchorFinder):
         is the segment's words (after its boxes) up to a colon, or all of them when it has boxes or
         a cell beside it."""
         tokens = self.lines[li].segments[si].tokens
-        ti, marks = _leading_marks(tokens)
+        ti, marks = self._marks_before_label(li, si)
         if ti >= len(tokens):
             return None
         colon_at = colon_within(tokens, ti, 12)
@@ -63,10 +65,16 @@ class LooseAnchorFinder(AnchorFinder):
         label = _most_like(phrase, candidates)
         if label is None:
             return None
+        # On a picture of the page, a label printed as the form has it may come back with a letter or
+        # two misread ("ail" for "all"): spelt that closely, it is the label as printed, and only as
+        # sure as its spelling is close.
+        misread = self.layout.recognised and (spelling := spelling_likeness(phrase, label.words)) >= OCR_LABEL_SPELLING
         anchor = self._anchor_from(
             label, (li, si, ti), (li, si, end - 1), {(li, si)}, marks,
-            loose=True, phrase=" ".join(t.text for t in phrase_tokens).rstrip(":"), require_delimiter=False,
+            loose=not misread, phrase=" ".join(t.text for t in phrase_tokens).rstrip(":"), require_delimiter=False,
         )
+        if anchor is not None and misread:
+            anchor.confidence = min(anchor.confidence, spelling)
         return (label, anchor) if anchor is not None else None
 
     def _loose_phrase_end(self, li: int, si: int, colon_at: int | None, marks: list[bool]) -> int | None:

@@ -15,6 +15,7 @@ from schemas.spec import FormSpec, all_form_specs
 BESIDE_CONFIDENCE = 0.95  # clean label, value after it or in the cell beside it
 UNDER_CONFIDENCE = 0.9  # clean label, value on the line or in the cell under it
 LOOSE_CONFIDENCE = 0.7  # label cut short or reworded: below the review threshold
+OCR_LABEL_SPELLING = 0.9  # a label read by OCR this like the form's, letter by letter, is the label misread
 UNSURE_CONFIDENCE = 0.5  # label found, value of an unexpected shape (text beside a box...)
 CONFLICT_CONFIDENCE = 0.3  # found twice, differently
 
@@ -170,6 +171,12 @@ def similarity(phrase: list[str], label: tuple[str, ...]) -> float:
     if common:
         score = max(score, len(common) / len(set(phrase) | set(label)))
     return score
+
+
+def spelling_likeness(phrase: list[str], label: tuple[str, ...]) -> float:
+    """How alike a phrase and a label are letter by letter, 0..1 (words as compared, spaces aside):
+    a label text recognition misread a letter or two of is very like it; a reworded one is not."""
+    return SequenceMatcher(None, "".join(phrase), "".join(label), autojunk=False).ratio()
 
 
 def colon_within(tokens: list[Token], start: int, count: int) -> int | None:

@@ -24,8 +24,11 @@ from pipeline.extract.labels.text import (
     words_of,
 )
 from pipeline.extract.layout import Token
-from pipeline.model import FieldValue, ReadMethod
+from pipeline.model import LOW_CONFIDENCE, FieldValue, ReadMethod
 from schemas.spec import FieldType
+
+# A required text field with nothing read on a picture of the page: below the review threshold.
+BLANK_ON_A_PICTURE_CONFIDENCE = 0.6
 
 
 class ValueReader(RegionFinder):
@@ -46,10 +49,14 @@ class ValueReader(RegionFinder):
         if anchor.loose:
             loose_note = f"the printed label '{anchor.phrase}' was taken for '{anchor.field.label}'"
             note = f"{loose_note}; {note}" if note else loose_note
+        method = ReadMethod.LEGACY_FORM_FIELD if legacy else ReadMethod.LABEL
+        if self.layout.recognised:
+            method = ReadMethod.OCR
+            confidence, note = _recognised(anchor, value, confidence, tokens, note)
         return FieldValue(
             key=key,
             value=value,
-            method=ReadMethod.LEGACY_FORM_FIELD if legacy else ReadMethod.LABEL,
+            method=method,
             location=self._where(li),
             confidence=confidence,
             note=note,
@@ -172,6 +179,24 @@ class ValueReader(RegionFinder):
                                    note="what is written there reads like the form's printed instructions")
             text = ""
         return self._value(spec_field.key, text, read.anchor, read.line, read.confidence, read.tokens)
+
+
+def _recognised(anchor: Anchor, value: str | bool | None, confidence: float, tokens: list[Token],
+                note: str | None) -> tuple[float, str | None]:
+    """A value read by OCR: as sure as its least sure word, box or label word. A text field left
+    blank on a picture is not taken as blank on a machine's word when the form needs it: faint
+    writing may be there that recognition did not make out, so a person looks."""
+    recognised = min([anchor.confidence, *(t.confidence for t in tokens)])
+    said = None
+    if recognised < confidence:
+        confidence = recognised
+        said = f"text recognition read it with {recognised:.0%} confidence"
+    if (value is None or value == "") and anchor.field.required and confidence >= LOW_CONFIDENCE:
+        confidence = BLANK_ON_A_PICTURE_CONFIDENCE
+        said = "nothing was read there on the picture of the page"
+    if said:
+        note = f"{note}; {said}" if note else said
+    return confidence, note
 
 
 def _option_spans(tokens: list[Token], choices: tuple[str, ...]) -> dict[str, tuple[int, int]]:

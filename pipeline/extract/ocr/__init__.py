@@ -1,0 +1,178 @@
+"""Reading pictures of pages (scans, faxes, phone photos) with text recognition (OCR).
+
+Each page is cleaned (``clean``: a photo's paper cut out and set square, the light evened, the
+lines levelled), its rules and check boxes found in the pixels and wiped off (``marks``), and its
+words read by Tesseract (``tesseract``). The words, the boxes (☒ or ☐, decided by their ink) and
+any drawing no word accounts for (``[picture]``: a handwritten signature) become lines of text
+by the very code that lays out a flat PDF's page (``pdf_flat.lines_of_words``), so the form's
+fields are found by their printed labels in the same way.
+
+Every word keeps how sure Tesseract was of it, every box how clearly it is ticked or empty: a
+field's value is only as sure as its least sure word, or its label's (``labels.values``), and a
+value read unsurely sends the document to a person, showing what was read and how sure.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+
+from pipeline.errors import DocumentUnreadable
+from pipeline.extract.base import RawDocument
+from pipeline.extract.layout import CHECKED, UNCHECKED, Layout, Line
+from pipeline.extract.ocr.clean import cleaned, ink
+from pipeline.extract.ocr.marks import (
+    PageMarks,
+    drawn_ink,
+    faint_ink,
+    page_marks,
+    without_specks,
+)
+from pipeline.extract.ocr.pages import PageImage
+from pipeline.extract.ocr.tesseract import OcrWord, read_words
+from pipeline.extract.pdf_flat import PICTURE, lines_of_words
+
+log = logging.getLogger(__name__)
+
+READ_DPI = 200.0  # Tesseract reads best with letters 20-30 pixels tall: a coarser page is enlarged to this
+NOISE_CONFIDENCE = 0.1  # a "word" read less surely than this is a smudge, a speck or a stroke, not text
+DRAWN_CONFIDENCE = 0.9  # ink on a signature line: surely there, whoever's it is
+LEGIBLE_CONFIDENCE = 0.6  # a page whose words average less than this is too poor to read
+MIN_LEGIBLE_WORDS = 15
+TOO_POOR = (
+    "the scan is too poor to read: text recognition made out {words} word{s} with {confidence:.0%} confidence on "
+    "average; a person reads it, or asks the sender for a clearer scan (300 dpi, black on white) or the form "
+    "filled on a computer"
+)
+
+
+@dataclass
+class PageReading:
+    """One page as read: its lines, the header and footer text set apart, its vertical rules, and
+    how legible it was (words read, their mean confidence)."""
+
+    lines: list[Line]
+    removed: list[str]
+    vertical: list[tuple[float, float, float]]
+    words: int
+    confidence: float
+
+
+def _for_reading(page: PageImage, marks: PageMarks, specks: np.ndarray) -> tuple[np.ndarray, float]:
+    """The page as Tesseract is given it: rules, boxes and specks wiped to paper, enlarged to ``READ_DPI``."""
+    pixels = page.pixels.copy()
+    pixels[(marks.wiped > 0) | (specks > 0)] = 255
+    if page.dpi >= READ_DPI * 0.9:
+        return pixels, 1.0
+    factor = READ_DPI / page.dpi
+    return cv2.resize(pixels, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC), factor
+
+
+def _word(text: str, box: tuple[float, float, float, float], points: float, confidence: float,
+          size: float | None = None) -> dict[str, Any]:
+    x0, top, x1, bottom = (v * points for v in box)
+    return {"text": text, "x0": x0, "x1": x1, "top": top, "bottom": bottom,
+            "size": size if size is not None else max(bottom - top, 1.0), "confidence": confidence}
+
+
+def _words(read: list[OcrWord], factor: float, points: float) -> list[dict[str, Any]]:
+    """Tesseract's words in points (the page's own scale). A word's size is its line's height (from
+    the tops of its capitals to the tails of its descenders, as a font's size is measured), so that
+    the gaps between words are judged as on a printed page: "is" is as large as "The" beside it."""
+    heights: dict[tuple[int, int, int], tuple[int, int]] = {}
+    for w in read:
+        top, bottom = heights.get(w.line, (w.top, w.bottom))
+        heights[w.line] = (min(top, w.top), max(bottom, w.bottom))
+    return [{**_word(w.text, (w.x0 / factor, w.top / factor, w.x1 / factor, w.bottom / factor), points, w.confidence,
+                     size=(heights[w.line][1] - heights[w.line][0]) / factor * points), "run": w.line}
+            for w in read]
+
+
+# A capital I in a sans-serif font is a plain vertical stroke: recognition may read it as one of
+# these. Standing alone before a word in small letters ("| will attend", "{ have"), it is "I".
+_STROKES = frozenset("|{}()[]!")
+
+
+# A box typed with brackets ("[X]", "[ ]"), its brackets read as any of their look-alikes.
+_TYPED_BOX = re.compile(r"^[\[({|]\s*([xX×✗✘]?)\s*[\])}|]$")
+
+
+def _as_printed(read: list[OcrWord]) -> list[OcrWord]:
+    """The words as printed where recognition is known to confuse look-alikes: a vertical stroke
+    for "I", and a typed box's brackets for parentheses or braces."""
+    out = list(read)
+    for index, word in enumerate(read):
+        text = word.text
+        following = read[index + 1] if index + 1 < len(read) else None
+        if (text in _STROKES and following is not None and following.line == word.line
+                and following.text[:1].islower()):
+            text = "I"
+        elif box := _TYPED_BOX.match(text):
+            text = "[X]" if box.group(1) else "[ ]"
+        if text != word.text:
+            out[index] = OcrWord(text, word.x0, word.top, word.x1, word.bottom, word.confidence, word.line)
+    return out
+
+
+def _covered(shape: tuple[int, ...], words: Iterable[OcrWord], factor: float, marks: PageMarks) -> np.ndarray:
+    covered = marks.wiped.copy()
+    for word in words:
+        covered[int(word.top / factor) : int(word.bottom / factor) + 1, int(word.x0 / factor) : int(word.x1 / factor) + 1] = 255
+    return covered
+
+
+def read_page(page: PageImage) -> PageReading:
+    """One page's picture read into lines of words, boxes and drawings."""
+    page = cleaned(page)
+    raw_ink = ink(page.pixels)
+    page_ink = without_specks(raw_ink, page.dpi)
+    marks = page_marks(page_ink, faint_ink(page.pixels), page.dpi)
+    picture, factor = _for_reading(page, marks, cv2.bitwise_and(raw_ink, cv2.bitwise_not(page_ink)))
+    read = _as_printed(read_words(picture, page.dpi * factor))
+    points = 72.0 / page.dpi
+    # a "word" read with next to no confidence is a smudge or a stroke: left to the drawings below
+    text = [w for w in read if w.confidence >= NOISE_CONFIDENCE]
+    words = _words(text, factor, points)
+    words += [_word(CHECKED if b.checked else UNCHECKED, (b.x0, b.top, b.x1, b.bottom), points, b.confidence)
+              for b in marks.boxes]
+    covered = _covered(page_ink.shape, read, factor, marks)
+    words += [_word(PICTURE, box, points, DRAWN_CONFIDENCE) for box in drawn_ink(page_ink, covered, page.dpi)]
+    horizontal = [(y * points, x0 * points, x1 * points) for y, x0, x1 in marks.horizontal]
+    vertical = [(x * points, top * points, bottom * points) for x, top, bottom in marks.vertical]
+    lines, removed = lines_of_words(words, horizontal, vertical, page.number)
+    confidence = float(np.mean([w.confidence for w in text])) if text else 0.0
+    return PageReading(lines, removed, vertical, len(text), confidence)
+
+
+def read_pages(pages: Iterable[PageImage]) -> RawDocument:
+    """A document's pages read into one layout for the label reader; DocumentUnreadable, in plain
+    words, when the pictures are too poor to read."""
+    layout = Layout(wrapped=True, recognised=True)
+    marker_parts: list[str] = []
+    count = words = 0
+    confidences: list[float] = []
+    for page in pages:
+        reading = read_page(page)
+        count += 1
+        layout.lines.extend(reading.lines)
+        layout.rules[page.number] = reading.vertical
+        marker_parts.extend(reading.removed)
+        words += reading.words
+        confidences.append(reading.confidence * reading.words)
+    if count == 0:
+        raise DocumentUnreadable("the file holds no pages; a person should open it")
+    confidence = sum(confidences) / words if words else 0.0
+    if words < MIN_LEGIBLE_WORDS or confidence < LEGIBLE_CONFIDENCE:
+        raise DocumentUnreadable(TOO_POOR.format(words=words, s="" if words == 1 else "s", confidence=confidence))
+    log.debug("read %d page(s) by OCR: %d words, mean confidence %.2f", count, words, confidence)
+    marker_text = "\n".join(marker_parts + [line.text for line in layout.lines])
+    return RawDocument(marker_text=marker_text, pages=count, layout=layout)
+
+
+__all__ = ["PageImage", "PageReading", "read_page", "read_pages"]

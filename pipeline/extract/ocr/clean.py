@@ -1,0 +1,129 @@
+"""A page's picture made fit to read: the paper cut out of a photo and set square, the light made
+even, the text lines made level, and the ink told from the paper.
+
+Each step is one OpenCV operation or a few, on a picture scaled down where only the shape of the
+page matters (the paper's edges, the light, the slant of the lines): a page is cleaned in a small
+fraction of the time Tesseract takes to read it.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from pipeline.extract.ocr.pages import PageImage
+
+LETTER_INCHES = (8.5, 11.0)
+PHOTO_DPI = 250.0  # a photo's page, once cut out and set square, is drawn at this resolution
+WORK_SIDE = 1000  # pixels of the long side of the small picture the page's shape is measured on
+MAX_SKEW_DEGREES = 5.0
+SKEW_STEP_DEGREES = 0.1
+
+
+def _small(pixels: np.ndarray) -> tuple[np.ndarray, float]:
+    scale = min(1.0, WORK_SIDE / max(pixels.shape))
+    if scale == 1.0:
+        return pixels, 1.0
+    return cv2.resize(pixels, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), scale
+
+
+def even_light(pixels: np.ndarray) -> np.ndarray:
+    """The page with its light made even: each pixel over the paper's brightness around it (a
+    shadow or a lamp's falloff over a photo, a scanner's grey background) becomes white paper."""
+    small, scale = _small(pixels)
+    # The paper's brightness: the page with its ink closed over (ink is thinner than the kernel).
+    side = max(15, int(round(min(small.shape) / 25)) | 1)
+    background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (side, side)))
+    background = cv2.GaussianBlur(background, (side, side), 0)
+    if scale != 1.0:
+        background = cv2.resize(background, (pixels.shape[1], pixels.shape[0]), interpolation=cv2.INTER_LINEAR)
+    evened = cv2.divide(pixels, np.maximum(background, 1), scale=255)
+    return evened
+
+
+def _order_corners(corners: np.ndarray) -> np.ndarray:
+    """Four corners as top-left, top-right, bottom-right, bottom-left."""
+    corners = corners.reshape(4, 2).astype(np.float32)
+    sums, differences = corners.sum(axis=1), np.diff(corners, axis=1).ravel()
+    return np.array([corners[np.argmin(sums)], corners[np.argmin(differences)],
+                     corners[np.argmax(sums)], corners[np.argmax(differences)]], dtype=np.float32)
+
+
+def page_corners(pixels: np.ndarray) -> np.ndarray | None:
+    """The corners of the sheet of paper in a photo (on a darker table or background), or None
+    when no sheet stands out (the picture is the page itself)."""
+    small, scale = _small(pixels)
+    blurred = cv2.GaussianBlur(small, (5, 5), 0)
+    _, paper = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    paper = cv2.morphologyEx(paper, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9)))
+    contours, _ = cv2.findContours(paper, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return None
+    largest = max(contours, key=cv2.contourArea)
+    area = cv2.contourArea(largest)
+    if not 0.25 * small.size <= area <= 0.97 * small.size:
+        return None  # nothing stands out, or the paper fills the picture: no background to cut away
+    corners = cv2.approxPolyDP(largest, 0.02 * cv2.arcLength(largest, True), True)
+    if len(corners) != 4 or not cv2.isContourConvex(corners):
+        return None
+    return _order_corners(corners) / scale
+
+
+def cut_out_page(page: PageImage) -> PageImage:
+    """A photo's sheet of paper cut out of its background and set square, drawn as a Letter page at
+    ``PHOTO_DPI``; the picture unchanged when no sheet stands out of it."""
+    corners = page_corners(page.pixels)
+    if corners is None:
+        return page
+    top_left, top_right, bottom_right, bottom_left = corners
+    wide = max(np.linalg.norm(top_right - top_left), np.linalg.norm(bottom_right - bottom_left))
+    tall = max(np.linalg.norm(bottom_left - top_left), np.linalg.norm(bottom_right - top_right))
+    portrait = tall >= wide
+    inches = LETTER_INCHES if portrait else LETTER_INCHES[::-1]
+    width, height = round(inches[0] * PHOTO_DPI), round(inches[1] * PHOTO_DPI)
+    target = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], dtype=np.float32)
+    warp = cv2.getPerspectiveTransform(corners, target)
+    pixels = cv2.warpPerspective(page.pixels, warp, (width, height), flags=cv2.INTER_CUBIC, borderValue=255)
+    return PageImage(pixels, PHOTO_DPI, page.number, photo=True)
+
+
+def ink(pixels: np.ndarray) -> np.ndarray:
+    """The ink of an evenly lit page: 255 where ink is, 0 on paper (Otsu's threshold)."""
+    _, mask = cv2.threshold(pixels, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    return mask
+
+
+def skew_degrees(ink_mask: np.ndarray) -> float:
+    """How far the page's lines of text slant, in degrees (positive: down to the right), within
+    ±5°: the angle at which the ink's rows are the most sharply set apart (a projection profile)."""
+    small, _ = _small(ink_mask)
+    height, width = small.shape
+    centre = (width / 2, height / 2)
+    best_angle, best_score = 0.0, -1.0
+    for angle in np.arange(-MAX_SKEW_DEGREES, MAX_SKEW_DEGREES + 1e-9, SKEW_STEP_DEGREES):
+        turned = cv2.warpAffine(small, cv2.getRotationMatrix2D(centre, float(angle), 1.0), (width, height),
+                                flags=cv2.INTER_NEAREST, borderValue=0)
+        rows = turned.sum(axis=1, dtype=np.float64)
+        score = float(np.square(np.diff(rows)).sum())
+        if score > best_score:
+            best_angle, best_score = float(angle), score
+    return best_angle  # turning the page back by this much (anticlockwise) levels it
+
+
+def level(pixels: np.ndarray, degrees: float) -> np.ndarray:
+    """The page turned back by ``degrees`` (its slant, ``skew_degrees``) so that its lines are
+    level; the corners filled with paper."""
+    if abs(degrees) < SKEW_STEP_DEGREES / 2:
+        return pixels
+    height, width = pixels.shape
+    turn = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)  # OpenCV: positive is anticlockwise
+    return cv2.warpAffine(pixels, turn, (width, height), flags=cv2.INTER_CUBIC, borderValue=255)
+
+
+def cleaned(page: PageImage) -> PageImage:
+    """The page cut out (a photo), evenly lit and levelled."""
+    if page.photo:
+        page = cut_out_page(page)
+    pixels = even_light(page.pixels)
+    pixels = level(pixels, skew_degrees(ink(pixels)))
+    return PageImage(pixels, page.dpi, page.number, photo=page.photo)

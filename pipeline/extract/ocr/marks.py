@@ -1,0 +1,229 @@
+"""What a scanned page shows besides its words: ruled lines, check boxes and whether each is ticked,
+and ink that no word accounts for (a signature).
+
+A check box's state is decided from its pixels, never from what OCR makes of its glyph: the ink
+inside the box's outline (a tick, a cross, a filled square) against an empty box's. A box neither
+clearly empty nor clearly marked (a faint stroke, a speck) is read as unsure, so that a person
+looks. Ruled lines and boxes are then wiped off the picture Tesseract reads: a field's border
+beside a value is otherwise read as a letter ("[Lapeer", "l" before an email address).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+POINTS_PER_INCH = 72.0
+RULE_MIN_INCHES = 0.4  # a horizontal rule: a field's underline or border, a section's line
+VERTICAL_RULE_MIN_INCHES = 0.2  # a field box's side (taller than a letter, a check box's side)
+BOX_SIDE_POINTS = (6.0, 18.0)  # a check box's side
+ARROW_SIDE_POINTS = (3.0, 14.0)  # a drop-down list's arrow
+SPECK_MAX_INCHES = 0.012  # ink smaller than this across is dust or noise, not a mark
+MAX_OUTLINE_SHARE = 0.15  # a box's outline is thinner than this share of its side; a bold letter's stem is not
+CHECKED_INK = 0.12  # the share of a box's inside covered by ink from which it is ticked
+EMPTY_INK = 0.03  # ... and under which it is empty; between the two it is unsure
+UNSURE_BOX_CONFIDENCE = 0.5
+SURE_BOX_CONFIDENCE = 0.97
+FAINT_INK_LEVEL = 200  # of 255 on an evenly lit page: darker than any paper, lighter than ink
+SIGNATURE_MIN_INCHES = (0.45, 0.12)  # ink wider and taller than this, which no word accounts for, is drawn
+
+
+@dataclass(frozen=True)
+class Box:
+    """A check box found in the pixels: where (pixels), whether it is ticked, and how sure that is."""
+
+    x0: int
+    top: int
+    x1: int
+    bottom: int
+    checked: bool
+    confidence: float
+
+
+@dataclass
+class PageMarks:
+    """A page's rules (pixels: horizontal as (y, x0, x1), vertical as (x, top, bottom)) and boxes,
+    and the mask of their ink (what is wiped before the words are read)."""
+
+    horizontal: list[tuple[int, int, int]]
+    vertical: list[tuple[int, int, int]]
+    boxes: list[Box]
+    wiped: np.ndarray
+
+
+def without_specks(ink_mask: np.ndarray, dpi: float) -> np.ndarray:
+    """The ink without its specks: dust, a scanner's noise, a fax's salt."""
+    limit = max(2, int(SPECK_MAX_INCHES * dpi))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink_mask, connectivity=8)
+    small = (stats[:, cv2.CC_STAT_WIDTH] <= limit) & (stats[:, cv2.CC_STAT_HEIGHT] <= limit)
+    small[0] = False  # the paper itself
+    if not small.any():
+        return ink_mask
+    cleaned = ink_mask.copy()
+    cleaned[small[labels]] = 0
+    return cleaned
+
+
+def _runs(mask: np.ndarray, horizontal: bool) -> list[tuple[int, int, int]]:
+    """Each connected run of a rule mask as (position across, start, end)."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    runs = []
+    for index in range(1, count):
+        x, y, w, h = (int(v) for v in stats[index, :4])
+        runs.append((y + h // 2, x, x + w) if horizontal else (x + w // 2, y, y + h))
+    return runs
+
+
+def _rule_masks(ink_mask: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
+    across = max(8, int(RULE_MIN_INCHES * dpi))
+    down = max(6, int(VERTICAL_RULE_MIN_INCHES * dpi))
+    horizontal = cv2.morphologyEx(ink_mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (across, 1)))
+    vertical = cv2.morphologyEx(ink_mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, down)))
+    return horizontal, vertical
+
+
+def _rule_pieces(ink_mask: np.ndarray, rules: np.ndarray, dpi: float, horizontal: bool) -> np.ndarray:
+    """The whole of each rule: a scanned rule is not quite straight, and steps a pixel every so
+    often, so the long opening finds it in pieces; the shorter straight runs of ink in line with
+    it are its other pieces (a letter's stroke is not in line with a rule)."""
+    short = max(4, int(0.1 * dpi))
+    kernel = (short, 1) if horizontal else (1, short)
+    pieces = cv2.morphologyEx(ink_mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
+    # (a vertical rule's pieces are bridged only over short gaps: a label's first letter often
+    # stands right above the side of the box under it)
+    reach = (max(3, int(0.3 * dpi)), 3) if horizontal else (3, max(3, int(0.05 * dpi)))
+    near = cv2.dilate(rules, cv2.getStructuringElement(cv2.MORPH_RECT, reach))
+    return cv2.bitwise_or(rules, cv2.bitwise_and(pieces, near))
+
+
+def _edges_inked(ink_mask: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
+    """Whether all four sides of the rectangle are drawn (a box), not a round letter's outline."""
+    band = max(1, min(w, h) // 6)
+    region = ink_mask[y : y + h, x : x + w] > 0
+    sides = (region[:band, :], region[-band:, :], region[:, :band], region[:, -band:])
+    # each side: the share of its length with ink across the band; a round letter (O, D) has
+    # gaps at its corners that a box has not
+    if not all(side.any(axis=0 if i < 2 else 1).mean() >= 0.9 for i, side in enumerate(sides)):
+        return False
+    corner = max(1, band // 2 + 1)
+    return all(region[r, c].any() for r in (slice(0, corner), slice(-corner, None)) for c in (slice(0, corner), slice(-corner, None)))
+
+
+def _thin_sides(faint_mask: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
+    """Whether the sides are thin strokes, as a box's outline is, not a bold letter's stems (the
+    bowl of a bold P is as square as a box)."""
+    region = faint_mask[y : y + h, x : x + w] > 0
+    middle_rows, middle_columns = region[h // 4 : h - h // 4, :], region[:, w // 4 : w - w // 4]
+
+    def run(lines: np.ndarray) -> float:
+        # the ink from the edge inwards, line by line: the stroke's thickness there
+        return float(np.median(np.argmin(np.pad(lines, ((0, 0), (0, 1))), axis=1)))
+
+    sides = (run(middle_rows), run(middle_rows[:, ::-1]), run(middle_columns.T), run(middle_columns.T[:, ::-1]))
+    return max(sides) <= MAX_OUTLINE_SHARE * min(w, h)
+
+
+def _box_state(ink_mask: np.ndarray, x: int, y: int, w: int, h: int) -> tuple[bool, float]:
+    inset_x, inset_y = max(2, w // 5), max(2, h // 5)
+    inside = ink_mask[y + inset_y : y + h - inset_y, x + inset_x : x + w - inset_x]
+    share = float((inside > 0).mean()) if inside.size else 0.0
+    if share >= CHECKED_INK:
+        return True, SURE_BOX_CONFIDENCE
+    if share <= EMPTY_INK:
+        return False, SURE_BOX_CONFIDENCE
+    return share >= (CHECKED_INK + EMPTY_INK) / 2, UNSURE_BOX_CONFIDENCE
+
+
+def find_boxes(ink_mask: np.ndarray, faint_mask: np.ndarray, dpi: float) -> list[Box]:
+    """The check boxes of a page: squares of a box's size whose four sides are drawn (in faint ink
+    too: a box's thin outline scans grey), ticked or not by the ink inside them."""
+    low, high = (side * dpi / POINTS_PER_INCH for side in BOX_SIDE_POINTS)
+    # A box's outline is four straight strokes: kept alone, without the tick or cross inside it or
+    # running over it, and without a letter's curves.
+    stroke = max(3, int(low * 0.6))
+    outlines = cv2.bitwise_or(
+        cv2.morphologyEx(faint_mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (stroke, 1))),
+        cv2.morphologyEx(faint_mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, stroke))),
+    )
+    # Outer outlines only (RETR_CCOMP's top level): the hole inside a bold O is as square as a box,
+    # its outer outline is not.
+    contours, hierarchy = cv2.findContours(outlines, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    boxes: list[Box] = []
+    for index, contour in enumerate(contours):
+        if hierarchy[0][index][3] != -1:
+            continue
+        x, y, w, h = cv2.boundingRect(contour)
+        if not (low <= w <= high and low <= h <= high and abs(w - h) <= 0.2 * max(w, h)):
+            continue
+        if not _thin_sides(outlines, x, y, w, h):
+            continue
+        # a cross running over the box's corners thickens them: its sides are then a pixel or two inside
+        inset = next((i for i in range(4) if _edges_inked(outlines, x + i, y + i, w - 2 * i, h - 2 * i)), None)
+        if inset is None:
+            continue
+        x, y, w, h = x + inset, y + inset, w - 2 * inset, h - 2 * inset
+        checked, confidence = _box_state(ink_mask, x, y, w, h)
+        boxes.append(Box(x, y, x + w, y + h, checked, confidence))
+    # a square filled in inside a box is its mark, not a box of its own
+    return [b for b in boxes if not any(o is not b and o.x0 <= b.x0 and b.x1 <= o.x1 and o.top <= b.top and b.bottom <= o.bottom
+                                        for o in boxes)]
+
+
+def faint_ink(pixels: np.ndarray) -> np.ndarray:
+    """Ink, faint ink included: a thin rule scanned comes out grey, lighter than the threshold
+    that tells a letter's ink from paper, but never as light as the paper itself."""
+    return np.where(pixels < FAINT_INK_LEVEL, 255, 0).astype(np.uint8)
+
+
+def arrows(ink_mask: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]:
+    """The solid triangles of a page (a drop-down list's ▼ printed with the form): no letter is a
+    filled triangle, and recognition would read one as a "v"."""
+    low, high = (side * dpi / POINTS_PER_INCH for side in ARROW_SIDE_POINTS)
+    # every outer outline, those inside a field's box too (RETR_CCOMP's top level)
+    contours, hierarchy = cv2.findContours(ink_mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    found = []
+    for index, contour in enumerate(contours):
+        if hierarchy[0][index][3] != -1:
+            continue
+        x, y, w, h = cv2.boundingRect(contour)
+        if not (low <= w <= high and low <= h <= high and max(w, h) <= 2 * min(w, h)):
+            continue
+        area = cv2.contourArea(contour)
+        hull = cv2.contourArea(cv2.convexHull(contour))
+        if hull > 0 and area / hull >= 0.9 and 0.35 <= area / (w * h) <= 0.65:
+            found.append((x, y, x + w, y + h))
+    return found
+
+
+def page_marks(ink_mask: np.ndarray, faint_mask: np.ndarray, dpi: float) -> PageMarks:
+    """The rules (from the faint ink too) and boxes of a page's ink, and the mask of what to wipe
+    before reading its words."""
+    horizontal, vertical = _rule_masks(faint_mask, dpi)
+    boxes = find_boxes(ink_mask, faint_mask, dpi)
+    wiped = cv2.bitwise_or(_rule_pieces(faint_mask, horizontal, dpi, True), _rule_pieces(faint_mask, vertical, dpi, False))
+    # the rule's blur and steps around it; along it, the gaps between its pieces
+    wiped = cv2.dilate(wiped, cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, int(0.05 * dpi)), 3)))
+    for x0, top, x1, bottom in arrows(ink_mask, dpi):
+        wiped[max(0, top - 1) : bottom + 1, max(0, x0 - 1) : x1 + 1] = 255
+    for box in boxes:
+        pad = max(2, (box.x1 - box.x0) // 6)  # the outline's own thickness, and a scanner's blur around it
+        wiped[max(0, box.top - pad) : box.bottom + pad, max(0, box.x0 - pad) : box.x1 + pad] = 255
+    return PageMarks(_runs(horizontal, True), _runs(vertical, False), boxes, wiped)
+
+
+def drawn_ink(ink_mask: np.ndarray, covered: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]:
+    """Ink that no word read and no rule or box accounts for, large enough to be drawn on purpose
+    (a handwritten signature, initials): each as (x0, top, x1, bottom) in pixels."""
+    left = cv2.bitwise_and(ink_mask, cv2.bitwise_not(covered))
+    # strokes of one signature, a little apart, are one drawing
+    joined = cv2.dilate(left, cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, int(0.12 * dpi)), max(3, int(0.05 * dpi)))))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    wide, tall = (side * dpi for side in SIGNATURE_MIN_INCHES)
+    found = []
+    for index in range(1, count):
+        x, y, w, h = (int(v) for v in stats[index, :4])
+        if w >= wide and h >= tall and int(left[y : y + h, x : x + w].astype(bool).sum()) >= 0.02 * w * h:
+            found.append((x, y, x + w, y + h))
+    return found

@@ -1,0 +1,132 @@
+"""The pictures of a document's pages, in grey, with their resolution: from a scanned PDF, a fax
+(TIFF, one page per frame) or a photo (JPEG, PNG).
+
+A scanned PDF's page is drawn by pdfium at the resolution of the picture it holds (a 200 dpi scan
+is read at 200 dpi: nothing is lost, nothing is invented). A picture file says its own resolution,
+or, when it does not (a phone's photo says 72), the page is taken to be Letter size. A fax's
+pixels are not square (204 × 196 dpi in fine mode, 204 × 98 in normal): the page is stretched to
+square pixels. A photo's pixels are turned upright as its EXIF Orientation tag says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, ImageSequence
+
+from pipeline.errors import DocumentUnreadable
+
+MAX_PAGES = 40  # a form is a few pages; a longer file is not one of them, and reading it would take minutes
+LETTER_LONG_SIDE_INCHES = 11.0
+MIN_DPI, MAX_DPI = 100.0, 400.0  # a page drawn finer than 400 dpi reads no better, and costs four times as much
+DEFAULT_PDF_DPI = 300.0  # a page whose picture's resolution cannot be told
+
+
+@dataclass
+class PageImage:
+    """One page as a grey picture (``pixels``: rows × columns, 0 black to 255 white) at ``dpi``."""
+
+    pixels: np.ndarray
+    dpi: float
+    number: int
+    # Taken with a camera rather than a scanner: the page may lie askew on a background, unevenly lit.
+    photo: bool = False
+
+
+def _grey(image: Image.Image) -> np.ndarray:
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        # a transparent background is white paper, not black
+        background = Image.new("RGBA", image.size, "white")
+        image = Image.alpha_composite(background, image.convert("RGBA"))
+    return np.asarray(image.convert("L"))
+
+
+def _square_pixels(image: Image.Image, dpi: tuple[float, float]) -> tuple[Image.Image, float]:
+    """A fax's page stretched to square pixels at its finer resolution."""
+    x_dpi, y_dpi = dpi
+    if abs(x_dpi - y_dpi) <= 1:
+        return image, x_dpi
+    finer = max(x_dpi, y_dpi)
+    size = (round(image.width * finer / x_dpi), round(image.height * finer / y_dpi))
+    return image.resize(size, Image.Resampling.BILINEAR), finer
+
+
+def _stated_dpi(image: Image.Image) -> tuple[float, float] | None:
+    """The resolution a picture states, when it is a plausible one for a scanned page."""
+    stated = image.info.get("dpi")
+    if not stated or len(stated) != 2:
+        return None
+    try:
+        x_dpi, y_dpi = float(stated[0]), float(stated[1])
+    except (TypeError, ValueError):
+        return None
+    if not (MIN_DPI * 0.9 <= x_dpi <= 1200 and MIN_DPI * 0.45 <= y_dpi <= 1200):
+        return None  # 72 or 96: a screen's default, said of a photo, not a scan's real resolution
+    return x_dpi, y_dpi
+
+
+def image_pages(path: Path) -> Iterator[PageImage]:
+    """The pages of a picture file: each frame of a TIFF, or the one picture of a JPEG or PNG."""
+    try:
+        with Image.open(path) as opened:
+            frames = getattr(opened, "n_frames", 1)
+            if frames > MAX_PAGES:
+                raise DocumentUnreadable(
+                    f"the picture file holds {frames} pages, more than a form has ({MAX_PAGES} at most); a person should open it"
+                )
+            for number, frame in enumerate(ImageSequence.Iterator(opened), start=1):
+                page = ImageOps.exif_transpose(frame)
+                stated = _stated_dpi(page)
+                photo = stated is None or page.mode in ("RGB", "RGBA", "CMYK", "YCbCr") and opened.format == "JPEG"
+                if stated is None:
+                    dpi = max(page.size) / LETTER_LONG_SIDE_INCHES
+                    yield PageImage(_grey(page), dpi, number, photo=True)
+                    continue
+                square, dpi = _square_pixels(page, stated)
+                yield PageImage(_grey(square), dpi, number, photo=photo)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise DocumentUnreadable(f"the picture could not be read ({type(exc).__name__}); a person should open it") from exc
+
+
+def _picture_dpi(page) -> float:  # noqa: ANN001 - a pypdfium2 page
+    """The resolution of the largest picture on a scanned PDF page (its pixels over the page's width)."""
+    import pypdfium2.raw as pdfium_c
+
+    width_points = page.get_width() or 612.0
+    best = 0.0
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=1):
+        try:
+            pixels_wide, _ = obj.get_px_size()
+            left, _, right, _ = obj.get_bounds()
+        except Exception:  # noqa: BLE001, S112 - a picture pdfium cannot measure: the next one may be
+            continue
+        if right - left > width_points * 0.5:
+            best = max(best, pixels_wide / ((right - left) / 72.0))
+    return best
+
+
+def pdf_pages(path: Path) -> Iterator[PageImage]:
+    """The pages of a scanned PDF, drawn at the resolution of their pictures (within 100–400 dpi)."""
+    import pypdfium2
+
+    try:
+        pdf = pypdfium2.PdfDocument(str(path))
+    except pypdfium2.PdfiumError as exc:
+        raise DocumentUnreadable(f"the PDF could not be read ({type(exc).__name__})") from exc
+    try:
+        if len(pdf) > MAX_PAGES:
+            raise DocumentUnreadable(
+                f"the scan has {len(pdf)} pages, more than a form has ({MAX_PAGES} at most); a person should open it"
+            )
+        for number, page in enumerate(pdf, start=1):
+            dpi = min(max(_picture_dpi(page) or DEFAULT_PDF_DPI, MIN_DPI), MAX_DPI)
+            bitmap = page.render(scale=dpi / 72.0, grayscale=True, may_draw_forms=False)
+            pixels = np.array(bitmap.to_numpy()[..., 0] if bitmap.to_numpy().ndim == 3 else bitmap.to_numpy())
+            yield PageImage(pixels, dpi, number)
+    except pypdfium2.PdfiumError as exc:
+        raise DocumentUnreadable(f"a page of the PDF could not be drawn ({type(exc).__name__})") from exc
+    finally:
+        pdf.close()

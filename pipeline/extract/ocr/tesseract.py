@@ -1,0 +1,77 @@
+"""Tesseract, Debian's, run on one page: its words with their boxes and its confidence in each.
+
+The page goes to Tesseract on its standard input as an uncompressed grey picture (PGM: nothing to
+compress or decompress), and its words come back as TSV on its standard output; nothing is
+written to disk. Tesseract runs on one thread (``OMP_THREAD_LIMIT=1``): the run already reads a
+document per core, and Tesseract's own threads would only fight them for the cores.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from pipeline.extract.tools import find_tool, run_tool
+
+# Page segmentation: a page of forms is sparse text, labels and values in columns, read as
+# blocks of their own (3, automatic) rather than as one block whose lines run across the columns.
+PAGE_SEGMENTATION = 3
+PAGE_TIMEOUT_SECONDS = 40.0
+
+
+@dataclass(frozen=True)
+class OcrWord:
+    """A word Tesseract read: its text, its box (pixels) and its confidence (0..1)."""
+
+    text: str
+    x0: int
+    top: int
+    x1: int
+    bottom: int
+    confidence: float
+    line: tuple[int, int, int]  # Tesseract's (block, paragraph, line): the words it read as one line
+
+
+def tesseract_environment() -> dict[str, str]:
+    """The environment Tesseract runs in: one thread, and the language data where Debian puts it."""
+    environment = {key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "LANG", "TESSDATA_PREFIX")}
+    environment["OMP_THREAD_LIMIT"] = "1"
+    return environment
+
+
+def read_words(pixels: np.ndarray, dpi: float, *, segmentation: int = PAGE_SEGMENTATION) -> list[OcrWord]:
+    """The words Tesseract reads on a grey page drawn at ``dpi``."""
+    program = find_tool("tesseract", "tesseract-ocr and tesseract-ocr-eng")
+    ok, encoded = cv2.imencode(".pgm", pixels)
+    if not ok:  # pragma: no cover - a grey numpy picture always encodes
+        raise ValueError("the page could not be handed to Tesseract")
+    out = run_tool(
+        [program, "stdin", "stdout", "-l", "eng", "--dpi", str(int(round(dpi))), "--psm", str(segmentation), "tsv"],
+        timeout=PAGE_TIMEOUT_SECONDS, what="text recognition (Tesseract)", stdin=encoded.tobytes(),
+        env=tesseract_environment(),
+    )
+    return parse_tsv(out.decode("utf-8", errors="replace"))
+
+
+def parse_tsv(tsv: str) -> list[OcrWord]:
+    """Tesseract's TSV as words: its rows of level 5 with text in them."""
+    words = []
+    for row in csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE):
+        if row.get("level") != "5":
+            continue
+        text = (row.get("text") or "").strip()
+        try:
+            confidence = float(row["conf"])
+            left, top, width, height = (int(row[k]) for k in ("left", "top", "width", "height"))
+            line = (int(row["block_num"]), int(row["par_num"]), int(row["line_num"]))
+        except (KeyError, TypeError, ValueError):
+            continue
+        if not text or confidence < 0:
+            continue
+        words.append(OcrWord(text, left, top, left + width, top + height, min(confidence, 100.0) / 100.0, line))
+    return words

@@ -1,0 +1,108 @@
+"""pipeline.extract.ocr.marks: check boxes found in the pixels and read as ticked or not by the ink
+inside them; rules found and wiped; specks dropped; ink no word accounts for found (a signature)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from pipeline.extract.ocr.clean import ink
+from pipeline.extract.ocr.marks import (
+    SURE_BOX_CONFIDENCE,
+    UNSURE_BOX_CONFIDENCE,
+    drawn_ink,
+    faint_ink,
+    find_boxes,
+    page_marks,
+    without_specks,
+)
+from tests.conftest import VALID_PACKET
+from tests.extract.conftest import blank
+from tests.extract.ocr.conftest import as_pixels, drawn
+
+DPI = 200
+
+
+def _checkbox_widgets(page_number: int) -> list[tuple[str, tuple[float, float, float, float]]]:
+    import pymupdf
+
+    with pymupdf.open(blank("PSP-REG", ".pdf")) as document:
+        return [(w.field_name, tuple(w.rect)) for w in document[page_number].widgets()
+                if w.field_type == pymupdf.PDF_WIDGET_TYPE_CHECKBOX]
+
+
+@pytest.mark.parametrize("page_number", [0, 1])
+def test_every_box_of_the_form_is_found_where_it_is_printed_and_read_as_filled(filled_packet, page_number):
+    pixels = as_pixels(drawn(filled_packet, DPI, page_number))
+    boxes = find_boxes(ink(pixels), faint_ink(pixels), DPI)
+    widgets = _checkbox_widgets(page_number)
+    assert widgets, "the form has boxes on this page"
+    scale = DPI / 72
+    for name, (x0, top, x1, bottom) in widgets:
+        middle = ((x0 + x1) / 2 * scale, (top + bottom) / 2 * scale)
+        found = [b for b in boxes if b.x0 <= middle[0] <= b.x1 and b.top <= middle[1] <= b.bottom]
+        assert len(found) == 1, name
+        assert found[0].checked is bool(VALID_PACKET.get(name)), name
+        assert found[0].confidence == SURE_BOX_CONFIDENCE
+    assert len(boxes) == len(widgets)  # no letter (O, D, the title's bold capitals) taken for a box
+
+
+def _box_with(draw_inside) -> np.ndarray:  # noqa: ANN001 - a function drawing on the picture
+    picture = Image.new("L", (200, 200), 255)
+    pen = ImageDraw.Draw(picture)
+    pen.rectangle((80, 80, 108, 108), outline=0, width=2)  # a 10-point box at 200 dpi
+    draw_inside(pen)
+    return np.asarray(picture)
+
+
+@pytest.mark.parametrize(("mark", "checked"), [
+    (lambda pen: pen.line((84, 84, 104, 104), fill=0, width=3) or pen.line((84, 104, 104, 84), fill=0, width=3), True),  # a cross
+    (lambda pen: pen.line((84, 96, 92, 104), fill=0, width=3) or pen.line((92, 104, 106, 82), fill=0, width=3), True),  # a tick
+    (lambda pen: pen.rectangle((86, 86, 102, 102), fill=0), True),  # filled in
+    (lambda pen: pen.line((70, 70, 118, 118), fill=0, width=3) or pen.line((70, 118, 118, 70), fill=0, width=3), True),  # a cross over the edges
+    (lambda pen: None, False),
+])
+def test_a_box_is_ticked_by_any_mark_inside_it(mark, checked):
+    pixels = _box_with(mark)
+    (box,) = find_boxes(ink(pixels), faint_ink(pixels), 200)
+    assert (box.checked, box.confidence) == (checked, SURE_BOX_CONFIDENCE)
+
+
+def test_a_faint_stroke_in_a_box_is_unsure():
+    pixels = _box_with(lambda pen: pen.line((86, 94, 100, 94), fill=0, width=2))  # a short dash: a slip of the pen?
+    (box,) = find_boxes(ink(pixels), faint_ink(pixels), 200)
+    assert box.confidence == UNSURE_BOX_CONFIDENCE
+
+
+def test_rules_are_found_and_wiped_but_the_words_beside_them_are_not(filled_packet):
+    pixels = as_pixels(drawn(filled_packet, DPI))
+    marks = page_marks(ink(pixels), faint_ink(pixels), DPI)
+    assert len(marks.horizontal) >= 10 and len(marks.vertical) >= 10  # the field boxes' sides
+    words = ink(pixels) > 0
+    wiped = marks.wiped > 0
+    # most ink is words, and stays
+    assert (words & ~wiped).sum() > 0.5 * words.sum()
+
+
+def test_specks_are_dropped_and_strokes_kept():
+    picture = Image.new("L", (300, 300), 255)
+    pen = ImageDraw.Draw(picture)
+    for x in range(20, 280, 20):
+        pen.point((x, 40), fill=0)  # dust
+    pen.line((20, 150, 280, 150), fill=0, width=2)
+    kept = without_specks(ink(np.asarray(picture)), 200)
+    assert kept[40].sum() == 0 and kept[150].sum() > 0
+
+
+def test_ink_no_word_accounts_for_is_found_and_words_are_not():
+    picture = Image.new("L", (800, 300), 255)
+    pen = ImageDraw.Draw(picture)
+    pen.line([(100, 200), (140, 140), (170, 210), (220, 150), (260, 205), (300, 160)], fill=0, width=3)  # a scrawl
+    pen.rectangle((500, 180, 700, 200), fill=0)  # stands for a typed word
+    mask = ink(np.asarray(picture))
+    covered = np.zeros_like(mask)
+    covered[175:205, 495:705] = 255  # where a word was read
+    (found,) = drawn_ink(mask, covered, 200)
+    x0, top, x1, bottom = found
+    assert x0 <= 100 and x1 >= 300 and top <= 140 and bottom >= 210

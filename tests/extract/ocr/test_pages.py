@@ -1,0 +1,90 @@
+"""pipeline.extract.ocr.pages: the pictures of a document's pages, with their resolution, from a
+scanned PDF, a fax TIFF (square pixels made of a fax's) and a photo (turned upright by its EXIF)."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+
+from pipeline.errors import DocumentUnreadable
+from pipeline.extract.ocr import pages
+from pipeline.extract.ocr.pages import image_pages, pdf_pages
+from tests.extract.ocr.conftest import drawn, scan_pdf
+
+
+def test_a_scanned_pdf_is_drawn_at_the_resolution_of_its_pictures(tmp_path, filled_packet):
+    images = [drawn(filled_packet, 150, n) for n in (0, 1)]
+    read = list(pdf_pages(scan_pdf(images, tmp_path / "scan.pdf", 150)))
+    assert [p.number for p in read] == [1, 2]
+    assert all(p.dpi == pytest.approx(150, abs=1) for p in read)
+    assert read[0].pixels.shape == (images[0].height, images[0].width)
+    assert not read[0].photo
+
+
+def test_a_scan_finer_than_400_dpi_is_drawn_at_400(tmp_path, filled_packet):
+    path = scan_pdf([drawn(filled_packet, 600)], tmp_path / "fine.pdf", 600)
+    (page,) = pdf_pages(path)
+    assert page.dpi == pages.MAX_DPI
+
+
+def test_a_fax_tiff_gives_one_page_per_frame_with_square_pixels(tmp_path, filled_packet):
+    # fine mode: 204 dpi across, 196 down; Group 4, one bit a pixel
+    frames = []
+    for number in (0, 1):
+        page = drawn(filled_packet, 204, number)
+        frames.append(page.resize((page.width, round(page.height * 196 / 204))).point(lambda v: 255 if v > 160 else 0, "1"))
+    path = tmp_path / "fax.tif"
+    frames[0].save(path, compression="group4", dpi=(204, 196), save_all=True, append_images=frames[1:])
+    read = list(image_pages(path))
+    assert len(read) == 2
+    assert read[0].dpi == pytest.approx(204)
+    height, width = read[0].pixels.shape
+    assert height / width == pytest.approx(11 / 8.5, rel=0.02)  # stretched back to the page's shape
+    assert set(read[0].pixels.ravel().tolist()) <= {0, 255}
+
+
+def test_a_photo_is_turned_upright_by_its_exif_orientation(tmp_path, filled_packet):
+    page = drawn(filled_packet, 150).convert("RGB")
+    stored = page.transpose(Image.Transpose.ROTATE_90)  # the phone held sideways: pixels stored turned
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "turn 90° clockwise to show"
+    stored.save(tmp_path / "photo.jpg", exif=exif, quality=85)
+    (read,) = image_pages(tmp_path / "photo.jpg")
+    height, width = read.pixels.shape
+    assert height > width  # upright, a portrait page again
+    assert read.photo
+    assert read.dpi == pytest.approx(height / 11, rel=0.01)  # no real resolution said: the page taken as Letter
+
+
+def test_a_png_without_a_resolution_is_taken_as_a_letter_page(tmp_path, filled_packet):
+    drawn(filled_packet, 200).save(tmp_path / "page.png")
+    (read,) = image_pages(tmp_path / "page.png")
+    assert read.dpi == pytest.approx(2200 / 11, rel=0.01)
+
+
+def test_a_transparent_background_is_paper(tmp_path):
+    Image.new("RGBA", (850, 1100), (0, 0, 0, 0)).save(tmp_path / "clear.png")
+    (read,) = image_pages(tmp_path / "clear.png")
+    assert read.pixels.min() == 255
+
+
+def test_a_picture_file_of_more_pages_than_a_form_is_not_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(pages, "MAX_PAGES", 2)
+    frames = [Image.new("1", (100, 130), 1) for _ in range(3)]
+    frames[0].save(tmp_path / "long.tif", save_all=True, append_images=frames[1:])
+    with pytest.raises(DocumentUnreadable, match="holds 3 pages, more than a form has"):
+        list(image_pages(tmp_path / "long.tif"))
+
+
+def test_a_broken_picture_says_so_in_one_line(tmp_path):
+    path = tmp_path / "broken.jpg"
+    path.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 40)
+    with pytest.raises(DocumentUnreadable, match=r"^the picture could not be read \(\w+\); a person should open it$"):
+        list(image_pages(path))
+
+
+def test_a_pdf_that_cannot_be_opened_says_so(tmp_path):
+    path = tmp_path / "broken.pdf"
+    path.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    with pytest.raises(DocumentUnreadable, match="the PDF could not be read"):
+        list(pdf_pages(path))
