@@ -8,6 +8,11 @@ import zipfile
 
 from pipeline.extract.base import DocumentUnreadable, Extractor, RawDocument
 from pipeline.extract.combine import combine
+from pipeline.extract.converted import (
+    OpenDocumentExtractor,
+    RichTextExtractor,
+    Word97Extractor,
+)
 from pipeline.extract.detect import Detected, detect
 from pipeline.extract.docx_form import WordFormExtractor
 from pipeline.extract.docx_legacy import WordLegacyFormExtractor
@@ -29,6 +34,9 @@ EXTRACTORS: dict[InputKind, Extractor] = {
     InputKind.WORD_FORM: WordFormExtractor(),
     InputKind.WORD_LEGACY_FORM: WordLegacyFormExtractor(),
     InputKind.WORD_DOCUMENT: WordDocumentExtractor(),
+    InputKind.WORD_97: Word97Extractor(),
+    InputKind.RICH_TEXT: RichTextExtractor(),
+    InputKind.OPEN_DOCUMENT: OpenDocumentExtractor(),
     InputKind.EMAIL: EmailExtractor(),
     InputKind.OUTLOOK_MSG: OutlookMessageExtractor(),
 }
@@ -56,7 +64,8 @@ def _extract(received: ReceivedFile) -> ExtractedDocument:
         return ExtractedDocument(
             received=received,
             problem=ExtractionProblem.UNSUPPORTED_KIND,
-            problem_detail="not a PDF, Word (.docx) or email file; ask the sender for the form as PDF or Word",
+            problem_detail="not a PDF, Word (.docx, .doc), Rich Text (.rtf), OpenDocument (.odt) or email file; "
+                           "ask the sender for the form as PDF or Word",
         )
     extractor = EXTRACTORS[detected.kind]
     try:

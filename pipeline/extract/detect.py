@@ -10,6 +10,7 @@ calls: no module state, no cache keyed by path.
 | ``%PDF-`` | fillable, flat, scanned PDF | ``pdf_kind.detect_pdf`` (pypdf) |
 | a zip holding ``word/document.xml`` | Word form, legacy form, document | ``docx_kind.detect_docx`` (python-docx) |
 | mail headers, or an OLE file that is an Outlook message | email, Outlook message | ``intake.mail.mail_format`` |
+| another OLE file with a ``WordDocument`` stream (or damaged), ``{\\rtf``, a zip of OpenDocument text | Word 97-2003, Rich Text, OpenDocument | ``converted.convertible_kind`` |
 
 Anything else is no kind the pipeline reads (None).
 """
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.extract.converted import convertible_kind
 from pipeline.extract.docx_kind import DocxKind, detect_docx, is_docx
 from pipeline.extract.pdf_kind import PdfKind, detect_pdf, is_pdf
 from pipeline.intake.mail import MailFormat, mail_format
@@ -53,4 +55,7 @@ def detect(path: Path) -> Detected | None:
         word, document = detect_docx(path)
         return Detected(DOCX_KINDS[word], document)
     mail = mail_format(path, head)
-    return Detected(MAIL_KINDS[mail]) if mail is not None else None
+    if mail is not None:
+        return Detected(MAIL_KINDS[mail])
+    converted = convertible_kind(path, head)  # an OLE file that is no Outlook message is a .doc, or damaged
+    return Detected(converted) if converted is not None else None  # converted when read: nothing opened to hand on
