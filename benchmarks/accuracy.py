@@ -16,6 +16,8 @@ own (``pipeline.run.process``, no Prefect), and prints a markdown table per rend
   scan too poor to read and for documents whose labels were reworded) or one of its
   ``outcome_alternatives`` (needs_review for a scan, a fax or a photo: a person may look where the
   reading is uncertain);
+* of it, the case's own: the documents decided as the case itself (not by an alternative): a scan
+  sent to a person where the clean form would be accepted agrees, but is not the case's own;
 * to a person instead: needs_review or held where the expected outcome was another (safe: a
   person decides);
 * wrongly decided: accepted when it should not be (false accepts), or rejected when it should not
@@ -85,6 +87,7 @@ class Tally:
     fields: int = 0
     fields_right: int = 0
     agree: int = 0
+    exact: int = 0  # the case's own outcome, not an alternative: a scan decided as the clean form would be
     deferred: int = 0
     wrong: int = 0
     false_accepts: int = 0
@@ -169,6 +172,7 @@ def run_rendition(folder: Path, home: Path) -> tuple[Tally, float]:
         allowed = {expected["outcome"], *expected.get("outcome_alternatives", [])}
         if outcome in allowed and (outcome not in DECIDED or rules == expected["rules"]):
             tally.agree += 1
+            tally.exact += outcome == expected["outcome"]
         elif outcome in DECIDED:
             tally.decided_wrongly(name, outcome, f"{outcome} {rules}, expected {sorted(allowed)} {expected['rules']}")
         else:
@@ -250,6 +254,7 @@ def run_truth(folder: Path, home: Path) -> dict[str, Tally]:
         rules_right = outcome not in DECIDED or required <= rules <= required | optional
         if outcome in allowed and rules_right:
             tally.agree += 1
+            tally.exact += outcome == expected["outcome"]
         elif outcome in DECIDED:
             tally.decided_wrongly(name, outcome, f"{outcome} {sorted(rules)}, expected {sorted(allowed)} {sorted(required)}")
         else:
@@ -261,22 +266,24 @@ def run_truth(folder: Path, home: Path) -> dict[str, Tally]:
 
 def table(tallies: dict[str, Tally]) -> str:
     lines = [
-        "| rendition | documents | fields read as filled | outcome agreement | to a person instead | false accepts "
-        "| false rejections |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| rendition | documents | fields read as filled | outcome agreement | of it, the case's own | to a person instead "
+        "| false accepts | false rejections |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     total = Tally()
     for name, t in tallies.items():
-        accuracy = f"{t.fields_right / t.fields:.2%} ({t.fields_right}/{t.fields})" if t.fields else "n/a (no text layer)"
+        accuracy = f"{t.fields_right / t.fields:.2%} ({t.fields_right}/{t.fields})" if t.fields else "n/a (none scored)"
         lines.append(
-            f"| {name} | {t.documents} | {accuracy} | {t.agree / t.documents:.1%} | {t.deferred} | {t.false_accepts} "
-            f"| {t.false_rejections} |"
+            f"| {name} | {t.documents} | {accuracy} | {t.agree / t.documents:.1%} | {t.exact / t.documents:.1%} | {t.deferred} "
+            f"| {t.false_accepts} | {t.false_rejections} |"
         )
-        for attr in ("documents", "fields", "fields_right", "agree", "deferred", "wrong", "false_accepts", "false_rejections"):
+        for attr in ("documents", "fields", "fields_right", "agree", "exact", "deferred", "wrong", "false_accepts",
+                     "false_rejections"):
             setattr(total, attr, getattr(total, attr) + getattr(t, attr))
     lines.append(
         f"| **all** | {total.documents} | {total.fields_right / max(total.fields, 1):.2%} | "
-        f"{total.agree / max(total.documents, 1):.1%} | {total.deferred} | {total.false_accepts} | {total.false_rejections} |"
+        f"{total.agree / max(total.documents, 1):.1%} | {total.exact / max(total.documents, 1):.1%} | {total.deferred} | "
+        f"{total.false_accepts} | {total.false_rejections} |"
     )
     return "\n".join(lines)
 
