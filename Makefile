@@ -31,9 +31,10 @@ samples/pdflib/node_modules/.installed: samples/pdflib/package.json samples/pdfl
 # (pdftocairo) and Ghostscript fill, print and re-distil forms as agencies do (samples/pdf_tools.py).
 # Without them those tests skip, except in CI. dovecot-imapd is the IMAP server the mail intake's
 # tests start on 127.0.0.1 (tests/mailserver.py), as the same user, with a throwaway config.
-# Tesseract with its English and orientation data reads scans, faxes and photos (pipeline/extract/ocr).
+# Tesseract with its English and orientation data reads scans, faxes and photos (pipeline/extract/ocr);
+# URW's Z003 (fonts-urw-base35) signs the test data's forms by hand (samples/scans.py).
 SYSTEM_PACKAGES ?= chromium libreoffice-writer-nogui qpdf fonts-liberation fonts-dejavu-core pdftk-java poppler-utils ghostscript \
-	dovecot-imapd tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd
+	dovecot-imapd tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd fonts-urw-base35
 
 system-deps:
 	@missing=""; \

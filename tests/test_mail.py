@@ -71,3 +71,22 @@ def test_a_reply_to_address_is_where_a_notice_goes(tmp_path):
 )
 def test_attachment_names_keep_no_folders_nor_odd_characters(name, safe):
     assert safe_name(name, 3) == safe
+
+
+def test_an_attachment_is_a_form_file_by_its_content_pictures_of_a_page_and_other_editors_included():
+    from io import BytesIO
+
+    from PIL import Image
+
+    from pipeline.intake.mail import is_form_file
+
+    def picture(size: tuple[int, int], kind: str) -> bytes:
+        out = BytesIO()
+        Image.new("L", size, 255).save(out, kind)
+        return out.getvalue()
+
+    assert is_form_file(picture((1700, 2200), "PNG"))  # a scan, a phone's photo
+    assert is_form_file(picture((1728, 2156), "TIFF"))  # a fax
+    assert not is_form_file(picture((240, 80), "PNG"))  # a letterhead's logo
+    assert is_form_file(b"{\\rtf1\\ansi plan}")  # Rich Text
+    assert not is_form_file(b"plain notes")

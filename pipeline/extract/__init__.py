@@ -18,6 +18,7 @@ from pipeline.extract.docx_form import WordFormExtractor
 from pipeline.extract.docx_legacy import WordLegacyFormExtractor
 from pipeline.extract.docx_text import WordDocumentExtractor
 from pipeline.extract.email_file import EmailExtractor
+from pipeline.extract.image_file import ImageExtractor
 from pipeline.extract.msg_file import OutlookMessageExtractor
 from pipeline.extract.pdf_flat import FlatPdfExtractor
 from pipeline.extract.pdf_form import FillablePdfExtractor
@@ -31,6 +32,7 @@ EXTRACTORS: dict[InputKind, Extractor] = {
     InputKind.FILLABLE_PDF: FillablePdfExtractor(),
     InputKind.FLAT_PDF: FlatPdfExtractor(),
     InputKind.SCANNED_PDF: ScannedPdfExtractor(),
+    InputKind.IMAGE: ImageExtractor(),
     InputKind.WORD_FORM: WordFormExtractor(),
     InputKind.WORD_LEGACY_FORM: WordLegacyFormExtractor(),
     InputKind.WORD_DOCUMENT: WordDocumentExtractor(),
@@ -64,8 +66,8 @@ def _extract(received: ReceivedFile) -> ExtractedDocument:
         return ExtractedDocument(
             received=received,
             problem=ExtractionProblem.UNSUPPORTED_KIND,
-            problem_detail="not a PDF, Word (.docx, .doc), Rich Text (.rtf), OpenDocument (.odt) or email file; "
-                           "ask the sender for the form as PDF or Word",
+            problem_detail="not a PDF, Word (.docx, .doc), Rich Text (.rtf), OpenDocument (.odt), picture "
+                           "(TIFF, JPEG, PNG) or email file; ask the sender for the form as PDF or Word",
         )
     extractor = EXTRACTORS[detected.kind]
     try:

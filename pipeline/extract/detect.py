@@ -11,6 +11,7 @@ calls: no module state, no cache keyed by path.
 | a zip holding ``word/document.xml`` | Word form, legacy form, document | ``docx_kind.detect_docx`` (python-docx) |
 | mail headers, or an OLE file that is an Outlook message | email, Outlook message | ``intake.mail.mail_format`` |
 | another OLE file with a ``WordDocument`` stream (or damaged), ``{\\rtf``, a zip of OpenDocument text | Word 97-2003, Rich Text, OpenDocument | ``converted.convertible_kind`` |
+| a TIFF, JPEG or PNG signature | a fax or a photo of the pages | ``image_file.is_image`` |
 
 Anything else is no kind the pipeline reads (None).
 """
@@ -23,6 +24,7 @@ from typing import Any
 
 from pipeline.extract.converted import convertible_kind
 from pipeline.extract.docx_kind import DocxKind, detect_docx, is_docx
+from pipeline.extract.image_file import is_image
 from pipeline.extract.pdf_kind import PdfKind, detect_pdf, is_pdf
 from pipeline.intake.mail import MailFormat, mail_format
 from pipeline.model import InputKind
@@ -51,6 +53,8 @@ def detect(path: Path) -> Detected | None:
     if is_pdf(head):
         pdf, reader = detect_pdf(path)
         return Detected(PDF_KINDS[pdf], reader)
+    if is_image(head):
+        return Detected(InputKind.IMAGE)  # decoded when read, frame by frame
     if is_docx(path, head):
         word, document = detect_docx(path)
         return Detected(DOCX_KINDS[word], document)

@@ -2,8 +2,9 @@
 
 A reader runs inside a worker process that is killed when it takes too long (``pipeline.workers``).
 A program it started would live on, orphaned, still working on the document: here every program
-is started in a process group of its own that dies with the worker (``PR_SET_PDEATHSIG``), and
-past its own time limit the whole group is killed, children and all (LibreOffice starts one).
+is started in a process group of its own that dies with the worker (``PR_SET_PDEATHSIG`` on a
+shell that then kills the group), and past its own time limit the whole group is killed,
+children and all (LibreOffice's launcher starts one).
 The program's output never reaches the log: it may quote the document.
 """
 
@@ -26,10 +27,17 @@ class ToolMissing(DocumentUnreadable):
     """The program that reads this kind of document is not installed on this machine."""
 
 
+# The program runs under a shell that kills its whole process group when told its parent died
+# (PR_SET_PDEATHSIG reaches only the process it is set in, and LibreOffice's launcher starts the
+# real soffice.bin as a child of its own). The program's standard input is handed on to it: a
+# program started in the background would otherwise read /dev/null.
+_GROUP_DIES_WITH_PARENT = 'trap "kill -KILL 0" TERM; exec 3<&0; "$@" 0<&3 3<&- & wait $!'
+
+
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child, between fork and exec
     os.setsid()
     try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     except OSError:
         pass
 
@@ -47,8 +55,9 @@ def run_tool(argv: Sequence[str | Path], *, timeout: float, what: str, stdin: by
     """Run ``argv`` to completion and return what it printed; DocumentUnreadable, saying ``what``
     was being done, when it fails or takes longer than ``timeout`` seconds (its process group is
     then killed)."""
-    process = subprocess.Popen(  # noqa: S603 - argv is a program of ours and paths, never a shell line
-        [str(a) for a in argv], stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+    process = subprocess.Popen(  # noqa: S603 - argv is a program of ours and paths, passed as the shell's arguments
+        ["/bin/sh", "-c", _GROUP_DIES_WITH_PARENT, "sh", *(str(a) for a in argv)],
+        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=env, preexec_fn=_die_with_parent,
     )
     try:

@@ -78,17 +78,23 @@ OFFICE_ZONE = ZoneInfo(OFFICE_TIMEZONE)
 
 
 def is_form_file(data: bytes) -> bool:
-    """Whether an attachment's bytes are a PDF or a Word (.docx) file, told by content alone, as
-    the inbox tells them: only those are unpacked into documents of their own."""
+    """Whether an attachment's bytes are a file a form may come in, told by content alone, as the
+    inbox tells them: a PDF, a Word file (.docx, .doc), Rich Text, OpenDocument text, or a picture
+    the size of a page (a scan, a fax, a phone's photo; a logo or a signature's picture is not)."""
     if PDF_MAGIC in data[:1024]:
         return True
     if data.startswith(ZIP_MAGIC):
         try:
             with zipfile.ZipFile(BytesIO(data)) as archive:
-                return "word/document.xml" in archive.namelist()
+                if "word/document.xml" in archive.namelist():
+                    return True
         except zipfile.BadZipFile:
             return False
-    return False
+    # (imported here: the run's own process reads no attachment, only the workers that unpack do)
+    from pipeline.extract.converted import convertible_kind
+    from pipeline.extract.image_file import is_page_picture
+
+    return convertible_kind(data, data[:2048]) is not None or is_page_picture(data)
 
 
 def looks_like_mail(head: bytes) -> bool:
@@ -333,6 +339,7 @@ def no_form_reason(mail: Mail) -> str:
     names = ", ".join(a.name for a in mail.attachments[:5])
     count = len(mail.attachments)
     return (
-        f"the email's {count} attachment{'s are' if count > 1 else ' is'} not a PDF or Word file ({names}); "
+        f"the email's {count} attachment{'s are' if count > 1 else ' is'} not a form file: no PDF, Word file or "
+        f"picture of a page ({names}); "
         "ask the sender for the filled form as PDF or Word"
     )

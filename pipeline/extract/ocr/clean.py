@@ -99,15 +99,17 @@ def skew_degrees(ink_mask: np.ndarray) -> float:
     small, _ = _small(ink_mask)
     height, width = small.shape
     centre = (width / 2, height / 2)
-    best_angle, best_score = 0.0, -1.0
-    for angle in np.arange(-MAX_SKEW_DEGREES, MAX_SKEW_DEGREES + 1e-9, SKEW_STEP_DEGREES):
-        turned = cv2.warpAffine(small, cv2.getRotationMatrix2D(centre, float(angle), 1.0), (width, height),
+
+    def sharpness(angle: float) -> float:
+        turned = cv2.warpAffine(small, cv2.getRotationMatrix2D(centre, angle, 1.0), (width, height),
                                 flags=cv2.INTER_NEAREST, borderValue=0)
         rows = turned.sum(axis=1, dtype=np.float64)
-        score = float(np.square(np.diff(rows)).sum())
-        if score > best_score:
-            best_angle, best_score = float(angle), score
-    return best_angle  # turning the page back by this much (anticlockwise) levels it
+        return float(np.square(np.diff(rows)).sum())
+
+    # coarse steps over the whole range, then fine ones around the best (some 30 turns, not 100)
+    coarse = max(np.arange(-MAX_SKEW_DEGREES, MAX_SKEW_DEGREES + 1e-9, 0.5), key=lambda a: sharpness(float(a)))
+    fine = np.arange(coarse - 0.5, coarse + 0.5 + 1e-9, SKEW_STEP_DEGREES)
+    return float(max(fine, key=lambda a: sharpness(float(a))))  # turning the page back by this much (anticlockwise) levels it
 
 
 def level(pixels: np.ndarray, degrees: float) -> np.ndarray:

@@ -18,6 +18,9 @@ import numpy as np
 POINTS_PER_INCH = 72.0
 RULE_MIN_INCHES = 0.4  # a horizontal rule: a field's underline or border, a section's line
 VERTICAL_RULE_MIN_INCHES = 0.2  # a field box's side (taller than a letter, a check box's side)
+RULE_GAP_INCHES = 0.04  # gaps in a faxed or copied rule, bridged
+RULE_PIECE_INCHES = 0.15  # a piece of a rule, in line with it: longer than a letter's bar
+RULE_CLEARANCE_INCHES = 0.02  # paper this far above and below a rule (a stroke or two thick), or beside a vertical one
 BOX_SIDE_POINTS = (6.0, 18.0)  # a check box's side
 ARROW_SIDE_POINTS = (3.0, 14.0)  # a drop-down list's arrow
 SPECK_MAX_INCHES = 0.012  # ink smaller than this across is dust or noise, not a mark
@@ -76,21 +79,47 @@ def _runs(mask: np.ndarray, horizontal: bool) -> list[tuple[int, int, int]]:
     return runs
 
 
+def _isolated(runs: np.ndarray, ink_mask: np.ndarray, dpi: float, horizontal: bool) -> np.ndarray:
+    """The runs with paper on both sides of them (above and below a horizontal one): a rule stands
+    alone; the top or the foot of a line of letters, which the gap bridging ran together, has the
+    letters' ink on one side."""
+    reach = max(2, int(RULE_CLEARANCE_INCHES * dpi))
+    before, after = np.zeros_like(ink_mask), np.zeros_like(ink_mask)
+    if horizontal:
+        before[reach:], after[:-reach] = ink_mask[:-reach], ink_mask[reach:]
+    else:
+        before[:, reach:], after[:, :-reach] = ink_mask[:, :-reach], ink_mask[:, reach:]
+    return cv2.bitwise_and(runs, cv2.bitwise_not(cv2.bitwise_or(before, after)))
+
+
+def _rules_along(ink_mask: np.ndarray, dpi: float, horizontal: bool) -> np.ndarray:
+    """The rules running one way. A rule is a long thin stroke with paper on both sides; a faxed
+    or photocopied one is broken into dashes. Its gaps are bridged to find it whole; bridging also
+    runs a line of letters together, but no long stretch of that has paper on both sides."""
+    length = max(8, int((RULE_MIN_INCHES if horizontal else VERTICAL_RULE_MIN_INCHES) * dpi))
+    gap = max(2, int(RULE_GAP_INCHES * dpi))
+
+    def shape(size: int) -> np.ndarray:
+        return cv2.getStructuringElement(cv2.MORPH_RECT, (size, 1) if horizontal else (1, size))
+
+    bridged = cv2.morphologyEx(ink_mask, cv2.MORPH_CLOSE, shape(gap))
+    runs = _isolated(cv2.morphologyEx(bridged, cv2.MORPH_OPEN, shape(length)), bridged, dpi, horizontal)
+    # (what is left long once the stretches with ink beside them are cut out: a rule, not a line of letters)
+    return cv2.morphologyEx(runs, cv2.MORPH_OPEN, shape(length))
+
+
 def _rule_masks(ink_mask: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
-    across = max(8, int(RULE_MIN_INCHES * dpi))
-    down = max(6, int(VERTICAL_RULE_MIN_INCHES * dpi))
-    horizontal = cv2.morphologyEx(ink_mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (across, 1)))
-    vertical = cv2.morphologyEx(ink_mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, down)))
-    return horizontal, vertical
+    return _rules_along(ink_mask, dpi, True), _rules_along(ink_mask, dpi, False)
 
 
 def _rule_pieces(ink_mask: np.ndarray, rules: np.ndarray, dpi: float, horizontal: bool) -> np.ndarray:
     """The whole of each rule: a scanned rule is not quite straight, and steps a pixel every so
     often, so the long opening finds it in pieces; the shorter straight runs of ink in line with
     it are its other pieces (a letter's stroke is not in line with a rule)."""
-    short = max(4, int(0.1 * dpi))
+    short = max(4, int(RULE_PIECE_INCHES * dpi))  # longer than a letter's bar (an E's, a T's)
     kernel = (short, 1) if horizontal else (1, short)
     pieces = cv2.morphologyEx(ink_mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
+    pieces = _isolated(pieces, ink_mask, dpi, horizontal)
     # (a vertical rule's pieces are bridged only over short gaps: a label's first letter often
     # stands right above the side of the box under it)
     reach = (max(3, int(0.3 * dpi)), 3) if horizontal else (3, max(3, int(0.05 * dpi)))
@@ -143,9 +172,11 @@ def find_boxes(ink_mask: np.ndarray, faint_mask: np.ndarray, dpi: float) -> list
     # A box's outline is four straight strokes: kept alone, without the tick or cross inside it or
     # running over it, and without a letter's curves.
     stroke = max(3, int(low * 0.6))
+    # (a faxed box's outline has gaps of a pixel or two: closed first)
+    closed = cv2.morphologyEx(faint_mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
     outlines = cv2.bitwise_or(
-        cv2.morphologyEx(faint_mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (stroke, 1))),
-        cv2.morphologyEx(faint_mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, stroke))),
+        cv2.morphologyEx(closed, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (stroke, 1))),
+        cv2.morphologyEx(closed, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, stroke))),
     )
     # Outer outlines only (RETR_CCOMP's top level): the hole inside a bold O is as square as a box,
     # its outer outline is not.
@@ -192,7 +223,8 @@ def arrows(ink_mask: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]:
             continue
         area = cv2.contourArea(contour)
         hull = cv2.contourArea(cv2.convexHull(contour))
-        if hull > 0 and area / hull >= 0.9 and 0.35 <= area / (w * h) <= 0.65:
+        corners = cv2.approxPolyDP(contour, 0.12 * cv2.arcLength(contour, True), True)
+        if hull > 0 and area / hull >= 0.9 and 0.35 <= area / (w * h) <= 0.65 and len(corners) == 3:
             found.append((x, y, x + w, y + h))
     return found
 
@@ -202,9 +234,12 @@ def page_marks(ink_mask: np.ndarray, faint_mask: np.ndarray, dpi: float) -> Page
     before reading its words."""
     horizontal, vertical = _rule_masks(faint_mask, dpi)
     boxes = find_boxes(ink_mask, faint_mask, dpi)
-    wiped = cv2.bitwise_or(_rule_pieces(faint_mask, horizontal, dpi, True), _rule_pieces(faint_mask, vertical, dpi, False))
-    # the rule's blur and steps around it; along it, the gaps between its pieces
-    wiped = cv2.dilate(wiped, cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, int(0.05 * dpi)), 3)))
+    # each rule with its blur and steps around it (a pixel across) and the gaps between its pieces (along it)
+    along = max(3, int(0.05 * dpi))
+    wiped = cv2.bitwise_or(
+        cv2.dilate(_rule_pieces(faint_mask, horizontal, dpi, True), cv2.getStructuringElement(cv2.MORPH_RECT, (along, 3))),
+        cv2.dilate(_rule_pieces(faint_mask, vertical, dpi, False), cv2.getStructuringElement(cv2.MORPH_RECT, (3, along))),
+    )
     for x0, top, x1, bottom in arrows(ink_mask, dpi):
         wiped[max(0, top - 1) : bottom + 1, max(0, x0 - 1) : x1 + 1] = 255
     for box in boxes:

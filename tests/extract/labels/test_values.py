@@ -4,6 +4,8 @@ twice flagged when its values differ, never guessed."""
 
 from __future__ import annotations
 
+import pytest
+
 from pipeline.extract.labels import CONFLICT_CONFIDENCE
 from tests.extract.labels.conftest import docx_with, read
 
@@ -54,3 +56,65 @@ def test_a_label_printed_twice_with_different_values_is_flagged(tmp_path):
 def test_the_same_value_printed_twice_is_no_conflict(tmp_path):
     path = docx_with(tmp_path, lambda d: [d.add_paragraph("PSP phone: (517) 555-0160"), d.add_paragraph("PSP phone:  (517) 555-0160")])
     assert read(path)["psp_phone"].conflicts == ()
+
+
+# -- values read off a picture (OCR): as sure as their least sure word ------------------------------
+
+
+def _recognised(rows: list[list[tuple[str, float]]]):
+    """A layout as OCR makes one: each row's label words (text, confidence), then after "|" its
+    value's, on a line of its own, laid out by the flat-PDF code, marked as recognised."""
+    from pipeline.extract.layout import Layout
+    from pipeline.extract.pdf_flat import lines_of_words
+
+    words = []
+    for number, row in enumerate(rows):
+        top, x, run = 100 + 20 * number, 50.0, 1
+        for text, confidence in row:
+            if text == "|":
+                x, run = 300.0, 2  # the value, in its box to the right: a run of Tesseract's own
+                continue
+            words.append({"text": text, "x0": x, "x1": x + 5 * len(text), "top": top, "bottom": top + 10,
+                          "size": 10, "confidence": confidence, "run": (number, run, 1)})
+            x += 5 * len(text) + 3
+    lines, _ = lines_of_words(words, [], [], 1)
+    return Layout(lines=lines, wrapped=True, recognised=True)
+
+
+def test_a_value_read_by_ocr_is_as_sure_as_its_least_sure_word():
+    from pipeline.extract.labels import read_labels
+    from pipeline.model import LOW_CONFIDENCE, ReadMethod
+    from tests.extract.labels.conftest import REG
+
+    layout = _recognised([
+        [("First", 0.96), ("name", 0.95), ("|", 1), ("Jordan", 0.62)],
+        [("Last", 0.96), ("name", 0.96), ("|", 1), ("Example", 0.97)],
+        [("Preferred", 0.95), ("name", 0.93)],  # optional, blank
+        [("Home", 0.95), ("city", 0.95)],  # required, blank: faint writing may be there
+        [("☒", 0.5), *((word, 0.9) for word in "I have first-hand experience navigating public child-serving systems".split())],
+    ])
+    values = read_labels(layout, REG).values
+    first = values["psp_first_name"]
+    assert (first.value, first.method, first.confidence) == ("Jordan", ReadMethod.OCR, 0.62)
+    assert "text recognition read it with 62% confidence" in first.note
+    assert values["psp_last_name"].confidence >= LOW_CONFIDENCE and values["psp_last_name"].note is None
+    assert values["psp_preferred_name"].value == "" and values["psp_preferred_name"].confidence >= LOW_CONFIDENCE
+    city = values["psp_city"]
+    assert city.value == "" and city.confidence < LOW_CONFIDENCE
+    assert "nothing was read there on the picture of the page" in city.note
+    box = values["lived_experience_systems"]
+    assert (box.value, box.confidence) == (True, 0.5)  # the box's own state was unsure
+
+
+def test_a_label_ocr_misread_by_a_letter_is_the_label_as_sure_as_its_spelling():
+    from pipeline.extract.labels import LOOSE_CONFIDENCE, read_labels
+    from tests.extract.labels.conftest import REG
+
+    row = [("☒", 0.99), *((word, 0.99) for word in "I wi11 attend ail 5 days of classroom training".split())]
+    values = read_labels(_recognised([row]), REG).values
+    box = values["commit_classroom"]
+    assert box.value is True
+    # not a reworded label (read at LOOSE_CONFIDENCE, with a note saying so): a misread one, as
+    # sure as its spelling is close to the form's (three letters in 38 misread)
+    assert box.confidence == pytest.approx(35 / 38, abs=0.01) and box.confidence > LOOSE_CONFIDENCE
+    assert "was taken for" not in (box.note or "")
