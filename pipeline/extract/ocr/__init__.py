@@ -40,6 +40,7 @@ from pipeline.extract.pdf_flat import PICTURE, lines_of_words
 
 log = logging.getLogger(__name__)
 
+MARKS_DPI = 150.0  # rules, boxes and drawings are looked for this fine: a stroke is still a pixel or two, for a quarter of 300 dpi's work
 READ_DPI = 200.0  # Tesseract reads best with letters 20-30 pixels tall: a coarser page is enlarged to this
 NOISE_CONFIDENCE = 0.1  # a "word" read less surely than this is a smudge, a speck or a stroke, not text
 DRAWN_CONFIDENCE = 0.9  # ink on a signature line: surely there, whoever's it is
@@ -64,10 +65,20 @@ class PageReading:
     confidence: float
 
 
-def _for_reading(page: PageImage, marks: PageMarks, specks: np.ndarray) -> tuple[np.ndarray, float]:
-    """The page as Tesseract is given it: rules, boxes and specks wiped to paper, enlarged to ``READ_DPI``."""
+def _coarser(pixels: np.ndarray, dpi: float) -> tuple[np.ndarray, float]:
+    """The page drawn at ``MARKS_DPI`` (when finer), where its rules, boxes and drawings are looked for."""
+    if dpi <= MARKS_DPI * 1.15:
+        return pixels, dpi
+    factor = MARKS_DPI / dpi
+    return cv2.resize(pixels, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA), dpi * factor
+
+
+def _for_reading(page: PageImage, wiped: np.ndarray) -> tuple[np.ndarray, float]:
+    """The page as Tesseract is given it: rules and boxes wiped to paper, enlarged to ``READ_DPI``."""
     pixels = page.pixels.copy()
-    pixels[(marks.wiped > 0) | (specks > 0)] = 255
+    if wiped.shape != pixels.shape:
+        wiped = cv2.resize(wiped, (pixels.shape[1], pixels.shape[0]), interpolation=cv2.INTER_NEAREST)
+    pixels[wiped > 0] = 255
     if page.dpi >= READ_DPI * 0.9:
         return pixels, 1.0
     factor = READ_DPI / page.dpi
@@ -120,31 +131,33 @@ def _as_printed(read: list[OcrWord]) -> list[OcrWord]:
     return out
 
 
-def _covered(shape: tuple[int, ...], words: Iterable[OcrWord], factor: float, marks: PageMarks) -> np.ndarray:
+def _covered(marks: PageMarks, words: Iterable[OcrWord], scale: float) -> np.ndarray:
+    """Where the page's ink is accounted for: its rules and boxes, and the words read (their boxes
+    in the picture read, ``scale`` times the marks' pixels)."""
     covered = marks.wiped.copy()
     for word in words:
-        covered[int(word.top / factor) : int(word.bottom / factor) + 1, int(word.x0 / factor) : int(word.x1 / factor) + 1] = 255
+        covered[int(word.top * scale) : int(word.bottom * scale) + 1, int(word.x0 * scale) : int(word.x1 * scale) + 1] = 255
     return covered
 
 
 def read_page(page: PageImage) -> PageReading:
     """One page's picture read into lines of words, boxes and drawings."""
     page = cleaned(page)
-    raw_ink = ink(page.pixels)
-    page_ink = without_specks(raw_ink, page.dpi)
-    marks = page_marks(page_ink, faint_ink(page.pixels), page.dpi)
-    picture, factor = _for_reading(page, marks, cv2.bitwise_and(raw_ink, cv2.bitwise_not(page_ink)))
+    work, work_dpi = _coarser(page.pixels, page.dpi)
+    work_ink = without_specks(ink(work), work_dpi)
+    marks = page_marks(work_ink, faint_ink(work), work_dpi)
+    picture, factor = _for_reading(page, marks.wiped)
     read = _as_printed(read_words(picture, page.dpi * factor))
-    points = 72.0 / page.dpi
+    points, work_points = 72.0 / page.dpi, 72.0 / work_dpi
     # a "word" read with next to no confidence is a smudge or a stroke: left to the drawings below
     text = [w for w in read if w.confidence >= NOISE_CONFIDENCE]
     words = _words(text, factor, points)
-    words += [_word(CHECKED if b.checked else UNCHECKED, (b.x0, b.top, b.x1, b.bottom), points, b.confidence)
+    words += [_word(CHECKED if b.checked else UNCHECKED, (b.x0, b.top, b.x1, b.bottom), work_points, b.confidence)
               for b in marks.boxes]
-    covered = _covered(page_ink.shape, read, factor, marks)
-    words += [_word(PICTURE, box, points, DRAWN_CONFIDENCE) for box in drawn_ink(page_ink, covered, page.dpi)]
-    horizontal = [(y * points, x0 * points, x1 * points) for y, x0, x1 in marks.horizontal]
-    vertical = [(x * points, top * points, bottom * points) for x, top, bottom in marks.vertical]
+    covered = _covered(marks, read, work_dpi / (page.dpi * factor))
+    words += [_word(PICTURE, box, work_points, DRAWN_CONFIDENCE) for box in drawn_ink(work_ink, covered, work_dpi)]
+    horizontal = [(y * work_points, x0 * work_points, x1 * work_points) for y, x0, x1 in marks.horizontal]
+    vertical = [(x * work_points, top * work_points, bottom * work_points) for x, top, bottom in marks.vertical]
     lines, removed = lines_of_words(words, horizontal, vertical, page.number)
     confidence = float(np.mean([w.confidence for w in text])) if text else 0.0
     return PageReading(lines, removed, vertical, len(text), confidence)

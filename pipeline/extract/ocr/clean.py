@@ -16,12 +16,14 @@ from pipeline.extract.ocr.pages import PageImage
 LETTER_INCHES = (8.5, 11.0)
 PHOTO_DPI = 250.0  # a photo's page, once cut out and set square, is drawn at this resolution
 WORK_SIDE = 1000  # pixels of the long side of the small picture the page's shape is measured on
+SKEW_SIDE = 700  # ... and its slant (a line of text is still a few pixels tall)
 MAX_SKEW_DEGREES = 5.0
 SKEW_STEP_DEGREES = 0.1
+LEVEL_ENOUGH_DEGREES = 0.15  # a slant under this moves a line's ends by a pixel or two: not worth turning the page
 
 
-def _small(pixels: np.ndarray) -> tuple[np.ndarray, float]:
-    scale = min(1.0, WORK_SIDE / max(pixels.shape))
+def _small(pixels: np.ndarray, side: int = WORK_SIDE) -> tuple[np.ndarray, float]:
+    scale = min(1.0, side / max(pixels.shape))
     if scale == 1.0:
         return pixels, 1.0
     return cv2.resize(pixels, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), scale
@@ -96,7 +98,7 @@ def ink(pixels: np.ndarray) -> np.ndarray:
 def skew_degrees(ink_mask: np.ndarray) -> float:
     """How far the page's lines of text slant, in degrees (positive: down to the right), within
     ±5°: the angle at which the ink's rows are the most sharply set apart (a projection profile)."""
-    small, _ = _small(ink_mask)
+    small, _ = _small(ink_mask, SKEW_SIDE)
     height, width = small.shape
     centre = (width / 2, height / 2)
 
@@ -115,17 +117,16 @@ def skew_degrees(ink_mask: np.ndarray) -> float:
 def level(pixels: np.ndarray, degrees: float) -> np.ndarray:
     """The page turned back by ``degrees`` (its slant, ``skew_degrees``) so that its lines are
     level; the corners filled with paper."""
-    if abs(degrees) < SKEW_STEP_DEGREES / 2:
+    if abs(degrees) < LEVEL_ENOUGH_DEGREES:
         return pixels
     height, width = pixels.shape
     turn = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)  # OpenCV: positive is anticlockwise
-    return cv2.warpAffine(pixels, turn, (width, height), flags=cv2.INTER_CUBIC, borderValue=255)
+    return cv2.warpAffine(pixels, turn, (width, height), flags=cv2.INTER_LINEAR, borderValue=255)
 
 
 def cleaned(page: PageImage) -> PageImage:
-    """The page cut out (a photo), evenly lit and levelled."""
-    if page.photo:
-        page = cut_out_page(page)
+    """The page cut out (a photo, or a PDF of photos: a phone's "share as PDF"), evenly lit and levelled."""
+    page = cut_out_page(page)
     pixels = even_light(page.pixels)
     pixels = level(pixels, skew_degrees(ink(pixels)))
     return PageImage(pixels, page.dpi, page.number, photo=page.photo)

@@ -205,7 +205,16 @@ def find_boxes(ink_mask: np.ndarray, faint_mask: np.ndarray, dpi: float) -> list
 def faint_ink(pixels: np.ndarray) -> np.ndarray:
     """Ink, faint ink included: a thin rule scanned comes out grey, lighter than the threshold
     that tells a letter's ink from paper, but never as light as the paper itself."""
-    return np.where(pixels < FAINT_INK_LEVEL, 255, 0).astype(np.uint8)
+    _, mask = cv2.threshold(pixels, FAINT_INK_LEVEL - 1, 255, cv2.THRESH_BINARY_INV)
+    return mask
+
+
+def _points_up_or_down(shape: np.ndarray) -> bool:
+    """Whether a solid shape is a triangle with a flat side along its top or bottom (▼ ▲): its
+    first row of ink nearly as wide as the shape and its last a point, or the other way round."""
+    widths = shape.sum(axis=1) / max(shape.shape[1], 1)
+    top, bottom = float(widths[: max(1, len(widths) // 5)].max()), float(widths[-max(1, len(widths) // 5) :].max())
+    return (top >= 0.7 and bottom <= 0.35) or (bottom >= 0.7 and top <= 0.35)
 
 
 def arrows(ink_mask: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]:
@@ -224,7 +233,9 @@ def arrows(ink_mask: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]:
         area = cv2.contourArea(contour)
         hull = cv2.contourArea(cv2.convexHull(contour))
         corners = cv2.approxPolyDP(contour, 0.12 * cv2.arcLength(contour, True), True)
-        if hull > 0 and area / hull >= 0.9 and 0.35 <= area / (w * h) <= 0.65 and len(corners) == 3:
+        solid = hierarchy[0][index][2] == -1  # no hole in it (a "d", an "a")
+        if solid and hull > 0 and area / hull >= 0.85 and 0.35 <= area / (w * h) <= 0.65 and len(corners) == 3 \
+                and _points_up_or_down(ink_mask[y : y + h, x : x + w] > 0):
             found.append((x, y, x + w, y + h))
     return found
 
