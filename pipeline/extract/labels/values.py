@@ -70,6 +70,9 @@ class ValueReader(RegionFinder):
         if anchor.marks_before:
             return self._value(key, anchor.marks_before[-1], anchor, anchor.line, confidence, [])
         if not tokens:
+            if self.layout.recognised:  # on a picture, a box not found is not a box seen empty
+                return self._value(key, False, anchor, anchor.line, UNSURE_CONFIDENCE, [],
+                                   note="no box was found beside it on the picture of the page")
             return self._value(key, False, anchor, anchor.line, confidence, [])  # nothing printed: not checked
         first = tokens[0]
         if first.mark is not None:

@@ -28,9 +28,11 @@ from pipeline.extract.base import RawDocument
 from pipeline.extract.layout import CHECKED, UNCHECKED, Layout, Line
 from pipeline.extract.ocr.clean import cleaned, ink
 from pipeline.extract.ocr.marks import (
+    ARROW_LOOKALIKES,
     PageMarks,
     drawn_ink,
     faint_ink,
+    is_arrow,
     page_marks,
     without_specks,
 )
@@ -42,6 +44,8 @@ log = logging.getLogger(__name__)
 
 MARKS_DPI = 150.0  # rules, boxes and drawings are looked for this fine: a stroke is still a pixel or two, for a quarter of 300 dpi's work
 READ_DPI = 200.0  # Tesseract reads best with letters 20-30 pixels tall: a coarser page is enlarged to this
+FINE_DPI = (180.0, 250.0)  # under the first a page is coarse; under the second, one bit a pixel is a fax's
+FINE_TRUST, MEDIUM_TRUST, COARSE_TRUST = 0.95, 0.9, 0.8  # ``trust``: no word of a coarse page reaches 0.8
 NOISE_CONFIDENCE = 0.1  # a "word" read less surely than this is a smudge, a speck or a stroke, not text
 DRAWN_CONFIDENCE = 0.9  # ink on a signature line: surely there, whoever's it is
 LEGIBLE_CONFIDENCE = 0.6  # a page whose words average less than this is too poor to read
@@ -131,6 +135,10 @@ def _as_printed(read: list[OcrWord]) -> list[OcrWord]:
     return out
 
 
+def _trusted(word: OcrWord, trusted: float) -> OcrWord:
+    return OcrWord(word.text, word.x0, word.top, word.x1, word.bottom, word.confidence * trusted, word.line)
+
+
 def _covered(marks: PageMarks, words: Iterable[OcrWord], scale: float) -> np.ndarray:
     """Where the page's ink is accounted for: its rules and boxes, and the words read (their boxes
     in the picture read, ``scale`` times the marks' pixels)."""
@@ -140,26 +148,44 @@ def _covered(marks: PageMarks, words: Iterable[OcrWord], scale: float) -> np.nda
     return covered
 
 
+def trust(page: PageImage) -> float:
+    """How far Tesseract's confidence in a page's words is to be trusted (its confidence is
+    multiplied by this). Measured on scans, faxes and photos made like the real thing
+    (``samples/scans.py``, the README's accuracy table): on a coarse page (under 180 dpi, or one
+    bit a pixel under 250 dpi: a fax) it misreads digits (5 for 6, 4 for 1) with full confidence,
+    so no word of it is sure enough to decide on alone; on a page of 180 to 250 dpi a tenth less."""
+    sample = page.pixels[::7, ::7]
+    bilevel = int(np.count_nonzero((sample > 0) & (sample < 255))) == 0
+    if page.dpi < FINE_DPI[0] or (bilevel and page.dpi < FINE_DPI[1]):
+        return COARSE_TRUST
+    return MEDIUM_TRUST if page.dpi < FINE_DPI[1] else FINE_TRUST
+
+
 def read_page(page: PageImage) -> PageReading:
     """One page's picture read into lines of words, boxes and drawings."""
+    trusted = trust(page)
     page = cleaned(page)
     work, work_dpi = _coarser(page.pixels, page.dpi)
     work_ink = without_specks(ink(work), work_dpi)
     marks = page_marks(work_ink, faint_ink(work), work_dpi)
     picture, factor = _for_reading(page, marks.wiped)
-    read = _as_printed(read_words(picture, page.dpi * factor))
+    read = [_trusted(w, trusted) for w in _as_printed(read_words(picture, page.dpi * factor))]
     points, work_points = 72.0 / page.dpi, 72.0 / work_dpi
-    # a "word" read with next to no confidence is a smudge or a stroke: left to the drawings below
-    text = [w for w in read if w.confidence >= NOISE_CONFIDENCE]
+    # a "word" read with next to no confidence is a smudge or a stroke: left to the drawings below;
+    # a drop-down list's arrow the wiping missed (blurred) is no word either
+    scale = work_dpi / (page.dpi * factor)
+    text = [w for w in read if w.confidence >= NOISE_CONFIDENCE
+            and not (w.text in ARROW_LOOKALIKES and is_arrow(work_ink, (w.x0 * scale, w.top * scale, w.x1 * scale, w.bottom * scale)))]
     words = _words(text, factor, points)
     words += [_word(CHECKED if b.checked else UNCHECKED, (b.x0, b.top, b.x1, b.bottom), work_points, b.confidence)
               for b in marks.boxes]
-    covered = _covered(marks, read, work_dpi / (page.dpi * factor))
+    covered = _covered(marks, read, scale)
     words += [_word(PICTURE, box, work_points, DRAWN_CONFIDENCE) for box in drawn_ink(work_ink, covered, work_dpi)]
     horizontal = [(y * work_points, x0 * work_points, x1 * work_points) for y, x0, x1 in marks.horizontal]
     vertical = [(x * work_points, top * work_points, bottom * work_points) for x, top, bottom in marks.vertical]
     lines, removed = lines_of_words(words, horizontal, vertical, page.number)
-    confidence = float(np.mean([w.confidence for w in text])) if text else 0.0
+    # (how legible the page is: by Tesseract's own confidence, before ``trust``)
+    confidence = float(np.mean([w.confidence for w in text])) / trusted if text else 0.0
     return PageReading(lines, removed, vertical, len(text), confidence)
 
 

@@ -23,6 +23,7 @@ RULE_PIECE_INCHES = 0.15  # a piece of a rule, in line with it: longer than a le
 RULE_CLEARANCE_INCHES = 0.02  # paper this far above and below a rule (a stroke or two thick), or beside a vertical one
 BOX_SIDE_POINTS = (6.0, 18.0)  # a check box's side
 ARROW_SIDE_POINTS = (3.0, 14.0)  # a drop-down list's arrow
+ARROW_LOOKALIKES = frozenset({"v", "V", "y", "Y", "¥", "w", "W", "vv", "Vv", "~", "»", "¬", "▼", "▾"})  # what Tesseract reads a ▼ as
 SPECK_MAX_INCHES = 0.012  # ink smaller than this across is dust or noise, not a mark
 MAX_OUTLINE_SHARE = 0.15  # a box's outline is thinner than this share of its side; a bold letter's stem is not
 CHECKED_INK = 0.12  # the share of a box's inside covered by ink from which it is ticked
@@ -188,7 +189,7 @@ def find_boxes(ink_mask: np.ndarray, faint_mask: np.ndarray, dpi: float) -> list
         x, y, w, h = cv2.boundingRect(contour)
         if not (low <= w <= high and low <= h <= high and abs(w - h) <= 0.2 * max(w, h)):
             continue
-        if not _thin_sides(outlines, x, y, w, h):
+        if not _thin_sides(closed, x, y, w, h):  # (the ink itself: the opening keeps a bold stem whole but thins a curve)
             continue
         # a cross running over the box's corners thickens them: its sides are then a pixel or two inside
         inset = next((i for i in range(4) if _edges_inked(outlines, x + i, y + i, w - 2 * i, h - 2 * i)), None)
@@ -215,6 +216,24 @@ def _points_up_or_down(shape: np.ndarray) -> bool:
     widths = shape.sum(axis=1) / max(shape.shape[1], 1)
     top, bottom = float(widths[: max(1, len(widths) // 5)].max()), float(widths[-max(1, len(widths) // 5) :].max())
     return (top >= 0.7 and bottom <= 0.35) or (bottom >= 0.7 and top <= 0.35)
+
+
+def is_arrow(ink_mask: np.ndarray, box: tuple[float, float, float, float]) -> bool:
+    """Whether what recognition read as a letter like "v" in ``box`` (pixels of ``ink_mask``) is a
+    drawn ▼: its largest blot of ink solid, no hole in it, flat along its top or bottom."""
+    x0, top, x1, bottom = (int(round(v)) for v in box)
+    crop = ink_mask[max(0, top - 1) : bottom + 2, max(0, x0 - 1) : x1 + 2]
+    if crop.size == 0:
+        return False
+    contours, hierarchy = cv2.findContours(crop, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    outer = [i for i in range(len(contours)) if hierarchy[0][i][3] == -1]
+    if not outer:
+        return False
+    index = max(outer, key=lambda i: cv2.contourArea(contours[i]))
+    x, y, w, h = cv2.boundingRect(contours[index])
+    area = cv2.contourArea(contours[index])
+    return (hierarchy[0][index][2] == -1 and w * h > 0 and 0.3 <= area / (w * h) <= 0.7
+            and _points_up_or_down(crop[y : y + h, x : x + w] > 0))
 
 
 def arrows(ink_mask: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]:

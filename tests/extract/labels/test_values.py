@@ -118,3 +118,14 @@ def test_a_label_ocr_misread_by_a_letter_is_the_label_as_sure_as_its_spelling():
     # sure as its spelling is close to the form's (three letters in 38 misread)
     assert box.confidence == pytest.approx(35 / 38, abs=0.01) and box.confidence > LOOSE_CONFIDENCE
     assert "was taken for" not in (box.note or "")
+
+
+def test_on_a_picture_a_box_not_found_is_not_a_box_seen_empty():
+    from pipeline.extract.labels import read_labels
+    from pipeline.model import LOW_CONFIDENCE
+    from tests.extract.labels.conftest import REG
+
+    row = [(word, 0.97) for word in "I have first-hand experience navigating public child-serving systems".split()]
+    box = read_labels(_recognised([row]), REG).values["lived_experience_systems"]
+    assert box.value is False and box.confidence < LOW_CONFIDENCE
+    assert box.note == "no box was found beside it on the picture of the page"
