@@ -134,9 +134,10 @@ def normalise_phone(text: str) -> str:
 def normalise_email(text: str) -> str:
     """The address as ``email_validator`` normalises it (whether mail is delivered there is not
     checked); ValueError for text that is no address."""
-    # An address holds no space: one beside its "@" or a dot ("name @ agency.org", or a picture's
-    # text recognition parting the words there) is read as not there.
-    joined = re.sub(r"\s*([@.])\s*", r"\1", text.strip())
+    # An address holds no space: one beside its "@" ("name @ agency.org", or a picture's text
+    # recognition parting the words there) is read as not there. (Not beside a dot: "j. smith"
+    # may be two people's names, and a person reads it.)
+    joined = re.sub(r"\s*@\s*", "@", text.strip())
     try:
         result = validate_email(joined, check_deliverability=False)
     except EmailNotValidError as exc:

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+# A drawing on the page (a signature drawn or pasted, ink no word accounts for on a scan) stands as this word.
+PICTURE = "[picture]"
 CHECKED = "\u2612"  # ☒
 UNCHECKED = "\u2610"  # ☐
 

@@ -28,6 +28,7 @@ from pypdf.errors import PdfReadError
 from pipeline.extract.base import DocumentUnreadable, RawDocument
 from pipeline.extract.layout import (
     CHECKED,
+    PICTURE,
     UNCHECKED,
     Layout,
     Line,
@@ -57,8 +58,7 @@ RULE_MIN_HEIGHT = 12.0  # taller than a check box's side
 PARAGRAPH_GAP = 0.5  # a vertical gap wider than this many line heights is a paragraph break
 # What typed inside a drawn box ticks it: beside a label these may be bullets, inside a box they are marks.
 TICK_WORDS = frozenset({"x", "✔", "✓", "✗", "✘", "✕", "✖", "●", "◆", "★", "■", "√", "×", "*", "+", "/", "v", SYMBOL_TICK})
-# A signature drawn or pasted as a picture is a value: the form counts a drawn signature as signed.
-PICTURE = "[picture]"
+# A signature drawn or pasted as a picture is a value (``layout.PICTURE``): the form counts a drawn signature as signed.
 PICTURE_MAX = (320.0, 120.0)  # points; larger pictures are letterheads or scanned pages
 
 

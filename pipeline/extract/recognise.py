@@ -45,10 +45,14 @@ def _misread_version(marker: re.Match[str], text: str, specs: dict[str, FormSpec
 def _by_marker(raw: RawDocument, specs: dict[str, FormSpec]) -> Recognition | None:
     """The form and version the document's marker names; None when it prints no marker."""
     markers = list(MARKER.finditer(raw.marker_text or ""))
-    # Every page prints the marker: one that names a form and version read here decides (a scan's
-    # text recognition may misread one page's "2025.1" as "2025 1" and read the next one right).
-    known = [m for m in markers if (spec := specs.get(m.group(1).upper())) is not None and m.group(2) == spec.version]
-    if not known and raw.layout is not None and raw.layout.recognised:
+    recognised = raw.layout is not None and raw.layout.recognised
+    # On a picture every page prints the marker: one that names a form and version read here
+    # decides (recognition may misread one page's "2025.1" as "2025 1" and read the next one
+    # right). A file's own text says what it says: its first marker decides (a page of another
+    # version inside it is not taken for this one).
+    known = [m for m in markers if recognised and (spec := specs.get(m.group(1).upper())) is not None
+             and m.group(2) == spec.version]
+    if not known and recognised:
         misread = [m for m in markers if _misread_version(m, raw.marker_text, specs)]
         if misread:
             spec = specs[misread[0].group(1).upper()]

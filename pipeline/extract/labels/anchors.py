@@ -307,9 +307,9 @@ class AnchorFinder:
         line, seg_index, tok = first
         last_line, last_seg, stop = end
         words = [t.confidence for l, s in segments for i, t in enumerate(self.lines[l].segments[s].tokens)
-                 if ((l, s) != (line, seg_index) or i >= tok or t.mark is not None) and ((l, s) != (last_line, last_seg) or i < stop)]
-        if tok == 0 and seg_index > 0:  # boxes standing apart before the label (``_marks_before_label``)
-            words += [t.confidence for t in self.lines[line].segments[seg_index - 1].tokens if t.mark is not None]
+                 if ((l, s) != (line, seg_index) or i >= tok or _tick(t)) and ((l, s) != (last_line, last_seg) or i < stop)]
+        if tok == 0 and seg_index > 0:  # boxes (or an X) standing apart before the label (``_marks_before_label``)
+            words += [t.confidence for t in self.lines[line].segments[seg_index - 1].tokens if _tick(t)]
         return min(words, default=1.0)
 
     def _exact(self, hit: tuple[_Label, list[_Word]], marks: list[bool]) -> Anchor | None:

@@ -23,7 +23,7 @@ from pipeline.extract.labels.text import (
     is_printed_instruction,
     words_of,
 )
-from pipeline.extract.layout import Token
+from pipeline.extract.layout import PICTURE, Token
 from pipeline.model import LOW_CONFIDENCE, FieldValue, ReadMethod
 from schemas.spec import FieldType
 
@@ -89,7 +89,7 @@ class ValueReader(RegionFinder):
         before = any(s > 0 and _tick(tokens[s - 1]) for s, _ in spans.values())
         if not any(t.mark is not None for t in tokens) and not before:
             return None
-        return {choice: _box_state(tokens, spans.get(choice), before) for choice in choices}
+        return {choice: _box_state(tokens, spans.get(choice), before, self.layout.recognised) for choice in choices}
 
     def _before_instructions(self, rows: list[list[Token]], narrative: bool) -> list[list[Token]]:
         """A value's lines without the instruction printed under it ("Please write it as on your
@@ -191,9 +191,14 @@ def _recognised(anchor: Anchor, value: str | bool | None, confidence: float, tok
     writing may be there that recognition did not make out, so a person looks."""
     recognised = min([anchor.confidence, *(t.confidence for t in tokens)])
     said = None
+    if isinstance(value, str) and PICTURE in value and anchor.field.type is not FieldType.SIGNATURE:
+        # ink no word accounts for is a signature on a signature line; in another field it may be
+        # writing recognition could not make out, a smudge or a line a curled page bent
+        recognised = min(recognised, UNSURE_CONFIDENCE)
+        said = "a drawing, or writing text recognition could not make out, is there on the picture"
     if recognised < confidence:
         confidence = recognised
-        said = f"text recognition read it with {recognised:.0%} confidence"
+        said = said or f"text recognition read it with {recognised:.0%} confidence"
     if (value is None or value == "") and anchor.field.required and confidence >= LOW_CONFIDENCE:
         confidence = BLANK_ON_A_PICTURE_CONFIDENCE
         said = "nothing was read there on the picture of the page"
@@ -220,9 +225,10 @@ def _option_spans(tokens: list[Token], choices: tuple[str, ...]) -> dict[str, tu
     return spans
 
 
-def _box_state(tokens: list[Token], span: tuple[int, int] | None, before: bool) -> bool | None:
+def _box_state(tokens: list[Token], span: tuple[int, int] | None, before: bool, recognised: bool = False) -> bool | None:
     """Whether the option written over ``span`` is checked, by the box (or X) just ``before`` it or
-    just after it; None when the option is not written there."""
+    just after it; None when the option is not written there, or, on a picture (``recognised``),
+    when no box was found beside it (a box not found is not a box seen empty)."""
     if span is None:
         return None
     start, end = span
@@ -230,8 +236,8 @@ def _box_state(tokens: list[Token], span: tuple[int, int] | None, before: bool) 
         neighbour = tokens[start - 1] if start > 0 else None
     else:
         neighbour = tokens[end + 1] if end + 1 < len(tokens) else None
-    if neighbour is None:
-        return False  # nothing printed beside it: not checked
+    if neighbour is None or (recognised and neighbour.mark is None and neighbour.text.casefold() != "x"):
+        return None if recognised else False  # nothing printed beside it: not checked
     if neighbour.mark is not None:
         return bool(neighbour.mark)
     return neighbour.text.casefold() == "x"

@@ -25,7 +25,7 @@ import numpy as np
 
 from pipeline.errors import DocumentUnreadable
 from pipeline.extract.base import RawDocument
-from pipeline.extract.layout import CHECKED, UNCHECKED, Layout, Line
+from pipeline.extract.layout import CHECKED, PICTURE, UNCHECKED, Layout, Line
 from pipeline.extract.ocr.clean import cleaned, ink
 from pipeline.extract.ocr.marks import (
     ARROW_LOOKALIKES,
@@ -38,14 +38,19 @@ from pipeline.extract.ocr.marks import (
 )
 from pipeline.extract.ocr.pages import PageImage
 from pipeline.extract.ocr.tesseract import OcrWord, read_words
-from pipeline.extract.pdf_flat import PICTURE, lines_of_words
+from pipeline.extract.pdf_flat import lines_of_words
 
 log = logging.getLogger(__name__)
+
+# One thread for OpenCV in each worker, as for Tesseract: the run already reads a document a core.
+cv2.setNumThreads(1)
 
 MARKS_DPI = 150.0  # rules, boxes and drawings are looked for this fine: a stroke is still a pixel or two, for a quarter of 300 dpi's work
 READ_DPI = 200.0  # Tesseract reads best with letters 20-30 pixels tall: a coarser page is enlarged to this
 FINE_DPI = (180.0, 250.0)  # under the first a page is coarse; under the second, one bit a pixel is a fax's
+BILEVEL_GREY_SHARE = 0.5  # a page whose ink is less grey than this is one bit a pixel (a fax, a copier's black and white)
 FINE_TRUST, MEDIUM_TRUST, COARSE_TRUST = 0.95, 0.9, 0.8  # ``trust``: no word of a coarse page reaches 0.8
+JOIN_GAP = 0.12  # of a word's height: a gap this narrow is inside a word, not between two
 NOISE_CONFIDENCE = 0.1  # a "word" read less surely than this is a smudge, a speck or a stroke, not text
 DRAWN_CONFIDENCE = 0.9  # ink on a signature line: surely there, whoever's it is
 LEGIBLE_CONFIDENCE = 0.6  # a page whose words average less than this is too poor to read
@@ -94,6 +99,21 @@ def _word(text: str, box: tuple[float, float, float, float], points: float, conf
     x0, top, x1, bottom = (v * points for v in box)
     return {"text": text, "x0": x0, "x1": x1, "top": top, "bottom": bottom,
             "size": size if size is not None else max(bottom - top, 1.0), "confidence": confidence}
+
+
+def _joined(read: list[OcrWord]) -> list[OcrWord]:
+    """Words of one line that Tesseract parted with next to no gap ("Yps ilanti", an address at its
+    "@") joined again, as sure as the less sure of the two: a gap between words is a space wide."""
+    out: list[OcrWord] = []
+    for word in read:
+        previous = out[-1] if out else None
+        if (previous is not None and previous.line == word.line
+                and 0 <= word.x0 - previous.x1 < JOIN_GAP * max(word.bottom - word.top, previous.bottom - previous.top)):
+            out[-1] = OcrWord(previous.text + word.text, previous.x0, min(previous.top, word.top), word.x1,
+                              max(previous.bottom, word.bottom), min(previous.confidence, word.confidence), word.line)
+            continue
+        out.append(word)
+    return out
 
 
 def _words(read: list[OcrWord], factor: float, points: float) -> list[dict[str, Any]]:
@@ -154,22 +174,26 @@ def trust(page: PageImage) -> float:
     (``samples/scans.py``, the README's accuracy table): on a coarse page (under 180 dpi, or one
     bit a pixel under 250 dpi: a fax) it misreads digits (5 for 6, 4 for 1) with full confidence,
     so no word of it is sure enough to decide on alone; on a page of 180 to 250 dpi a tenth less."""
-    sample = page.pixels[::7, ::7]
-    bilevel = int(np.count_nonzero((sample > 0) & (sample < 255))) == 0
-    if page.dpi < FINE_DPI[0] or (bilevel and page.dpi < FINE_DPI[1]):
+    sample = page.pixels[::5, ::5]
+    # one bit a pixel: its ink black, but for the grey a drawing's smoothing puts on the edges
+    # (a grey scan's ink is nearly all grey: its share is 0.8 and more, a 1-bit page's 0.25 or less)
+    ink = np.count_nonzero(sample < 224)
+    bilevel = np.count_nonzero((sample > 32) & (sample < 224)) < BILEVEL_GREY_SHARE * max(ink, 1)
+    dpi = page.source_dpi or page.dpi
+    if dpi < FINE_DPI[0] or (bilevel and dpi < FINE_DPI[1]):
         return COARSE_TRUST
-    return MEDIUM_TRUST if page.dpi < FINE_DPI[1] else FINE_TRUST
+    return MEDIUM_TRUST if dpi < FINE_DPI[1] else FINE_TRUST
 
 
 def read_page(page: PageImage) -> PageReading:
     """One page's picture read into lines of words, boxes and drawings."""
-    trusted = trust(page)
     page = cleaned(page)
+    trusted = trust(page)
     work, work_dpi = _coarser(page.pixels, page.dpi)
     work_ink = without_specks(ink(work), work_dpi)
     marks = page_marks(work_ink, faint_ink(work), work_dpi)
     picture, factor = _for_reading(page, marks.wiped)
-    read = [_trusted(w, trusted) for w in _as_printed(read_words(picture, page.dpi * factor))]
+    read = [_trusted(w, trusted) for w in _joined(_as_printed(read_words(picture, page.dpi * factor)))]
     points, work_points = 72.0 / page.dpi, 72.0 / work_dpi
     # a "word" read with next to no confidence is a smudge or a stroke: left to the drawings below;
     # a drop-down list's arrow the wiping missed (blurred) is no word either

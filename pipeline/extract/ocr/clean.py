@@ -86,7 +86,9 @@ def cut_out_page(page: PageImage) -> PageImage:
     target = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], dtype=np.float32)
     warp = cv2.getPerspectiveTransform(corners, target)
     pixels = cv2.warpPerspective(page.pixels, warp, (width, height), flags=cv2.INTER_CUBIC, borderValue=255)
-    return PageImage(pixels, PHOTO_DPI, page.number, photo=True)
+    # (the sheet's own resolution in the photo, however finely it is drawn now)
+    taken_at = min(wide / inches[0], tall / inches[1])
+    return PageImage(pixels, PHOTO_DPI, page.number, photo=True, source_dpi=taken_at)
 
 
 def ink(pixels: np.ndarray) -> np.ndarray:
@@ -129,4 +131,4 @@ def cleaned(page: PageImage) -> PageImage:
     page = cut_out_page(page)
     pixels = even_light(page.pixels)
     pixels = level(pixels, skew_degrees(ink(pixels)))
-    return PageImage(pixels, page.dpi, page.number, photo=page.photo)
+    return PageImage(pixels, page.dpi, page.number, photo=page.photo, source_dpi=page.source_dpi)

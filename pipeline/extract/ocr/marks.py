@@ -28,6 +28,7 @@ SPECK_MAX_INCHES = 0.012  # ink smaller than this across is dust or noise, not a
 MAX_OUTLINE_SHARE = 0.15  # a box's outline is thinner than this share of its side; a bold letter's stem is not
 CHECKED_INK = 0.12  # the share of a box's inside covered by ink from which it is ticked
 EMPTY_INK = 0.03  # ... and under which it is empty; between the two it is unsure
+MARK_SPREAD = 0.6  # a tick runs across half the box's inside at least, both ways; a dot does not
 UNSURE_BOX_CONFIDENCE = 0.5
 SURE_BOX_CONFIDENCE = 0.97
 FAINT_INK_LEVEL = 200  # of 255 on an evenly lit page: darker than any paper, lighter than ink
@@ -98,15 +99,19 @@ def _rules_along(ink_mask: np.ndarray, dpi: float, horizontal: bool) -> np.ndarr
     or photocopied one is broken into dashes. Its gaps are bridged to find it whole; bridging also
     runs a line of letters together, but no long stretch of that has paper on both sides."""
     length = max(8, int((RULE_MIN_INCHES if horizontal else VERTICAL_RULE_MIN_INCHES) * dpi))
-    gap = max(2, int(RULE_GAP_INCHES * dpi))
+    # (down a page only a pixel or two are bridged: a wider bridge stacks a line's "p" on the next line's "l")
+    gap = max(2, int(RULE_GAP_INCHES * dpi)) if horizontal else 2
 
     def shape(size: int) -> np.ndarray:
         return cv2.getStructuringElement(cv2.MORPH_RECT, (size, 1) if horizontal else (1, size))
 
     bridged = cv2.morphologyEx(ink_mask, cv2.MORPH_CLOSE, shape(gap))
-    runs = _isolated(cv2.morphologyEx(bridged, cv2.MORPH_OPEN, shape(length)), bridged, dpi, horizontal)
+    runs = cv2.morphologyEx(bridged, cv2.MORPH_OPEN, shape(length))
+    if not horizontal:
+        # no letters stack into a run this tall, and a box's side has its value's first letter close beside it
+        return runs
     # (what is left long once the stretches with ink beside them are cut out: a rule, not a line of letters)
-    return cv2.morphologyEx(runs, cv2.MORPH_OPEN, shape(length))
+    return cv2.morphologyEx(_isolated(runs, bridged, dpi, horizontal), cv2.MORPH_OPEN, shape(length))
 
 
 def _rule_masks(ink_mask: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
@@ -157,12 +162,15 @@ def _thin_sides(faint_mask: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
 
 def _box_state(ink_mask: np.ndarray, x: int, y: int, w: int, h: int) -> tuple[bool, float]:
     inset_x, inset_y = max(2, w // 5), max(2, h // 5)
-    inside = ink_mask[y + inset_y : y + h - inset_y, x + inset_x : x + w - inset_x]
-    share = float((inside > 0).mean()) if inside.size else 0.0
-    if share >= CHECKED_INK:
-        return True, SURE_BOX_CONFIDENCE
+    inside = ink_mask[y + inset_y : y + h - inset_y, x + inset_x : x + w - inset_x] > 0
+    share = float(inside.mean()) if inside.size else 0.0
     if share <= EMPTY_INK:
         return False, SURE_BOX_CONFIDENCE
+    # a tick, a cross or a box filled in runs across the box; a blot or a dot the pen left does not
+    rows, columns = np.flatnonzero(inside.any(axis=1)), np.flatnonzero(inside.any(axis=0))
+    spread = min((rows[-1] - rows[0] + 1) / inside.shape[0], (columns[-1] - columns[0] + 1) / inside.shape[1])
+    if share >= CHECKED_INK and spread >= MARK_SPREAD:
+        return True, SURE_BOX_CONFIDENCE
     return share >= (CHECKED_INK + EMPTY_INK) / 2, UNSURE_BOX_CONFIDENCE
 
 

@@ -20,6 +20,8 @@ from PIL import Image, ImageOps, ImageSequence
 from pipeline.errors import DocumentUnreadable
 
 MAX_PAGES = 40  # a form is a few pages; a longer file is not one of them, and reading it would take minutes
+MAX_PIXELS = 60_000_000  # a page at 600 dpi is 34 million; a phone's photo 12 to 50
+MIN_SIDE_PIXELS, MAX_ASPECT = 300, 3.0  # a page, even a small photo of one, is no thinner than this
 LETTER_LONG_SIDE_INCHES = 11.0
 MIN_DPI, MAX_DPI = 100.0, 400.0  # a page drawn finer than 400 dpi reads no better, and costs four times as much
 DEFAULT_PDF_DPI = 300.0  # a page whose picture's resolution cannot be told
@@ -34,9 +36,17 @@ class PageImage:
     number: int
     # Taken with a camera rather than a scanner: the page may lie askew on a background, unevenly lit.
     photo: bool = False
+    # The resolution the page was taken at, when it is drawn at another (a photo's sheet cut out
+    # and set square; a fax's coarser lines): how fine its letters really are.
+    source_dpi: float | None = None
 
 
 def _grey(image: Image.Image) -> np.ndarray:
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        # 16 bits or more a pixel: scaled to 8 (Pillow would clip every value above 255 to white)
+        wide = np.asarray(image, dtype=np.float64)
+        top = float(wide.max()) or 1.0
+        return np.clip(wide * (255.0 / top), 0, 255).astype(np.uint8)
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         # a transparent background is white paper, not black
         background = Image.new("RGBA", image.size, "white")
@@ -63,7 +73,7 @@ def _stated_dpi(image: Image.Image) -> tuple[float, float] | None:
         x_dpi, y_dpi = float(stated[0]), float(stated[1])
     except (TypeError, ValueError):
         return None
-    if not (MIN_DPI * 0.9 <= x_dpi <= 1200 and MIN_DPI * 0.45 <= y_dpi <= 1200):
+    if not (MIN_DPI * 0.9 <= x_dpi <= 1200 and MIN_DPI * 0.45 <= y_dpi <= 1200) or max(x_dpi, y_dpi) > 2.5 * min(x_dpi, y_dpi):
         return None  # 72 or 96: a screen's default, said of a photo, not a scan's real resolution
     return x_dpi, y_dpi
 
@@ -72,12 +82,13 @@ def image_pages(path: Path) -> Iterator[PageImage]:
     """The pages of a picture file: each frame of a TIFF, or the one picture of a JPEG or PNG."""
     try:
         with Image.open(path) as opened:
-            frames = getattr(opened, "n_frames", 1)
-            if frames > MAX_PAGES:
-                raise DocumentUnreadable(
-                    f"the picture file holds {frames} pages, more than a form has ({MAX_PAGES} at most); a person should open it"
-                )
+            _refuse_too_large(opened)
             for number, frame in enumerate(ImageSequence.Iterator(opened), start=1):
+                if number > MAX_PAGES:
+                    raise DocumentUnreadable(
+                        f"the picture file holds more pages than a form has ({MAX_PAGES} at most); a person should open it"
+                    )
+                _refuse_too_large(frame)
                 page = ImageOps.exif_transpose(frame)
                 stated = _stated_dpi(page)
                 photo = stated is None or page.mode in ("RGB", "RGBA", "CMYK", "YCbCr") and opened.format == "JPEG"
@@ -86,9 +97,25 @@ def image_pages(path: Path) -> Iterator[PageImage]:
                     yield PageImage(_grey(page), dpi, number, photo=True)
                     continue
                 square, dpi = _square_pixels(page, stated)
-                yield PageImage(_grey(square), dpi, number, photo=photo)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+                if dpi > MAX_DPI:  # read no finer than a PDF's page is drawn
+                    square = square.resize((round(square.width * MAX_DPI / dpi), round(square.height * MAX_DPI / dpi)),
+                                           Image.Resampling.BOX)
+                    dpi = MAX_DPI
+                yield PageImage(_grey(square), dpi, number, photo=photo, source_dpi=min(stated))
+    except (OSError, ValueError, SyntaxError, TypeError, EOFError, Image.DecompressionBombError) as exc:
         raise DocumentUnreadable(f"the picture could not be read ({type(exc).__name__}); a person should open it") from exc
+
+
+def _refuse_too_large(image: Image.Image) -> None:
+    """DocumentUnreadable for a picture larger or stranger than a page's (told from its header,
+    before it is decoded): a photo of a page is a few million pixels, not a hundred."""
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise DocumentUnreadable(
+            f"the picture is {width}×{height} pixels, larger than a page is photographed or scanned; a person should open it"
+        )
+    if min(width, height) < MIN_SIDE_PIXELS or max(width, height) > MAX_ASPECT * min(width, height):
+        raise DocumentUnreadable(f"the picture is {width}×{height} pixels, not the shape of a page; a person should open it")
 
 
 def _picture_dpi(page) -> float:  # noqa: ANN001 - a pypdfium2 page
@@ -99,12 +126,13 @@ def _picture_dpi(page) -> float:  # noqa: ANN001 - a pypdfium2 page
     best = 0.0
     for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=1):
         try:
-            pixels_wide, _ = obj.get_px_size()
-            left, _, right, _ = obj.get_bounds()
+            pixels_wide, pixels_tall = obj.get_px_size()
+            left, bottom, right, top = obj.get_bounds()
         except Exception:  # noqa: BLE001, S112 - a picture pdfium cannot measure: the next one may be
             continue
-        if right - left > width_points * 0.5:
-            best = max(best, pixels_wide / ((right - left) / 72.0))
+        if right - left > width_points * 0.5 and top - bottom > 0:
+            # the coarser way: a fax's "normal" mode has half as many lines as dots across
+            best = max(best, min(pixels_wide / ((right - left) / 72.0), pixels_tall / ((top - bottom) / 72.0)))
     return best
 
 

@@ -69,6 +69,12 @@ def test_a_box_is_ticked_by_any_mark_inside_it(mark, checked):
     assert (box.checked, box.confidence) == (checked, SURE_BOX_CONFIDENCE)
 
 
+def test_a_dot_the_pen_left_in_a_box_is_unsure_not_a_tick():
+    pixels = _box_with(lambda pen: pen.ellipse((90, 90, 98, 98), fill=0))  # a blot a millimetre across
+    (box,) = find_boxes(ink(pixels), faint_ink(pixels), 200)
+    assert box.confidence == UNSURE_BOX_CONFIDENCE
+
+
 def test_a_faint_stroke_in_a_box_is_unsure():
     pixels = _box_with(lambda pen: pen.line((86, 94, 100, 94), fill=0, width=2))  # a short dash: a slip of the pen?
     (box,) = find_boxes(ink(pixels), faint_ink(pixels), 200)

@@ -70,10 +70,35 @@ def test_a_transparent_background_is_paper(tmp_path):
 
 def test_a_picture_file_of_more_pages_than_a_form_is_not_read(tmp_path, monkeypatch):
     monkeypatch.setattr(pages, "MAX_PAGES", 2)
-    frames = [Image.new("1", (100, 130), 1) for _ in range(3)]
+    frames = [Image.new("1", (400, 520), 1) for _ in range(3)]
     frames[0].save(tmp_path / "long.tif", save_all=True, append_images=frames[1:])
-    with pytest.raises(DocumentUnreadable, match="holds 3 pages, more than a form has"):
+    with pytest.raises(DocumentUnreadable, match="holds more pages than a form has"):
         list(image_pages(tmp_path / "long.tif"))
+
+
+def test_a_picture_larger_or_thinner_than_a_page_is_refused_before_it_is_decoded(tmp_path, monkeypatch):
+    Image.new("L", (1700, 200), 255).save(tmp_path / "strip.png")
+    with pytest.raises(DocumentUnreadable, match="not the shape of a page"):
+        list(image_pages(tmp_path / "strip.png"))
+    monkeypatch.setattr(pages, "MAX_PIXELS", 1_000_000)
+    Image.new("L", (1700, 2200), 255).save(tmp_path / "big.png")
+    with pytest.raises(DocumentUnreadable, match="larger than a page is photographed or scanned"):
+        list(image_pages(tmp_path / "big.png"))
+
+
+def test_a_16_bit_scan_keeps_its_ink(tmp_path, filled_packet):
+    import numpy as np
+
+    eight = np.asarray(drawn(filled_packet, 150))
+    Image.fromarray(eight.astype(np.uint16) * 257).save(tmp_path / "deep.tif", dpi=(150, 150))  # 0..65535
+    (read,) = image_pages(tmp_path / "deep.tif")
+    assert abs(int(read.pixels.min()) - int(eight.min())) <= 2 and read.pixels.max() == 255  # not clipped to white
+
+
+def test_a_picture_finer_than_400_dpi_is_read_at_400(tmp_path, filled_packet):
+    drawn(filled_packet, 600).save(tmp_path / "fine.png", dpi=(600, 600))
+    (read,) = image_pages(tmp_path / "fine.png")
+    assert read.dpi == pages.MAX_DPI and read.source_dpi == pytest.approx(600, abs=0.01)
 
 
 def test_a_broken_picture_says_so_in_one_line(tmp_path):
