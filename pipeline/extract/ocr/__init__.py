@@ -178,7 +178,8 @@ def trust(page: PageImage) -> float:
     # one bit a pixel: its ink black, but for the grey a drawing's smoothing puts on the edges
     # (a grey scan's ink is nearly all grey: its share is 0.8 and more, a 1-bit page's 0.25 or less)
     ink = np.count_nonzero(sample < 224)
-    bilevel = np.count_nonzero((sample > 32) & (sample < 224)) < BILEVEL_GREY_SHARE * max(ink, 1)
+    bilevel = page.bilevel if page.bilevel is not None else (
+        np.count_nonzero((sample > 32) & (sample < 224)) < BILEVEL_GREY_SHARE * max(ink, 1))
     dpi = page.source_dpi or page.dpi
     if dpi < FINE_DPI[0] or (bilevel and dpi < FINE_DPI[1]):
         return COARSE_TRUST

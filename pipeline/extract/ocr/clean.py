@@ -88,7 +88,7 @@ def cut_out_page(page: PageImage) -> PageImage:
     pixels = cv2.warpPerspective(page.pixels, warp, (width, height), flags=cv2.INTER_CUBIC, borderValue=255)
     # (the sheet's own resolution in the photo, however finely it is drawn now)
     taken_at = min(wide / inches[0], tall / inches[1])
-    return PageImage(pixels, PHOTO_DPI, page.number, photo=True, source_dpi=taken_at)
+    return PageImage(pixels, PHOTO_DPI, page.number, photo=True, source_dpi=taken_at, bilevel=page.bilevel)
 
 
 def ink(pixels: np.ndarray) -> np.ndarray:
@@ -131,4 +131,4 @@ def cleaned(page: PageImage) -> PageImage:
     page = cut_out_page(page)
     pixels = even_light(page.pixels)
     pixels = level(pixels, skew_degrees(ink(pixels)))
-    return PageImage(pixels, page.dpi, page.number, photo=page.photo, source_dpi=page.source_dpi)
+    return PageImage(pixels, page.dpi, page.number, photo=page.photo, source_dpi=page.source_dpi, bilevel=page.bilevel)

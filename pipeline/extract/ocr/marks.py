@@ -19,7 +19,8 @@ POINTS_PER_INCH = 72.0
 RULE_MIN_INCHES = 0.4  # a horizontal rule: a field's underline or border, a section's line
 VERTICAL_RULE_MIN_INCHES = 0.2  # a field box's side (taller than a letter, a check box's side)
 RULE_GAP_INCHES = 0.04  # gaps in a faxed or copied rule, bridged
-RULE_PIECE_INCHES = 0.15  # a piece of a rule, in line with it: longer than a letter's bar
+RULE_PIECE_INCHES = 0.15
+FIELD_HEIGHT_INCHES = (0.15, 0.6)  # a field's box, from its top rule to its bottom one (narratives are taller: their sides are rules)  # a piece of a rule, in line with it: longer than a letter's bar
 RULE_CLEARANCE_INCHES = 0.02  # paper this far above and below a rule (a stroke or two thick), or beside a vertical one
 BOX_SIDE_POINTS = (6.0, 18.0)  # a check box's side
 ARROW_SIDE_POINTS = (3.0, 14.0)  # a drop-down list's arrow
@@ -278,12 +279,36 @@ def page_marks(ink_mask: np.ndarray, faint_mask: np.ndarray, dpi: float) -> Page
         cv2.dilate(_rule_pieces(faint_mask, horizontal, dpi, True), cv2.getStructuringElement(cv2.MORPH_RECT, (along, 3))),
         cv2.dilate(_rule_pieces(faint_mask, vertical, dpi, False), cv2.getStructuringElement(cv2.MORPH_RECT, (3, along))),
     )
+    horizontal_runs = _runs(horizontal, True)
+    for x0, x1, top, bottom in _field_sides(horizontal_runs, dpi):
+        # (where a faxed side is dots too sparse to be found as a rule; the rules found stop a
+        # little short of their ends, so the side lies a few pixels outwards)
+        band = (slice(max(0, top), bottom + 1), slice(max(0, x0), x1))
+        wiped[band] = cv2.bitwise_or(wiped[band], faint_mask[band])
     for x0, top, x1, bottom in arrows(ink_mask, dpi):
         wiped[max(0, top - 1) : bottom + 1, max(0, x0 - 1) : x1 + 1] = 255
     for box in boxes:
         pad = max(2, (box.x1 - box.x0) // 6)  # the outline's own thickness, and a scanner's blur around it
         wiped[max(0, box.top - pad) : box.bottom + pad, max(0, box.x0 - pad) : box.x1 + pad] = 255
-    return PageMarks(_runs(horizontal, True), _runs(vertical, False), boxes, wiped)
+    return PageMarks(horizontal_runs, _runs(vertical, False), boxes, wiped)
+
+
+def _field_sides(horizontal: list[tuple[int, int, int]], dpi: float) -> list[tuple[int, int, int, int]]:
+    """Where the sides of the fields' boxes run, as (x0, x1, top, bottom): a box's top and bottom
+    rules start and end level with each other, a field's height apart, and its sides join their ends."""
+    low, high = FIELD_HEIGHT_INCHES[0] * dpi, FIELD_HEIGHT_INCHES[1] * dpi
+    reach = max(3, int(0.03 * dpi))
+    ordered = sorted(horizontal)
+    sides = []
+    for index, (y_top, start_top, end_top) in enumerate(ordered):
+        for y_bottom, start_bottom, end_bottom in ordered[index + 1 :]:
+            if y_bottom - y_top > high:
+                break
+            if y_bottom - y_top >= low and abs(start_top - start_bottom) <= 3 and abs(end_top - end_bottom) <= 3:
+                left, right = min(start_top, start_bottom), max(end_top, end_bottom)
+                sides += [(left - reach, left + 1, y_top, y_bottom), (right, right + reach + 1, y_top, y_bottom)]
+                break
+    return sides
 
 
 def drawn_ink(ink_mask: np.ndarray, covered: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]:

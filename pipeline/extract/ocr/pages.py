@@ -39,6 +39,8 @@ class PageImage:
     # The resolution the page was taken at, when it is drawn at another (a photo's sheet cut out
     # and set square; a fax's coarser lines): how fine its letters really are.
     source_dpi: float | None = None
+    # One bit a pixel as taken (a fax, a copier's black and white), when the file says so; None: told from the pixels.
+    bilevel: bool | None = None
 
 
 def _grey(image: Image.Image) -> np.ndarray:
@@ -96,12 +98,13 @@ def image_pages(path: Path) -> Iterator[PageImage]:
                     dpi = max(page.size) / LETTER_LONG_SIDE_INCHES
                     yield PageImage(_grey(page), dpi, number, photo=True)
                     continue
+                bilevel = page.mode == "1"
                 square, dpi = _square_pixels(page, stated)
                 if dpi > MAX_DPI:  # read no finer than a PDF's page is drawn
                     square = square.resize((round(square.width * MAX_DPI / dpi), round(square.height * MAX_DPI / dpi)),
                                            Image.Resampling.BOX)
                     dpi = MAX_DPI
-                yield PageImage(_grey(square), dpi, number, photo=photo, source_dpi=min(stated))
+                yield PageImage(_grey(square), dpi, number, photo=photo, source_dpi=min(stated), bilevel=bilevel)
     except (OSError, ValueError, SyntaxError, TypeError, EOFError, Image.DecompressionBombError) as exc:
         raise DocumentUnreadable(f"the picture could not be read ({type(exc).__name__}); a person should open it") from exc
 
@@ -118,12 +121,13 @@ def _refuse_too_large(image: Image.Image) -> None:
         raise DocumentUnreadable(f"the picture is {width}×{height} pixels, not the shape of a page; a person should open it")
 
 
-def _picture_dpi(page) -> float:  # noqa: ANN001 - a pypdfium2 page
-    """The resolution of the largest picture on a scanned PDF page (its pixels over the page's width)."""
+def _picture_dpi(page) -> tuple[float, bool | None]:  # noqa: ANN001 - a pypdfium2 page
+    """The resolution of the largest picture on a scanned PDF page (its pixels over the page's
+    width or height, the coarser), and whether it is one bit a pixel."""
     import pypdfium2.raw as pdfium_c
 
     width_points = page.get_width() or 612.0
-    best = 0.0
+    best, bilevel = 0.0, None
     for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=1):
         try:
             pixels_wide, pixels_tall = obj.get_px_size()
@@ -132,8 +136,14 @@ def _picture_dpi(page) -> float:  # noqa: ANN001 - a pypdfium2 page
             continue
         if right - left > width_points * 0.5 and top - bottom > 0:
             # the coarser way: a fax's "normal" mode has half as many lines as dots across
-            best = max(best, min(pixels_wide / ((right - left) / 72.0), pixels_tall / ((top - bottom) / 72.0)))
-    return best
+            dpi = min(pixels_wide / ((right - left) / 72.0), pixels_tall / ((top - bottom) / 72.0))
+            if dpi > best:
+                best = dpi
+                try:
+                    bilevel = obj.get_metadata().bits_per_pixel == 1
+                except Exception:  # noqa: BLE001 - told from the pixels instead
+                    bilevel = None
+    return best, bilevel
 
 
 def pdf_pages(path: Path) -> Iterator[PageImage]:
@@ -150,10 +160,11 @@ def pdf_pages(path: Path) -> Iterator[PageImage]:
                 f"the scan has {len(pdf)} pages, more than a form has ({MAX_PAGES} at most); a person should open it"
             )
         for number, page in enumerate(pdf, start=1):
-            dpi = min(max(_picture_dpi(page) or DEFAULT_PDF_DPI, MIN_DPI), MAX_DPI)
+            stated, bilevel = _picture_dpi(page)
+            dpi = min(max(stated or DEFAULT_PDF_DPI, MIN_DPI), MAX_DPI)
             bitmap = page.render(scale=dpi / 72.0, grayscale=True, may_draw_forms=False)
             pixels = np.array(bitmap.to_numpy()[..., 0] if bitmap.to_numpy().ndim == 3 else bitmap.to_numpy())
-            yield PageImage(pixels, dpi, number)
+            yield PageImage(pixels, dpi, number, source_dpi=stated or None, bilevel=bilevel)
     except pypdfium2.PdfiumError as exc:
         raise DocumentUnreadable(f"a page of the PDF could not be drawn ({type(exc).__name__})") from exc
     finally:
