@@ -21,6 +21,8 @@ WIDGET_MATCH_SHARE = 0.8
 # them than of the other form's (the two forms share a few labels: supervisor, CMHSP...).
 LABEL_MATCH_SHARE = 0.5
 LABEL_MATCH_LEAD = 0.2
+# A marker misread on a picture names the form when this share of its labels is printed too.
+MISREAD_MARKER_LABELS = 0.6
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,12 @@ def _misread_version(marker: re.Match[str], text: str, specs: dict[str, FormSpec
         return False
     wanted = re.sub(r"\W", "", spec.version)
     following = re.sub(r"\W", "", text[marker.start(2) : marker.start(2) + len(spec.version) + 2])
-    return following.startswith(wanted) and following[len(wanted) : len(wanted) + 1] in ("", "P", "p")
+    if following.startswith(wanted) and following[len(wanted) : len(wanted) + 1] in ("", "P", "p"):
+        return True
+    # one digit misread ("2025.4" for "2025.1": a 1 and a 4 look alike on a fax), the rest as printed
+    read = marker.group(2)
+    return len(read) == len(spec.version) and sum(a != b for a, b in zip(read, spec.version, strict=True)) == 1 and all(
+        a.isdigit() and b.isdigit() for a, b in zip(read, spec.version, strict=True) if a != b)
 
 
 def _by_marker(raw: RawDocument, specs: dict[str, FormSpec]) -> Recognition | None:
@@ -53,7 +60,8 @@ def _by_marker(raw: RawDocument, specs: dict[str, FormSpec]) -> Recognition | No
     known = [m for m in markers if recognised and (spec := specs.get(m.group(1).upper())) is not None
              and m.group(2) == spec.version]
     if not known and recognised:
-        misread = [m for m in markers if _misread_version(m, raw.marker_text, specs)]
+        misread = [m for m in markers if _misread_version(m, raw.marker_text, specs)
+                   and label_coverage(raw.layout, specs[m.group(1).upper()]) >= MISREAD_MARKER_LABELS]
         if misread:
             spec = specs[misread[0].group(1).upper()]
             return Recognition(spec, spec.version)

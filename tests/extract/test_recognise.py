@@ -68,3 +68,20 @@ def test_a_letter_in_word_is_neither_form(tmp_path, received):
     document = extract(received(path))
     assert document.form_id is None and document.problem == "unknown_form"
     assert "labels" in document.problem_detail
+
+
+def test_on_a_picture_a_marker_misread_by_a_digit_still_names_the_form_when_its_labels_are_printed():
+    from pipeline.extract.base import RawDocument
+    from pipeline.extract.layout import Layout, Line, Segment, Token
+    from pipeline.extract.recognise import recognise
+    from schemas import load_form_spec
+
+    spec = load_form_spec("PSP-REG")
+    lines = [Line([Segment([Token(word, 10.0 * i, 10.0 * i + 8) for i, word in enumerate(f.label.split())])],
+                  20.0 * n, 20.0 * n + 10, 1, "page 1") for n, f in enumerate(spec.fields)]
+    for recognised, expected in ((True, (spec.version, None)), (False, ("2025.4", "unknown_version"))):
+        layout = Layout(lines=lines, wrapped=True, recognised=recognised)
+        found = recognise(RawDocument(marker_text="Form PSP-REG version 2025.4 Page 1 of 2", layout=layout))
+        assert (found.version, found.problem) == expected
+    bare = Layout(lines=[], wrapped=True, recognised=True)  # no labels: the misread marker alone does not say
+    assert recognise(RawDocument(marker_text="Form PSP-REG version 2025.4", layout=bare)).problem == "unknown_version"

@@ -189,7 +189,14 @@ def _recognised(anchor: Anchor, value: str | bool | None, confidence: float, tok
     """A value read by OCR: as sure as its least sure word, box or label word. A text field left
     blank on a picture is not taken as blank on a machine's word when the form needs it: faint
     writing may be there that recognition did not make out, so a person looks."""
-    recognised = min([anchor.confidence, *(t.confidence for t in tokens)])
+    words = [t.confidence for t in tokens]
+    if anchor.field.type is FieldType.SIGNATURE and words:
+        # signed or not is all a signature says: ink on its line is sure, whatever recognition made
+        # of a hand's letters (the words are kept as read, for the reviewer)
+        words = [max(words)]
+    elif anchor.field.type is FieldType.LONGTEXT and words:
+        words = [sum(words) / len(words)]  # a narrative is judged as written or not: one word misread is not its whole
+    recognised = min([anchor.confidence, *words])
     said = None
     if isinstance(value, str) and PICTURE in value and anchor.field.type is not FieldType.SIGNATURE:
         # ink no word accounts for is a signature on a signature line; in another field it may be
