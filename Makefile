@@ -73,8 +73,9 @@ test-fast: setup
 	PREFECT_HOME=$$(mktemp -d) PREFECT_SERVER_ANALYTICS_ENABLED=false DO_NOT_TRACK=1 \
 		$(BIN)/python -m pytest -m "not crash and not flow and not browser" $(PYTEST_ARGS)
 
-# The same suite with the tracking store on PostgreSQL: a database is created for the run and
-# dropped after it (PSP_TEST_POSTGRES_URL names the server; CI runs this after `make test`).
+# The suite's store tests with the tracking store on PostgreSQL: a database is created for the run
+# and dropped after it (PSP_TEST_POSTGRES_URL names the server; CI runs this after `make test`).
+# Tests that open no store are left out (tests/conftest.py): they would run as on SQLite.
 test-postgres: setup
 	PSP_TEST_POSTGRES_URL=$(PSP_TEST_POSTGRES_URL) PREFECT_HOME=$$(mktemp -d) \
 		PREFECT_SERVER_ANALYTICS_ENABLED=false DO_NOT_TRACK=1 $(BIN)/python -m pytest $(PYTEST_ARGS)

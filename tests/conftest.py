@@ -163,6 +163,19 @@ def validation_context() -> ValidationContext:
     return ValidationContext(reference=load_reference(None), timezone=DETROIT)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The PostgreSQL pass (PSP_TEST_POSTGRES_URL set) runs only the tests that can reach a store:
+    every store in the suite is made through the ``postgres_database`` fixture, so a test without
+    it in its fixtures runs exactly as in the SQLite pass, and repeating the reading and OCR tests
+    would only double CI's time."""
+    if not os.environ.get("PSP_TEST_POSTGRES_URL"):
+        return
+    storeless = [item for item in items if "postgres_database" not in getattr(item, "fixturenames", ())]
+    if storeless:
+        config.hook.pytest_deselected(items=storeless)
+        items[:] = [item for item in items if "postgres_database" in getattr(item, "fixturenames", ())]
+
+
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str | None]:
     """With PSP_TEST_POSTGRES_URL (a server URL), one database created for this test run and
