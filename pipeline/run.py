@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
 
@@ -32,6 +33,33 @@ from pipeline.validate import ValidationContext
 from pipeline.workers import ExtractionPool, start_forkserver
 
 log = logging.getLogger(__name__)
+
+
+class RunProgress(Protocol):
+    """Who follows a run as it goes (the command line's progress bar): told counts, never a document."""
+
+    def planned(self, files: int) -> None:
+        """The run has this many files to read (told when it plans the inbox; workers sharing an
+        inbox through ``claim_files`` never know their total)."""
+
+    def read(self) -> None:
+        """One more file was read."""
+
+
+# The followers of the runs of this process: here, not in the run's context, so that a run the
+# Prefect flow opens (in this process, through these same steps) tells them too.
+_followers: list[RunProgress] = []
+
+
+@contextmanager
+def followed_by(progress: RunProgress) -> Iterator[None]:
+    """Tell ``progress`` how the runs started in this process meanwhile go."""
+    _followers.append(progress)
+    try:
+        yield
+    finally:
+        _followers.remove(progress)
+
 
 # Documents read back from the store together for the report of an interrupted run: memory stays
 # that of one chunk whatever the size of the inbox.
@@ -172,6 +200,8 @@ def plan_batches(context: RunContext) -> list[list[ReceivedFile]]:
                           max_bytes=context.pool().max_bytes, date_window=settings.mail_date_window,
                           office=settings.office, zone=settings.timezone)
     log.info("run %d: %d files in the inbox", context.run_id, len(files))
+    for follower in _followers:
+        follower.planned(len(files))
     batches, start = [], 0
     for count in batch_sizes(len(files), context.settings.batch_size):
         batches.append(files[start : start + count])
@@ -250,7 +280,11 @@ def process_batch(context: RunContext, batch: list[ReceivedFile]) -> list[Docume
     upcoming = upcoming_batch(context)
     if upcoming:
         context.pool().read_ahead(upcoming)
-    extracted = list(_extract_all(context, batch))
+    extracted = []
+    for document in _extract_all(context, batch):
+        extracted.append(document)
+        for follower in _followers:
+            follower.read()
     checkpoint("batch.extracted")
     stored, released = program.record_batch(
         context.engine, context.run_id, extracted, context.validation, context.router.destination
