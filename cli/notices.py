@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from cli.common import HomeOption, settings_from
+from cli.output import Column, print_table
 
 app = typer.Typer(
     name="notices",
@@ -59,29 +60,41 @@ def list_notices(
         engine.dispose()
     now = utcnow()
     statuses = Counter()
+    rows, notes = [], []
     for item in items:
         status = item.status(now)
         statuses[status.value] += 1
         sent = f" {item.sent_at.astimezone(settings.zone):%Y-%m-%d %H:%M %Z}" if item.sent_at else ""
-        typer.echo(
-            f"#{item.id:<5} {_status_words(status) + sent:<26} {item.kind:<9} "
-            f"{item.to_address or '-':<38} tries {item.attempts}  {item.file}"
-        )
-        typer.echo(f"       {item.path}")
-        if item.last_error and status is not outbox.NoticeStatus.SENT:
-            typer.echo(f"       last try: {item.last_error}")
-        if status is outbox.NoticeStatus.POSSIBLY_SENT:
-            since = item.possibly_sent_at.astimezone(settings.zone) if item.possibly_sent_at else None
-            holder = f" (being sent by {item.claimed_by})" if item.claimed_by else ""
-            typer.echo(
-                f"       handed to the server {since:%Y-%m-%d %H:%M %Z} without its answer{holder}: it may have been "
-                f"delivered. Once you know it was not: psp-pipeline notices resend {item.id} --by NAME"
-            )
-        elif item.resend_by and item.resend_at and status is not outbox.NoticeStatus.SENT:
-            typer.echo(f"       put back to send again by {item.resend_by} {item.resend_at.astimezone(settings.zone):%Y-%m-%d %H:%M %Z}")
+        rows.append([f"#{item.id}", _status_words(status) + sent, item.kind, item.to_address or "-", item.attempts, item.file])
+        notes.append(f"#{item.id} {item.path}")
+        notes.extend(f"   {line}" for line in _what_to_know(item, status, settings.zone))
+    if rows:
+        print_table([Column("#", wrap=False), Column("status", wrap=False), Column("kind", wrap=False), Column("to"),
+                     Column("tries", numeric=True), Column("file")], rows)
+        typer.echo("Each notice's file, and what to know of it:")
+        for note in notes:
+            typer.echo(f"  {note}")
     total = sum(statuses.values())
     summary = ", ".join(f"{count} {_status_words(status)}" for status, count in sorted(statuses.items()))
     typer.echo(f"{total} notice{'s' if total != 1 else ''}" + (f": {summary}" if summary else "") + ".")
+
+
+def _what_to_know(item: Any, status: Any, zone: Any) -> list[str]:  # outbox.Notice, NoticeStatus, ZoneInfo
+    """What a person should know of a notice beyond its row: its last failure, and a possibly sent
+    one's story and what to do about it."""
+    from pipeline.load import outbox
+
+    lines = []
+    if item.last_error and status is not outbox.NoticeStatus.SENT:
+        lines.append(f"last try: {item.last_error}")
+    if status is outbox.NoticeStatus.POSSIBLY_SENT:
+        since = item.possibly_sent_at.astimezone(zone) if item.possibly_sent_at else None
+        holder = f" (being sent by {item.claimed_by})" if item.claimed_by else ""
+        lines.append(f"handed to the server {since:%Y-%m-%d %H:%M %Z} without its answer{holder}: it may have been "
+                     f"delivered. Once you know it was not: psp-pipeline notices resend {item.id} --by NAME")
+    elif item.resend_by and item.resend_at and status is not outbox.NoticeStatus.SENT:
+        lines.append(f"put back to send again by {item.resend_by} {item.resend_at.astimezone(zone):%Y-%m-%d %H:%M %Z}")
+    return lines
 
 
 class _Stop:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cli.common import HomeOption, id_in_store, settings_from
+from cli.output import Column, print_table
 from pipeline.errors import BadInputError
 
 if TYPE_CHECKING:
@@ -72,11 +73,26 @@ def _after_change(desk: Desk, releases) -> None:  # noqa: ANN001 - program.Relea
     _echo_releases(after.releases)
 
 
+def print_waiting(waiting: list[dict], zone: ZoneInfo, *, to_the_minute: bool) -> None:
+    """What waits for a person (``queries.waiting_for_a_person``) as a table: when each was received
+    in the office's zone (its day, or ``to_the_minute`` its time and the zone), its outcome, form,
+    file and first reason (with how many more)."""
+    from pipeline.clock import shown_day, shown_time
+
+    shown = shown_time if to_the_minute else shown_day
+    print_table(
+        [Column("#", wrap=False), Column("received", wrap=False), Column("outcome", wrap=False),
+         Column("form", wrap=False), Column("file"), Column("reason")],
+        [[f"#{item['id']}", shown(item["received_at"], zone), item["outcome"].replace("_", " "),
+          item["form_id"] or "unknown", item["file"], item["reason"] + (f" (+{item['more']} more)" if item["more"] else "")]
+         for item in waiting],
+    )
+
+
 @review_app.command("list")
 def review_list(home: HomeOption = None) -> None:
     """Documents waiting for a person (needs review, held), oldest first, with the reason and the
     day received in the office's time zone (PSP_TIMEZONE)."""
-    from pipeline.clock import shown_day
     from pipeline.load.ownership import open_own_store
     from pipeline.load.queries import waiting_for_a_person
 
@@ -88,12 +104,8 @@ def review_list(home: HomeOption = None) -> None:
         engine.dispose()
     if not waiting:
         typer.echo("Nothing waits for a person.")
-    for item in waiting:
-        more = f" (+{item['more']} more)" if item["more"] else ""
-        typer.echo(
-            f"#{item['id']:<5} {shown_day(item['received_at'], settings.zone)} {item['outcome'].replace('_', ' '):<12} "
-            f"{item['form_id'] or 'unknown':<8} {item['file']}\n        {item['reason']}{more}"
-        )
+        return
+    print_waiting(waiting, settings.zone, to_the_minute=False)
 
 
 @review_app.command("show")
@@ -117,12 +129,9 @@ def review_show(received_file_id: ReceivedFileId, home: HomeOption = None) -> No
             typer.echo(f"  [{finding['rule'] or '-'} {finding['severity']}] {label}{finding['message']}")
         if shown["fields"]:
             typer.echo("Values:")
-            for field in shown["fields"]:
-                value = field["value"]
-                shown_value = "" if value is None else ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-                typer.echo(f"  {field['label'][:60]:<60} {shown_value}")
-                for source in field["sources"]:
-                    typer.echo(f"  {'':<60}   read from {source}")
+            print_table([Column("field"), Column("value"), Column("read from")],
+                        [[field["label"], _shown_value(field["value"]), "\n".join(field["sources"])]
+                         for field in shown["fields"]])
         typer.echo("Decisions:" if shown["decisions"] else "Decisions: none yet")
         for decision in shown["decisions"]:
             typer.echo(
@@ -131,6 +140,13 @@ def review_show(received_file_id: ReceivedFileId, home: HomeOption = None) -> No
             )
             if decision["message_to_agency"]:
                 typer.echo(f"      to the agency: {decision['message_to_agency']}")
+
+
+def _shown_value(value: object) -> str:
+    """A value read as a person reads it: a list's items parted by commas, nothing for none."""
+    if value is None:
+        return ""
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 @review_app.command("accept")
@@ -236,12 +252,13 @@ def sessions_list(home: HomeOption = None) -> None:
     from pipeline.load import schedule
 
     with _opened(home) as desk:
-        typer.echo(f"{'session':<14} {'dates':<23} {'location':<16} {'seats':>5} {'taken':>5} {'free':>5} {'waiting':>7}")
-        for row in schedule.session_seats(desk.engine):
-            typer.echo(
-                f"{row['session_id']:<14} {row['start_date']:%m/%d/%Y}-{row['end_date']:%m/%d/%Y}  {row['location']:<16} "
-                f"{row['capacity']:>5} {row['taken']:>5} {row['free']:>5} {row['wait_list']:>7}"
-            )
+        seats = schedule.session_seats(desk.engine)
+    print_table(
+        [Column("session", wrap=False), Column("dates", wrap=False), Column("location"), Column("seats", numeric=True),
+         Column("taken", numeric=True), Column("free", numeric=True), Column("waiting", numeric=True)],
+        [[row["session_id"], f"{row['start_date']:%m/%d/%Y}-{row['end_date']:%m/%d/%Y}", row["location"],
+          row["capacity"], row["taken"], row["free"], row["wait_list"]] for row in seats],
+    )
 
 
 @psp_app.command("list")
@@ -252,10 +269,11 @@ def psp_list(home: HomeOption = None) -> None:
 
     with _opened(home) as desk:
         rows = certification.list_psps(desk.engine, today(desk.settings.zone))
-        if not rows:
-            typer.echo("No PSP is registered yet.")
-        for row in rows:
-            typer.echo(f"#{row['id']:<4} {row['name']:<28} {row['stage']:<28} {row['agency']}\n      due: {row['due']}")
+    if not rows:
+        typer.echo("No PSP is registered yet.")
+        return
+    print_table([Column("#", wrap=False), Column("name"), Column("stage"), Column("agency"), Column("due next")],
+                [[f"#{row['id']}", row["name"], row["stage"], row["agency"], row["due"]] for row in rows])
 
 
 @psp_app.command("update")

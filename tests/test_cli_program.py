@@ -113,7 +113,41 @@ def test_review_show_gives_times_in_the_office_s_zone_with_the_zone(home, monkey
     monkeypatch.setenv("PSP_TIMEZONE", "America/Los_Angeles")
     shown = cli("review", "show", str(found["plan.pdf"]), home=home).output
     assert shown.startswith(f"#{found['plan.pdf']} plan.pdf  received 2026-12-02 07:02 PST\n")
-    assert "2026-12-02 needs review" in cli("review", "list", home=home).output  # other-packet.pdf, that day there too
+    assert re.search(r"^#\d+ +2026-12-02 +needs review ", cli("review", "list", home=home).output,
+                     flags=re.MULTILINE)  # other-packet.pdf, that day there too
+
+
+def test_review_show_prints_long_labels_whole(home):
+    from pipeline.load import review
+    from pipeline.load.store import open_store
+
+    found = ids(home)
+    engine = open_store(os.environ["PSP_DATABASE_URL"])
+    try:
+        labels = [field["label"] for field in review.show(engine, found["packet.pdf"])["fields"]]
+    finally:
+        engine.dispose()
+    longest = max(labels, key=len)
+    assert len(longest) > 60  # once cut at 60 characters
+    wide = runner.invoke(app, ["review", "show", str(found["packet.pdf"]), "--home", str(home)], env={"COLUMNS": "400"})
+    assert wide.exit_code == 0, wide.output
+    assert longest in wide.output  # on one line when there is room
+    narrow = runner.invoke(app, ["review", "show", str(found["packet.pdf"]), "--home", str(home)], env={"COLUMNS": "100"})
+    assert longest.split()[-1] in narrow.output  # wrapped in its column, its end still there
+    values = narrow.output.split("Values:\n")[1].split("Decisions:")[0]
+    assert max(len(line) for line in values.splitlines()) <= 100
+
+
+def test_tables_list_sessions_and_psps_in_columns(home):
+    found = ids(home)
+    cli("review", "accept", str(found["plan.pdf"]), "--reason", "ok", home=home)
+    sessions = cli("sessions", "list", home=home).output.splitlines()
+    assert sessions[0].split() == ["session", "dates", "location", "seats", "taken", "free", "waiting"]
+    lansing = next(line for line in sessions if line.startswith("2027-01-LAN"))
+    assert lansing.split()[1] == "01/11/2027-01/15/2027"
+    psps = cli("psp", "list", home=home).output.splitlines()
+    assert psps[0].split() == ["#", "name", "stage", "agency", "due", "next"]
+    assert psps[2].startswith("#1 ") and "Jordan Example" in psps[2]
 
 
 def test_review_accept_refuses_what_does_not_wait(home):
