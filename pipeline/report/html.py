@@ -37,21 +37,31 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
+from pipeline.clock import shown_time
 from pipeline.fileops import atomic_file, write_atomic
 from pipeline.model import LOW_CONFIDENCE, Outcome
+from pipeline.paths import is_inside
 from pipeline.report.models import DocumentReport
+from pipeline.report.run_index import (
+    known_runs,
+    run_entry,
+    run_of_documents,
+    run_page_name,
+)
 from pipeline.report.twin import (
     TWIN_DOCUMENTS,
     SpooledDocuments,
     read_run_report,
     twin_json,
 )
+from pipeline.settings import DataHome
 
 # The characters that change the direction of the text around them: embeddings and overrides
 # (U+202A-U+202E), isolates (U+2066-U+2069), the marks (U+200E, U+200F, U+061C).
@@ -132,25 +142,95 @@ def install_script(folder: Path, name: str = "report.js") -> str:
     return target.name
 
 
-def client_data(documents: Iterable[DocumentReport]) -> dict[str, Any]:
-    """The run's documents in the compact shape the page's script reads.
+def client_data(
+    documents: Iterable[DocumentReport], waiting: Sequence[dict[str, Any]] = (), *, folder: Path | None = None,
+    zone: ZoneInfo | None = None,
+) -> dict[str, Any]:
+    """The run's documents, and what waits for a person, in the compact shape the page's script reads.
 
     Each form's layout (sections, keys, labels) is sent once; a document sends only its values,
     in layout order, as ``[shown, where, confidence, as read]``, where ``where`` indexes a shared
     list of places ("page 1 · PDF form field"), a confidence of 1 is left out and the value as
-    read only comes when it differs from the value shown.
+    read only comes when it differs from the value shown. ``folder``: where the page goes, for
+    the links to each original and to earlier runs' reports (none without it); ``zone``: the
+    office's, for the waiting documents' times (needed when ``waiting`` is not empty).
     """
-    data = _PageData()
+    data = _PageData(folder)
     docs = [data.add(d) for d in documents]
-    return _visible_strings({**data.head(), "docs": docs})
+    pages = earlier_pages(folder, [w["id"] for w in waiting if w["id"] not in data.in_run])
+    return _visible_strings({**data.head(waiting_items(waiting, data.in_run, pages, zone)), "docs": docs})
+
+
+def original_link(folder: Path | None, stored: Path | str | None) -> str | None:
+    """A link from a page in ``folder`` (a data home's ``reports``) to an original kept in that
+    home's ``originals``, relative so that it holds wherever the home is opened from; None when
+    the file is not there (moved by a later decision, forgotten, or outside the home)."""
+    if folder is None or not stored:
+        return None
+    originals = DataHome(folder.parent).originals
+    path = Path(stored)
+    try:
+        if not path.is_file() or not is_inside(originals, path):
+            return None
+        relative = os.path.relpath(path.resolve(), folder.resolve())
+    except (OSError, ValueError):
+        return None
+    # Each part quoted: a file name chosen by its sender may hold '#', '?', '%' or a colon.
+    return "/".join(quote(part, safe="") for part in relative.split(os.sep))
+
+
+def earlier_pages(folder: Path | None, ids: Sequence[int], runs: Sequence[dict[str, Any]] | None = None) -> dict[int, str]:
+    """The report page (in ``folder``) of the run that received each of ``ids``, for those
+    whose run is known and whose page is there; ``runs``: ``run_index.known_runs(folder)``,
+    when already read."""
+    if folder is None or not ids:
+        return {}
+    received_in = run_of_documents(known_runs(folder) if runs is None else runs, ids)
+    return {n: run_page_name(run) for n, run in received_in.items() if (folder / run_page_name(run)).is_file()}
+
+
+def waiting_items(
+    waiting: Sequence[dict[str, Any]], in_run: set[int], pages: dict[int, str], zone: ZoneInfo | None
+) -> list[dict[str, Any]]:
+    """What waits for a person in the page's shape: each document links to its details on this
+    page when this run received it, else to the report of the run that did (``pages``, from
+    ``earlier_pages``), when it is known."""
+    if not waiting:
+        return []
+    if zone is None:
+        raise ValueError("the office's time zone is needed to show when the waiting documents were received")
+    items = []
+    for w in waiting:
+        received = w["received_at"] if isinstance(w["received_at"], datetime) else datetime.fromisoformat(w["received_at"])
+        item = {
+            "id": w["id"],
+            "file": w["file"],
+            "at": received.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            "ts": received.isoformat(),
+            "form": w.get("form_id"),
+            "outcome": str(getattr(w["outcome"], "value", w["outcome"])),
+            "reason": w.get("reason") or "",
+            "more": w.get("more") or 0,
+        }
+        if w["id"] in in_run:
+            item["href"] = f"#doc-{w['id']}"
+        elif w["id"] in pages:
+            item["href"] = f"{pages[w['id']]}#doc-{w['id']}"
+            item["run"] = int(pages[w["id"]].removeprefix("run-").removesuffix(".html"))
+        items.append(item)
+    return items
 
 
 class _PageData:
-    """``client_data`` a document at a time: the forms' layouts and the places seen so far."""
+    """``client_data`` a document at a time: the forms' layouts, the places seen so far, and the
+    documents of the run (for the waiting list's links)."""
 
-    def __init__(self) -> None:
+    def __init__(self, folder: Path | None = None) -> None:
+        """``folder``: where the page goes, for the links to the originals (none without it)."""
+        self.folder = folder
         self.forms: dict[str, Any] = {}
         self.places: dict[str, int] = {}
+        self.in_run: set[int] = set()
 
     def add(self, d: DocumentReport) -> dict[str, Any]:
         """The document in the page's shape (its form's layout and its places noted)."""
@@ -169,6 +249,8 @@ class _PageData:
                 if f.read != f.shown:
                     item.append(f.read)
                 values.append(item)
+        self.in_run.add(d.id)
+        original = original_link(self.folder, d.stored_path)
         return {
             "id": d.id,
             "file": d.file,
@@ -186,15 +268,18 @@ class _PageData:
             "findings": [f.model_dump(mode="json") for f in d.findings],
             "low": d.lowest_confidence,
             "values": values,
+            **({"original": original} if original else {}),
         }
 
-    def head(self) -> dict[str, Any]:
-        """Everything of ``client_data`` but its documents, in the same order."""
+    def head(self, waiting: list[dict[str, Any]]) -> dict[str, Any]:
+        """Everything of ``client_data`` but its documents, in the same order (``waiting`` as
+        ``waiting_items`` gives it)."""
         return {
             "outcomes": OUTCOME_ORDER,
             "low_confidence": LOW_CONFIDENCE,
             "forms": self.forms,
             "places": list(self.places),
+            "waiting": waiting,
         }
 
 
@@ -247,8 +332,7 @@ class RunReport:
         self.folder = folder
         self.counts: Counter[str] = Counter()
         self._by_form: dict[str, Counter[str]] = {}
-        self._in_run: set[int] = set()
-        self._page_data = _PageData()
+        self._page_data = _PageData(folder)
         self._twin = tempfile.TemporaryFile(dir=folder)  # each document's JSON on a line of its own
         self._page = tempfile.TemporaryFile(dir=folder)  # each document in the page's shape, comma-separated
         self._places: list[tuple[int, int]] = []  # where each document's line is in ``_twin``
@@ -261,7 +345,6 @@ class RunReport:
         rather than keep it."""
         self.counts[d.outcome.value] += 1
         self._by_form.setdefault(d.form_id.value if d.form_id else "unknown", Counter())[d.outcome.value] += 1
-        self._in_run.add(d.id)
         # json.dumps escapes every line break inside strings: one document, one line.
         line = twin_json(d.model_dump(mode="json")).encode("utf-8")
         self._twin.seek(0, os.SEEK_END)
@@ -302,6 +385,10 @@ class RunReport:
                 for d in decisions or []
             ],
         }
+        in_run = self._page_data.in_run
+        runs = known_runs(folder)
+        earlier = earlier_pages(folder, [w["id"] for w in waiting if w["id"] not in in_run], runs)
+        decided = earlier_pages(folder, [d["id"] for d in decisions or [] if d.get("id") and d["id"] not in in_run], runs)
         style = _static("report.css")
         marker = f"psp-report-data-{uuid.uuid4().hex}"  # where the documents' data goes in the page
         page = _HTML.get_template("run_report.html.j2").render(
@@ -310,7 +397,8 @@ class RunReport:
             started_local=started_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
             finished_local=finished_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
             waiting=waiting,
-            in_run=self._in_run,
+            in_run=in_run,
+            decision_pages=decided,
             zone=zone,
             csp=content_security_policy(style),
             style=Markup(style),  # our own file, hashed into the policy above
@@ -320,12 +408,13 @@ class RunReport:
         before, found, after = page.partition(_page_json(marker))
         if not found or marker in after:
             raise AssertionError("the run report's template must show its data once")
-        html_path = folder / f"run-{run_id:05d}.html"
+        html_path = folder / run_page_name(run_id)
         json_path = folder / f"run-{run_id:05d}.json"
         # {"outcomes":...,"places":[...],"docs":[...]} and {"run_id":...,"decisions":[...],"documents":[...]}:
         # the documents come last in both, as one json.dumps of the whole would write them.
         with atomic_file(html_path, private=True) as out:
-            out.write((before + _page_data_json(self._page_data.head())[:-1] + ',"docs":[').encode("utf-8"))
+            head = self._page_data.head(waiting_items(waiting, in_run, earlier, zone))
+            out.write((before + _page_data_json(head)[:-1] + ',"docs":[').encode("utf-8"))
             self._page.seek(0)
             shutil.copyfileobj(self._page, out)
             out.write(("]}" + after).encode("utf-8"))
@@ -337,6 +426,7 @@ class RunReport:
             out.write(b"]}")
         if latest:
             copy_as_latest(html_path)
+        write_index(folder, known_runs(folder, run_entry(report, in_run, json_path)), zone=zone)
         return html_path, json_path
 
     def close(self) -> None:
@@ -346,6 +436,37 @@ class RunReport:
 
 
 LATEST_NAME = "latest.html"
+INDEX_NAME = "index.html"
+
+
+def write_index(folder: Path, runs: list[dict[str, Any]], *, zone: ZoneInfo) -> Path:
+    """Write ``index.html`` in ``folder``: every run of ``runs`` (``run_index.known_runs``, newest
+    first) with its times in the office's zone, its counts and a link to its report, whole or not
+    at all, as ``latest.html`` is; return its path."""
+    style = _static("report.css")
+    rows = [
+        {
+            **run,
+            "started_local": shown_time(datetime.fromisoformat(run["started_at"]), zone),
+            "finished_local": shown_time(datetime.fromisoformat(run["finished_at"]), zone),
+            "total": sum(run["counts"].values()),
+            "page": run_page_name(run["run_id"]) if (folder / run_page_name(run["run_id"])).is_file() else None,
+        }
+        for run in runs
+    ]
+    page = _HTML.get_template("run_index.html.j2").render(
+        runs=rows,
+        outcomes=OUTCOME_ORDER,
+        zone=zone,
+        has_latest=(folder / LATEST_NAME).is_file(),
+        has_overview=(folder / "overview.html").is_file(),
+        csp=content_security_policy(style),
+        style=Markup(style),  # our own file, hashed into the policy above
+    )
+    path = folder / INDEX_NAME
+    with atomic_file(path, private=True) as out:
+        out.write(page.encode("utf-8"))
+    return path
 _RUN_TITLE = re.compile(r"<title>PSP forms – run (\d+) –")
 
 

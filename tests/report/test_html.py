@@ -51,6 +51,12 @@ def _scan(page: str) -> _Scan:
     return scan
 
 
+def _data(page: str) -> dict:
+    """The page's data block, as its script reads it."""
+    (text,) = [text for attrs, text in _scan(page).scripts if attrs.get("type") == "application/json"]
+    return json.loads(text)
+
+
 def _policy(scan: _Scan) -> dict[str, str]:
     meta = next(a for t, a in scan.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy")
     return {d.split()[0]: " ".join(d.split()[1:]) for d in meta["content"].split(";") if d.strip()}
@@ -104,8 +110,8 @@ def test_hostile_values_are_escaped_everywhere(hostile_report):
     assert first["file"] == HOSTILE["img"] + ".pdf"
     shown = [v[0] for v in first["values"]]
     assert HOSTILE["script"] in shown and HOSTILE["img"] in shown and HOSTILE["close"] in shown
-    # The waiting list's reason is rendered by the template: escaped.
-    assert "&lt;script&gt;window.__pwned" in page
+    # The waiting list travels in the data block too, intact.
+    assert data["waiting"][0]["reason"] == HOSTILE["script"] + HOSTILE["img"]
 
 
 def test_the_page_data_follows_the_form_layout(demo_home):
@@ -126,9 +132,12 @@ def test_the_page_data_follows_the_form_layout(demo_home):
 def test_the_waiting_list_comes_first_oldest_first(demo_home):
     page = (demo_home.data_home.reports / "latest.html").read_text("utf-8")
     assert page.index('id="needs-a-person"') < page.index('id="counts"') < page.index('id="documents"')
-    rows = re.findall(r'<a href="#doc-(\d+)">', page[page.index('id="needs-a-person"'):page.index('id="counts"')])
+    assert 'id="wait-list"' in page[page.index('id="needs-a-person"'):page.index('id="counts"')]
     report = json.loads(max(demo_home.data_home.reports.glob("run-*.json")).read_text("utf-8"))
-    assert [int(r) for r in rows] == [w["id"] for w in report["waiting"]]
+    waiting = _data(page)["waiting"]
+    assert [w["id"] for w in waiting] == [w["id"] for w in report["waiting"]]
+    # The demo is one run: each waiting document links to its details on this page.
+    assert [w["href"] for w in waiting] == [f"#doc-{w['id']}" for w in report["waiting"]]
 
 
 def test_an_older_page_keeps_its_script(tmp_path: Path):
@@ -164,4 +173,5 @@ def test_a_report_put_together_a_document_at_a_time_is_the_whole_of_it(demo_home
     assert json.loads(data_script) == client_data(documents)
     assert (tmp_path / "latest.html").read_bytes() == page_path.read_bytes()
     report.close()
-    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".js")) == ["latest.html", page_path.name, twin_path.name]
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".js")) == [
+        "index.html", "index.json", "latest.html", page_path.name, twin_path.name]

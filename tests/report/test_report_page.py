@@ -19,7 +19,8 @@ pytestmark = pytest.mark.browser
 
 def _cells(page, column: int) -> list[str]:
     return page.eval_on_selector_all(
-        "#doc-table tbody tr.doc-row", f"rows => rows.map(r => r.cells[{column}].textContent.trim())"
+        "#doc-table tbody tr.doc-row",
+        f"rows => rows.map(r => (r.cells[{column}].querySelector('a[data-doc]') || r.cells[{column}]).textContent.trim())",
     )
 
 
@@ -39,7 +40,7 @@ def test_the_demo_report_opens_clean_and_shows_every_document(browser, demo_home
     page.screenshot(path=str(tmp_path / "report-top.png"))
     assert page.locator("#doc-status").text_content().startswith(f"Showing 1–{len(report['documents'])} of")
     assert sorted(_cells(page, 2)) == sorted(d["file"] for d in report["documents"])
-    assert page.locator(".no-js").is_hidden()
+    assert all(note.is_hidden() for note in page.locator(".no-js").all())
     # Received order (oldest first) is the default.
     assert _cells(page, 3) == sorted(_cells(page, 3))
     page.locator("#documents").scroll_into_view_if_needed()
@@ -51,18 +52,19 @@ def test_the_demo_report_opens_clean_and_shows_every_document(browser, demo_home
 def test_sorting_by_each_column(browser, demo_home, tmp_path):
     path, report = _report(demo_home)
     page, watch = open_page(browser, path)
-    page.click("th[data-sort=file] button")
+    page.click("#doc-table th[data-sort=file] button")
     files = _cells(page, 2)
-    assert files == sorted(files, key=str.lower)
-    assert page.get_attribute("th[data-sort=file]", "aria-sort") == "ascending"
-    page.click("th[data-sort=file] button")
-    assert _cells(page, 2) == sorted(files, key=str.lower, reverse=True)
-    assert page.get_attribute("th[data-sort=file]", "aria-sort") == "descending"
-    page.click("th[data-sort=outcome] button")
+    # The names as the browser's collator orders them (case and accents second, digits as numbers).
+    assert files == page.evaluate("names => names.slice().sort(new Intl.Collator('en', {numeric: true}).compare)", files)
+    assert page.get_attribute("#doc-table th[data-sort=file]", "aria-sort") == "ascending"
+    page.click("#doc-table th[data-sort=file] button")
+    assert _cells(page, 2) == files[::-1]
+    assert page.get_attribute("#doc-table th[data-sort=file]", "aria-sort") == "descending"
+    page.click("#doc-table th[data-sort=outcome] button")
     order = ["needs review", "held", "rejected", "accepted", "duplicate"]
     outcomes = _cells(page, 5)
     assert outcomes == sorted(outcomes, key=order.index)
-    page.click("th[data-sort=id] button")
+    page.click("#doc-table th[data-sort=id] button")
     assert [int(i) for i in _cells(page, 1)] == sorted(d["id"] for d in report["documents"])
     page.screenshot(path=str(tmp_path / "sorted.png"))
     assert watch.errors == []
@@ -72,7 +74,7 @@ def test_filtering_by_outcome_form_and_text(browser, demo_home, tmp_path):
     path, report = _report(demo_home)
     page, watch = open_page(browser, path)
     for outcome in ("needs_review", "held", "accepted", "duplicate"):
-        page.uncheck(f"input[data-outcome={outcome}]")
+        page.uncheck(f"#doc-list input[data-outcome={outcome}]")
     rejected = [d for d in report["documents"] if d["outcome"] == "rejected"]
     assert set(_cells(page, 5)) == {"rejected"} and len(_cells(page, 5)) == len(rejected)
     page.select_option("#doc-form", "PSP-REG")
@@ -164,7 +166,7 @@ def test_paging_keeps_the_page_light(browser, hostile_report, tmp_path):
     page.click("#doc-pager button[data-page=next]")
     assert _cells(page, 1)[0] == "101"
     page.click("#doc-pager button[data-page=last]")
-    assert len(_cells(page, 1)) == 40 and page.locator("button[data-page=next]").is_disabled()
+    assert len(_cells(page, 1)) == 40 and page.locator("#doc-pager button[data-page=next]").is_disabled()
     page.select_option("#doc-page-size", "25")
     assert len(_cells(page, 1)) == 25
     page.click("#doc-open-all")
@@ -178,11 +180,12 @@ def test_paging_keeps_the_page_light(browser, hostile_report, tmp_path):
 
 def test_it_prints_every_filtered_document_without_the_controls(browser, hostile_report, tmp_path):
     page, watch = open_page(browser, hostile_report)
-    page.uncheck("input[data-outcome=accepted]")
+    page.uncheck("#doc-list input[data-outcome=accepted]")
     shown = len(_cells(page, 1))
     page.emulate_media(media="print")
     page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
-    assert page.locator(".controls").is_hidden() and page.locator("#doc-pager").is_hidden()
+    assert page.locator("#doc-list .controls").is_hidden() and page.locator("#doc-pager").is_hidden()
+    assert page.locator("#wait-list .controls").is_hidden() and page.locator("#wait-pager").is_hidden()
     expected = page.evaluate("JSON.parse(document.getElementById('psp-report-data').textContent).docs.filter(d => d.outcome !== 'accepted').length")
     assert len(_cells(page, 1)) == expected >= shown
     page.pdf(path=str(tmp_path / "report.pdf"))
