@@ -3,8 +3,10 @@
 Everything read from a document is untrusted. The page is rendered by Jinja2 with autoescape;
 the documents of the run travel in a JSON data block (``<script type="application/json">``,
 escaped by ``tojson`` so that no value can close it) and a static script beside the page,
-``report-<hash>.js``, draws the sortable, filterable, paged list from it, setting every value as
-text, never as markup. The Content-Security-Policy allows scripts from the page's own folder
+``report-<hash>.js``, draws the two sortable, filterable, paged lists from it ("Needs a person"
+and the documents of the run), setting every value as text, never as markup. Links are relative:
+to each original where the data home keeps it, to the report of the run that received a document
+waiting from an earlier run, and to ``index.html``, every run (``write_index``). The Content-Security-Policy allows scripts from the page's own folder
 only (no inline script, no inline event handler) and the one inline style sheet by its hash.
 
 The page stays light however big the run: the list shows one page of rows, and a document's
