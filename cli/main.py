@@ -8,6 +8,7 @@ Anything else is a defect and shows its traceback.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -27,8 +28,9 @@ from cli.desk import desk as desk_command
 from cli.desk import users_app
 from cli.mail import app as mail_app
 from cli.notices import app as notices_app
+from cli.output import Column, print_table
 from cli.overview import overview as overview_command
-from cli.program import psp_app, review_app, sessions_app
+from cli.program import print_waiting, psp_app, review_app, sessions_app
 from pipeline.errors import BadInputError
 from pipeline.settings import Settings
 
@@ -41,7 +43,7 @@ app = typer.Typer(
     "or refusing; 69 Prefect's server "
     "out of reach; 74 the disk is full; 75 another run holds the inbox; 1 a defect (with its traceback).",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # Typer's --install-completion and --show-completion (bash, zsh, fish, PowerShell)
     pretty_exceptions_enable=False,
 )
 app.add_typer(review_app, name="review")
@@ -55,26 +57,64 @@ app.add_typer(users_app, name="users")
 
 
 
-def _configure_logging(verbose: bool) -> None:
+# The program's own loggers: what a run did, in its own words (never a field value).
+PROGRAM_LOGGERS = ("pipeline", "flows", "cli")
+# Libraries that log a line for every request or step (Prefect's engine and client, its HTTP calls,
+# the servers, migrations): noise to a coordinator, wanted only when debugging (-vv).
+LIBRARY_LOGGERS = ("prefect", "httpx", "httpcore", "uvicorn", "fastapi", "alembic")
+
+
+def logging_levels(verbosity: int) -> dict[str, int]:
+    """The level of each logger for ``verbosity`` (how many -v): none, warnings only; -v, the
+    program's steps (INFO) with the libraries still at warnings; -vv, the program's DEBUG and the
+    libraries' INFO (Prefect's task runs, every HTTP request)."""
+    program = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    libraries = logging.WARNING if verbosity < 2 else logging.INFO
+    # pypdf warns of every repair it makes to a broken PDF, at any verbosity: the document's outcome says what matters.
+    return {**dict.fromkeys(PROGRAM_LOGGERS, program), **dict.fromkeys(LIBRARY_LOGGERS, libraries),
+            "pypdf": logging.ERROR}
+
+
+def _configure_logging(verbosity: int) -> None:
     logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
+        level=logging.WARNING,  # anything not named in logging_levels: its warnings
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # its plugin chatter says nothing to a user
-    # pypdf warns about every repair it makes to a broken PDF; the document's outcome says what matters.
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    for name, level in logging_levels(verbosity).items():
+        logging.getLogger(name).setLevel(level)
+    if verbosity >= 2:
+        # Prefect sets its loggers' levels itself when a flow starts, from this (its default here is
+        # WARNING: ``pipeline.prefect_env``); a level the user set is kept.
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"psp-pipeline {version('psp-pipeline')}")
+        except PackageNotFoundError:
+            typer.echo("psp-pipeline (version unknown: run from a source tree that is not installed; "
+                       "install it with `pip install -e .`)")
+        raise typer.Exit()
 
 
 @app.callback()
-def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False) -> None:
+def main(
+    ctx: typer.Context,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, show_default=False, help="Log the program's steps (-v); "
+                                         "also Prefect's and its HTTP requests, and the program's debugging lines (-vv).")] = 0,
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Print the program's name and version, and exit.")] = False,
+) -> None:
     """Before any command: logging, and a umask that keeps everything written private (its data
     is personal)."""
     _configure_logging(verbose)
+    ctx.obj = {"verbosity": verbose}
     # Everything the pipeline writes (store, originals, notices, reports) holds personal data.
     os.umask(0o077)
-    if verbose:
-        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
 
 
 @app.command()
@@ -90,6 +130,7 @@ def init(home: HomeOption = None) -> None:
 
 @app.command()
 def run(
+    ctx: typer.Context,
     home: HomeOption = None,
     without_prefect: Annotated[
         bool, typer.Option("--without-prefect", help="Run the same steps without starting a Prefect flow run.")
@@ -97,21 +138,32 @@ def run(
 ) -> None:
     """Process everything in the inbox once, as a Prefect flow run, and print a summary.
 
-    Exits 0 when the run completed, whatever the documents' outcomes. The data home must exist
-    (`psp-pipeline init`): a run never makes one.
+    On a terminal, a progress bar counts the files read (not with -v, whose lines it would break;
+    never in cron or CI). Exits 0 when the run completed, whatever the documents' outcomes. The
+    data home must exist (`psp-pipeline init`): a run never makes one.
     """
+    from cli.progress import run_progress
+
     settings = settings_from(home)
     require_data_home(settings)
-    if without_prefect:
-        from pipeline.run import process
+    with run_progress(shown=not (ctx.obj or {}).get("verbosity")):
+        if without_prefect:
+            from pipeline.run import process
 
-        summary = process(settings)
-        run_id, report, released = summary.run_id, summary.report_html, summary.released
-    else:
-        from flows.from_cli import run_flow  # Prefect only under flows/
+            summary = process(settings)
+            run_id, report, released = summary.run_id, summary.report_html, summary.released
+        else:
+            from flows.from_cli import run_flow  # Prefect only under flows/
 
-        run_id, report, released = run_flow(settings)
+            run_id, report, released = run_flow(settings)
     _print_summary(settings, run_id, report, released)
+
+
+def _outcome_table(counts: dict[str, int]) -> tuple[list[Column], list[list[int]]]:
+    """Counts by outcome as one row under the outcomes' names (every outcome, 0 included)."""
+    from pipeline.model import Outcome
+
+    return [Column(o.replace("_", " "), numeric=True) for o in Outcome], [[counts.get(o, 0) for o in Outcome]]
 
 
 def _print_summary(settings: Settings, run_id: int, report: Path, released: list[dict]) -> None:
@@ -120,50 +172,69 @@ def _print_summary(settings: Settings, run_id: int, report: Path, released: list
     engine = open_store(settings.store_url)
     try:
         from pipeline.load.queries import outcome_counts, waiting_for_a_person
-        from pipeline.model import Outcome
 
         counts = outcome_counts(engine, run_id)
-        total = sum(counts.values())
-        typer.echo(f"Run {run_id}: {total} file{'s' if total != 1 else ''} processed.")
-        for outcome in Outcome:
-            typer.echo(f"  {outcome.replace('_', ' '):<13} {counts.get(outcome, 0)}")
-        for item in released:
-            typer.echo(f"  released from hold: #{item['id']} {item['file']} (now {item['outcome'].replace('_', ' ')})")
         waiting = waiting_for_a_person(engine)
-        typer.echo(f"Waiting for a person: {len(waiting)}")
-        for item in waiting[:10]:
-            typer.echo(f"  #{item['id']} {item['file']} ({item['outcome'].replace('_', ' ')})")
-        if len(waiting) > 10:
-            typer.echo(f"  ... and {len(waiting) - 10} more")
-        typer.echo(f"Report: {report}")
     finally:
         engine.dispose()
+    total = sum(counts.values())
+    typer.echo(f"Run {run_id}: {total} file{'s' if total != 1 else ''} processed.")
+    print_table(*_outcome_table(counts))
+    for item in released:
+        typer.echo(f"Released from hold: #{item['id']} {item['file']} (now {item['outcome'].replace('_', ' ')})")
+    typer.echo(f"Waiting for a person: {len(waiting)}" + (", the oldest:" if waiting else ""))
+    if waiting:
+        shown = 10  # the summary stays one screen: `psp-pipeline review list` lists them all
+        print_table([Column("#", wrap=False), Column("file"), Column("outcome", wrap=False)],
+                    [[f"#{item['id']}", item["file"], item["outcome"].replace("_", " ")] for item in waiting[:shown]])
+        if len(waiting) > shown:
+            typer.echo(f"... and {len(waiting) - shown} more (psp-pipeline review list)")
+    typer.echo(f"Report: {report}")
+
+
+# The keys of `status --json`, documented in its help; a change to them is a change of its contract.
+STATUS_JSON_HELP = (
+    "Print one JSON object instead: received (all documents), by_outcome (each outcome: accepted, "
+    "rejected, held, needs_review, duplicate, with 0), waiting_for_a_person (how many), and waiting "
+    "(oldest first, each with id, received_at in the office's time, ISO 8601 with its offset, file, "
+    "form_id, outcome, reason, more_reasons)."
+)
 
 
 @app.command()
-def status(home: HomeOption = None) -> None:
+def status(
+    home: HomeOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help=STATUS_JSON_HELP)] = False,
+) -> None:
     """Counts by outcome over everything received, and what waits for a person (received when, in
     the office's time zone, PSP_TIMEZONE)."""
-    from pipeline.clock import shown_time
+    from pipeline.clock import iso_time
     from pipeline.load.ownership import open_own_store
     from pipeline.load.queries import outcome_counts, waiting_for_a_person
     from pipeline.model import Outcome
 
     settings = settings_from(home)
     engine = open_own_store(settings)
-    counts = outcome_counts(engine)
+    try:
+        # One reading of the store for both forms: the JSON says what the text says.
+        counts = outcome_counts(engine)
+        waiting = waiting_for_a_person(engine)
+    finally:
+        engine.dispose()
+    if as_json:
+        typer.echo(json.dumps({
+            "received": sum(counts.values()),
+            "by_outcome": {outcome.value: counts.get(outcome, 0) for outcome in Outcome},
+            "waiting_for_a_person": len(waiting),
+            "waiting": [{"id": item["id"], "received_at": iso_time(item["received_at"], settings.zone),
+                         "file": item["file"], "form_id": item["form_id"], "outcome": str(item["outcome"]),
+                         "reason": item["reason"], "more_reasons": item["more"]} for item in waiting],
+        }, indent=2, ensure_ascii=False))
+        return
     typer.echo(f"Received in all: {sum(counts.values())}")
-    for outcome in Outcome:
-        typer.echo(f"  {outcome.replace('_', ' '):<13} {counts.get(outcome, 0)}")
-    waiting = waiting_for_a_person(engine)
+    print_table(*_outcome_table(counts))
     typer.echo(f"Waiting for a person ({len(waiting)}), oldest first:")
-    for item in waiting:
-        more = f" (+{item['more']} more)" if item["more"] else ""
-        typer.echo(
-            f"  #{item['id']} {shown_time(item['received_at'], settings.zone)} {item['file']} "
-            f"[{item['outcome'].replace('_', ' ')}] {item['reason']}{more}"
-        )
-    engine.dispose()
+    print_waiting(waiting, settings.zone, to_the_minute=True)
 
 
 @app.command()

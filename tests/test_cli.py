@@ -50,6 +50,7 @@ def test_run_prints_a_one_screen_summary(processed_home):
     assert f"{len(expected_cases())} files processed" in output
     assert "Report:" in output and "run-" in output
     assert len(output.splitlines()) <= 25
+    assert "Reading forms" not in output and "\x1b" not in output  # no progress bar, no colour off a terminal
 
 
 def test_status_counts_and_lists_what_waits(processed_home):
@@ -69,7 +70,7 @@ def test_status_shows_when_each_was_received_in_the_office_s_time_with_its_zone(
     in_utc = runner.invoke(app, ["status", "--home", str(home)]).output
 
     def received(output: str) -> dict[str, datetime]:
-        found = re.findall(r"^  #(\d+) (\d{4}-\d\d-\d\d \d\d:\d\d) (EST|EDT|UTC) ", output, flags=re.MULTILINE)
+        found = re.findall(r"^#(\d+) +(\d{4}-\d\d-\d\d \d\d:\d\d) (EST|EDT|UTC) ", output, flags=re.MULTILINE)
         assert found, output
         return {number: (datetime.strptime(at, "%Y-%m-%d %H:%M"), zone) for number, at, zone in found}
 
@@ -77,6 +78,38 @@ def test_status_shows_when_each_was_received_in_the_office_s_time_with_its_zone(
     assert michigan.keys() == utc.keys()
     for number, (at, zone) in michigan.items():  # the samples arrived in December: EST, 5 hours behind
         assert zone == "EST" and utc[number] == (at + timedelta(hours=5), "UTC")
+
+
+def test_status_json_gives_the_counts_the_text_gives(processed_home):
+    home, _ = processed_home
+    result = runner.invoke(app, ["status", "--home", str(home), "--json"])
+    assert result.exit_code == 0, result.output
+    status = json.loads(result.stdout)
+    assert list(status) == ["received", "by_outcome", "waiting_for_a_person", "waiting"]
+    assert list(status["by_outcome"]) == ["accepted", "rejected", "held", "needs_review", "duplicate"]
+    outcomes = [e["outcome"] for _, e in expected_cases()]
+    assert status["received"] == len(outcomes) == sum(status["by_outcome"].values())
+    assert status["by_outcome"] == {outcome: outcomes.count(outcome) for outcome in status["by_outcome"]}
+    waiting = [e["file"] for _, e in expected_cases() if e["outcome"] in ("needs_review", "held")]
+    assert status["waiting_for_a_person"] == len(status["waiting"]) == len(waiting)
+    assert sorted(item["file"] for item in status["waiting"]) == sorted(waiting)
+    first = status["waiting"][0]
+    assert set(first) == {"id", "received_at", "file", "form_id", "outcome", "reason", "more_reasons"}
+    assert datetime.fromisoformat(first["received_at"]).utcoffset() == timedelta(hours=-5)  # December, in Michigan
+
+    # The text says the same numbers.
+    text = runner.invoke(app, ["status", "--home", str(home)]).output.splitlines()
+    assert text[0] == f"Received in all: {status['received']}"
+    assert text[1].split() == ["accepted", "rejected", "held", "needs", "review", "duplicate"]
+    assert [int(n) for n in text[3].split()] == list(status["by_outcome"].values())
+    assert f"Waiting for a person ({status['waiting_for_a_person']}), oldest first:" in text
+    assert all(f"#{item['id']} " in "\n".join(text) for item in status["waiting"])
+
+
+def test_status_help_documents_the_json_keys():
+    result = runner.invoke(app, ["status", "--help"], env={"COLUMNS": "200"})
+    for key in ("received", "by_outcome", "waiting_for_a_person", "waiting", "received_at", "more_reasons"):
+        assert key in result.output
 
 
 def test_export_json_follows_the_contract(processed_home):
