@@ -35,9 +35,11 @@ class ProgressBar:
         self.task: TaskID = progress.add_task("Opening the run", total=None)
 
     def planned(self, files: int) -> None:
+        """The run's total is known: the bar fills toward it."""
         self.progress.update(self.task, total=files, description="Reading forms")
 
     def read(self) -> None:
+        """One more file read."""
         self.progress.update(self.task, advance=1, description="Reading forms")
 
     @property
