@@ -10,8 +10,9 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-from pipeline.report.html import _static, client_data
+from pipeline.report.html import _static
 from pipeline.report.models import DocumentReport
+from pipeline.report.page_data import client_data
 from tests.report.conftest import HOSTILE
 
 
