@@ -37,18 +37,24 @@ class LooseAnchorFinder(AnchorFinder):
             if self.stop[li]:
                 continue
             for si in range(len(line.segments)):
-                if (li, si) in value_segments or (li, si) in self.label_segments:
+                if (li, si) in self.label_segments:
                     continue
-                loose = self._loose_at(li, si, missing)
+                # what was read as a value may be a label text recognition misread, under a field
+                # left blank ("Mental F ealth" read as the blank field's above): only a close misreading
+                # of a label not found takes it back
+                as_value = (li, si) in value_segments
+                if as_value and not self.layout.recognised:
+                    continue
+                loose = self._loose_at(li, si, missing, misread_only=as_value)
                 if loose is not None:
                     label, anchor = loose
                     self._add(anchor)
                     missing = [l for l in missing if l is not label]
 
-    def _loose_at(self, li: int, si: int, missing: list[_Label]) -> tuple[_Label, Anchor] | None:
+    def _loose_at(self, li: int, si: int, missing: list[_Label], misread_only: bool = False) -> tuple[_Label, Anchor] | None:
         """The one missing label a segment's phrase is most like, clearly, with its anchor: the phrase
         is the segment's words (after its boxes) up to a colon, or all of them when it has boxes or
-        a cell beside it."""
+        a cell beside it. ``misread_only``: only a label as printed but misread by recognition."""
         tokens = self.lines[li].segments[si].tokens
         ti, marks = self._marks_before_label(li, si)
         if ti >= len(tokens):
@@ -69,6 +75,8 @@ class LooseAnchorFinder(AnchorFinder):
         # two misread ("ail" for "all"): spelt that closely, it is the label as printed, and only as
         # sure as its spelling is close.
         misread = self.layout.recognised and (spelling := spelling_likeness(phrase, label.words)) >= OCR_LABEL_SPELLING
+        if misread_only and not misread:
+            return None
         anchor = self._anchor_from(
             label, (li, si, ti), (li, si, end - 1), {(li, si)}, marks,
             loose=not misread, phrase=" ".join(t.text for t in phrase_tokens).rstrip(":"), require_delimiter=False,

@@ -16,6 +16,7 @@ BESIDE_CONFIDENCE = 0.95  # clean label, value after it or in the cell beside it
 UNDER_CONFIDENCE = 0.9  # clean label, value on the line or in the cell under it
 LOOSE_CONFIDENCE = 0.7  # label cut short or reworded: below the review threshold
 OCR_LABEL_SPELLING = 0.9  # a label read by OCR this like the form's, letter by letter, is the label misread
+OCR_OPTION_SPELLING = 0.65  # an option beside its box this like the form's ("VDD" for "I/DD": two letters of three) is it misread
 UNSURE_CONFIDENCE = 0.5  # label found, value of an unexpected shape (text beside a box...)
 CONFLICT_CONFIDENCE = 0.3  # found twice, differently
 
@@ -32,7 +33,8 @@ _PLACEHOLDER = re.compile(
     r"click or tap (?:here )?to enter (?:text|a date)\.?|click here to enter (?:text|a date)\.?|choose an item\.?",
     re.IGNORECASE,
 )
-_DATE_HINT = re.compile(r"\(?\b(?:MM/DD/YYYY|mm/dd/yyyy)\b\)?")
+# (the hint as printed, or as text recognition misreads it: "MM/DD/YY YY", "MM/DDIYYYY", "MM/DD/VYYY")
+_DATE_HINT = re.compile(r"\(?(?<![\w/])[MN]{2} ?[/Il1|] ?[DO0]{2} ?[/Il1|] ?(?:[YV] ?){1,4}[YV](?![\w/])\)?", re.IGNORECASE)
 _RULE = re.compile(r"_{3,}|\.{5,}")
 _SECTION = re.compile(r"^\s*(?:section|part)\s+(?:\d+|[ivx]+|[a-h])\b", re.IGNORECASE)
 _WORD = re.compile(r"[^\W_]+")

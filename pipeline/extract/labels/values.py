@@ -13,7 +13,9 @@ from pipeline.extract.labels.text import (
     BESIDE_CONFIDENCE,
     CONFLICT_CONFIDENCE,
     LOOSE_CONFIDENCE,
+    LOOSE_MARGIN,
     NO_WORDS,
+    OCR_OPTION_SPELLING,
     UNDER_CONFIDENCE,
     UNSURE_CONFIDENCE,
     YES_WORDS,
@@ -21,6 +23,7 @@ from pipeline.extract.labels.text import (
     _tick,
     clean_value,
     is_printed_instruction,
+    spelling_likeness,
     words_of,
 )
 from pipeline.extract.layout import PICTURE, Token
@@ -85,7 +88,7 @@ class ValueReader(RegionFinder):
 
     def _choices(self, tokens: list[Token], choices: tuple[str, ...]) -> dict[str, bool | None] | None:
         """Which options of a printed row of boxes are checked; None when no box is printed."""
-        spans = _option_spans(tokens, choices)
+        spans = _option_spans(tokens, choices, self.layout.recognised)
         before = any(s > 0 and _tick(tokens[s - 1]) for s, _ in spans.values())
         if not any(t.mark is not None for t in tokens) and not before:
             return None
@@ -214,14 +217,17 @@ def _recognised(anchor: Anchor, value: str | bool | None, confidence: float, tok
     return confidence, note
 
 
-def _option_spans(tokens: list[Token], choices: tuple[str, ...]) -> dict[str, tuple[int, int]]:
+def _option_spans(tokens: list[Token], choices: tuple[str, ...], recognised: bool = False) -> dict[str, tuple[int, int]]:
     """Where each option is written among the tokens (its first and last token), the longest
-    options first: a word is one option's only (an option inside a longer one's words is not read there)."""
+    options first: a word is one option's only (an option inside a longer one's words is not read there).
+    On a picture (``recognised``) an option not found as printed is found misread by a letter or
+    two ("/DD" for "I/DD", its thin "I" lost), when it is like that option and no other."""
     words: list[tuple[str, int]] = [(w, i) for i, t in enumerate(tokens) for w in words_of(t.text)]
     texts = [w for w, _ in words]
     taken: set[int] = set()
     spans: dict[str, tuple[int, int]] = {}
-    for choice in sorted(choices, key=lambda c: -len(words_of(c))):
+    ordered = sorted(choices, key=lambda c: -len(words_of(c)))
+    for choice in ordered:
         target = words_of(choice)
         n = len(target)
         for i in range(len(texts) - n + 1):
@@ -229,7 +235,29 @@ def _option_spans(tokens: list[Token], choices: tuple[str, ...]) -> dict[str, tu
                 spans[choice] = (words[i][1], words[i + n - 1][1])
                 taken |= set(range(i, i + n))
                 break
+    for choice in (c for c in ordered if recognised and c not in spans):
+        if (found := _misread_option(texts, taken, choice, choices)) is not None:
+            i, n = found
+            spans[choice] = (words[i][1], words[i + n - 1][1])
+            taken |= set(range(i, i + n))
     return spans
+
+
+def _misread_option(texts: list[str], taken: set[int], choice: str, choices: tuple[str, ...]) -> tuple[int, int] | None:
+    """Where (first word, word count) words not yet taken spell ``choice`` as recognition misreads
+    it: like it, a word fewer or as many, and clearly more than like any other option."""
+    target = words_of(choice)
+    best: tuple[float, int, int] | None = None
+    for n in {max(1, len(target) - 1), len(target)}:
+        for i in range(len(texts) - n + 1):
+            if taken & set(range(i, i + n)):
+                continue
+            window = texts[i : i + n]
+            likeness = spelling_likeness(window, target)
+            others = max((spelling_likeness(window, words_of(c)) for c in choices if c != choice), default=0.0)
+            if likeness >= OCR_OPTION_SPELLING and likeness - others >= LOOSE_MARGIN and (best is None or likeness > best[0]):
+                best = (likeness, i, n)
+    return None if best is None else (best[1], best[2])
 
 
 def _box_state(tokens: list[Token], span: tuple[int, int] | None, before: bool, recognised: bool = False) -> bool | None:

@@ -24,6 +24,7 @@ FIELD_HEIGHT_INCHES = (0.15, 0.6)  # a field's box, from its top rule to its bot
 RULE_CLEARANCE_INCHES = 0.02  # paper this far above and below a rule (a stroke or two thick), or beside a vertical one
 BOX_SIDE_POINTS = (6.0, 18.0)  # a check box's side
 ARROW_SIDE_POINTS = (3.0, 14.0)  # a drop-down list's arrow
+ARROW_SOLIDITY = 0.75  # a ▼ fills its hull but for its blurred edges (a small one drawn at 150 dpi: 0.84); a "v" or "y" is notched (about half)
 ARROW_LOOKALIKES = frozenset({"v", "V", "y", "Y", "¥", "w", "W", "vv", "Vv", "~", "»", "¬", "▼", "▾"})  # what Tesseract reads a ▼ as
 SPECK_MAX_INCHES = 0.012  # ink smaller than this across is dust or noise, not a mark
 MAX_OUTLINE_SHARE = 0.15  # a box's outline is thinner than this share of its side; a bold letter's stem is not
@@ -221,10 +222,12 @@ def faint_ink(pixels: np.ndarray) -> np.ndarray:
 
 def _points_up_or_down(shape: np.ndarray) -> bool:
     """Whether a solid shape is a triangle with a flat side along its top or bottom (▼ ▲): its
-    first row of ink nearly as wide as the shape and its last a point, or the other way round."""
+    first rows of ink nearly as wide as the shape and its last a point, or the other way round (two
+    rows at least each: a scan's blur leaves the flat side's first row ragged and widens the point)."""
     widths = shape.sum(axis=1) / max(shape.shape[1], 1)
-    top, bottom = float(widths[: max(1, len(widths) // 5)].max()), float(widths[-max(1, len(widths) // 5) :].max())
-    return (top >= 0.7 and bottom <= 0.35) or (bottom >= 0.7 and top <= 0.35)
+    edge = max(2, len(widths) // 5)
+    top, bottom = widths[:edge], widths[-edge:]
+    return (top.max() >= 0.7 and bottom.min() <= 0.35) or (bottom.max() >= 0.7 and top.min() <= 0.35)
 
 
 def is_arrow(ink_mask: np.ndarray, box: tuple[float, float, float, float]) -> bool:
@@ -262,7 +265,7 @@ def arrows(ink_mask: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]:
         hull = cv2.contourArea(cv2.convexHull(contour))
         corners = cv2.approxPolyDP(contour, 0.12 * cv2.arcLength(contour, True), True)
         solid = hierarchy[0][index][2] == -1  # no hole in it (a "d", an "a")
-        if solid and hull > 0 and area / hull >= 0.85 and 0.35 <= area / (w * h) <= 0.65 and len(corners) == 3 \
+        if solid and hull > 0 and area / hull >= ARROW_SOLIDITY and 0.35 <= area / (w * h) <= 0.65 and len(corners) == 3 \
                 and _points_up_or_down(ink_mask[y : y + h, x : x + w] > 0):
             found.append((x, y, x + w, y + h))
     return found

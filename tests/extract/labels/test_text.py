@@ -39,6 +39,23 @@ def test_a_value_loses_the_form_s_placeholders_date_hints_and_rules():
     assert clean_value("Vegetarian meals\n\n  A ground-floor   room ") == "Vegetarian meals\nA ground-floor room"
 
 
+@pytest.mark.parametrize("read", [
+    "11/20/2026 MM/DD/YY YY",  # a space recognition put inside the hint
+    "11/20/2026 MM/DD/VYYY",  # Y read as V
+    "11/20/2026 MM/DDIYYYY",  # the slash read as I
+    "11/20/2026 MM/DD/VYYYY",
+    "11/20/2026 (mm/dd/yy)",
+])
+def test_a_date_hint_misread_by_text_recognition_is_still_the_hint(read):
+    assert clean_value(read) == "11/20/2026"
+
+
+def test_text_only_like_a_date_hint_is_kept():
+    # a hint is M, D and Y in their places: a value that merely holds those letters is a value
+    assert clean_value("MMDD Holdings") == "MMDD Holdings"
+    assert clean_value("11/20/2026 MM/DD/YYYYYY") == "11/20/2026 MM/DD/YYYYYY"
+
+
 def test_a_label_cut_short_is_nearly_the_label_and_a_reworded_one_alike():
     assert similarity(["zip"], ("zip", "code")) == pytest.approx(0.9)  # cut short: "ZIP" for "ZIP code"
     assert similarity(["home", "zip"], tuple(words_of("Home ZIP code"))) > 0.9

@@ -129,3 +129,68 @@ def test_on_a_picture_a_box_not_found_is_not_a_box_seen_empty():
     box = read_labels(_recognised([row]), REG).values["lived_experience_systems"]
     assert box.value is False and box.confidence < LOW_CONFIDENCE
     assert box.note == "no box was found beside it on the picture of the page"
+
+
+def _recognised_segments(rows: list[list[list[tuple[str, float]]]], recognised: bool = True):
+    """A layout as OCR makes one from rows of segments (Tesseract's runs, 20 points apart), each a
+    list of (word, confidence)."""
+    from pipeline.extract.layout import Layout
+    from pipeline.extract.pdf_flat import lines_of_words
+
+    words = []
+    for number, row in enumerate(rows):
+        top, x = 100 + 20 * number, 50.0
+        for run, segment in enumerate(row, start=1):
+            for text, confidence in segment:
+                words.append({"text": text, "x0": x, "x1": x + 5 * len(text), "top": top, "bottom": top + 10,
+                              "size": 10, "confidence": confidence, "run": (number, run, 1)})
+                x += 5 * len(text) + 3
+            x += 20
+    lines, _ = lines_of_words(words, [], [], 1)
+    return Layout(lines=lines, wrapped=True, recognised=recognised)
+
+
+def _conditions(option: str, recognised: bool = True):
+    from pipeline.extract.labels import read_labels
+    from tests.extract.labels.conftest import REG
+
+    row = [[("My", 0.97), ("child's", 0.97), ("condition", 0.97)], [("☒", 0.97)], [("SED", 0.9)],
+           [("☐", 0.97)], [(option, 0.5)], [("☒", 0.97)], [("Autism", 0.9)]]
+    values = read_labels(_recognised_segments([row], recognised), REG).values
+    return [values[f"child_condition_{key}"] for key in ("sed", "idd", "autism")]
+
+
+@pytest.mark.parametrize("misread", ["/DD", "VDD", "1/DD"])
+def test_on_a_picture_an_option_misread_by_a_letter_is_still_its_box(misread):
+    from pipeline.model import LOW_CONFIDENCE
+
+    sed, idd, autism = _conditions(misread)
+    assert (sed.value, idd.value, autism.value) == (True, False, True)
+    assert idd.confidence < LOW_CONFIDENCE  # as sure as the misread word: a person confirms it
+
+
+@pytest.mark.parametrize("read", ["XQZ", "SDD"])  # like no option, or like two alike
+def test_an_option_read_like_no_option_clearly_is_not_guessed(read):
+    _, idd, _ = _conditions(read)
+    assert idd.value is None and "could not be read" in idd.note
+
+
+def test_an_option_spelt_otherwise_in_a_typed_document_is_not_taken_for_it():
+    # text typed by a person is as they meant it: "VDD" is not "I/DD" there
+    _, idd, _ = _conditions("VDD", recognised=False)
+    assert idd.value is None
+
+
+def test_a_box_label_misread_under_a_blank_field_is_its_label_not_the_field_s_value():
+    from pipeline.extract.labels import read_labels
+    from schemas import load_form_spec
+
+    orp = load_form_spec("PSP-ORP")
+    rows = [
+        [[(w, 0.96) for w in "If other, describe credential".split()]],  # optional, left blank
+        [[("☒", 0.97)], [(w, 0.8) for w in "The supervisor is a CMH Qualified Mental F ealth Professional".split()]],
+    ]
+    values = read_labels(_recognised_segments(rows), orp).values
+    assert values["supervisor_credential_other"].value == ""
+    qmhp = values["supervisor_is_qmhp"]
+    assert qmhp.value is True and qmhp.confidence <= 0.8

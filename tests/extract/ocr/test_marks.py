@@ -11,6 +11,7 @@ from pipeline.extract.ocr.clean import ink
 from pipeline.extract.ocr.marks import (
     SURE_BOX_CONFIDENCE,
     UNSURE_BOX_CONFIDENCE,
+    arrows,
     drawn_ink,
     faint_ink,
     find_boxes,
@@ -112,3 +113,57 @@ def test_ink_no_word_accounts_for_is_found_and_words_are_not():
     (found,) = drawn_ink(mask, covered, 200)
     x0, top, x1, bottom = found
     assert x0 <= 100 and x1 >= 300 and top <= 140 and bottom >= 210
+
+
+# Drop-down arrows as a 200 dpi scan leaves them at 150 dpi (measured): the flat side's first row
+# ragged, the point widened by the blur.
+_RAGGED_TOP = """
+.111......1.1
+1111111111111
+.111111111111
+..1111111111.
+..111111111..
+...1111111...
+....11111....
+.....1111....
+......11.....
+"""
+_BLUNT_POINT = """
+111111111....
+1111111111111
+1111111111111
+.11111111111.
+..111111111..
+...1111111...
+...111111....
+....11111....
+.....111.....
+"""
+# a letter "v" of the same size: two strokes, notched between them
+_LETTER_V = """
+11.........11
+11.........11
+.11.......11.
+.11.......11.
+..11.....11..
+..11.....11..
+...11...11...
+....11.11....
+.....111.....
+"""
+
+
+def _mask_with(shape: str) -> np.ndarray:
+    rows = [[255 if c == "1" else 0 for c in line] for line in shape.strip().splitlines()]
+    mask = np.zeros((60, 60), np.uint8)
+    mask[20 : 20 + len(rows), 20 : 20 + len(rows[0])] = np.array(rows, np.uint8)
+    return mask
+
+
+@pytest.mark.parametrize("shape", [_RAGGED_TOP, _BLUNT_POINT])
+def test_a_scanned_drop_down_arrow_is_found_however_blurred(shape):
+    assert arrows(_mask_with(shape), 150) == [(20, 20, 33, 29)]
+
+
+def test_a_letter_v_is_no_arrow():
+    assert arrows(_mask_with(_LETTER_V), 150) == []
