@@ -34,7 +34,7 @@ _PLACEHOLDER = re.compile(
     re.IGNORECASE,
 )
 # (the hint as printed, or as text recognition misreads it: "MM/DD/YY YY", "MM/DDIYYYY", "MM/DD/VYYY")
-_DATE_HINT = re.compile(r"\(?(?<![\w/])[MN]{2} ?[/Il1|] ?[DO0]{2} ?[/Il1|] ?(?:[YV] ?){1,4}[YV](?![\w/])\)?", re.IGNORECASE)
+_DATE_HINT = re.compile(r"\(?(?<![\w/])[MN]{2} ?[/Il1|-]? ?[DO0]{2} ?[/Il1|-]? ?(?:[YV] ?){1,4}[YV](?![\w/])\)?", re.IGNORECASE)
 _RULE = re.compile(r"_{3,}|\.{5,}")
 _SECTION = re.compile(r"^\s*(?:section|part)\s+(?:\d+|[ivx]+|[a-h])\b", re.IGNORECASE)
 _WORD = re.compile(r"[^\W_]+")

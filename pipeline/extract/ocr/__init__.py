@@ -14,6 +14,7 @@ value read unsurely sends the document to a person, showing what was read and ho
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Iterable
@@ -29,11 +30,13 @@ from pipeline.extract.layout import CHECKED, PICTURE, UNCHECKED, Layout, Line
 from pipeline.extract.ocr.clean import cleaned, ink
 from pipeline.extract.ocr.marks import (
     ARROW_LOOKALIKES,
+    UNSURE_BOX_CONFIDENCE,
     PageMarks,
     drawn_ink,
     faint_ink,
     is_arrow,
     page_marks,
+    unboxed_ticks,
     without_specks,
 )
 from pipeline.extract.ocr.pages import PageImage
@@ -52,6 +55,8 @@ BILEVEL_GREY_SHARE = 0.5  # a page whose ink is less grey than this is one bit a
 FINE_TRUST, MEDIUM_TRUST, COARSE_TRUST = 0.95, 0.9, 0.8  # ``trust``: no word of a coarse page reaches 0.8
 JOIN_GAP = 0.12  # of a word's height: a gap this narrow is inside a word, not between two
 NOISE_CONFIDENCE = 0.1  # a "word" read less surely than this is a smudge, a speck or a stroke, not text
+STRAY_CONFIDENCE = 0.7  # Tesseract's own: a character apart from its line's words read less surely...
+STRAY_GAP = 1.5  # ...this many times its height apart, is a stroke or a speck
 DRAWN_CONFIDENCE = 0.9  # ink on a signature line: surely there, whoever's it is
 LEGIBLE_CONFIDENCE = 0.6  # a page whose words average less than this is too poor to read
 MIN_LEGIBLE_WORDS = 15
@@ -132,6 +137,9 @@ def _words(read: list[OcrWord], factor: float, points: float) -> list[dict[str, 
 # A capital I in a sans-serif font is a plain vertical stroke: recognition may read it as one of
 # these. Standing alone before a word in small letters ("| will attend", "{ have"), it is "I".
 _STROKES = frozenset("|{}()[]!")
+# (quotes, colons, strokes and dots: what a box side's dots are read as; never how a value begins)
+_STRAY_BEFORE = re.compile(r"^[‘’'\"“”|:;,.`]+(?=[^\W_])")
+_STRAY_ALONE = re.compile(r"[‘’'\"“”|:;,.`~_]+")
 
 
 # A box typed with brackets ("[X]", "[ ]"), its brackets read as any of their look-alikes.
@@ -140,8 +148,10 @@ _TYPED_BOX = re.compile(r"^[\[({|]\s*([xX×✗✘]?)\s*[\])}|]$")
 
 def _as_printed(read: list[OcrWord]) -> list[OcrWord]:
     """The words as printed where recognition is known to confuse look-alikes: a vertical stroke
-    for "I", and a typed box's brackets for parentheses or braces."""
-    out = list(read)
+    for "I", and a typed box's brackets for parentheses or braces; and without the dots of a box's
+    side that no wiping took, which recognition reads as a quote, a colon or a stroke before a
+    word ("‘Muskegon") or as a word of their own."""
+    out = []
     for index, word in enumerate(read):
         text = word.text
         following = read[index + 1] if index + 1 < len(read) else None
@@ -150,9 +160,27 @@ def _as_printed(read: list[OcrWord]) -> list[OcrWord]:
             text = "I"
         elif box := _TYPED_BOX.match(text):
             text = "[X]" if box.group(1) else "[ ]"
-        if text != word.text:
-            out[index] = OcrWord(text, word.x0, word.top, word.x1, word.bottom, word.confidence, word.line)
+        else:
+            text = _STRAY_BEFORE.sub("", text)
+        if not text or _STRAY_ALONE.fullmatch(text):
+            continue
+        out.append(word if text == word.text else dataclasses.replace(word, text=text))
     return out
+
+
+def _strays(read: list[OcrWord], trusted: float) -> set[int]:
+    """The single characters recognition read unsurely far from any other word of their line (or
+    on a line of their own): a box's side ("!" at a field's end), a speck or a rule's end. A
+    value's own one character ("2") is read surely; a typed X is a tick."""
+    strays = set()
+    for index, word in enumerate(read):
+        if len(word.text) != 1 or word.text in "xX" or word.confidence >= STRAY_CONFIDENCE * trusted:
+            continue
+        far = STRAY_GAP * (word.bottom - word.top)
+        neighbours = [read[k] for k in (index - 1, index + 1) if 0 <= k < len(read) and read[k].line == word.line]
+        if all(max(other.x0 - word.x1, word.x0 - other.x1) > far for other in neighbours):
+            strays.add(index)
+    return strays
 
 
 def _trusted(word: OcrWord, trusted: float) -> OcrWord:
@@ -199,13 +227,17 @@ def read_page(page: PageImage) -> PageReading:
     # a "word" read with next to no confidence is a smudge or a stroke: left to the drawings below;
     # a drop-down list's arrow the wiping missed (blurred) is no word either
     scale = work_dpi / (page.dpi * factor)
-    text = [w for w in read if w.confidence >= NOISE_CONFIDENCE
+    strays = _strays(read, trusted)
+    text = [w for i, w in enumerate(read) if w.confidence >= NOISE_CONFIDENCE and i not in strays
             and not (w.text in ARROW_LOOKALIKES and is_arrow(work_ink, (w.x0 * scale, w.top * scale, w.x1 * scale, w.bottom * scale)))]
     words = _words(text, factor, points)
     words += [_word(CHECKED if b.checked else UNCHECKED, (b.x0, b.top, b.x1, b.bottom), work_points, b.confidence)
               for b in marks.boxes]
     covered = _covered(marks, read, scale)
     words += [_word(PICTURE, box, work_points, DRAWN_CONFIDENCE) for box in drawn_ink(work_ink, covered, work_dpi)]
+    # (a tick recognition read as a smudge of a word is still a tick: only words read count here)
+    ticks = unboxed_ticks(work_ink, _covered(marks, text, scale), work_dpi)
+    words += [_word(CHECKED, box, work_points, UNSURE_BOX_CONFIDENCE) for box in ticks]
     horizontal = [(y * work_points, x0 * work_points, x1 * work_points) for y, x0, x1 in marks.horizontal]
     vertical = [(x * work_points, top * work_points, bottom * work_points) for x, top, bottom in marks.vertical]
     lines, removed = lines_of_words(words, horizontal, vertical, page.number)

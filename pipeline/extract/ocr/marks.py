@@ -20,9 +20,13 @@ RULE_MIN_INCHES = 0.4  # a horizontal rule: a field's underline or border, a sec
 VERTICAL_RULE_MIN_INCHES = 0.2  # a field box's side (taller than a letter, a check box's side)
 RULE_GAP_INCHES = 0.04  # gaps in a faxed or copied rule, bridged
 RULE_PIECE_INCHES = 0.15
+DOTTED_RULE_SHARE = 0.1  # a faxed rule's dots cover a tenth of its length at least (measured: 0.15-0.2)...
+DOTTED_CLEAR_SHARE = 0.03  # ...with next to no ink just above or below it, along its whole length
 FIELD_HEIGHT_INCHES = (0.15, 0.6)  # a field's box, from its top rule to its bottom one (narratives are taller: their sides are rules)  # a piece of a rule, in line with it: longer than a letter's bar
 RULE_CLEARANCE_INCHES = 0.02  # paper this far above and below a rule (a stroke or two thick), or beside a vertical one
 BOX_SIDE_POINTS = (6.0, 18.0)  # a check box's side
+TICK_SIDE_POINTS = (3.5, 16.0)  # a tick or a cross in a box, across and down
+TICK_INK = 0.1  # of the tick's bounds: a stroke, not a hairline or a scatter of dust
 ARROW_SIDE_POINTS = (3.0, 14.0)  # a drop-down list's arrow
 ARROW_SOLIDITY = 0.75  # a ▼ fills its hull but for its blurred edges (a small one drawn at 150 dpi: 0.84); a "v" or "y" is notched (about half)
 ARROW_LOOKALIKES = frozenset({"v", "V", "y", "Y", "¥", "w", "W", "vv", "Vv", "~", "»", "¬", "▼", "▾"})  # what Tesseract reads a ▼ as
@@ -116,8 +120,37 @@ def _rules_along(ink_mask: np.ndarray, dpi: float, horizontal: bool) -> np.ndarr
     return cv2.morphologyEx(_isolated(runs, bridged, dpi, horizontal), cv2.MORPH_OPEN, shape(length))
 
 
+def _dotted_rules(ink_mask: np.ndarray, dpi: float) -> np.ndarray:
+    """Horizontal rules a fax or a copier left as sparse dots, too far apart to bridge: along a
+    rule's length a quarter of the band it runs in holds ink, and the bands just above and below
+    it are paper along the whole length (a line of letters has ink above and below its middle)."""
+    length = max(8, int(RULE_MIN_INCHES * dpi))
+    reach = max(2, int(RULE_CLEARANCE_INCHES * dpi))
+    ink = (ink_mask > 0).astype(np.float32)
+    # (a scanned rule wanders a pixel up or down along its length)
+    band = cv2.blur(cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 3))), (length, 1))
+    around = cv2.blur(ink, (length, reach))
+    above, below = np.ones_like(around), np.ones_like(around)
+    shift = 2 * reach
+    above[shift:], below[:-shift] = around[:-shift], around[shift:]
+    found = ((band >= DOTTED_RULE_SHARE) & (above <= DOTTED_CLEAR_SHARE) & (below <= DOTTED_CLEAR_SHARE)).astype(np.uint8) * 255
+    found = cv2.morphologyEx(found, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length // 2, 1)))
+    # each rule from its first dot to its last: the window's share starts and ends it up to half a
+    # window off, and where a field box's rules end its sides are (``_field_sides``)
+    rules = np.zeros_like(ink_mask)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(found, connectivity=8)
+    for index in range(1, count):
+        x, y, w, h = (int(v) for v in stats[index, :4])
+        x0, x1 = max(0, x - length // 2), min(ink_mask.shape[1], x + w + length // 2)
+        columns = np.flatnonzero(ink_mask[max(0, y - 1) : y + h + 1, x0:x1].any(axis=0))
+        if columns.size:
+            rules[y : y + h, x0 + columns[0] : x0 + columns[-1] + 1] = 255
+    return rules
+
+
 def _rule_masks(ink_mask: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
-    return _rules_along(ink_mask, dpi, True), _rules_along(ink_mask, dpi, False)
+    horizontal = cv2.bitwise_or(_rules_along(ink_mask, dpi, True), _dotted_rules(ink_mask, dpi))
+    return horizontal, _rules_along(ink_mask, dpi, False)
 
 
 def _rule_pieces(ink_mask: np.ndarray, rules: np.ndarray, dpi: float, horizontal: bool) -> np.ndarray:
@@ -301,30 +334,55 @@ def _field_sides(horizontal: list[tuple[int, int, int]], dpi: float) -> list[tup
     rules start and end level with each other, a field's height apart, and its sides join their ends."""
     low, high = FIELD_HEIGHT_INCHES[0] * dpi, FIELD_HEIGHT_INCHES[1] * dpi
     reach = max(3, int(0.03 * dpi))
+    # (a faxed rule's first and last dots fall where they fall: its ends are as sure as its gaps,
+    # up to twice a bridged gap, are short)
+    level = max(3, int(2 * RULE_GAP_INCHES * dpi))
     ordered = sorted(horizontal)
     sides = []
     for index, (y_top, start_top, end_top) in enumerate(ordered):
         for y_bottom, start_bottom, end_bottom in ordered[index + 1 :]:
             if y_bottom - y_top > high:
                 break
-            if y_bottom - y_top >= low and abs(start_top - start_bottom) <= 3 and abs(end_top - end_bottom) <= 3:
+            if y_bottom - y_top >= low and abs(start_top - start_bottom) <= level and abs(end_top - end_bottom) <= level:
                 left, right = min(start_top, start_bottom), max(end_top, end_bottom)
-                sides += [(left - reach, left + 1, y_top, y_bottom), (right, right + reach + 1, y_top, y_bottom)]
+                # (outwards as far as a rule's end may fall short of the side, inwards its stroke's width)
+                inwards = max(1, reach // 2)
+                sides += [(left - reach, left + inwards, y_top, y_bottom), (right - inwards + 1, right + reach + 1, y_top, y_bottom)]
                 break
     return sides
+
+
+def _uncovered_drawings(ink_mask: np.ndarray, covered: np.ndarray, dpi: float) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
+    """The ink nothing accounts for, and each of its drawings as (x, y, w, h): strokes a little
+    apart (one signature's) as one."""
+    left = cv2.bitwise_and(ink_mask, cv2.bitwise_not(covered))
+    joined = cv2.dilate(left, cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, int(0.12 * dpi)), max(3, int(0.05 * dpi)))))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    return left, [tuple(int(v) for v in stats[index, :4]) for index in range(1, count)]
+
+
+def unboxed_ticks(ink_mask: np.ndarray, covered: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]:
+    """Ticks whose box is not on the page (a fax or a copier dropped its light outline): a drawing
+    of a tick's size that no word, rule or box accounts for, as (x0, top, x1, bottom). Whether a
+    box was there, and ticked, is for a person to confirm: they are read as unsure ticks."""
+    left, drawings = _uncovered_drawings(ink_mask, covered, dpi)
+    low, high = (side * dpi / POINTS_PER_INCH for side in TICK_SIDE_POINTS)
+    pad = max(3, int(0.12 * dpi)) // 2, max(3, int(0.05 * dpi)) // 2  # the joining's own growth
+    found = []
+    for x, y, w, h in drawings:
+        w, h, x, y = w - 2 * pad[0], h - 2 * pad[1], x + pad[0], y + pad[1]
+        if low <= w <= high and low <= h <= high and int(left[y : y + h, x : x + w].astype(bool).sum()) >= TICK_INK * w * h:
+            found.append((x, y, x + w, y + h))
+    return found
 
 
 def drawn_ink(ink_mask: np.ndarray, covered: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]:
     """Ink that no word read and no rule or box accounts for, large enough to be drawn on purpose
     (a handwritten signature, initials): each as (x0, top, x1, bottom) in pixels."""
-    left = cv2.bitwise_and(ink_mask, cv2.bitwise_not(covered))
-    # strokes of one signature, a little apart, are one drawing
-    joined = cv2.dilate(left, cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, int(0.12 * dpi)), max(3, int(0.05 * dpi)))))
-    count, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    left, drawings = _uncovered_drawings(ink_mask, covered, dpi)
     wide, tall = (side * dpi for side in SIGNATURE_MIN_INCHES)
     found = []
-    for index in range(1, count):
-        x, y, w, h = (int(v) for v in stats[index, :4])
+    for x, y, w, h in drawings:
         if w >= wide and h >= tall and int(left[y : y + h, x : x + w].astype(bool).sum()) >= 0.02 * w * h:
             found.append((x, y, x + w, y + h))
     return found

@@ -3,6 +3,7 @@ inside them; rules found and wiped; specks dropped; ink no word accounts for fou
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
@@ -16,6 +17,7 @@ from pipeline.extract.ocr.marks import (
     faint_ink,
     find_boxes,
     page_marks,
+    unboxed_ticks,
     without_specks,
 )
 from tests.conftest import VALID_PACKET
@@ -167,3 +169,66 @@ def test_a_scanned_drop_down_arrow_is_found_however_blurred(shape):
 
 def test_a_letter_v_is_no_arrow():
     assert arrows(_mask_with(_LETTER_V), 150) == []
+
+
+def _faxed_field(dpi: int = 150) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """A field's box as a fax leaves it (its outline dots a pixel or two wide, a few to ten pixels
+    apart, a fifth of its length inked) with a value typed in it and a label beside it: the ink
+    mask, and the box (x0, top, x1, bottom)."""
+    rng = np.random.default_rng(7)
+    image = Image.new("L", (900, 200), 255)
+    draw = ImageDraw.Draw(image)
+    x0, top, x1, bottom = 400, 60, 850, 100
+
+    def dots(start: int, end: int, fixed: int, horizontal: bool) -> None:
+        at = start
+        while at < end:
+            size = int(rng.integers(1, 3))
+            box = (at, fixed, at + size, fixed + 1) if horizontal else (fixed, at, fixed + 1, at + size)
+            draw.rectangle(box, fill=0)
+            at += size + int(rng.integers(3, 11))
+
+    dots(x0, x1, top, True)
+    dots(x0, x1, bottom, True)
+    dots(top, bottom, x0, False)
+    dots(top, bottom, x1, False)
+    for text, x in (("Community Mental Health", 40), ("Lakeshore Family Wellness", x0 + 8)):
+        draw.text((x, 72), text, fill=0, font_size=18)
+    return ink(np.asarray(image)), (x0, top, x1, bottom)
+
+
+def test_a_faxed_box_s_dotted_rules_are_found_and_wiped_and_its_words_are_not():
+    mask, (x0, top, x1, bottom) = _faxed_field()
+    marks = page_marks(mask, mask, 150)
+    found = {y for y, start, end in marks.horizontal if start <= x0 + 12 and end >= x1 - 12}
+    assert any(abs(y - top) <= 2 for y in found) and any(abs(y - bottom) <= 2 for y in found)
+    assert all(top - 2 <= y <= top + 2 or bottom - 2 <= y <= bottom + 2 for y, _, _ in marks.horizontal)
+    left = cv2.bitwise_and(mask, cv2.bitwise_not(marks.wiped))
+    assert not left[top - 1 : top + 2, x0:x1].any() and not left[bottom - 1 : bottom + 2, x0:x1].any()
+    # the sides too, where the top and bottom rules end level (a faxed side is too sparse to find)
+    assert not left[top + 3 : bottom - 3, x0 - 1 : x0 + 2].any()
+    # the letters stay, the label's and the value's
+    assert left[65:100, 40:300].sum() > 0.9 * mask[65:100, 40:300].sum()
+    assert left[65:98, x0 + 8 : x1 - 20].sum() > 0.9 * mask[65:98, x0 + 8 : x1 - 20].sum()
+
+
+def test_a_tick_whose_box_the_fax_dropped_is_found_and_a_signature_or_a_speck_is_not():
+    image = Image.new("L", (600, 200), 255)
+    draw = ImageDraw.Draw(image)
+    draw.line([(50, 100), (56, 110), (66, 88)], fill=0, width=3)  # a tick, 16 by 22 pixels at 150 dpi
+    draw.line([(200, 90), (240, 110), (280, 85), (330, 108), (380, 92)], fill=0, width=2)  # a signature's stroke
+    draw.rectangle([(450, 100), (451, 101)], fill=0)  # a speck
+    mask = ink(np.asarray(image))
+    ticks = unboxed_ticks(mask, np.zeros_like(mask), 150)
+    assert len(ticks) == 1
+    x0, top, x1, bottom = ticks[0]
+    assert 45 <= x0 <= 52 and 62 <= x1 <= 70 and 84 <= top <= 90 and 108 <= bottom <= 114
+
+
+def test_a_tick_read_as_a_word_is_accounted_for_by_it():
+    image = Image.new("L", (200, 200), 255)
+    ImageDraw.Draw(image).line([(50, 100), (56, 110), (66, 88)], fill=0, width=3)
+    mask = ink(np.asarray(image))
+    covered = np.zeros_like(mask)
+    covered[80:120, 40:80] = 255
+    assert unboxed_ticks(mask, covered, 150) == []
