@@ -30,12 +30,14 @@ from pipeline.extract.layout import CHECKED, PICTURE, UNCHECKED, Layout, Line
 from pipeline.extract.ocr.clean import cleaned, ink
 from pipeline.extract.ocr.marks import (
     ARROW_LOOKALIKES,
+    BOX_SIDE_POINTS,
     UNSURE_BOX_CONFIDENCE,
     PageMarks,
     drawn_ink,
     faint_ink,
     is_arrow,
     page_marks,
+    read_as_box,
     unboxed_ticks,
     without_specks,
 )
@@ -183,6 +185,15 @@ def _strays(read: list[OcrWord], trusted: float) -> set[int]:
     return strays
 
 
+def _box_like(word: OcrWord, trusted: float, dpi: float) -> bool:
+    """A "word" of a few characters read unsurely whose bounds are a check box's (square, a box's
+    size): a box recognition could not read ("V7!" for a ticked one a fax broke the outline of)."""
+    width, height = word.x1 - word.x0, word.bottom - word.top
+    low, high = (side * dpi / 72.0 for side in BOX_SIDE_POINTS)
+    return (len(word.text) <= 3 and word.confidence < STRAY_CONFIDENCE * trusted
+            and low <= min(width, height) and max(width, height) <= high and max(width, height) <= 1.2 * min(width, height))
+
+
 def _trusted(word: OcrWord, trusted: float) -> OcrWord:
     return OcrWord(word.text, word.x0, word.top, word.x1, word.bottom, word.confidence * trusted, word.line)
 
@@ -230,6 +241,9 @@ def read_page(page: PageImage) -> PageReading:
     strays = _strays(read, trusted)
     text = [w for i, w in enumerate(read) if w.confidence >= NOISE_CONFIDENCE and i not in strays
             and not (w.text in ARROW_LOOKALIKES and is_arrow(work_ink, (w.x0 * scale, w.top * scale, w.x1 * scale, w.bottom * scale)))]
+    # a box whose outline the fax broke, read as a smudge of a word: an unsure box, ticked by its ink
+    unread = [tuple(int(round(v * scale)) for v in (w.x0, w.top, w.x1, w.bottom)) for w in text if _box_like(w, trusted, page.dpi * factor)]
+    text = [w for w in text if not _box_like(w, trusted, page.dpi * factor)]
     words = _words(text, factor, points)
     words += [_word(CHECKED if b.checked else UNCHECKED, (b.x0, b.top, b.x1, b.bottom), work_points, b.confidence)
               for b in marks.boxes]
@@ -238,6 +252,8 @@ def read_page(page: PageImage) -> PageReading:
     # (a tick recognition read as a smudge of a word is still a tick: only words read count here)
     ticks = unboxed_ticks(work_ink, _covered(marks, text, scale), work_dpi)
     words += [_word(CHECKED, box, work_points, UNSURE_BOX_CONFIDENCE) for box in ticks]
+    words += [_word(CHECKED if read_as_box(work_ink, box) else UNCHECKED, box, work_points, UNSURE_BOX_CONFIDENCE)
+              for box in unread]
     horizontal = [(y * work_points, x0 * work_points, x1 * work_points) for y, x0, x1 in marks.horizontal]
     vertical = [(x * work_points, top * work_points, bottom * work_points) for x, top, bottom in marks.vertical]
     lines, removed = lines_of_words(words, horizontal, vertical, page.number)

@@ -209,6 +209,15 @@ def _box_state(ink_mask: np.ndarray, x: int, y: int, w: int, h: int) -> tuple[bo
     return share >= (CHECKED_INK + EMPTY_INK) / 2, UNSURE_BOX_CONFIDENCE
 
 
+def read_as_box(ink_mask: np.ndarray, box: tuple[int, int, int, int]) -> bool:
+    """Whether a box-shaped place recognition read as a smudge of a word ("V7!", "(|") holds a
+    tick, by the ink inside it: half the share of a sure tick at least (its state is unsure either
+    way: the box's outline was not found)."""
+    x0, top, x1, bottom = box
+    checked, _ = _box_state(ink_mask, x0, top, x1 - x0, bottom - top)
+    return checked
+
+
 def find_boxes(ink_mask: np.ndarray, faint_mask: np.ndarray, dpi: float) -> list[Box]:
     """The check boxes of a page: squares of a box's size whose four sides are drawn (in faint ink
     too: a box's thin outline scans grey), ticked or not by the ink inside them."""

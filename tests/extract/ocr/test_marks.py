@@ -17,6 +17,7 @@ from pipeline.extract.ocr.marks import (
     faint_ink,
     find_boxes,
     page_marks,
+    read_as_box,
     unboxed_ticks,
     without_specks,
 )
@@ -232,3 +233,12 @@ def test_a_tick_read_as_a_word_is_accounted_for_by_it():
     covered = np.zeros_like(mask)
     covered[80:120, 40:80] = 255
     assert unboxed_ticks(mask, covered, 150) == []
+
+
+def test_a_box_read_as_a_word_is_ticked_by_the_ink_inside_it():
+    image = Image.new("L", (200, 200), 255)
+    draw = ImageDraw.Draw(image)
+    draw.line([(55, 100), (60, 108), (70, 90)], fill=0, width=3)  # a tick inside a box whose outline is gone
+    mask = ink(np.asarray(image))
+    assert read_as_box(mask, (48, 84, 78, 114))
+    assert not read_as_box(mask, (120, 84, 150, 114))  # nothing inside

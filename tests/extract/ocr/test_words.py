@@ -1,12 +1,12 @@
 """pipeline.extract.ocr: the words recognition read, as printed: a box's side read as a quote, a
-colon or a stroke is no part of a value, and a single character read unsurely apart from its
-line's words is a stroke or a speck, not a word."""
+colon or a stroke is no part of a value, a single character read unsurely apart from its
+line's words is a stroke or a speck, not a word, and a box read as a smudge of a word is a box."""
 
 from __future__ import annotations
 
 import pytest
 
-from pipeline.extract.ocr import _as_printed, _strays
+from pipeline.extract.ocr import _as_printed, _box_like, _strays
 from pipeline.extract.ocr.tesseract import OcrWord
 
 
@@ -51,3 +51,23 @@ def test_a_stray_is_told_by_recognition_s_own_confidence_not_the_page_s_trust():
     # on a fax every confidence is scaled by 0.8: a character read at 0.9 is no stray there
     assert _strays([_word("7", 400, confidence=0.9 * 0.8, line=(4, 1, 1))], 0.8) == set()
     assert _strays([_word("7", 400, confidence=0.5 * 0.8, line=(4, 1, 1))], 0.8) == {0}
+
+
+def _at(text: str, width: int, height: int, confidence: float) -> OcrWord:
+    return OcrWord(text, 100, 100, 100 + width, 100 + height, confidence, (1, 1, 1))
+
+
+@pytest.mark.parametrize("read", ["V7!", "(|", "\\/|", "fi"])
+def test_a_box_read_as_a_smudge_of_a_word_is_a_box(read):
+    # 31 pixels square at 204 dpi: an 11-point box, its tick read as letters with little confidence
+    assert _box_like(_at(read, 31, 31, 0.31), 1.0, 204)
+
+
+@pytest.mark.parametrize(("read", "width", "height", "confidence"), [
+    ("If", 13, 20, 0.66),  # a word's own shape
+    ("V7!", 31, 31, 0.93),  # read surely: whatever it is, it was read
+    ("Yes.", 31, 31, 0.4),  # four characters: a word
+    ("o", 6, 6, 0.4),  # smaller than any box
+])
+def test_a_word_is_not_taken_for_a_box(read, width, height, confidence):
+    assert not _box_like(_at(read, width, height, confidence), 1.0, 204)
