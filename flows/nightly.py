@@ -7,9 +7,12 @@ or ``PREFECT_API_URL`` points at one the user runs.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import ConfigurationError
 from pipeline.prefect_env import prefect_defaults
@@ -17,6 +20,8 @@ from pipeline.settings import Settings
 
 DEFAULT_CRON = "0 2 * * *"
 DEPLOYMENT_NAME = "nightly"
+
+log = logging.getLogger(__name__)
 
 
 def server_command(settings: Settings, host: str, port: int) -> tuple[list[str], dict[str, str]]:
@@ -58,3 +63,47 @@ def serve_nightly(settings: Settings, cron: str, timezone: str) -> None:
         description="Process the PSP forms inbox.",
         tags=["psp"],
     )
+
+
+def notify_coordinator_of_failure(flow: Any, flow_run: Any, state: Any) -> None:
+    """The inbox flow's ``on_failure`` and ``on_crashed`` hook: a failed run of a deployment (the
+    nightly schedule, which no one watches), or one whose process died (the serving process calls
+    it then), emails the coordinator which run failed, when and what to do
+    (``pipeline.report.failure_notice``). A run by hand does not: its own command says it failed."""
+    if flow_run.deployment_id is None:
+        return
+    from prefect.settings import PREFECT_UI_URL
+
+    from flows.run_logs import program_lines_in_run_log
+    from pipeline.report.failure_notice import (
+        FailedRun,
+        failure_reason,
+        send_failure_notice,
+    )
+
+    with program_lines_in_run_log():
+        home = (flow_run.parameters or {}).get("home")
+        try:
+            settings = Settings(home=Path(home)) if home else Settings()
+        except ValueError as exc:  # the settings themselves may be why the run failed
+            log.warning("the coordinator was not told that run %s failed: the settings cannot be read (%s)",
+                        flow_run.name, " ".join(str(exc).split()))
+            return
+        ui = PREFECT_UI_URL.value()
+        failed = FailedRun(
+            name=flow_run.name,
+            run_id=str(flow_run.id),
+            failed_at=state.timestamp if isinstance(state.timestamp, datetime) else datetime.now(UTC),
+            reason=failure_reason(None if state.is_crashed() else _error_of(state)),
+            link=f"{ui.rstrip('/')}/runs/flow-run/{flow_run.id}" if ui else None,
+        )
+        send_failure_notice(settings, failed)
+
+
+def _error_of(state: Any) -> BaseException | None:
+    """The exception a failed state holds, or None when it holds none (or it cannot be read)."""
+    try:
+        error = state.result(raise_on_failure=False)
+    except Exception:  # its result was not kept: the reason is then unknown, not a second failure
+        return None
+    return error if isinstance(error, BaseException) else None

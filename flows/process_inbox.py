@@ -19,6 +19,8 @@ from prefect.artifacts import (
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
+from flows.nightly import notify_coordinator_of_failure
+from flows.run_logs import program_lines_in_run_log
 from pipeline import run as steps
 from pipeline.report.models import RunSummary
 from pipeline.report.summary import summary_markdown, summary_table
@@ -76,9 +78,16 @@ def publish_artifacts(summary: RunSummary) -> None:
     )
 
 
-@flow(name="process-inbox", log_prints=False, persist_result=False)
+@flow(name="process-inbox", log_prints=False, persist_result=False,
+      on_failure=[notify_coordinator_of_failure], on_crashed=[notify_coordinator_of_failure])
 def process_inbox(home: str | None = None) -> dict[str, Any]:
-    """Process every file in the data home's inbox once."""
+    """Process every file in the data home's inbox once; the program's own lines go to the flow
+    run's log (``flows.run_logs``), and a failed scheduled run emails the coordinator."""
+    with program_lines_in_run_log():
+        return _process_inbox(home)
+
+
+def _process_inbox(home: str | None) -> dict[str, Any]:
     settings = Settings(home=Path(home)) if home else Settings()
     context = open_run(settings)
     # quote(): Prefect would otherwise walk every object passed to a task (the run context holds

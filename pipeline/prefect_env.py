@@ -11,6 +11,8 @@ from pathlib import Path
 
 # The first ephemeral server of a machine creates its database: slower than the default 20 s allows.
 EPHEMERAL_STARTUP_SECONDS = "90"
+# The program's own loggers (``cli.main.PROGRAM_LOGGERS``): what a run did, in its own words.
+PROGRAM_LOGGERS = ("pipeline", "flows", "cli")
 
 
 def prefect_defaults(prefect_home: Path, *, quiet: bool = True) -> dict[str, str]:
@@ -21,6 +23,10 @@ def prefect_defaults(prefect_home: Path, *, quiet: bool = True) -> dict[str, str
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": EPHEMERAL_STARTUP_SECONDS,
+        # The program's own lines (never a field value) go to the flow run's log in Prefect's UI
+        # (``flows.run_logs``); outside a flow run, Prefect would warn of each one it cannot file.
+        "PREFECT_LOGGING_EXTRA_LOGGERS": ",".join(PROGRAM_LOGGERS),
+        "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
     }
     if quiet:
         # The run prints its own summary; Prefect's per-task lines are for --verbose (and cost time).

@@ -50,43 +50,19 @@ def test_flow_processes_the_inbox_and_publishes_artifacts(prefect_harness, tmp_p
     assert link is not None and result["report"].rsplit("/", 1)[-1] in link.data
 
 
-PLANTED = {
-    "psp_first_name": "Quillonia",
-    "psp_last_name": "Vexworthington",
-    "psp_preferred_name": "Quilly",
-    "psp_email": "quillonia.vexworth@example.org",
-    "psp_phone": "(517) 555-0197",
-    "psp_street": "4417 Plantedvalue Road",
-    "psp_city": "Zzyzxtown",
-    "accommodations": "Needs a Plantednarrative quiet room",
-    "supervisor_name": "Ozymandias Plantsworth",
-    "psp_signature": "Quillonia Vexworthington",
-}
-
-
 def test_no_field_value_reaches_a_log_line_or_an_artifact(prefect_harness, tmp_path):
     """Distinctive values planted in a packet appear in no log record (ours or Prefect's, at DEBUG)
     and no Prefect artifact of the run."""
     import json
     import logging
-    import os
-    from datetime import UTC, datetime
-    from pathlib import Path
 
     from prefect.artifacts import Artifact
 
     from flows.process_inbox import process_inbox
-    from samples.fill import fill_pdf
-    from tests.conftest import VALID_PACKET
+    from tests.flows.served import PLANTED, planted_inbox
 
     home = tmp_path / "home"
-    (home / "inbox").mkdir(parents=True)
-    forms = Path(__file__).resolve().parents[2] / "samples" / "forms"
-    for name, changes in (("packet.pdf", {}), ("bad-packet.pdf", {"psp_phone": "555-01", "psp_zip": "9"})):
-        target = home / "inbox" / name
-        fill_pdf(forms / "PSP-REG_2025.1.pdf", {**VALID_PACKET, **PLANTED, **changes}, target)
-        arrival = datetime(2026, 12, 2, 15, tzinfo=UTC).timestamp()
-        os.utime(target, (arrival, arrival))
+    planted_inbox(home)
 
     records: list[logging.LogRecord] = []
 
