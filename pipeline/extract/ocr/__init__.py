@@ -195,7 +195,7 @@ def _box_like(word: OcrWord, trusted: float, dpi: float) -> bool:
 
 
 def _trusted(word: OcrWord, trusted: float) -> OcrWord:
-    return OcrWord(word.text, word.x0, word.top, word.x1, word.bottom, word.confidence * trusted, word.line)
+    return dataclasses.replace(word, confidence=word.confidence * trusted)
 
 
 def _covered(marks: PageMarks, words: Iterable[OcrWord], scale: float) -> np.ndarray:
@@ -234,17 +234,10 @@ def read_page(page: PageImage) -> PageReading:
     marks = page_marks(work_ink, faint_ink(work), work_dpi)
     picture, factor = _for_reading(page, marks.wiped)
     read = [_trusted(w, trusted) for w in _joined(_as_printed(read_words(picture, page.dpi * factor)))]
-    points, work_points = 72.0 / page.dpi, 72.0 / work_dpi
-    # a "word" read with next to no confidence is a smudge or a stroke: left to the drawings below;
-    # a drop-down list's arrow the wiping missed (blurred) is no word either
     scale = work_dpi / (page.dpi * factor)
-    strays = _strays(read, trusted)
-    text = [w for i, w in enumerate(read) if w.confidence >= NOISE_CONFIDENCE and i not in strays
-            and not (w.text in ARROW_LOOKALIKES and is_arrow(work_ink, (w.x0 * scale, w.top * scale, w.x1 * scale, w.bottom * scale)))]
-    # a box whose outline the fax broke, read as a smudge of a word: an unsure box, ticked by its ink
-    unread = [tuple(int(round(v * scale)) for v in (w.x0, w.top, w.x1, w.bottom)) for w in text if _box_like(w, trusted, page.dpi * factor)]
-    text = [w for w in text if not _box_like(w, trusted, page.dpi * factor)]
-    words = _words(text, factor, points)
+    text, unread = _text_of(read, trusted, work_ink, scale, page.dpi * factor)
+    work_points = 72.0 / work_dpi
+    words = _words(text, factor, 72.0 / page.dpi)
     words += [_word(CHECKED if b.checked else UNCHECKED, (b.x0, b.top, b.x1, b.bottom), work_points, b.confidence)
               for b in marks.boxes]
     covered = _covered(marks, read, scale)
@@ -260,6 +253,26 @@ def read_page(page: PageImage) -> PageReading:
     # (how legible the page is: by Tesseract's own confidence, before ``trust``)
     confidence = float(np.mean([w.confidence for w in text])) / trusted if text else 0.0
     return PageReading(lines, removed, vertical, len(text), confidence)
+
+
+def _text_of(read: list[OcrWord], trusted: float, work_ink: np.ndarray, scale: float,
+             read_dpi: float) -> tuple[list[OcrWord], list[tuple[int, int, int, int]]]:
+    """The words read that are text, and the boxes recognition read as words (in the marks'
+    pixels, ``scale`` times the picture read's). A "word" read with next to no confidence is a
+    smudge or a stroke (left to the drawings), a stray character is a box's side or a speck, and
+    a drop-down list's arrow the wiping missed (blurred) is no word either; a box whose outline a
+    fax broke, read as a smudge of a word, is an unsure box, ticked by its ink."""
+    strays = _strays(read, trusted)
+    text, unread = [], []
+    for index, word in enumerate(read):
+        at = (word.x0 * scale, word.top * scale, word.x1 * scale, word.bottom * scale)
+        if word.confidence < NOISE_CONFIDENCE or index in strays or (word.text in ARROW_LOOKALIKES and is_arrow(work_ink, at)):
+            continue
+        if _box_like(word, trusted, read_dpi):
+            unread.append(tuple(int(round(v)) for v in at))
+        else:
+            text.append(word)
+    return text, unread
 
 
 def read_pages(pages: Iterable[PageImage]) -> RawDocument:
