@@ -21,7 +21,7 @@ from email.utils import formataddr, formatdate, make_msgid
 
 from pipeline.clock import shown_time
 from pipeline.errors import ConfigurationError, expected_error
-from pipeline.report.sending import InDoubt, SmtpServer, _Connection
+from pipeline.report.sending import InDoubt, SmtpConnection, SmtpServer
 from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ def send_failure_notice(
         log.warning("the coordinator was not told that run %s failed: %s (%s)", failed.name, exc.message, exc.hint)
         return False
     # The connection notices go out on: STARTTLS, login and the message's encoding as for them.
-    connection = _Connection(server, ssl_context, smtp_factory)
+    connection = SmtpConnection(server, ssl_context, smtp_factory)
     try:
         connection.send(failure_message(settings, failed), settings.coordinator_email)
     except (smtplib.SMTPException, OSError, InDoubt) as exc:

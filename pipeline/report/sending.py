@@ -135,7 +135,7 @@ def _read(item: OutboxItem) -> EmailMessage:
     return cast(EmailMessage, message_from_bytes(item.path.read_bytes(), policy=policy.default))
 
 
-class _Connection:
+class SmtpConnection:
     """One SMTP session, opened at the first notice that needs it."""
 
     def __init__(self, server: SmtpServer, ssl_context: ssl.SSLContext | None, factory: Callable[..., smtplib.SMTP]):
@@ -147,6 +147,7 @@ class _Connection:
         self.before_data: Callable[[], None] = lambda: None  # what the sender records before DATA
 
     def open(self) -> smtplib.SMTP:
+        """The session, opened (EHLO, STARTTLS and login as the server asks) at the first call."""
         if self.client is None:
             server = self.server
             client = self.factory(server.host, server.port, timeout=server.timeout)
@@ -248,6 +249,7 @@ class _Connection:
             self.client = None
 
     def drop(self) -> None:
+        """The session closed (QUIT, or dropped when the server is gone); the next send opens another."""
         if self.client is not None:
             try:
                 self.client.quit()
@@ -292,7 +294,7 @@ def send_notices(
     if server is None:
         raise ConfigurationError("no SMTP server is configured.", hint="Set PSP_SMTP_HOST.")
     me = sender_id()
-    connection = _Connection(server, ssl_context, smtp_factory)
+    connection = SmtpConnection(server, ssl_context, smtp_factory)
     try:
         for item in due:
             if stop is not None and stop.is_set():
@@ -317,7 +319,7 @@ def send_notices(
 
 
 def _send_one(
-    engine: Engine, connection: _Connection, item: OutboxItem, me: str, delivery: Delivery, read: EmailMessage | OSError
+    engine: Engine, connection: SmtpConnection, item: OutboxItem, me: str, delivery: Delivery, read: EmailMessage | OSError
 ) -> None:
     """Send one claimed notice (``read``: its file as read before the claim, or why it could not
     be) and settle its claim: sent; given back with the error when nothing was delivered; left

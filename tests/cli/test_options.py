@@ -28,9 +28,13 @@ def test_help_lists_version_and_completion():
         assert option in result.output
 
 
-def test_show_completion_prints_a_bash_script():
-    # (the shell is the user's, told by SHELL: under make or cron it would be sh, which Typer refuses)
-    result = runner.invoke(app, ["--show-completion"], env={"SHELL": "/bin/bash"}, prog_name="psp-pipeline")
+def test_show_completion_prints_a_bash_script(monkeypatch):
+    # (the shell is the user's, as shellingham tells it from the processes above: under make or
+    # cron it is sh, which Typer refuses; here a user's bash)
+    import typer._completion_shared as completion
+
+    monkeypatch.setattr(completion.shellingham, "detect_shell", lambda: ("bash", "/bin/bash"))
+    result = runner.invoke(app, ["--show-completion"], prog_name="psp-pipeline")
     assert result.exit_code == 0, result.output
     assert "_PSP_PIPELINE_COMPLETE=complete_bash" in result.output
     assert "complete -o default -F _psp_pipeline_completion psp-pipeline" in result.output

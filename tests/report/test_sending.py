@@ -110,7 +110,7 @@ def test_two_senders_at_once_send_each_notice_once(outbox_home):
 def test_an_interrupted_send_settles_what_it_held_and_the_next_run_finishes(outbox_home, smtp_server, monkeypatch):
     engine = open_store(outbox_home.store_url)
     due = _due(engine)
-    real_send = sending._Connection.send
+    real_send = sending.SmtpConnection.send
     calls = []
 
     def interrupted_on_the_third(self, message, to_address):
@@ -119,7 +119,7 @@ def test_an_interrupted_send_settles_what_it_held_and_the_next_run_finishes(outb
             raise KeyboardInterrupt
         real_send(self, message, to_address)
 
-    monkeypatch.setattr(sending._Connection, "send", interrupted_on_the_third)
+    monkeypatch.setattr(sending.SmtpConnection, "send", interrupted_on_the_third)
     with pytest.raises(KeyboardInterrupt):
         send_notices(engine, _plain(smtp_server))
     by_id = {i.id: i for i in outbox.notices(engine)}
@@ -130,7 +130,7 @@ def test_an_interrupted_send_settles_what_it_held_and_the_next_run_finishes(outb
     assert all(by_id[i.id].attempts == 0 for i in ordered[3:])
     assert len(smtp_server.received) == 2
 
-    monkeypatch.setattr(sending._Connection, "send", real_send)
+    monkeypatch.setattr(sending.SmtpConnection, "send", real_send)
     send_notices(engine, _plain(smtp_server))
     assert sorted(smtp_server.recipients()) == sorted(i.to_address for i in due)
     engine.dispose()

@@ -329,7 +329,7 @@ def page_marks(ink_mask: np.ndarray, faint_mask: np.ndarray, dpi: float) -> Page
         # (where a faxed side is dots too sparse to be found as a rule; the rules found stop a
         # little short of their ends, so the side lies a few pixels outwards)
         band = (slice(max(0, top), bottom + 1), slice(max(0, x0), x1))
-        wiped[band] = cv2.bitwise_or(wiped[band], faint_mask[band])
+        wiped[band] |= faint_mask[band]  # (numpy: a band past the page's edge is empty, which OpenCV refuses)
     for x0, top, x1, bottom in arrows(ink_mask, dpi):
         wiped[max(0, top - 1) : bottom + 1, max(0, x0 - 1) : x1 + 1] = 255
     for box in boxes:

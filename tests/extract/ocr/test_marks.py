@@ -242,3 +242,12 @@ def test_a_box_read_as_a_word_is_ticked_by_the_ink_inside_it():
     mask = ink(np.asarray(image))
     assert read_as_box(mask, (48, 84, 78, 114))
     assert not read_as_box(mask, (120, 84, 150, 114))  # nothing inside
+
+
+def test_a_field_box_running_off_the_page_s_edge_is_wiped_inside_the_page():
+    # a page cut at the scanner's edge: the box's rules run to the last column, its right side is off the page
+    mask = np.zeros((200, 400), np.uint8)
+    mask[60:62, 100:] = 255
+    mask[100:102, 100:] = 255
+    marks = page_marks(mask, mask, 72)  # (a coarse page: the side's band inwards is one pixel, all of it off the page)
+    assert marks.wiped.shape == mask.shape and marks.wiped[60:62, 100:].all()
