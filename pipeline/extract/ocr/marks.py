@@ -122,7 +122,7 @@ def _rules_along(ink_mask: np.ndarray, dpi: float, horizontal: bool) -> np.ndarr
 
 def _dotted_rules(ink_mask: np.ndarray, dpi: float) -> np.ndarray:
     """Horizontal rules a fax or a copier left as sparse dots, too far apart to bridge: along a
-    rule's length a quarter of the band it runs in holds ink, and the bands just above and below
+    rule's length a tenth of the band it runs in holds ink at least, and the bands just above and below
     it are paper along the whole length (a line of letters has ink above and below its middle)."""
     length = max(8, int(RULE_MIN_INCHES * dpi))
     reach = max(2, int(RULE_CLEARANCE_INCHES * dpi))
@@ -361,11 +361,16 @@ def _field_sides(horizontal: list[tuple[int, int, int]], dpi: float) -> list[tup
     return sides
 
 
+def _joining(dpi: float) -> tuple[int, int]:
+    """How far apart (across, down; pixels) strokes of one drawing may be: a signature's letters."""
+    return max(3, int(0.12 * dpi)), max(3, int(0.05 * dpi))
+
+
 def _uncovered_drawings(ink_mask: np.ndarray, covered: np.ndarray, dpi: float) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
     """The ink nothing accounts for, and each of its drawings as (x, y, w, h): strokes a little
     apart (one signature's) as one."""
     left = cv2.bitwise_and(ink_mask, cv2.bitwise_not(covered))
-    joined = cv2.dilate(left, cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, int(0.12 * dpi)), max(3, int(0.05 * dpi)))))
+    joined = cv2.dilate(left, cv2.getStructuringElement(cv2.MORPH_RECT, _joining(dpi)))
     count, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     return left, [tuple(int(v) for v in stats[index, :4]) for index in range(1, count)]
 
@@ -376,7 +381,7 @@ def unboxed_ticks(ink_mask: np.ndarray, covered: np.ndarray, dpi: float) -> list
     box was there, and ticked, is for a person to confirm: they are read as unsure ticks."""
     left, drawings = _uncovered_drawings(ink_mask, covered, dpi)
     low, high = (side * dpi / POINTS_PER_INCH for side in TICK_SIDE_POINTS)
-    pad = max(3, int(0.12 * dpi)) // 2, max(3, int(0.05 * dpi)) // 2  # the joining's own growth
+    pad = tuple(side // 2 for side in _joining(dpi))  # the joining's own growth
     found = []
     for x, y, w, h in drawings:
         w, h, x, y = w - 2 * pad[0], h - 2 * pad[1], x + pad[0], y + pad[1]
