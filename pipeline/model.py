@@ -62,6 +62,9 @@ class DecisionAction(StrEnum):
     PROGRESS = "progress"  # a PSP's certification moved on a step
     WITHDRAWN = "withdrawn"  # a PSP withdrawn, their seat given back
     FORGOTTEN = "forgotten"  # a PSP's records deleted on request
+    REOPENED = "reopened"  # a person undid a decision: the document waits for a person again
+    ENTERED = "entered"  # a reviewer typed in the values of a document the machine could not read
+    MOVED = "moved"  # a person moved a wait-listed PSP to another session
 
 
 class InputKind(StrEnum):
@@ -127,6 +130,33 @@ class ReceivedFile(BaseModel):
 LOW_CONFIDENCE = 0.8
 
 
+class FieldArea(BaseModel):
+    """Where a value stands on a page of the original, as the page is shown (its crop box, turned
+    as its /Rotate says): the page (from 1) and a rectangle in fractions of the page's width and
+    height from its top-left corner, so that it is drawn over the page's picture at any scale."""
+
+    model_config = ConfigDict(frozen=True)
+
+    page: int = Field(ge=1)
+    left: float = Field(ge=0.0, le=1.0)
+    top: float = Field(ge=0.0, le=1.0)
+    width: float = Field(gt=0.0, le=1.0)
+    height: float = Field(gt=0.0, le=1.0)
+
+    @classmethod
+    def of_box(cls, page: int, box: tuple[float, float, float, float], size: tuple[float, float]) -> FieldArea | None:
+        """The area of ``box`` (x0, top, x1, bottom, from the page's top-left corner) on a page of
+        ``size`` (width, height), in the same unit; clipped to the page, None when nothing of it is on it."""
+        width, height = size
+        if width <= 0 or height <= 0:
+            return None
+        x0, x1 = max(box[0] / width, 0.0), min(box[2] / width, 1.0)
+        y0, y1 = max(box[1] / height, 0.0), min(box[3] / height, 1.0)
+        if x1 <= x0 or y1 <= y0:
+            return None
+        return cls(page=page, left=x0, top=y0, width=x1 - x0, height=y1 - y0)
+
+
 class FieldValue(BaseModel):
     """One widget's value as read, with where it was read and how sure we are of it."""
 
@@ -142,6 +172,9 @@ class FieldValue(BaseModel):
     )
     conflicts: tuple[FieldValue, ...] = Field(
         default=(), description="Other readings of the same field that disagree with this one: a person decides."
+    )
+    area: FieldArea | None = Field(
+        default=None, description="Where on which page it was read, when the reader knows (a PDF's field or words, OCR's boxes)."
     )
 
     @property

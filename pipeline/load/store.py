@@ -263,6 +263,11 @@ class NoticeRow(Base):
     possibly_sent_at: Mapped[datetime | None]
     resend_by: Mapped[str | None] = mapped_column(Text)
     resend_at: Mapped[datetime | None]
+    # Who had it sent (a desk account, or the OS user of `notices send`), and a notice withdrawn
+    # before it was sent because its decision was undone: kept for the audit trail, never sent.
+    sent_by: Mapped[str | None] = mapped_column(Text)
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by: Mapped[str | None] = mapped_column(Text)
 
 
 class FileClaimRow(Base):
