@@ -60,7 +60,7 @@ from pipeline.model import (
 from pipeline.validate import ValidationContext, psp_key, validate_document
 from pipeline.validate.program import ALREADY_RECORDED, accept_conflicts
 from schemas import RECORD_MODELS, FieldType, load_form_spec
-from schemas.spec import Severity
+from schemas.spec import FormSpec, Severity
 from schemas.values import parse_checkbox, split_list
 
 WAITING = (Outcome.NEEDS_REVIEW.value, Outcome.HELD.value)
@@ -265,17 +265,35 @@ def reject(
     with transaction(engine) as session:
         program_lock(session)
         receipt, document = _load(session, received_file_id)
-        _require(document, receipt, WAITING, DecisionAction.REJECTED)
-        extracted = document_from_row(document, receipt)
-        findings = (
-            Finding(rule=None, severity=Severity.ERROR,
-                    message=f"{REVIEW_FINDING}{message}" if message else NO_MESSAGE_TO_AGENCY),
-            *(Finding.model_validate(f) for f in document.findings),
-        )
-        result = ValidationResult(document=extracted, outcome=Outcome.REJECTED, findings=findings, values=document.values)
+        result = _rejected_result(document, receipt, message)
         decided = Decided(actor, DecisionAction.REJECTED, reason, {"message_to_agency": message} if message else {})
         apply_decision(session, document, result, decided, destination)
     return Decision(received_file_id, Outcome.REJECTED, result, [])
+
+
+def _rejected_result(document: Document, receipt: ReceivedFileRow, message: str | None) -> ValidationResult:
+    """What a rejection makes of a waiting document: its findings, after the reviewer's message to
+    the agency (``message``, checked) as the problem to correct, or that the coordinator could not
+    accept it. The reviewer's own reason is not in it: it never leaves the office."""
+    _require(document, receipt, WAITING, DecisionAction.REJECTED)
+    findings = (
+        Finding(rule=None, severity=Severity.ERROR,
+                message=f"{REVIEW_FINDING}{message}" if message else NO_MESSAGE_TO_AGENCY),
+        *(Finding.model_validate(f) for f in document.findings),
+    )
+    return ValidationResult(document=document_from_row(document, receipt), outcome=Outcome.REJECTED,
+                            findings=findings, values=document.values)
+
+
+def preview_rejection(engine: Engine, received_file_id: int, message_to_agency: str | None = None) -> ValidationResult:
+    """What ``reject`` would make of the document (and so the notice it writes), without writing
+    anything: the review desk shows the notice before the reviewer confirms. The same refusals."""
+    message = checked_message_to_agency(message_to_agency)
+    with Session(engine) as session:
+        receipt, document = _load(session, received_file_id)
+        result = _rejected_result(document, receipt, message)
+        session.rollback()  # a reading only (``_load`` locks the row on PostgreSQL)
+        return result
 
 
 def _widget_values(document: Document, field_key: str, value: str) -> dict[str, str | bool]:
@@ -330,13 +348,26 @@ def _judged_with_correction(session: Session, receipt: ReceivedFileRow, document
     _require(document, receipt, CORRECTABLE, DecisionAction.CORRECTED)
     if document.form_id is None:
         raise BadInputError(f"#{receipt.id} is not one of the two forms; there is no field to correct.")
+    readings = {widget: FieldValue(key=widget, value=widget_value, method=ReadMethod.REVIEWER,
+                                   location=f"corrected by {actor}", confidence=1.0)
+                for widget, widget_value in _widget_values(document, field_key, value).items()}
+    return judged_with(session, receipt, document, readings, context)
+
+
+def judged_with(session: Session, receipt: ReceivedFileRow, document: Document, readings: dict[str, FieldValue],
+                context: ValidationContext, *, form: FormSpec | None = None) -> ValidationResult:
+    """The judgement the stored document gets with ``readings`` (by widget key) in place of what
+    was read, against the program as it stands in ``session``; nothing is written. With ``form``,
+    it is judged as that form on ``readings`` alone: a reviewer typed in every value
+    (``pipeline.load.entry``)."""
     extracted = document_from_row(document, receipt)
     fields = dict(extracted.fields)
-    for widget, widget_value in _widget_values(document, field_key, value).items():
-        fields[widget] = FieldValue(key=widget, value=widget_value, method=ReadMethod.REVIEWER,
-                                    location=f"corrected by {actor}", confidence=1.0)
-    corrected = extracted.model_copy(update={"fields": fields})
-    return validate_document(corrected, with_store_schedule(session, context), read_snapshot(session))
+    if form is not None:
+        extracted = extracted.model_copy(update={"form_id": form.form_id.value, "form_version": form.version,
+                                                 "problem": None, "problem_detail": None})
+        fields = {}
+    judged = extracted.model_copy(update={"fields": {**fields, **readings}})
+    return validate_document(judged, with_store_schedule(session, context), read_snapshot(session))
 
 
 def preview_correction(engine: Engine, received_file_id: int, field_key: str, value: str, *, actor: str,
