@@ -122,3 +122,45 @@ def fetch(home: HomeOption = None) -> None:
         typer.echo(f"psp-pipeline: {failure}", err=True)
     if summary.failures:
         raise typer.Exit(int(ExitCode.MAIL_SERVER))
+
+
+@app.command("watch")
+def watch(
+    home: HomeOption = None,
+    without_prefect: Annotated[bool, typer.Option("--without-prefect", help="Start each run without Prefect, "
+                                                  "as `psp-pipeline run --without-prefect` does.")] = False,
+) -> None:
+    """Watch the mail accounts' folders and start a run (fetch first, as `psp-pipeline run`) when
+    new mail came: IMAP IDLE where the server offers it, else a look every PSP_MAIL_POLL_SECONDS.
+    A burst of mail is one run (PSP_MAIL_QUIET_SECONDS); a dropped connection is made again, with
+    a growing wait. Runs until SIGINT or SIGTERM, which end it after the run in hand."""
+    import threading
+
+    from pipeline.mailbox.watch import MailWatcher, stop_on_signals
+    from pipeline.service import open_desk
+
+    settings = settings_from(home)
+    require_data_home(settings)
+
+    def one_run() -> None:
+        if without_prefect:
+            from pipeline.run import process
+
+            summary = process(settings)
+            typer.echo(f"Run {summary.run_id} done; report: {summary.report_html}")
+        else:
+            from flows.from_cli import run_flow  # Prefect only under flows/
+
+            run_id, report, _ = run_flow(settings)
+            typer.echo(f"Run {run_id} done; report: {report}")
+
+    stop = threading.Event()
+    restore = stop_on_signals(stop)
+    desk = open_desk(settings)
+    try:
+        typer.echo("Watching the mail accounts; Ctrl-C stops.")
+        counts = MailWatcher(settings, desk.engine, one_run, stop=stop).watch()
+    finally:
+        desk.close()
+        restore()
+    typer.echo(f"Stopped after {counts.runs} run(s).")

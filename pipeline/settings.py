@@ -76,6 +76,11 @@ class Settings(BaseSettings):
         description="The program office's own email domains, comma-separated (michigan.gov): an email from "
         "them, or from the coordinator's address, was forwarded, and its notice goes to the agency inside it.",
     )
+    desk_url: str | None = Field(
+        default=None,
+        description="The review desk's address as people reach it (https://psp.example.org): Prefect's UI then "
+        "links each run to the desk's page of its report instead of a file:// path it cannot open.",
+    )
     claim_files: bool = Field(
         default=False,
         description="Several workers share one inbox: each takes distinct files through the store "
@@ -103,6 +108,25 @@ class Settings(BaseSettings):
         default=600.0, gt=0,
         description="Seconds to wait for the server's reply to the end of a message (RFC 5321: 10 minutes). "
         "A notice whose reply does not come in time may have been delivered: it waits for a person's say.",
+    )
+    # `psp-pipeline mail watch` (pipeline/mailbox/watch.py): PSP_MAIL_QUIET_SECONDS...
+    mail_quiet_seconds: float = Field(
+        default=30, ge=0, le=3600,
+        description="mail watch: a run starts once no new mail came for this long, so a burst of mail is one run.",
+    )
+    mail_poll_seconds: float = Field(
+        default=120, gt=0, le=86400,
+        description="mail watch: how often a folder is looked at on a server without IDLE (or with mail_idle off).",
+    )
+    mail_idle: bool = Field(
+        default=True, description="mail watch: wait with IMAP IDLE where the server offers it; off: always poll.",
+    )
+    mail_reconnect_first_seconds: float = Field(
+        default=5, gt=0, le=3600, description="mail watch: the first wait before connecting again after a drop.",
+    )
+    mail_reconnect_max_seconds: float = Field(
+        default=600, gt=0, le=86400,
+        description="mail watch: the longest wait between tries to connect again (each wait doubles up to it).",
     )
     take_over_store: Path | None = Field(
         default=None,

@@ -245,6 +245,16 @@ def tls_context(server: Dovecot) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=str(server.ca_file))
 
 
+def _cut(*ends: socket.socket) -> None:
+    """Shut and close these sockets (each may be closed already)."""
+    for end in ends:
+        try:
+            end.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        end.close()
+
+
 class DroppingProxy:
     """A TCP proxy to the server that drops the connection once it has passed ``limit`` bytes from
     the server to the client: a connection lost in the middle of a download."""
@@ -275,13 +285,60 @@ class DroppingProxy:
                 self.passed += len(data) if counted else 0
         except OSError:
             pass
-        for end in (source, target):
-            try:
-                end.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            end.close()
+        _cut(source, target)
 
     def close(self) -> None:
         """Stop listening."""
         self.listener.close()
+
+
+class RelayProxy:
+    """A TCP relay to the server for many connections, that a test can cut (``drop``: every
+    connection through it closed at once, as a network failure or a server restart does) and
+    make refuse new ones for a while (``refusing``)."""
+
+    def __init__(self, port: int) -> None:
+        self.target = port
+        self.refusing = False
+        self.accepted = 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self._open: list[socket.socket] = []
+        self._lock = threading.Lock()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if self.refusing:
+                client.close()
+                continue
+            server = socket.create_connection(("127.0.0.1", self.target))
+            with self._lock:
+                self.accepted += 1
+                self._open += [client, server]
+            threading.Thread(target=self._pipe, args=(client, server), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(server, client), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, target: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                target.sendall(data)
+        except OSError:
+            pass
+        _cut(source, target)
+
+    def drop(self) -> None:
+        """Cut every connection through the relay now."""
+        with self._lock:
+            ends, self._open = self._open, []
+        _cut(*ends)
+
+    def close(self) -> None:
+        """Cut every connection and stop listening."""
+        self.listener.close()
+        self.drop()

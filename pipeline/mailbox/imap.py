@@ -15,8 +15,10 @@ import base64
 import functools
 import imaplib
 import re
+import select
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -36,6 +38,8 @@ ENVELOPE_FIELDS = "(UID RFC822.SIZE INTERNALDATE BODY.PEEK[HEADER.FIELDS (FROM S
 ENVELOPES_AT_ONCE = 200  # UIDs per FETCH command: a command line stays short
 _UID = re.compile(rb"\bUID (\d+)")
 _SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
+_EXISTS = re.compile(rb"^\* \d+ EXISTS\b", re.IGNORECASE)
+WAKE_SECONDS = 0.5  # how often an IDLE looks at its stop event while the server says nothing
 _LIST_LINE = re.compile(rb'^\((?P<flags>[^)]*)\) (?P<delimiter>NIL|"(?:\\.|[^"])*") ')
 
 
@@ -188,6 +192,71 @@ class ImapSession:
         if not values or values[0] is None:
             raise MailServerError(f"mail account {self.account.name!r}: the server gave folder {path!r} no UIDVALIDITY.")
         return int(values[0])
+
+    @_guarded('looking at a folder')
+    def next_uid(self, path: str) -> tuple[int, int]:
+        """Open the folder ``path`` read-only (EXAMINE); its UIDVALIDITY and UIDNEXT (the UID its
+        next message will get): a message arrived when UIDNEXT grew."""
+        self._ok(f"EXAMINE {path}", self.connection.select(self.server_name(path), readonly=True))
+        validity = self.connection.response("UIDVALIDITY")[1]
+        following = self.connection.response("UIDNEXT")[1]
+        if not validity or validity[0] is None or not following or following[0] is None:
+            raise MailServerError(f"mail account {self.account.name!r}: the server gave folder {path!r} no "
+                                  "UIDVALIDITY or UIDNEXT.")
+        return int(validity[0]), int(following[0])
+
+    @_guarded('waiting for new mail (IDLE)')
+    def idle(self, seconds: float, stop: threading.Event | None = None) -> bool:
+        """IDLE (RFC 2177) in the open folder until the server says a message arrived (EXISTS),
+        ``seconds`` pass, or ``stop`` is set; whether a message arrived. The server's other news
+        (flags, expunges, "still here") is read and let go.
+
+        Over imaplib's own socket and reader (its ``idle()`` came only with Python 3.14): the
+        reader is read only when a line is waiting (``_line_waiting``), never with a socket
+        timeout, which would leave it unusable."""
+        connection = self.connection
+        tag = connection._new_tag()
+        try:
+            connection.send(tag + b" IDLE\r\n")
+            arrived = False
+            while not (line := connection._get_line()).startswith(b"+"):  # the server's "+ idling"
+                if line.startswith(tag):
+                    raise MailServerError(f"mail account {self.account.name!r}: the server refused IDLE "
+                                          f"({_short(line.decode('ascii', 'replace'))}).")
+                arrived = arrived or bool(_EXISTS.match(line))
+            deadline = time.monotonic() + seconds
+            while not arrived and not (stop is not None and stop.is_set()):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                if self._line_waiting(min(left, WAKE_SECONDS)):
+                    arrived = bool(_EXISTS.match(connection._get_line()))
+            connection.send(b"DONE\r\n")
+            while not (line := connection._get_line()).startswith(tag):
+                arrived = arrived or bool(_EXISTS.match(line))
+            if not line[len(tag):].lstrip().upper().startswith(b"OK"):
+                raise MailServerError(f"mail account {self.account.name!r}: the server ended IDLE with "
+                                      f"{_short(line.decode('ascii', 'replace'))}.")
+            return arrived
+        finally:
+            connection.tagged_commands.pop(tag, None)
+
+    def _line_waiting(self, seconds: float) -> bool:
+        """Whether the server has sent something to read, waiting up to ``seconds``: bytes already
+        in imaplib's reader or the TLS layer, else the socket becoming readable."""
+        sock = self.connection.sock
+        if isinstance(sock, ssl.SSLSocket) and sock.pending():
+            return True
+        before = sock.gettimeout()
+        sock.setblocking(False)  # a peek at the reader's buffer that never waits
+        try:
+            if self.connection.file.peek(1):
+                return True
+        except (BlockingIOError, ssl.SSLWantReadError):
+            pass
+        finally:
+            sock.settimeout(before)
+        return bool(select.select([sock], [], [], seconds)[0])
 
     @_guarded('listing messages')
     def uids(self) -> list[int]:
