@@ -14,6 +14,7 @@ import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -23,6 +24,8 @@ from pipeline.faults import checkpoint
 from pipeline.load import emails, outbox, ownership, program, routing, schedule
 from pipeline.load.program import Release
 from pipeline.load.store import StoredReceipt
+from pipeline.model import ValidationResult
+from pipeline.report import correction_notice
 from pipeline.report import overview as overview_page
 from pipeline.report.models import Notice
 from pipeline.report.notices import build_notice, notice_address, write_notice
@@ -145,6 +148,7 @@ def after_change(desk: Desk, changes: Changes | None = None) -> AfterChange:
     emails.archive_emails(desk.settings.data_home, desk.settings.zone)  # their attachments are filed
     if changes.stored:
         checkpoint("batch.moved")  # a run's batch: its originals filed, its notices not written yet
+    correction_notice.write_owed_corrections(desk.settings, desk.engine)  # a decision reopened
     notices = write_missing_notices(desk.settings, desk.engine, just_stored=changes.stored)
     overview = None
     if changes.refresh_overview:
@@ -186,35 +190,44 @@ def write_missing_notices(
             if receipt is None:  # forgotten meanwhile (``psp-pipeline forget``): nothing to send
                 continue
             document = receipt.result.document
-            to_address = notice_address(document.form_id, receipt.result.values, document.received.sender,
-                                        office=settings.office)
+            to_address = _notice_to(settings, receipt.result)
             received_day = document.received.received_at.astimezone(settings.zone).date()
             path = settings.data_home.notices / received_day.isoformat() / f"{receipt.received_file_id:06d}-{document.form_id}.eml"
-            planned.append((receipt, to_address, received_day, path))
+            planned.append((receipt, to_address, path))
         notice_ids = outbox.prepare_notices(  # rejected or held
-            engine, [(r.received_file_id, to, path, r.result.outcome.value) for r, to, _, path in planned]
+            engine, [(r.received_file_id, to, path, r.result.outcome.value) for r, to, path in planned]
         )
-        for receipt, to_address, received_day, path in planned:
-            result = receipt.result
-            document = result.document
-            message = build_notice(
-                result.outcome,
-                values=result.values,
-                form_id=document.form_id or "",
-                form_version=document.form_version,
-                file_name=document.received.original_name,
-                received_day=f"{received_day:%B %-d, %Y}",
-                findings=[f.model_dump() for f in result.findings],
-                to_address=to_address,
-                coordinator={
-                    "name": settings.coordinator_name,
-                    "email": settings.coordinator_email,
-                    "phone": settings.coordinator_phone,
-                },
-            )
-            write_notice(message, path)
+        for receipt, to_address, path in planned:
+            write_notice(draft_notice(settings, receipt.result), path)
             checkpoint("notice.written")
             written[receipt.received_file_id] = Notice(received_file_id=receipt.received_file_id,
-                                                       outcome=result.outcome, path=path, to=to_address)
+                                                       outcome=receipt.result.outcome, path=path, to=to_address)
         outbox.mark_written(engine, notice_ids)
     return written
+
+
+def _notice_to(settings: Settings, result: ValidationResult) -> str | None:
+    document = result.document
+    return notice_address(document.form_id, result.values, document.received.sender, office=settings.office)
+
+
+def draft_notice(settings: Settings, result: ValidationResult) -> EmailMessage:
+    """The notice a rejected or held document gets for ``result``, as ``write_missing_notices``
+    writes it; nothing is written. The review desk shows it before a decision that writes it."""
+    document = result.document
+    received_day = document.received.received_at.astimezone(settings.zone).date()
+    return build_notice(
+        result.outcome,
+        values=result.values,
+        form_id=document.form_id or "",
+        form_version=document.form_version,
+        file_name=document.received.original_name,
+        received_day=f"{received_day:%B %-d, %Y}",
+        findings=[f.model_dump() for f in result.findings],
+        to_address=_notice_to(settings, result),
+        coordinator={
+            "name": settings.coordinator_name,
+            "email": settings.coordinator_email,
+            "phone": settings.coordinator_phone,
+        },
+    )

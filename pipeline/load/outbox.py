@@ -32,6 +32,12 @@ owed, to be written once that is settled (the next run or decision writes it, an
 Each step of a sender (``mark_possibly_sent``, ``mark_sent``, ``release``, ``leave_in_doubt``)
 changes the row only while that sender holds it and it stands for the kind claimed, so a
 server's answer about one message never records another as sent.
+
+A person who reopens a decision (``pipeline.load.reopen``) withdraws its notice: ``withdrawn_at``
+set, it is never claimed nor handed over after that (``claim`` and ``mark_possibly_sent`` skip
+it), and it is no longer the file's standing notice, so the next decision's notice is a new row.
+A notice that went out (or may have) is followed by a correction notice (``kind`` correction), a
+row of its own sent by the same claims.
 """
 
 from __future__ import annotations
@@ -46,7 +52,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from pipeline.errors import BadInputError
-from pipeline.load.store import NoticeRow, ReceivedFileRow, transaction, utcnow
+from pipeline.load.store import (
+    NOTICE_CORRECTION,
+    NoticeRow,
+    ReceivedFileRow,
+    transaction,
+    utcnow,
+)
 from pipeline.model import Outcome
 
 # How long a claim keeps other senders away. Far longer than one message takes; a claim older
@@ -86,12 +98,17 @@ class OutboxItem:
     possibly_sent_at: datetime | None = None
     resend_by: str | None = None
     resend_at: datetime | None = None
+    sent_by: str | None = None  # who had it sent: a desk account, or the OS user of `notices send`
+    withdrawn_at: datetime | None = None  # its decision reopened (``pipeline.load.reopen``): never sent now
+    withdrawn_by: str | None = None
 
     def status(self, now: datetime, lease: timedelta = CLAIM_LEASE) -> NoticeStatus:
         """Where the notice stands at ``now`` (the module's states); a claim older than ``lease``
         no longer counts as a sender holding it."""
         if self.sent_at is not None:
             return NoticeStatus.SENT
+        if self.withdrawn_at is not None:  # its decision was reopened: never sent, whatever it was before
+            return NoticeStatus.WITHDRAWN
         if not self.written:
             return NoticeStatus.NOT_WRITTEN
         if not self.to_address:
@@ -100,7 +117,7 @@ class OutboxItem:
             # Handed to the server (maybe being handed right now, by ``claimed_by``): it may have
             # gone out, whatever became of the document since.
             return NoticeStatus.POSSIBLY_SENT
-        if self.outcome != self.kind:
+        if self.outcome != self.kind and self.kind != NOTICE_CORRECTION:  # a correction stands whatever comes
             return NoticeStatus.WITHDRAWN
         if self.claimed_at is not None and self.claimed_at > now - lease:
             return NoticeStatus.SENDING
@@ -140,6 +157,9 @@ def notices(engine: Engine, *, include_sent: bool = True) -> list[OutboxItem]:
                 possibly_sent_at=row.possibly_sent_at,
                 resend_by=row.resend_by,
                 resend_at=row.resend_at,
+                sent_by=row.sent_by,
+                withdrawn_at=row.withdrawn_at,
+                withdrawn_by=row.withdrawn_by,
             )
             for row, name, outcome in session.execute(query)
         ]
@@ -175,6 +195,7 @@ def _set_kind(row: NoticeRow, kind: str, now: datetime, *, before_writing: bool 
         if before_writing:
             row.written = False
         row.sent_at = None
+        row.sent_by = None
         row.attempts = 0
         row.last_error = None
         row.claimed_at = None
@@ -199,7 +220,9 @@ def prepare_notices(engine: Engine, owed: list[tuple[int, str | None, Path, str]
         existing = {
             row.received_file_id: row
             for row in session.scalars(
-                select(NoticeRow).where(NoticeRow.received_file_id.in_([o[0] for o in owed])).with_for_update()
+                select(NoticeRow)
+                .where(NoticeRow.received_file_id.in_([o[0] for o in owed]), standing_notice())
+                .with_for_update()
             )
         }
         rows = []
@@ -222,6 +245,12 @@ def mark_written(engine: Engine, notice_ids: list[int]) -> None:
     if notice_ids:
         with transaction(engine) as session:
             session.execute(update(NoticeRow).where(NoticeRow.id.in_(notice_ids)).values(written=True))
+
+
+def standing_notice() -> ColumnElement[bool]:
+    """The row is its file's standing notice: the one of its outcome, neither withdrawn nor a
+    correction (``store.NOTICE_STANDING``; a file has at most one)."""
+    return NoticeRow.withdrawn_at.is_(None) & (func.coalesce(NoticeRow.kind, Outcome.REJECTED.value) != NOTICE_CORRECTION)
 
 
 def _kind_is(kind: str) -> ColumnElement[bool]:
@@ -254,6 +283,7 @@ def claim(
                 NoticeRow.id == notice_id,
                 NoticeRow.sent_at.is_(None),
                 NoticeRow.possibly_sent_at.is_(None),
+                NoticeRow.withdrawn_at.is_(None),
                 or_(NoticeRow.claimed_at.is_(None), NoticeRow.claimed_at <= now - lease),
                 *((_kind_is(kind),) if kind is not None else ()),
             )
@@ -275,6 +305,7 @@ def mark_possibly_sent(engine: Engine, notice_id: int, sender: str, *, kind: str
                 *_held_by(notice_id, sender, kind),
                 NoticeRow.sent_at.is_(None),
                 NoticeRow.possibly_sent_at.is_(None),
+                NoticeRow.withdrawn_at.is_(None),  # withdrawn since it was claimed: not handed over
             )
             .values(possibly_sent_at=now, claimed_at=now)  # the claim runs from now, for what is left
             .execution_options(synchronize_session=False)
@@ -282,8 +313,10 @@ def mark_possibly_sent(engine: Engine, notice_id: int, sender: str, *, kind: str
         return result.rowcount == 1
 
 
-def mark_sent(engine: Engine, notice_id: int, sender: str, *, kind: str, now: datetime | None = None) -> bool:
-    """Record that the SMTP server accepted the notice of ``kind`` this sender claimed: only while
+def mark_sent(engine: Engine, notice_id: int, sender: str, *, kind: str, now: datetime | None = None,
+              sent_by: str | None = None) -> bool:
+    """Record that the SMTP server accepted the notice of ``kind`` this sender claimed, and who had
+    it sent (``sent_by``: a desk account, the OS user of `notices send`): only while
     the sender still holds it and it is still that notice. False, nothing changed, otherwise: the
     server's answer is about the message this sender handed over, and the row stands for another
     now (put back by a person meanwhile, ``resend``; taken over past its lease and rewritten for
@@ -293,7 +326,8 @@ def mark_sent(engine: Engine, notice_id: int, sender: str, *, kind: str, now: da
         result = session.execute(
             update(NoticeRow)
             .where(*_held_by(notice_id, sender, kind), NoticeRow.sent_at.is_(None))
-            .values(sent_at=now, claimed_at=None, claimed_by=None, last_error=None, possibly_sent_at=None)
+            .values(sent_at=now, sent_by=sent_by[:200] if sent_by else None, claimed_at=None, claimed_by=None,
+                    last_error=None, possibly_sent_at=None)
             .execution_options(synchronize_session=False)
         )
         return result.rowcount == 1
@@ -348,6 +382,9 @@ def resend(
             raise BadInputError(f"there is no notice #{notice_id}.", hint="See `psp-pipeline notices list --all`.")
         if row.sent_at is not None:
             raise BadInputError(f"notice #{notice_id} was sent (the server accepted it); it is not sent again.")
+        if row.withdrawn_at is not None:
+            raise BadInputError(f"notice #{notice_id} was withdrawn when its decision was reopened; it is not sent.",
+                                hint="The document's next decision writes the notice it needs.")
         if row.possibly_sent_at is None:
             raise BadInputError(
                 f"notice #{notice_id} is not possibly sent: it goes out with the next `psp-pipeline notices send` "
@@ -376,7 +413,7 @@ def missing_notices(engine: Engine) -> list[int]:
     owed = (Outcome.REJECTED.value, Outcome.HELD.value)
     query = (
         select(ReceivedFileRow.id)
-        .outerjoin(NoticeRow, NoticeRow.received_file_id == ReceivedFileRow.id)
+        .outerjoin(NoticeRow, (NoticeRow.received_file_id == ReceivedFileRow.id) & standing_notice())
         .where(
             ReceivedFileRow.outcome.in_(owed),
             # a row from before kinds were kept stands for a rejection's notice (``_kind_is``)

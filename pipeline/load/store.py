@@ -24,6 +24,7 @@ from sqlalchemy import (
     DateTime,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -237,13 +238,24 @@ class DecisionRow(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+# A received file's standing notice: the one of its outcome. Its other notices are withdrawn (their
+# decision reopened) or corrections (``pipeline.load.reopen``); revision 0007.
+NOTICE_CORRECTION = "correction"
+NOTICE_STANDING = "withdrawn_at IS NULL AND (kind IS NULL OR kind <> 'correction')"
+
+
 class NoticeRow(Base):
-    """A notice to a submitter, written as an .eml file in the outbox."""
+    """A notice to a submitter, written as an .eml file in the outbox. A received file has at most
+    one standing notice (``NOTICE_STANDING``), beside those withdrawn and its correction notices."""
 
     __tablename__ = "notices"
+    __table_args__ = (
+        Index("uq_notices_standing", "received_file_id", unique=True,
+              sqlite_where=text(NOTICE_STANDING), postgresql_where=text(NOTICE_STANDING)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    received_file_id: Mapped[int] = mapped_column(ForeignKey("received_files.id"), unique=True)
+    received_file_id: Mapped[int] = mapped_column(ForeignKey("received_files.id"), index=True)
     to_address: Mapped[str | None] = mapped_column(Text)
     path: Mapped[str] = mapped_column(Text)
     written: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -296,6 +296,15 @@ def build_notice(
         if outcome is Outcome.REJECTED
         else f"{spec.title}: received, waiting ({header_text(file_name)})"
     )
+    return notice_email(subject, body, to_address=to_address, coordinator=coordinator,
+                        form=f"{form_id} {form_version}", kind=outcome.value)
+
+
+def notice_email(subject: str, body: str, *, to_address: str | None, coordinator: dict[str, str], form: str,
+                 kind: str) -> EmailMessage:
+    """A notice's message around its plain-text ``body``: from the coordinator, to ``to_address``
+    (a bare address as ``notice_address`` gives it; no To header without one), with the form and
+    the kind of notice (``X-PSP-Notice``) in headers of its own."""
     message = EmailMessage(policy=NOTICE_POLICY)
     message["From"] = _fixed_header("From", formataddr((coordinator["name"], coordinator["email"])))
     if to_address:
@@ -306,8 +315,8 @@ def build_notice(
     message["Message-ID"] = make_msgid(domain=coordinator["email"].rpartition("@")[2] or None)
     # RFC 3834: an automatic message; out-of-office replies should not answer it.
     message["Auto-Submitted"] = _fixed_header("Auto-Submitted", "auto-generated")
-    message["X-PSP-Form"] = _fixed_header("X-PSP-Form", f"{form_id} {form_version}")
-    message["X-PSP-Notice"] = _fixed_header("X-PSP-Notice", outcome.value)
+    message["X-PSP-Form"] = _fixed_header("X-PSP-Form", form)
+    message["X-PSP-Notice"] = _fixed_header("X-PSP-Notice", kind)
     # 8bit keeps the draft readable in a text editor. A line longer than SMTP allows (998 octets)
     # would be refused by the server, so such a body goes quoted-printable: the email package
     # then breaks its lines (soft line breaks) and the reader sees the text unchanged.
