@@ -182,7 +182,7 @@ def create_app(desk: Desk, *, secure_cookies: bool = False) -> FastAPI:
     """The desk's application over ``desk`` (its store, settings and reference data)."""
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
-    from pipeline.desk import documents, people
+    from pipeline.desk import documents, people, undo
 
     app = FastAPI(title="PSP review desk", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.desk_app = DeskApp(desk, secure_cookies=secure_cookies)
@@ -193,7 +193,7 @@ def create_app(desk: Desk, *, secure_cookies: bool = False) -> FastAPI:
     app.add_api_route("/login", login_page, methods=["GET"], response_class=HTMLResponse)
     app.add_api_route("/login", login, methods=["POST"])
     app.add_api_route("/logout", logout, methods=["POST"])
-    for router in (documents.router, people.router):  # flat, so that app.routes lists every route (the tests walk it)
+    for router in (documents.router, people.router, undo.router):  # flat, so that app.routes lists every route (the tests walk it)
         app.router.routes.extend(router.routes)
     return app
 

@@ -21,7 +21,7 @@ from pipeline.errors import BadInputError
 from pipeline.load import outbox, review
 from pipeline.load.program import stored_receipts
 from pipeline.load.queue import QueueFilter, review_queue
-from pipeline.load.store import StoredReceipt, utcnow
+from pipeline.load.store import NOTICE_CORRECTION, StoredReceipt, utcnow
 from pipeline.model import DecisionAction, FormId, Outcome
 from pipeline.report.document_report import document_summary
 from pipeline.report.models import Notice
@@ -37,6 +37,7 @@ DONE = {
     DecisionAction.ACCEPTED: "Accepted. The record is in the store.",
     DecisionAction.REJECTED: "Rejected. The notice to the agency is written (see below).",
     DecisionAction.CORRECTED: "Corrected and judged again.",
+    DecisionAction.REOPENED: "Reopened: the document waits for a decision again.",
 }
 
 
@@ -83,7 +84,8 @@ def _receipt(desk: Desk, received_file_id: int) -> StoredReceipt:
 
 def _notice_of(desk: Desk, received_file_id: int) -> tuple[Notice | None, str | None]:
     """The latest notice written for the document, and where it stands."""
-    items = [item for item in outbox.notices(desk.engine) if item.received_file_id == received_file_id]
+    items = [item for item in outbox.notices(desk.engine)  # its correction notices are on the notices page
+             if item.received_file_id == received_file_id and item.kind != NOTICE_CORRECTION]
     if not items:
         return None, None
     item = items[-1]
