@@ -201,8 +201,77 @@ def review_correct(
         decision = review.correct(desk.engine, received_file_id, field, value, actor=_actor(by), reason=reason,
                                   context=desk.validation, destination=desk.router.destination)
         typer.echo(f"#{received_file_id} corrected and judged again: {decision.outcome.value.replace('_', ' ')}.")
-        for finding in decision.result.findings:
-            typer.echo(f"  [{finding.rule or '-'} {finding.severity}] {finding.label + ': ' if finding.label else ''}{finding.message}")
+        _echo_findings(decision.result)
+        _after_change(desk, decision.releases)
+
+
+def _echo_findings(result) -> None:  # noqa: ANN001 - model.ValidationResult
+    for finding in result.findings:
+        typer.echo(f"  [{finding.rule or '-'} {finding.severity}] {finding.label + ': ' if finding.label else ''}{finding.message}")
+
+
+def _typed_values(path: Path) -> dict:
+    """The values of a --values-file: a JSON object, by field key or printed label."""
+    import json
+
+    try:
+        values = json.loads(_utf8_text(path))
+    except json.JSONDecodeError as exc:
+        raise BadInputError(f"{path.name} line {exc.lineno}: not JSON ({exc.msg}).",
+                            hint='Write one object: {"psp_first_name": "Jordan", "child_condition": ["SED"], ...}.') from exc
+    if not isinstance(values, dict):
+        raise BadInputError(f"{path.name} holds no JSON object.", hint="Write the values as one object, by field key.")
+    return values
+
+
+@review_app.command("enter")
+def review_enter(
+    received_file_id: ReceivedFileId,
+    values_file: Annotated[Path, typer.Option("--values-file", exists=True, dir_okay=False, readable=True,
+                                              help="A JSON object: every value of the form, by field key or printed "
+                                              "label (boxes true/false, a multichoice a list of its choices).")],
+    reason: ReasonOption,
+    form: Annotated[str | None, typer.Option("--form", help="PSP-ORP or PSP-REG, for a document of no known form.")] = None,
+    preview: Annotated[bool, typer.Option("--preview", help="Show the outcome only; save nothing.")] = False,
+    by: ByOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Type in every value of a document the pipeline could not read; it is judged like any other."""
+    from pipeline.load import entry
+
+    values = _typed_values(values_file)
+    with _opened(home) as desk:
+        if preview:
+            result = entry.preview_entry(desk.engine, received_file_id, values, actor=_actor(by),
+                                         context=desk.validation, form_id=form)
+            typer.echo(f"#{received_file_id} would be {result.outcome.value.replace('_', ' ')} (nothing saved).")
+            _echo_findings(result)
+            return
+        decision = entry.enter(desk.engine, received_file_id, values, actor=_actor(by), reason=reason,
+                               context=desk.validation, destination=desk.router.destination, form_id=form)
+        typer.echo(f"#{received_file_id} typed in and judged: {decision.outcome.value.replace('_', ' ')}.")
+        _echo_findings(decision.result)
+        _after_change(desk, decision.releases)
+
+
+@review_app.command("release")
+def review_release(
+    received_file_id: ReceivedFileId,
+    reason: ReasonOption,
+    despite: Annotated[list[str] | None, typer.Option(
+        "--despite", metavar="RULE", help="Release it although this rule still holds it (repeat for each rule).")] = None,
+    by: ByOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Release a held document: judged again now; a hold whose cause is still there only with --despite RULE."""
+    from pipeline.load import holds
+
+    with _opened(home) as desk:
+        decision = holds.release_hold(desk.engine, received_file_id, actor=_actor(by), reason=reason,
+                                      context=desk.validation, destination=desk.router.destination,
+                                      despite=[rule.strip().upper() for rule in despite or ()])
+        typer.echo(f"#{received_file_id} released: {decision.outcome.value.replace('_', ' ')}.")
+        _echo_findings(decision.result)
         _after_change(desk, decision.releases)
 
 
@@ -259,6 +328,26 @@ def sessions_list(home: HomeOption = None) -> None:
         [[row["session_id"], f"{row['start_date']:%m/%d/%Y}-{row['end_date']:%m/%d/%Y}", row["location"],
           row["capacity"], row["taken"], row["free"], row["wait_list"]] for row in seats],
     )
+
+
+@sessions_app.command("move")
+def sessions_move(
+    received_file_id: ReceivedFileId,
+    session_id: Annotated[str, typer.Argument(metavar="SESSION", help="The session's id, e.g. 2027-03-GR.")],
+    reason: ReasonOption,
+    by: ByOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Move a wait-listed PSP (received file ID) to another session: registered there when a seat
+    is free, on its wait list otherwise."""
+    from pipeline.load import holds
+
+    with _opened(home) as desk:
+        decision = holds.move_to_session(desk.engine, received_file_id, session_id, actor=_actor(by), reason=reason,
+                                         context=desk.validation, destination=desk.router.destination)
+        typer.echo(f"#{received_file_id} moved to {decision.result.values.get('training_session')}: "
+                   f"{decision.outcome.value.replace('_', ' ')}.")
+        _after_change(desk, decision.releases)
 
 
 @psp_app.command("list")

@@ -121,10 +121,12 @@ def _field_readings(field: FieldSpec, value: TypedValue, location: str) -> dict[
 
 
 def typed_readings(spec: FormSpec, values: Mapping[str, TypedValue], actor: str) -> dict[str, FieldValue]:
-    """Every field of ``spec`` as the reviewer typed it (a field not given is empty, a box not
-    given unticked), by widget key. BadInputError for a key the form does not have; EntryRefused
-    for values their fields cannot read."""
+    """Every field of ``spec`` as the reviewer typed it (by its key or its printed label; a field
+    not given is empty, a box not given unticked), by widget key. BadInputError for a field the
+    form does not have; EntryRefused for values their fields cannot read."""
     known = {field.key for field in spec.fields}
+    by_label = {field.label.casefold(): field.key for field in spec.fields}
+    values = {key if key in known else by_label.get(key.strip().casefold(), key): value for key, value in values.items()}
     stray = sorted(set(values) - known)
     if stray:
         raise BadInputError(f"{spec.form_id.value} has no field {', '.join(map(repr, stray))}.",
