@@ -59,11 +59,12 @@ class HoldRemains(BadInputError):
 
     def __init__(self, received_file_id: int, holds: list[Finding]) -> None:
         shown = "; ".join(f"{finding.rule}: {finding.message}" for finding in holds)
-        rules = " ".join(f"--despite {finding.rule}" for finding in holds)
+        rules = ", ".join(str(finding.rule) for finding in holds)
         super().__init__(
             f"#{received_file_id} is still held: {shown}.",
-            hint=f"Release it anyway only if that is right, confirming each rule it goes against ({rules}); "
-            "or reject it, or leave it to be released when the cause clears.")
+            hint=f"Release it anyway only if that is right, confirming each rule it goes against ({rules}: in the "
+            "desk by its box, on the command line by --despite RULE); or reject it, or leave it to be released "
+            "when the cause clears.")
         self.holds = holds
 
 

@@ -62,7 +62,7 @@ def test_a_hold_whose_cause_is_there_is_released_only_when_its_rule_is_confirmed
     assert held.outcome is Outcome.HELD
     with pytest.raises(holds.HoldRemains, match="is still held: REG-R10: the agency has no accepted") as remains:
         release(held.received_file_id)
-    assert [f.rule for f in remains.value.holds] == ["REG-R10"] and "--despite REG-R10" in str(remains.value)
+    assert [f.rule for f in remains.value.holds] == ["REG-R10"] and "(REG-R10: in the desk by its box" in str(remains.value)
     with pytest.raises(holds.HoldRemains):
         release(held.received_file_id, despite=["REG-R11"])  # another rule confirmed is no confirmation
     assert review.show(engine, held.received_file_id)["outcome"] == "held" and registrations(engine) == []
