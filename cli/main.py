@@ -138,11 +138,16 @@ def run(
 ) -> None:
     """Process everything in the inbox once, as a Prefect flow run, and print a summary.
 
+    When a Prefect server runs for the data home (`psp-pipeline server`, or PREFECT_API_URL), the
+    run is recorded there as a flow run without starting Prefect's engine (fast); otherwise a
+    temporary server is started for it (some seconds).
+
     On a terminal, a progress bar counts the files read (not with -v, whose lines it would break;
     never in cron or CI). Exits 0 when the run completed, whatever the documents' outcomes. The
     data home must exist (`psp-pipeline init`): a run never makes one.
     """
     from cli.progress import run_progress
+    from pipeline.prefect_record import process_recorded, running_server
 
     settings = settings_from(home)
     require_data_home(settings)
@@ -151,6 +156,9 @@ def run(
             from pipeline.run import process
 
             summary = process(settings)
+            run_id, report, released = summary.run_id, summary.report_html, summary.released
+        elif api_url := running_server(settings):
+            summary = process_recorded(settings, api_url)
             run_id, report, released = summary.run_id, summary.report_html, summary.released
         else:
             from flows.from_cli import run_flow  # Prefect only under flows/
@@ -245,11 +253,14 @@ def server(
 ) -> None:
     """Start a Prefect server keeping its state in the data home (needed for scheduled runs)."""
     from flows.nightly import server_command
+    from pipeline.prefect_record import note_server
     from pipeline.service import prepare_home
 
     settings = settings_from(home)
     prepare_home(settings)
     command, environment = server_command(settings, host, port)
+    # The server keeps this process's id (exec): runs by hand find it through this note.
+    note_server(Path(environment["PREFECT_HOME"]), host, port)
     typer.echo(f"Prefect server on http://{host}:{port} (state in {environment['PREFECT_HOME']}).")
     typer.echo(f"Point runs at it with: export PREFECT_API_URL=http://{host}:{port}/api")
     os.execvpe(command[0], command, environment)

@@ -11,11 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, task
-from prefect.artifacts import (
-    create_link_artifact,
-    create_markdown_artifact,
-    create_table_artifact,
-)
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
@@ -23,7 +19,7 @@ from flows.nightly import notify_coordinator_of_failure
 from flows.run_logs import program_lines_in_run_log
 from pipeline import run as steps
 from pipeline.report.models import RunSummary
-from pipeline.report.summary import summary_markdown, summary_table
+from pipeline.report.summary import run_artifacts
 from pipeline.settings import Settings
 
 # Our objects (store engine, process pool) travel between tasks in memory: no caching, no persistence.
@@ -68,14 +64,14 @@ def close_run(context: steps.RunContext) -> RunSummary:
 
 
 @_step
-def publish_artifacts(summary: RunSummary) -> None:
+def publish_artifacts(settings: Settings, summary: RunSummary) -> None:
     """Show the run in Prefect's UI: its summary, a table of its documents and a link to its
-    report. File names only, never a field value (``forget`` rewrites them when it must)."""
-    create_markdown_artifact(key="psp-run-summary", markdown=summary_markdown(summary), description="What came in and what waits")
-    create_table_artifact(key="psp-run-documents", table=summary_table(summary), description="Every document of the run")
-    create_link_artifact(
-        key="psp-run-report", link=summary.report_html.as_uri(), link_text=f"Run report {summary.run_id}"
-    )
+    report (``pipeline.report.summary.run_artifacts``)."""
+    for artifact in run_artifacts(summary, settings.desk_url):
+        if artifact.kind == "table":
+            create_table_artifact(key=artifact.key, table=artifact.content, description=artifact.description)
+        else:
+            create_markdown_artifact(key=artifact.key, markdown=artifact.content, description=artifact.description)
 
 
 @flow(name="process-inbox", log_prints=False, persist_result=False,
@@ -100,7 +96,7 @@ def _process_inbox(home: str | None) -> dict[str, Any]:
         summary = close_run(quote(context))
     finally:
         context.close()
-    publish_artifacts(quote(summary))
+    publish_artifacts(quote(settings), quote(summary))
     return {
         "run_id": summary.run_id,
         "counts": summary.counts,

@@ -32,12 +32,15 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from pipeline.model import Outcome
-from pipeline.report.summary import markdown_text, summary_markdown
+from pipeline.report.summary import (
+    DOCUMENTS_KEY,
+    REPORT_KEY,
+    SUMMARY_KEY,
+    markdown_text,
+    summary_markdown,
+)
 from pipeline.report.twin import read_run_report
 
-SUMMARY_KEY = "psp-run-summary"
-DOCUMENTS_KEY = "psp-run-documents"
-REPORT_KEY = "psp-run-report"
 OUR_KEYS = (SUMMARY_KEY, DOCUMENTS_KEY, REPORT_KEY)
 
 _HEADING = re.compile(r"^# PSP forms: run (\d+)$", re.MULTILINE)
