@@ -65,6 +65,7 @@ def list_notices(
         status = item.status(now)
         statuses[status.value] += 1
         sent = f" {item.sent_at.astimezone(settings.zone):%Y-%m-%d %H:%M %Z}" if item.sent_at else ""
+        sent += f" by {item.sent_by}" if item.sent_at and item.sent_by else ""
         rows.append([f"#{item.id}", _status_words(status) + sent, item.kind, item.to_address or "-", item.attempts, item.file])
         notes.append(f"#{item.id} {item.path}")
         notes.extend(f"   {line}" for line in _what_to_know(item, status, settings.zone))
@@ -135,7 +136,7 @@ def send(
     stop = _Stop()
     previous = signal.signal(signal.SIGTERM, stop) if main_thread else None
     try:
-        delivery = send_notices(engine, server, dry_run=dry_run, limit=limit, stop=stop.event)
+        delivery = send_notices(engine, server, dry_run=dry_run, limit=limit, stop=stop.event, sent_by=getpass.getuser())
     except KeyboardInterrupt:
         typer.echo("psp-pipeline: interrupted; what was not sent stays in the outbox for the next run "
                    "(a notice whose message had gone to the server is possibly sent: see `notices list`).", err=True)
@@ -185,13 +186,11 @@ def resend(
     """Put a possibly sent notice back to send again: the server got its message but its answer
     never came, so it may have been delivered. Check first (ask the recipient, or the server's
     log for its Message-ID); the next `notices send` sends it."""
-    from pipeline.load import outbox
-    from pipeline.report.sending import sender_gone
+    from pipeline.report.sending import resend_notice
 
     _, engine = _open(home)
     try:
-        held_by = next((i.claimed_by for i in outbox.notices(engine) if i.id == notice_id), None)
-        item = outbox.resend(engine, notice_id, by or getpass.getuser(), holder_gone=sender_gone(held_by))
+        item = resend_notice(engine, notice_id, by or getpass.getuser())
     finally:
         engine.dispose()
     typer.echo(f"#{item.id} to {item.to_address} is back in the outbox (put back by {item.resend_by}); "

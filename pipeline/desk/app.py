@@ -47,6 +47,7 @@ SESSION_COOKIE = "psp_desk_session"
 LOGIN_COOKIE = "psp_desk_login"  # the sign-in form's CSRF token, before there is a session
 OPEN_PATHS = ("/login",)
 STATIC_PREFIX = "/static/"
+REPORTS_PREFIX = "/reports/"  # the run reports and the overview, served by ``runs``
 FORM_LIMIT = 64 * 1024  # bytes of a posted form; the longest is a message to the agency
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -163,7 +164,12 @@ async def _guard(request: Request, call_next: Callable[[Request], Awaitable[Resp
             return response
         request.state.signed_in = who
     response = await call_next(request)
+    # The pipeline's own report pages carry a policy of their own (``runs.report_policy``: their
+    # inline style sheets by hash); every other answer gets the desk's.
+    own_policy = response.headers.get("Content-Security-Policy") if path.startswith(REPORTS_PREFIX) else None
     response.headers.update(SECURITY_HEADERS)
+    if own_policy:
+        response.headers["Content-Security-Policy"] = own_policy
     return response
 
 
@@ -182,7 +188,7 @@ def create_app(desk: Desk, *, secure_cookies: bool = False) -> FastAPI:
     """The desk's application over ``desk`` (its store, settings and reference data)."""
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
-    from pipeline.desk import documents, people, undo
+    from pipeline.desk import documents, notices, people, runs, undo
 
     app = FastAPI(title="PSP review desk", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.desk_app = DeskApp(desk, secure_cookies=secure_cookies)
@@ -193,7 +199,7 @@ def create_app(desk: Desk, *, secure_cookies: bool = False) -> FastAPI:
     app.add_api_route("/login", login_page, methods=["GET"], response_class=HTMLResponse)
     app.add_api_route("/login", login, methods=["POST"])
     app.add_api_route("/logout", logout, methods=["POST"])
-    for router in (documents.router, people.router, undo.router):  # flat, so that app.routes lists every route (the tests walk it)
+    for router in (documents.router, people.router, notices.router, runs.router, undo.router):  # flat, so that app.routes lists every route (the tests walk it)
         app.router.routes.extend(router.routes)
     return app
 

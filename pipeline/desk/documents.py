@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from pipeline.desk import pages
 from pipeline.desk.app import desk_app, form_fields, page, signed_in
+from pipeline.desk.drafts import drafted_notice
 from pipeline.errors import BadInputError
 from pipeline.load import outbox, review
 from pipeline.load.program import stored_receipts
@@ -161,7 +162,8 @@ def correction_preview(
     result = review.preview_correction(shared.desk.engine, received_file_id, field, value,
                                        actor=signed_in(request).account.name, context=shared.desk.validation)
     return page(request, "preview.html", received_file_id=received_file_id, file=receipt.result.document.received.original_name,
-                field=field, label=label, value=value, before=receipt.outcome, result=result)
+                field=field, label=label, value=value, before=receipt.outcome, result=result,
+                notice=drafted_notice(shared.desk, received_file_id, result))
 
 
 def _note(fields: dict[str, str]) -> str:

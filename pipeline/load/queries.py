@@ -7,6 +7,7 @@ extraction is imported here, so the overview can ask them too.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -145,3 +146,32 @@ def decision_trail(engine: Engine, limit: int = 500) -> list[dict[str, Any]]:
              "message_to_agency": (decision.detail or {}).get("message_to_agency")}
             for decision, receipt_id, name in session.execute(query)
         ]
+
+
+def past_runs(engine: Engine, limit: int = 200) -> list[dict[str, Any]]:
+    """The latest ``limit`` runs, newest first: when each started and finished, how it ended, the
+    files it saw, where its report was written, and its received files by their outcome now
+    (decisions since may have changed them)."""
+    with Session(engine) as session:
+        runs = session.scalars(select(Run).order_by(Run.id.desc()).limit(limit)).all()
+        counts: dict[int, dict[str, int]] = {run.id: {} for run in runs}
+        query = (
+            select(ReceivedFileRow.run_id, ReceivedFileRow.outcome, func.count())
+            .where(ReceivedFileRow.run_id.in_(list(counts)))
+            .group_by(ReceivedFileRow.run_id, ReceivedFileRow.outcome)
+        )
+        for run_id, outcome, count in session.execute(query):
+            counts[run_id][Outcome(outcome).value] = count
+        return [
+            {"id": run.id, "started_at": run.started_at, "finished_at": run.finished_at, "status": run.status,
+             "files_seen": run.files_seen, "report_path": run.report_path, "counts": counts[run.id]}
+            for run in runs
+        ]
+
+
+def received_file_kept_at(engine: Engine, path: Path) -> int | None:
+    """The received file whose original the store keeps at ``path`` (the first, for a duplicate's); None for none."""
+    with Session(engine) as session:
+        return session.scalars(
+            select(ReceivedFileRow.id).where(ReceivedFileRow.stored_path == str(path)).order_by(ReceivedFileRow.id)
+        ).first()

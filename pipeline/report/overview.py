@@ -90,10 +90,18 @@ def write_overview(
     engine: Engine, cmhsps: Sequence[str], folder: Path, *, zone: ZoneInfo, now: datetime | None = None
 ) -> Path:
     """Write ``overview.html`` (and its script) in the reports folder from the store; return its path."""
-    folder.mkdir(parents=True, exist_ok=True)
-    data = overview(engine, cmhsps, zone, now)
-    page = render_overview(data, zone=zone, script=install_script(folder, "overview.js"),
-                           run_reports=_run_reports(folder))
+    page = overview_html(engine, cmhsps, folder, zone=zone, now=now)
     path = folder / OVERVIEW_NAME
     _write_atomically(path, page)
     return path
+
+
+def overview_html(
+    engine: Engine, cmhsps: Sequence[str], folder: Path, *, zone: ZoneInfo, now: datetime | None = None
+) -> str:
+    """The overview page from the store now, as ``write_overview`` writes it in ``folder`` (its
+    script installed there, its links to the run reports there); the review desk serves it so."""
+    folder.mkdir(parents=True, exist_ok=True)
+    data = overview(engine, cmhsps, zone, now)
+    return render_overview(data, zone=zone, script=install_script(folder, "overview.js"),
+                           run_reports=_run_reports(folder))

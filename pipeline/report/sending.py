@@ -26,7 +26,7 @@ import socket
 import ssl
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.generator import BytesGenerator
@@ -267,9 +267,13 @@ def send_notices(
     ssl_context: ssl.SSLContext | None = None,
     smtp_factory: Callable[..., smtplib.SMTP] = smtplib.SMTP,
     stop: threading.Event | None = None,
+    sent_by: str | None = None,
+    only: Collection[int] | None = None,
 ) -> Delivery:
-    """Send every notice that is due. ``dry_run`` says what would be sent and touches nothing.
-    ``stop`` set (SIGTERM) ends the delivery after the notice in hand, before the next is claimed.
+    """Send every notice that is due (with ``only``, those of these notice ids). ``dry_run`` says
+    what would be sent and touches nothing. ``stop`` set (SIGTERM) ends the delivery after the
+    notice in hand, before the next is claimed. ``sent_by``: who has them sent (a desk account,
+    the OS user of `notices send`), recorded with each notice sent.
 
     Raises DeliveryError when the server cannot be reached or refuses the login (after giving
     back the notice it was about to send); a notice the server refuses is recorded as failed; a
@@ -279,6 +283,8 @@ def send_notices(
     now = utcnow()
     due: list[OutboxItem] = []
     for item in outbox.notices(engine, include_sent=False):
+        if only is not None and item.id not in only:
+            continue
         status = item.status(now)
         if item.due(now):
             due.append(item)
@@ -310,7 +316,7 @@ def send_notices(
             if not outbox.claim(engine, item.id, me, kind=item.kind):
                 delivery.skipped.append((item, "taken by another sender, or rewritten for another outcome"))
                 continue
-            _send_one(engine, connection, item, me, delivery, message)
+            _send_one(engine, connection, item, me, delivery, message, sent_by)
             if delivery.possibly_sent:
                 break  # the server stopped answering: every next notice would end the same way
     finally:
@@ -319,7 +325,8 @@ def send_notices(
 
 
 def _send_one(
-    engine: Engine, connection: SmtpConnection, item: OutboxItem, me: str, delivery: Delivery, read: EmailMessage | OSError
+    engine: Engine, connection: SmtpConnection, item: OutboxItem, me: str, delivery: Delivery,
+    read: EmailMessage | OSError, sent_by: str | None = None,
 ) -> None:
     """Send one claimed notice (``read``: its file as read before the claim, or why it could not
     be) and settle its claim: sent; given back with the error when nothing was delivered; left
@@ -381,7 +388,7 @@ def _send_one(
             return
         # The server accepted it: from here on it counts as sent, whatever happens next.
         settled = True
-        if not outbox.mark_sent(engine, item.id, me, kind=kind):
+        if not outbox.mark_sent(engine, item.id, me, kind=kind, sent_by=sent_by):
             # Put back by a person meanwhile (``resend``), or no longer this notice: the answer is
             # about the message handed over, not about what the row stands for now.
             log.warning("notice #%d (received file #%d): the server accepted the %s notice, but it was no "
@@ -399,6 +406,13 @@ def _send_one(
             else:
                 outbox.release(engine, item.id, me, "interrupted before the server accepted it", kind=kind)
         raise
+
+
+def resend_notice(engine: Engine, notice_id: int, by: str) -> OutboxItem:
+    """A person's say that a possibly sent notice goes out again (``outbox.resend``), its sender's
+    claim set aside when that sender's process has certainly ended (``sender_gone``)."""
+    held_by = next((item.claimed_by for item in outbox.notices(engine) if item.id == notice_id), None)
+    return outbox.resend(engine, notice_id, by, holder_gone=sender_gone(held_by))
 
 
 def _describe(exc: BaseException) -> str:
