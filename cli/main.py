@@ -31,6 +31,7 @@ from cli.notices import app as notices_app
 from cli.output import Column, print_table
 from cli.overview import overview as overview_command
 from cli.program import print_waiting, psp_app, review_app, sessions_app
+from cli.undo import review_reopen
 from pipeline.errors import BadInputError
 from pipeline.settings import Settings
 
@@ -46,6 +47,7 @@ app = typer.Typer(
     add_completion=True,  # Typer's --install-completion and --show-completion (bash, zsh, fish, PowerShell)
     pretty_exceptions_enable=False,
 )
+review_app.command("reopen")(review_reopen)
 app.add_typer(review_app, name="review")
 app.add_typer(sessions_app, name="sessions")
 app.add_typer(psp_app, name="psp")

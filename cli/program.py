@@ -129,8 +129,9 @@ def review_show(received_file_id: ReceivedFileId, home: HomeOption = None) -> No
             typer.echo(f"  [{finding['rule'] or '-'} {finding['severity']}] {label}{finding['message']}")
         if shown["fields"]:
             typer.echo("Values:")
-            print_table([Column("field"), Column("value"), Column("read from")],
-                        [[field["label"], _shown_value(field["value"]), "\n".join(field["sources"])]
+            # The printed label, as `review correct` takes it, and the key, as scripts do.
+            print_table([Column("field"), Column("key", wrap=False), Column("value"), Column("read from")],
+                        [[field["label"], field["key"], _shown_value(field["value"]), "\n".join(field["sources"])]
                          for field in shown["fields"]])
         typer.echo("Decisions:" if shown["decisions"] else "Decisions: none yet")
         for decision in shown["decisions"]:
@@ -188,7 +189,9 @@ def review_reject(
 @review_app.command("correct")
 def review_correct(
     received_file_id: ReceivedFileId,
-    field: Annotated[str, typer.Argument(help="The field's key, e.g. psp_phone.")],
+    field: Annotated[str, typer.Argument(help="The field by its printed label, as `review show` lists it (\"PSP "
+                                         "phone\"; case and spacing aside, a part of it when only one label holds "
+                                         "it), or by its key (psp_phone).")],
     value: Annotated[str, typer.Argument(help="The value as it should have been read.")],
     reason: ReasonOption,
     by: ByOption = None,

@@ -109,6 +109,11 @@ class RuleSpec(BaseModel):
         return numbers[0] if len(numbers) == 1 else numbers
 
 
+def _spoken(text: str) -> str:
+    """A label or a name as a person types it: case and runs of spaces aside."""
+    return " ".join(text.casefold().split())
+
+
 class FormSpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -130,6 +135,17 @@ class FormSpec(BaseModel):
             if f.key == key:
                 return f
         raise KeyError(f"{self.form_id} has no field {key!r}")
+
+    def fields_named(self, name: str) -> tuple[FieldSpec, ...]:
+        """The fields a person may mean by ``name`` (the review commands and the desk take a field
+        so): the field whose key it is; else the one whose printed label it is, case and spacing
+        aside; else every field whose label holds it (more than one: the name is ambiguous)."""
+        spoken = _spoken(name)
+        by_key = tuple(f for f in self.fields if f.key == name.strip())
+        if by_key or not spoken:
+            return by_key
+        by_label = tuple(f for f in self.fields if _spoken(f.label) == spoken)
+        return by_label or tuple(f for f in self.fields if spoken in _spoken(f.label))
 
     def rule(self, rule_id: str) -> RuleSpec:
         """The rule with this id (``REG-R05``); KeyError when the form has none."""

@@ -317,3 +317,47 @@ def test_a_form_received_in_the_evening_keeps_its_michigan_day_everywhere(tmp_pa
     assert "2026-12-02 21:30" in (home / "reports" / "latest.html").read_text("utf-8")
     exported = runner.invoke(app, ["export", "--format", "csv", "--home", str(home)]).stdout
     assert ",2026-12-02T21:30:00-05:00," in exported
+
+
+def test_review_show_prints_label_and_key_and_correct_takes_either(home):
+    found = ids(home)
+    shown = runner.invoke(app, ["review", "show", str(found["other-packet.pdf"]), "--home", str(home)],
+                          env={"COLUMNS": "200"}).output
+    assert re.search(r"^ *Home state +psp_state +OH ", shown, flags=re.MULTILINE), shown
+    by_label = cli("review", "correct", str(found["other-packet.pdf"]), "  home   STATE ", "MI", "--reason", "phoned",
+                   home=home)
+    assert by_label.exit_code == 0, by_label.output
+    assert "corrected and judged again" in by_label.output
+    by_part = cli("review", "correct", str(found["other-packet.pdf"]), "county of res", "Monroe", "--reason", "phoned",
+                  home=home)
+    assert by_part.exit_code == 0, by_part.output
+    after = runner.invoke(app, ["review", "show", str(found["other-packet.pdf"]), "--home", str(home)],
+                          env={"COLUMNS": "200"}).output
+    assert re.search(r"^ *Home state +psp_state +MI ", after, flags=re.MULTILINE)
+    assert re.search(r"^ *County of residence +psp_county +Monroe ", after, flags=re.MULTILINE)
+    ambiguous = cli("review", "correct", str(found["packet.pdf"]), "phone", "1", "--reason", "x", home=home)
+    assert ambiguous.exit_code == BadInputError.exit_code
+    assert "'phone' could be any of" in ambiguous.output and "PSP phone (psp_phone)" in ambiguous.output
+    assert "Supervisor phone (supervisor_phone)" in ambiguous.output
+
+
+def test_review_reopen_withdraws_an_unsent_notice_and_refuses_what_cannot_be_undone(home):
+    found = ids(home)
+    rejected = str(found["other-packet.pdf"])
+    cli("review", "reject", rejected, "--reason", "not in Michigan", "--by", "riley", home=home)
+    dry = cli("review", "reopen", rejected, "--dry-run", home=home)
+    assert dry.exit_code == 0 and "nothing was changed" in dry.output and "withdrawn and never sent" in dry.output
+    no_reason = cli("review", "reopen", rejected, home=home)
+    assert no_reason.exit_code == BadInputError.exit_code and "takes a reason" in no_reason.output
+    result = cli("review", "reopen", rejected, "--reason", "rejected the wrong packet", "--by", "avery", home=home)
+    assert result.exit_code == 0, result.output
+    assert f"#{rejected} reopened." in result.output and "withdrawn and never sent" in result.output
+    assert "withdrawn" in cli("notices", "list", "--all", home=home).output
+    shown = cli("review", "show", rejected, home=home).output
+    assert "avery: reopened (rejected -> needs_review): rejected the wrong packet" in shown
+    assert f"#{rejected} " in cli("review", "list", home=home).output  # waits for a person again
+
+    cli("review", "accept", str(found["plan.pdf"]), "--reason", "ok", home=home)  # its packet registered under it
+    refused = cli("review", "reopen", str(found["plan.pdf"]), "--reason", "wrong plan", home=home)
+    assert refused.exit_code == BadInputError.exit_code and "Traceback" not in refused.output
+    assert "PSPs are registered under the agency's plan" in refused.output and "psp withdraw" in refused.output

@@ -60,7 +60,7 @@ from pipeline.model import (
 from pipeline.validate import ValidationContext, psp_key, validate_document
 from pipeline.validate.program import ALREADY_RECORDED, accept_conflicts
 from schemas import RECORD_MODELS, FieldType, load_form_spec
-from schemas.spec import FormSpec, Severity
+from schemas.spec import FieldSpec, FormSpec, Severity
 from schemas.values import parse_checkbox, split_list
 
 WAITING = (Outcome.NEEDS_REVIEW.value, Outcome.HELD.value)
@@ -297,12 +297,7 @@ def preview_rejection(engine: Engine, received_file_id: int, message_to_agency: 
 
 
 def _widget_values(document: Document, field_key: str, value: str) -> dict[str, str | bool]:
-    spec = load_form_spec(document.form_id)
-    try:
-        field = spec.field(field_key)
-    except KeyError:
-        known = ", ".join(f.key for f in spec.fields)
-        raise BadInputError(f"{spec.form_id} has no field {field_key!r}.", hint=f"Fields: {known}.") from None
+    field = field_named(load_form_spec(document.form_id), field_key)
     if field.type is FieldType.MULTICHOICE:
         chosen = {c.casefold() for c in split_list(value, slash=False)}  # a choice's own name may hold a slash ("I/DD")
         unknown = chosen - {c.casefold() for c in field.choices}
@@ -316,6 +311,21 @@ def _widget_values(document: Document, field_key: str, value: str) -> dict[str, 
         except ValueError:
             raise BadInputError(f"{value!r} is not a box state.", hint="Give yes or no.") from None
     return {field.key: value}
+
+
+def field_named(spec: FormSpec, name: str) -> FieldSpec:
+    """The field of ``spec`` a reviewer names by its key or its printed label (``FormSpec.fields_named``:
+    case and spacing aside, a part of a label when only one label holds it). BadInputError, one
+    line, for a name that is no field's, or that several labels hold (the candidates listed)."""
+    found = spec.fields_named(name)
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise BadInputError(f"{spec.form_id.value} has no field {name!r}.",
+                            hint="Name it by its printed label or its key, as `psp-pipeline review show ID` lists them.")
+    raise BadInputError(f"{name!r} could be any of {len(found)} fields of {spec.form_id.value}: "
+                        + "; ".join(f"{f.label} ({f.key})" for f in found) + ".",
+                        hint="Give more of the label, or the key.")
 
 
 def correct(
@@ -334,7 +344,8 @@ def correct(
         program_lock(session)
         receipt, document = _load(session, received_file_id)
         result = _judged_with_correction(session, receipt, document, field_key, value, actor, context)
-        decided = Decided(actor, DecisionAction.CORRECTED, reason, {"field": field_key})
+        decided = Decided(actor, DecisionAction.CORRECTED, reason,
+                          {"field": field_named(load_form_spec(document.form_id), field_key).key})
         apply_decision(session, document, result, decided, destination)
         session.flush()
         releases = release_in(session, context, destination=destination)

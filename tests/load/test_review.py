@@ -166,6 +166,18 @@ def test_a_correction_judges_the_form_again_with_the_reviewers_value(engine, rec
     assert phone["sources"] == ["reviewer (corrected by riley, confidence 1.00)"]
 
 
+def test_a_correction_names_its_field_by_key_or_printed_label_and_records_the_key(engine, record, doc, decide):
+    (rejected,), _ = record(doc("PSP-REG", {"psp_phone": "12"}))
+    decide.correct(rejected.received_file_id, "  psp   PHONE ", "517 555 0150")
+    with Session(engine) as session:
+        (decision,) = session.scalars(select(store.DecisionRow)).all()
+    assert decision.detail == {"field": "psp_phone"}
+    spec = load_form_spec("PSP-REG")
+    assert [f.key for f in spec.fields_named("Home ZIP")] == ["psp_zip"]  # a part of one label
+    assert [f.key for f in spec.fields_named("psp_zip")] == ["psp_zip"] and spec.fields_named("  ") == ()
+    assert review.field_named(spec, "home city").key == "psp_city"
+
+
 def condition(engine, received_file_id: int) -> list[str]:
     return sorted(next(f["value"] for f in review.show(engine, received_file_id)["fields"] if f["key"] == "child_condition"))
 
@@ -194,7 +206,10 @@ def test_a_correction_refuses_what_it_cannot_write(engine, record, doc, decide):
                                                     minutes=1))
     with pytest.raises(BadInputError, match="'maybe' is not a box state"):
         decide.correct(held.received_file_id, "ack_confidentiality", "maybe")
-    with pytest.raises(BadInputError, match="PSP-REG has no field 'phone'"):
+    with pytest.raises(BadInputError, match="PSP-REG has no field 'fax'"):
+        decide.correct(held.received_file_id, "fax", "517 555 0150")
+    with pytest.raises(BadInputError, match=r"'phone' could be any of 2 fields of PSP-REG: PSP phone \(psp_phone\); "
+                                            r"Supervisor phone \(supervisor_phone\)\. Give more"):
         decide.correct(held.received_file_id, "phone", "517 555 0150")
     decide.accept(accepted.received_file_id)
     with pytest.raises(BadInputError, match="is accepted; only a document that is needs review or held or rejected "
