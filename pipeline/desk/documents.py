@@ -155,10 +155,8 @@ def correction_preview(
     form_id = receipt.result.document.form_id
     if not form_id:
         raise BadInputError(f"#{received_file_id} is not one of the two forms; there is no field to correct.")
-    spec = load_form_spec(FormId(form_id))
-    label = next((f.label for f in spec.fields if f.key == field), None)
-    if label is None:
-        raise HTTPException(400, "The form has no such field.")
+    named = review.field_named(load_form_spec(FormId(form_id)), field)  # its key, or its printed label
+    field, label = named.key, named.label
     result = review.preview_correction(shared.desk.engine, received_file_id, field, value,
                                        actor=signed_in(request).account.name, context=shared.desk.validation)
     return page(request, "preview.html", received_file_id=received_file_id, file=receipt.result.document.received.original_name,
