@@ -56,6 +56,11 @@ class Token:
     legacy: bool = False  # the value of a Word legacy form field
     # How sure text recognition (OCR) is of the word, or of a box's state, 0..1; 1 for text a file holds as text.
     confidence: float = 1.0
+    # Where the word stands on its page from the page's top (points), when it is on a page (a PDF, a
+    # picture read by OCR); None in Word. Carried along only to show the value's place (``FieldValue.area``).
+    top: float | None = None
+    bottom: float | None = None
+    page: int = 0
 
     @property
     def mark(self) -> bool | None:
@@ -117,6 +122,8 @@ class Layout:
     rules: dict[int, list[tuple[float, float, float]]] = field(default_factory=dict)
     # Its words were read off pictures of the pages by text recognition (OCR): each carries its confidence.
     recognised: bool = False
+    # Each page's size in points (width, height) as it is shown, where its words' places are known.
+    page_sizes: dict[int, tuple[float, float]] = field(default_factory=dict)
     # The label readings made of it, by form (``pipeline.extract.labels.read_labels``).
     readings: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 

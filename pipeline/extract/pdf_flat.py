@@ -305,7 +305,7 @@ def _apart(previous: dict[str, Any], word: dict[str, Any], gap: float, size: flo
     return gap > max(MIN_GAP, GAP_FACTOR * size)
 
 
-def _segments(words: list[dict[str, Any]], vertical: _SortedRules) -> list[Segment]:
+def _segments(words: list[dict[str, Any]], vertical: _SortedRules, page: int) -> list[Segment]:
     """A line's words (left to right) as segments: split at a wide gap, or at a vertical rule
     (a cell border) between two words, level with the second."""
     segments: list[Segment] = []
@@ -321,7 +321,8 @@ def _segments(words: list[dict[str, Any]], vertical: _SortedRules) -> list[Segme
             ):
                 segments.append(Segment(current))
                 current = []
-        current.append(Token(word["text"], float(word["x0"]), float(word["x1"]), confidence=word.get("confidence", 1.0)))
+        current.append(Token(word["text"], float(word["x0"]), float(word["x1"]), confidence=word.get("confidence", 1.0),
+                             top=float(word["top"]), bottom=float(word["bottom"]), page=page))
         previous, previous_size = word, size
     if current:
         segments.append(Segment(current))
@@ -359,7 +360,7 @@ def lines_of_words(words: list[dict[str, Any]], horizontal: list[tuple[float, fl
     removed: list[str] = []
     previous: Line | None = None
     for group, top, bottom in _group_lines(words):
-        segments = _segments(group, vertical_by_x)
+        segments = _segments(group, vertical_by_x, number)
         texts = [s.text for s in segments]
         text = " ".join(texts)
         # (a line of one segment is a page number only if its text is: asked already)
@@ -389,6 +390,7 @@ class FlatPdfExtractor:
                     lines, removed, vertical = page_lines(page, number)
                     layout.lines.extend(lines)
                     layout.rules[number] = vertical
+                    layout.page_sizes[number] = (float(page.width), float(page.height))  # its words' space
                     marker_parts.extend(removed)
                 pages = len(pdf.pages)
         except (PDFSyntaxError, PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError, OSError) as exc:

@@ -96,6 +96,7 @@ def _field_row(field: FieldSpec, result: ValidationResult) -> dict[str, Any]:
         "source": ", ".join(f"{method} ({location})" for location, method in places) or "not found",
         "where": "; ".join(f"{location} · {_method_label(method)}" for location, method in places) or "not found on the form",
         "confidence": min((r.confidence for r in reads.values()), default=None),
+        "areas": tuple(r.area for r in reads.values() if r.area is not None),
     }
 
 

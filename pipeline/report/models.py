@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
-from pipeline.model import FormId, InputKind, Outcome
+from pipeline.model import FieldArea, FormId, InputKind, Outcome
 from schemas.spec import Severity
 
 # As ``datetime.isoformat`` writes it ("+00:00", not pydantic's "Z"): the twins written before
@@ -56,6 +56,7 @@ class ReportField(BaseModel):
     where: str
     confidence: float | None
     findings: tuple[ReportFinding, ...] = ()
+    areas: tuple[FieldArea, ...] = Field(default=(), description="Where its reads stand on the original's pages, where known.")
 
 
 class ReportSection(BaseModel):

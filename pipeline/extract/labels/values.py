@@ -27,7 +27,7 @@ from pipeline.extract.labels.text import (
     words_of,
 )
 from pipeline.extract.layout import PICTURE, Token
-from pipeline.model import LOW_CONFIDENCE, FieldValue, ReadMethod
+from pipeline.model import LOW_CONFIDENCE, FieldArea, FieldValue, ReadMethod
 from schemas.spec import FieldType
 
 # A required text field with nothing read on a picture of the page: below the review threshold.
@@ -63,6 +63,7 @@ class ValueReader(RegionFinder):
             location=self._where(li),
             confidence=confidence,
             note=note,
+            area=area_of(tokens, self.layout.page_sizes),
         )
 
     def _checkbox(self, anchor: Anchor) -> FieldValue:
@@ -276,6 +277,21 @@ def _box_state(tokens: list[Token], span: tuple[int, int] | None, before: bool, 
     if neighbour.mark is not None:
         return bool(neighbour.mark)
     return neighbour.text.casefold() == "x"
+
+
+def area_of(tokens: list[Token], page_sizes: dict[int, tuple[float, float]]) -> FieldArea | None:
+    """Where a value's words stand: the box around those of them on its first word's page, as a
+    share of that page; None where the words' places are not known (Word) or nothing was read."""
+    if not tokens or not page_sizes:
+        return None
+    page = tokens[0].page
+    size = page_sizes.get(page)
+    placed = [t for t in tokens if t.page == page and t.top is not None and t.bottom is not None]
+    if size is None or not placed:
+        return None
+    box = (min(t.x0 for t in placed), min(t.top for t in placed if t.top is not None),
+           max(t.x1 for t in placed), max(t.bottom for t in placed if t.bottom is not None))
+    return FieldArea.of_box(page, box, size)
 
 
 @dataclass

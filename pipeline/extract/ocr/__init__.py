@@ -82,6 +82,9 @@ class PageReading:
     vertical: list[tuple[float, float, float]]
     words: int
     confidence: float
+    # The page's size in points, in which its words' places are; None when the page read is not the
+    # picture as received (a photo's sheet cut out and set square): its places would not match it.
+    size: tuple[float, float] | None = None
 
 
 def _coarser(pixels: np.ndarray, dpi: float) -> tuple[np.ndarray, float]:
@@ -234,7 +237,9 @@ def trust(page: PageImage) -> float:
 
 def read_page(page: PageImage) -> PageReading:
     """One page's picture read into lines of words, boxes and drawings."""
+    received_shape = page.pixels.shape
     page = cleaned(page)
+    size = (page.pixels.shape[1] * 72.0 / page.dpi, page.pixels.shape[0] * 72.0 / page.dpi)
     trusted = trust(page)
     work, work_dpi = _coarser(page.pixels, page.dpi)
     work_ink = without_specks(ink(work), work_dpi)
@@ -259,7 +264,7 @@ def read_page(page: PageImage) -> PageReading:
     lines, removed = lines_of_words(words, horizontal, vertical, page.number)
     # (how legible the page is: by Tesseract's own confidence, before ``trust``)
     confidence = float(np.mean([w.confidence for w in text])) / trusted if text else 0.0
-    return PageReading(lines, removed, vertical, len(text), confidence)
+    return PageReading(lines, removed, vertical, len(text), confidence, size if page.pixels.shape == received_shape else None)
 
 
 def _text_of(read: list[OcrWord], trusted: float, work_ink: np.ndarray, scale: float,
@@ -294,6 +299,8 @@ def read_pages(pages: Iterable[PageImage]) -> RawDocument:
         count += 1
         layout.lines.extend(reading.lines)
         layout.rules[page.number] = reading.vertical
+        if reading.size is not None:
+            layout.page_sizes[page.number] = reading.size
         marker_parts.extend(reading.removed)
         words += reading.words
         confidences.append(reading.confidence * reading.words)
