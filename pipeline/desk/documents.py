@@ -94,10 +94,11 @@ def _notice_of(desk: Desk, received_file_id: int) -> tuple[Notice | None, str | 
     return notice, item.status(utcnow()).value.replace("_", " ")
 
 
-def _original(receipt: StoredReceipt) -> dict[str, Any]:
-    path = pages.original_of(receipt)
-    pdf = path is not None and pages.is_pdf(path)
-    return {"present": path is not None, "pdf": pdf, "pages": pages.page_count(path) if pdf and path else 0}
+def _original(desk: Desk, receipt: StoredReceipt) -> dict[str, Any]:
+    """Whether the original is kept, and its pages as drawn (a Word file converted once), or why none are."""
+    present = pages.original_of(receipt) is not None
+    drawn = pages.page_count(desk.settings.data_home.root, receipt) if present else pages.Pages(0)
+    return {"present": present, "pages": drawn.count, "problem": drawn.problem}
 
 
 @router.get("/documents/{received_file_id}", response_class=HTMLResponse)
@@ -113,7 +114,7 @@ def document_page(request: Request, received_file_id: ReceivedFileId, done: str 
     form_fields_ = load_form_spec(FormId(report.form_id)).fields if report.form_id else ()
     return page(
         request, "document.html", report=report, shown=shown, notice_status=notice_status,
-        original=_original(receipt),
+        original=_original(desk, receipt),
         can_decide=open_to and receipt.outcome in review.WAITING,
         can_correct=open_to and bool(form_fields_) and receipt.outcome in review.CORRECTABLE,
         fields=form_fields_, done=DONE.get(DecisionAction(done)) if done in DONE else None,
@@ -122,9 +123,9 @@ def document_page(request: Request, received_file_id: ReceivedFileId, done: str 
 
 @router.get("/documents/{received_file_id}/pages/{number}")
 def page_picture(request: Request, received_file_id: ReceivedFileId, number: Annotated[int, Path(ge=1)]) -> Response:
-    """A page of the original as a PNG."""
-    path = pages.original_of(_receipt(desk_app(request).desk, received_file_id))
-    picture = pages.page_png(path, number) if path is not None and pages.is_pdf(path) else None
+    """A page of the original as a PNG (drawn once, in a process of its own, then kept)."""
+    desk = desk_app(request).desk
+    picture = pages.page_png(desk.settings.data_home.root, _receipt(desk, received_file_id), number)
     if picture is None:
         raise HTTPException(404, "There is no such page.")
     return Response(picture, media_type="image/png", headers={"Cache-Control": "private, no-store"})

@@ -145,6 +145,20 @@ def convert_to_docx(path: Path, folder: Path, kind: InputKind, *, timeout: float
     and return the .docx made. ToolMissing when LibreOffice is not installed; DocumentUnreadable
     when it fails, takes longer than ``timeout`` seconds (it is then stopped) or makes nothing."""
     label = LABELS[kind]
+    converted = convert_with_libreoffice(path, folder, label, "docx", timeout=timeout)
+    if converted is None:
+        raise DocumentUnreadable(
+            f"the {label} file could not be converted by LibreOffice (it is damaged, or not what it seems); {ASK_SENDER}"
+        )
+    return converted
+
+
+def convert_with_libreoffice(path: Path, folder: Path, label: str, target: str, *,
+                             timeout: float = CONVERT_TIMEOUT_SECONDS) -> Path | None:
+    """Convert the file at ``path`` (a ``label`` file: ".doc", ".docx"...) to ``target`` ("docx",
+    "pdf") in ``folder`` with headless LibreOffice, and return the file made; None when LibreOffice
+    made nothing (it could not load the file). ToolMissing when LibreOffice is not installed;
+    DocumentUnreadable when it fails or takes longer than ``timeout`` seconds (it is then stopped)."""
     soffice = find_tool("soffice", LIBREOFFICE_PACKAGE)
     # A copy under a plain name: the sender's file name never reaches the command line, and the
     # original is never touched; LibreOffice names what it writes after it.
@@ -154,15 +168,13 @@ def convert_to_docx(path: Path, folder: Path, kind: InputKind, *, timeout: float
     profile = folder / "profile"  # a profile of its own: two conversions never share one, or wait for its lock
     run_tool(
         [soffice, "--headless", "--norestore", "--nolockcheck", f"-env:UserInstallation={profile.as_uri()}",
-         "--convert-to", "docx", "--outdir", out, source],
+         "--convert-to", target, "--outdir", out, source],
         timeout=timeout, what=f"converting the {label} file with LibreOffice", cwd=folder,
     )
-    converted = out / "received.docx"
+    converted = out / f"received.{target}"
     # LibreOffice exits 0 even when it could not load the file: only the missing output says so.
     if not converted.is_file() or converted.stat().st_size == 0:
-        raise DocumentUnreadable(
-            f"the {label} file could not be converted by LibreOffice (it is damaged, or not what it seems); {ASK_SENDER}"
-        )
+        return None
     return converted
 
 

@@ -9,7 +9,7 @@ Where a packet leaves copies, and what becomes of each:
   record and decisions: deleted, in one transaction, last (below), with SQLite's secure delete
   and its write-ahead log folded back, so that the store file keeps no old page of them;
 - its original (``originals/<outcome>/<day>/``), the file in the inbox or staging when it was not
-  filed yet, and its notices (``notices/<day>/``): deleted;
+  filed yet, its notices (``notices/<day>/``), and the desk's pictures of its pages (``drawn/``): deleted;
 - the saved email that carried it (``originals/emails/<day>/``): deleted whole, since it holds
   the packet. When it carried other documents too, their own originals stay, and the command
   says that their copy in that email went with it;
@@ -45,6 +45,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from pipeline.drawn import drawn_files
 from pipeline.errors import BadInputError
 from pipeline.fileops import sha256_of
 from pipeline.load.emails import ARCHIVE_FOLDER
@@ -223,6 +224,7 @@ def plan(engine: Engine, settings: Settings, person: Person, artifacts: Any | No
         if received != stored and received.is_file() and not received.is_symlink() and _same_bytes(received, receipt.sha256):
             files.append(received)
     files += [Path(n.path) for n in notices if Path(n.path).is_file()]
+    files += [drawn for receipt in receipts for drawn in drawn_files(home.root, receipt.sha256)]  # the desk's pictures of them
     problems: list[str] = []
     emails = _carrying_emails(engine, home.originals / ARCHIVE_FOLDER, person, receipts, settings.zone, problems)
     reports, latest_copy = _reports_to_rewrite(engine, home.reports, person, problems)
