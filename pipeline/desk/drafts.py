@@ -69,7 +69,9 @@ def owes_notice(desk: Desk, received_file_id: int, outcome: str) -> bool:
     whose notice for that outcome is not written yet (``outbox.missing_notices``' rule)."""
     if outcome not in {o.value for o in NOTICE_TEMPLATES}:
         return False
+    # A notice withdrawn when its decision was reopened stands no more: the next one is new.
     return not any(item.received_file_id == received_file_id and item.kind == outcome and item.written
+                   and item.withdrawn_at is None
                    for item in outbox.notices(desk.engine))
 
 

@@ -128,6 +128,8 @@ def test_the_desk_shows_what_reopening_does_then_reopens_as_the_account(reviewer
     assert "Notice to avery.sample@example.org: withdrawn." in done.text
     kept = Path(review.show(desk.engine, received_file_id)["stored_path"])
     assert kept.is_file() and kept.parent.parent.name == "needs_review"  # refiled by after_change
+    again = reviewer.get(f"/documents/{received_file_id}/rejection", headers=HTML)  # its withdrawn notice is no more
+    assert again.status_code == 200 and "please correct and resend" in again.text
 
 
 def test_the_pipelines_own_outcome_is_a_coordinators_to_reopen(client, desk, stored):
