@@ -146,3 +146,21 @@ def test_the_pipelines_own_outcome_is_a_coordinators_to_reopen(client, desk, sto
     done = client.post_form(f"/documents/{plan.received_file_id}/reopen", note="the agency sent the wrong plan")
     assert done.status_code == 200 and review.show(desk.engine, plan.received_file_id)["outcome"] == "needs_review"
     assert review.show(desk.engine, plan.received_file_id)["decisions"][-1]["actor"] == COORDINATOR
+
+
+def test_a_notice_being_sent_is_withdrawn_before_it_is_handed_over_or_corrected_after(desk, stored):
+    first = _rejected_by_a_person(desk, stored)
+    (claimed,) = _items(desk, first)
+    assert outbox.claim(desk.engine, claimed.id, "sender-1", kind=claimed.kind)
+    assert _reopen(desk, first).withdrawn_notice == claimed.id  # claimed, not handed over yet: withdrawn
+    assert not outbox.mark_possibly_sent(desk.engine, claimed.id, "sender-1", kind=claimed.kind)  # so never handed over
+
+    (second,) = stored(form_as_read("PSP-ORP", {**UNSURE_PLAN, "cmhsp_name": "DWIHN"}, number=2))
+    review.reject(desk.engine, second.received_file_id, actor="riley", reason="typo", destination=desk.router.destination)
+    after_change(desk)
+    (handed,) = _items(desk, second.received_file_id)
+    assert outbox.claim(desk.engine, handed.id, "sender-1", kind=handed.kind)
+    assert outbox.mark_possibly_sent(desk.engine, handed.id, "sender-1", kind=handed.kind)  # DATA under way
+    done = _reopen(desk, second.received_file_id)
+    assert done.corrected_notice == handed.id and done.correction_notice is not None  # it may arrive: corrected
+    assert outbox.mark_sent(desk.engine, handed.id, "sender-1", kind=handed.kind)  # the server's answer still counts
