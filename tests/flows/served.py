@@ -103,7 +103,8 @@ def prefect_server(tmp_path):
 
 
 @contextlib.contextmanager
-def served_nightly(api: str, env: dict[str, str], home: Path, log_path: Path, *options: str) -> Iterator[Any]:
+def served_nightly(api: str, env: dict[str, str], home: Path, log_path: Path, *options: str,
+                   stop_with: signal.Signals = signal.SIGINT) -> Iterator[Any]:
     """``psp-pipeline serve --home home *options`` running against the server at ``api``, named to
     this process's Prefect too; the served deployment once it is there. Stopped (SIGINT) after."""
     from prefect.client.orchestration import get_client
@@ -122,7 +123,7 @@ def served_nightly(api: str, env: dict[str, str], home: Path, log_path: Path, *o
 
             yield wait_until(deployment, 90, "the deployment to be served")
     finally:
-        serving.send_signal(signal.SIGINT)
+        serving.send_signal(stop_with)
         try:
             serving.wait(timeout=30)
         except subprocess.TimeoutExpired:
