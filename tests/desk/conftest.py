@@ -7,6 +7,9 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+import socket
+import threading
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -104,3 +107,22 @@ def reviewer(client) -> DeskClient:
 def coordinator(client) -> DeskClient:
     client.sign_in(COORDINATOR)
     return client
+
+
+@pytest.fixture
+def served(desk) -> Iterator[str]:
+    """The desk's app served by uvicorn on a free local port, in a thread, for a browser; its base URL."""
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(desk), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

@@ -19,7 +19,6 @@ from pipeline.report.html import write_run_report
 from tests.conftest import form_as_read
 from tests.desk.conftest import PASSWORD, REVIEWER
 from tests.desk.test_decisions import HOSTILE
-from tests.desk.test_entry_browser import served  # noqa: F401  (the desk over uvicorn, for the browser)
 from tests.report.browser import PageWatch, chromium, chromium_available
 
 HTML = {"Accept": "text/html"}
@@ -108,7 +107,7 @@ def test_the_runs_pages_refuse_a_request_without_a_session(client, a_run):
 
 
 @pytest.mark.skipif(not chromium_available(), reason="Debian's chromium is not installed (make system-deps)")
-def test_a_report_served_by_the_desk_draws_itself_in_chromium_without_a_policy_violation(desk, a_run, served):  # noqa: F811
+def test_a_report_served_by_the_desk_draws_itself_in_chromium_without_a_policy_violation(desk, a_run, served):
     _, page_file, _ = a_run
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
