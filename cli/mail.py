@@ -43,12 +43,15 @@ def add(
     subject_word: Many = None,
     processed: Annotated[str, typer.Option(help="Where a message goes once its documents are stored.")] = "PSP/Processed",
     failed: Annotated[str, typer.Option(help="Where a message goes when a person must look at it.")] = "PSP/Needs attention",
+    acknowledge: Annotated[bool, typer.Option("--acknowledge", help="Send each sender of the rule's domains a "
+                                              "receipt at once (the files received, when to expect an answer).")] = False,
     home: HomeOption = None,
 ) -> None:
     """Add a mail account (or replace the one of that name) with one rule: its folder, the sender
     domains and subject words it takes (none given: every message), and where messages go after.
 
-    --sender-domain and --subject-word may be given more than once.
+    --sender-domain and --subject-word may be given more than once; --sender-domain cmhsp stands
+    for every CMHSP's domains in the reference data (cmhsps.csv's domains column).
     """
     settings = settings_from(home)
     require_data_home(settings)
@@ -59,7 +62,7 @@ def add(
         raise BadInputError("no password came on standard input.")
     try:
         rule = Rule(folder=folder, sender_domains=tuple(sender_domain or ()), subject_words=tuple(subject_word or ()),
-                    processed_folder=processed, failed_folder=failed)
+                    processed_folder=processed, failed_folder=failed, acknowledge=acknowledge)
         account = Account(name=name, host=host, port=port or (993 if security is Security.IMAPS else 143), user=user,
                           security=security, insecure_plain=insecure_plain, password_env=password_env,
                           ca_file=ca_file.expanduser().absolute() if ca_file else None, rules=(rule,))
@@ -84,7 +87,8 @@ def list_accounts(home: HomeOption = None) -> None:
         for rule in account.rules:
             domains = ", ".join(rule.sender_domains) or "any sender"
             words = ", ".join(rule.subject_words) or "any subject"
-            typer.echo(f"  {rule.folder}: {domains}; {words} -> {rule.processed_folder} | {rule.failed_folder}")
+            receipts = "; receipts sent" if rule.acknowledge else ""
+            typer.echo(f"  {rule.folder}: {domains}; {words} -> {rule.processed_folder} | {rule.failed_folder}{receipts}")
 
 
 @app.command("remove")

@@ -111,6 +111,24 @@ class _Stop:
         self.event.set()
 
 
+def _acknowledge(settings: Any, engine: Any, server: Any, delivery: Any, stop: threading.Event) -> Any:
+    """After the notices (not on a dry run, nor once stopped): the receipts of fetched mail that
+    are due, by the same claims (``pipeline.mailbox.acknowledge``); None when not tried."""
+    if server is None or delivery.stopped:
+        return None
+    from pipeline.mailbox.acknowledge import deliver
+
+    return deliver(settings, engine, server, stop=stop)
+
+
+def _say_acknowledged(acknowledged: Any) -> bool:
+    """Print what was done of the receipts (when anything was); whether any failed."""
+    if acknowledged is None or not (acknowledged.sent or acknowledged.trouble):
+        return False
+    typer.echo(acknowledged.line(), err=acknowledged.trouble)
+    return acknowledged.trouble
+
+
 @app.command()
 def send(
     home: HomeOption = None,
@@ -121,8 +139,9 @@ def send(
 
     Each notice is sent once: safe to run twice at once or to stop. A notice that fails stays in
     the outbox for the next run; one handed to the server without its answer is possibly sent
-    and waits for `notices resend`. Exits 6 when any failed or is possibly sent, 143 when
-    stopped by SIGTERM before the end.
+    and waits for `notices resend`. Then the receipts of fetched mail that are due
+    (`mail add --acknowledge`), by the same rules. Exits 6 when any failed or is possibly sent,
+    143 when stopped by SIGTERM before the end.
     """
     from pipeline.report.sending import SmtpServer, send_notices
 
@@ -137,6 +156,7 @@ def send(
     previous = signal.signal(signal.SIGTERM, stop) if main_thread else None
     try:
         delivery = send_notices(engine, server, dry_run=dry_run, limit=limit, stop=stop.event, sent_by=getpass.getuser())
+        acknowledged = _acknowledge(settings, engine, server, delivery, stop.event)
     except KeyboardInterrupt:
         typer.echo("psp-pipeline: interrupted; what was not sent stays in the outbox for the next run "
                    "(a notice whose message had gone to the server is possibly sent: see `notices list`).", err=True)
@@ -168,10 +188,11 @@ def send(
         + (f"; {len(delivery.possibly_sent)} possibly sent (the server did not answer; stopped)" if delivery.possibly_sent else "")
         + "."
     )
+    acknowledgements_failed = _say_acknowledged(acknowledged)
     if delivery.stopped:
         typer.echo("psp-pipeline: stopped (SIGTERM) after the notice in hand; the rest stay in the outbox "
                    "for the next run.", err=True)
-    if delivery.failed or delivery.possibly_sent:
+    if any((delivery.failed, delivery.possibly_sent, acknowledgements_failed)):
         raise typer.Exit(6)
     if delivery.stopped:
         raise typer.Exit(143)

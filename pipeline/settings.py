@@ -128,6 +128,10 @@ class Settings(BaseSettings):
         default=600, gt=0, le=86400,
         description="mail watch: the longest wait between tries to connect again (each wait doubles up to it).",
     )
+    mail_ack_answer_within: str = Field(
+        default="within 5 working days", min_length=1, max_length=200,
+        description="What an acknowledgement of mail says of when the agency can expect an answer.",
+    )
     take_over_store: Path | None = Field(
         default=None,
         description="Move the tracking store to this data home deliberately: the absolute path of this data "

@@ -43,6 +43,9 @@ class ReferenceData:
     counties: tuple[str, ...]
     sessions: dict[str, TrainingSession]
     source: str
+    # The CMHSPs' email domains (cmhsps.csv's optional ``domains`` column): what a mail rule's
+    # ``cmhsp`` stands for (``pipeline.mailbox.accounts.Rule``).
+    cmhsp_domains: frozenset[str] = frozenset()
     _cmhsp_index: dict[str, str] = field(repr=False, compare=False, default_factory=dict)
     _county_index: dict[str, str] = field(repr=False, compare=False, default_factory=dict)
 
@@ -83,6 +86,8 @@ def _one_of(found: object) -> str | None:
 
 SESSION_COLUMNS = ("session_id", "start_date", "end_date", "days", "location", "capacity")
 CMHSP_COLUMNS = ("name", "aliases")
+CMHSP_OPTIONAL = ("aliases", "domains")  # a row may leave these off; ``domains`` may be left out of the header
+_EMAIL_DOMAIN = re.compile(r"^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
 
 
 def _csv_rows(
@@ -210,7 +215,7 @@ def _parse_cmhsps(text: str, source: str = "cmhsps.csv") -> tuple[list[str], dic
     cmhsps: list[str] = []
     line_of: dict[str, int] = {}  # CMHSP name -> its line
     index: dict[str, str] = {}  # match key of a name or alias -> CMHSP name
-    for line_no, row in _csv_rows(text, source, CMHSP_COLUMNS, "CMHSP", optional=("aliases",)):
+    for line_no, row in _csv_rows(text, source, CMHSP_COLUMNS, "CMHSP", optional=CMHSP_OPTIONAL):
         name = row["name"].strip()
         if not _match_key(name):
             what = f"'{name}' is not a name" if name else "the name column is empty"
@@ -235,6 +240,23 @@ def _parse_cmhsps(text: str, source: str = "cmhsps.csv") -> tuple[list[str], dic
         cmhsps.append(name)
         line_of[name] = line_no
     return cmhsps, index
+
+
+def parse_cmhsp_domains(text: str, source: str = "cmhsps.csv") -> frozenset[str]:
+    """The CMHSPs' email domains: the ``domains`` column of cmhsps.csv, several to a CMHSP
+    separated by ``;`` (``cei.example.org; ceicmh.example.org``), case and a leading ``@`` ignored.
+    Empty when the file has no such column. ValueError naming the line of one that is not a domain."""
+    domains: set[str] = set()
+    for line_no, row in _csv_rows(text, source, CMHSP_COLUMNS, "CMHSP", optional=CMHSP_OPTIONAL):
+        for written in row.get("domains", "").split(";"):
+            domain = written.strip().lstrip("@").rstrip(".").lower()
+            if not domain:
+                continue
+            if not _EMAIL_DOMAIN.match(domain):
+                raise ValueError(f"{source} line {line_no}: '{written.strip()}' is not an email domain; write the "
+                                 "part after the @ (cei.example.org), several separated by ;")
+            domains.add(domain)
+    return frozenset(domains)
 
 
 def _parse_counties(text: str, source: str = "michigan_counties.txt") -> tuple[str, ...]:
@@ -269,7 +291,8 @@ def load_reference(folder: Path | None = None) -> ReferenceData:
     listed twice (a CMHSP, an alias of two CMHSPs, a county, a session id). Raises OSError when a
     file cannot be read, ValueError naming the file and line that is wrong and what to do.
     """
-    cmhsps, cmhsp_index = _parse_cmhsps(_read_text(folder, "cmhsps.csv"))
+    cmhsps_text = _read_text(folder, "cmhsps.csv")
+    cmhsps, cmhsp_index = _parse_cmhsps(cmhsps_text)
     counties = _parse_counties(_read_text(folder, "michigan_counties.txt"))
     county_index = {_match_key(c): c for c in counties}
     sessions = parse_sessions(_read_text(folder, "training_sessions.csv"))
@@ -279,6 +302,7 @@ def load_reference(folder: Path | None = None) -> ReferenceData:
         counties=counties,
         sessions=sessions,
         source=str(folder) if folder else "packaged defaults",
+        cmhsp_domains=parse_cmhsp_domains(cmhsps_text),
         _cmhsp_index=cmhsp_index,
         _county_index=county_index,
     )

@@ -46,6 +46,9 @@ from pipeline.fileops import write_atomic
 ACCOUNTS_FILE = "accounts.json"
 SECRETS_FOLDER = "secrets"
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+# A rule's sender domain that stands for every CMHSP's domains in the reference data (cmhsps.csv's
+# ``domains`` column): no email domain is a single word, so it is never one of its own.
+CMHSP_DOMAINS = "cmhsp"
 
 
 class Security(StrEnum):
@@ -74,6 +77,10 @@ class Rule(BaseModel):
     the server's own delimiter in (``.`` on Dovecot's Maildir, ``/`` on Exchange and Gmail).
     A message from a sender outside ``sender_domains`` (when any are given), or whose subject has
     none of ``subject_words`` (when any are given), is left where it is, untouched and unanswered.
+    ``cmhsp`` among the sender domains stands for every CMHSP's domains in the reference data.
+    With ``acknowledge``, the sender of each message taken gets a receipt
+    (``pipeline.mailbox.acknowledge``): only a sender of the rule's domains, so a rule that names
+    none acknowledges nobody.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -83,6 +90,7 @@ class Rule(BaseModel):
     subject_words: tuple[str, ...] = ()
     processed_folder: str = "PSP/Processed"
     failed_folder: str = "PSP/Needs attention"
+    acknowledge: bool = False
 
     @field_validator("sender_domains", "subject_words")
     @classmethod
@@ -104,12 +112,23 @@ class Rule(BaseModel):
             raise ValueError("the processed and failed folders must not be the folder mail is fetched from")
         return self
 
-    def takes(self, sender: str | None, subject: str | None) -> bool:
-        """Whether a message from ``sender`` with ``subject`` is one of this rule's."""
-        if self.sender_domains:
-            domain = (sender or "").rpartition("@")[2].strip().lower().rstrip(">")
-            if not any(domain == d or domain.endswith("." + d) for d in self.sender_domains):
-                return False
+    def domains(self, cmhsp_domains: frozenset[str] = frozenset()) -> frozenset[str]:
+        """The sender domains this rule takes, ``cmhsp`` replaced by ``cmhsp_domains`` (the
+        reference data's); empty: any sender's."""
+        named = set(self.sender_domains)
+        return frozenset(named - {CMHSP_DOMAINS} | (cmhsp_domains if CMHSP_DOMAINS in named else set()))
+
+    def from_its_domains(self, sender: str | None, cmhsp_domains: frozenset[str] = frozenset()) -> bool:
+        """Whether ``sender`` is at one of the rule's domains (or their subdomains); False for any
+        sender when it names none."""
+        domain = (sender or "").rpartition("@")[2].strip().lower().rstrip(">")
+        return any(domain == d or domain.endswith("." + d) for d in self.domains(cmhsp_domains))
+
+    def takes(self, sender: str | None, subject: str | None, cmhsp_domains: frozenset[str] = frozenset()) -> bool:
+        """Whether a message from ``sender`` with ``subject`` is one of this rule's (``cmhsp_domains``:
+        what ``cmhsp`` among its sender domains stands for)."""
+        if self.sender_domains and not self.from_its_domains(sender, cmhsp_domains):
+            return False
         if self.subject_words:
             words = set(re.findall(r"[\w-]+", (subject or "").lower()))
             if not any(word in words for word in self.subject_words):
@@ -132,6 +151,12 @@ class Account(BaseModel):
     ca_file: Path | None = None  # a private CA's certificate, for a server the system does not trust
     timeout_seconds: float = Field(default=60, gt=0, le=3600)
     rules: tuple[Rule, ...] = (Rule(),)
+
+    @property
+    def mailbox(self) -> str:
+        """Whose mailbox on which server (``user@host``, lowercased): what its fetched messages are
+        tracked under, so that an account re-pointed at another mailbox starts afresh."""
+        return f"{self.user}@{self.host}".lower()
 
     @model_validator(mode="after")
     def _plain_only_on_loopback(self) -> Account:

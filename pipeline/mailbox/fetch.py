@@ -37,7 +37,8 @@ from pipeline.errors import MailServerError
 from pipeline.faults import checkpoint
 from pipeline.fileops import atomic_file
 from pipeline.load import mail_messages
-from pipeline.load.mail_messages import MailStatus, Tracked
+from pipeline.load.mail_messages import MailStatus, Place, Tracked
+from pipeline.mailbox import acknowledge
 from pipeline.mailbox.accounts import Account, MailAccounts, Rule
 from pipeline.mailbox.imap import Envelope, ImapSession
 from pipeline.model import Outcome
@@ -70,10 +71,21 @@ class FolderAtHand:
 
     session: ImapSession
     engine: Engine
-    home: DataHome
+    settings: Settings
     account: Account
     rule: Rule
     uidvalidity: int
+    cmhsp_domains: frozenset[str]  # what ``cmhsp`` among the rule's sender domains stands for
+
+    @property
+    def home(self) -> DataHome:
+        """The data home whose inbox the messages are saved into."""
+        return self.settings.data_home
+
+    @property
+    def place(self) -> Place:
+        """Where its messages are tracked in the store: this account's mailbox and folder."""
+        return Place(self.account.name, self.account.mailbox, self.rule.folder)
 
 
 def fetch_mail(settings: Settings, engine: Engine, *, environ: Mapping[str, str] = os.environ) -> MailSummary:
@@ -88,7 +100,9 @@ def fetch_mail(settings: Settings, engine: Engine, *, environ: Mapping[str, str]
         _take_new(folder, max_bytes, summary)
         _move_stored(folder, summary)  # the new ones too, once a run has stored them
 
-    return _each_folder(settings.data_home, engine, environ, take_then_move)
+    summary = _each_folder(settings, engine, environ, take_then_move)
+    acknowledge.send_due(settings, engine)  # at once, when an SMTP server is set; else by `notices send`
+    return summary
 
 
 def move_stored_mail(settings: Settings, engine: Engine, *, environ: Mapping[str, str] = os.environ) -> MailSummary:
@@ -96,21 +110,23 @@ def move_stored_mail(settings: Settings, engine: Engine, *, environ: Mapping[str
     run; connects to no server when none waits."""
     if not mail_messages.any_waiting(engine):
         return MailSummary()
-    return _each_folder(settings.data_home, engine, environ, _move_stored)
+    return _each_folder(settings, engine, environ, _move_stored)
 
 
-def _each_folder(home: DataHome, engine: Engine, environ: Mapping[str, str],
+def _each_folder(settings: Settings, engine: Engine, environ: Mapping[str, str],
                  step: Callable[[FolderAtHand, MailSummary], None]) -> MailSummary:
     """``step`` in each rule's folder of each account, one connection per account."""
-    accounts = MailAccounts(home.root)
+    accounts = MailAccounts(settings.data_home.root)
     summary = MailSummary()
-    for account in accounts.all():
+    everyone = accounts.all()
+    cmhsp_domains = acknowledge.cmhsp_domains(settings, [rule for account in everyone for rule in account.rules])
+    for account in everyone:
         password = accounts.password(account, environ)
         try:
             with ImapSession.open(account, password) as session:
                 for rule in account.rules:
                     uidvalidity = session.select(rule.folder)
-                    step(FolderAtHand(session, engine, home, account, rule, uidvalidity), summary)
+                    step(FolderAtHand(session, engine, settings, account, rule, uidvalidity, cmhsp_domains), summary)
         except MailServerError as exc:
             log.error("%s", exc)
             summary.failures.append(str(exc))
@@ -118,10 +134,10 @@ def _each_folder(home: DataHome, engine: Engine, environ: Mapping[str, str],
 
 
 def _take_new(at: FolderAtHand, max_bytes: float, summary: MailSummary) -> None:
-    known = mail_messages.known_uids(at.engine, at.account.name, at.rule.folder, at.uidvalidity)
+    known = mail_messages.known_uids(at.engine, at.place, at.uidvalidity)
     new = [uid for uid in at.session.uids() if uid not in known]
     for envelope in at.session.envelopes(new):
-        if not at.rule.takes(envelope.sender, envelope.subject):
+        if not at.rule.takes(envelope.sender, envelope.subject, at.cmhsp_domains):
             summary.left += 1
             continue
         if envelope.size > max_bytes:
@@ -133,7 +149,7 @@ def _take_new(at: FolderAtHand, max_bytes: float, summary: MailSummary) -> None:
             continue  # expunged meanwhile
         checkpoint("mail.fetched")
         sha256 = hashlib.sha256(body).hexdigest()
-        earlier = mail_messages.same_message(at.engine, at.account.name, at.rule.folder, sha256)
+        earlier = mail_messages.same_message(at.engine, at.place, sha256)
         if earlier is not None:
             mail_messages.renumber(at.engine, earlier.id, at.uidvalidity, envelope.uid)
             log.info("mail account %s: a message fetched before (sha256 %s) is known again by a new UID",
@@ -143,9 +159,10 @@ def _take_new(at: FolderAtHand, max_bytes: float, summary: MailSummary) -> None:
         name = f"{at.account.name}-{at.uidvalidity}-{envelope.uid}-{sha256[:8]}.eml"
         _save(at.home.inbox / name, body, envelope.arrived)
         checkpoint("mail.saved")
-        mail_messages.record(at.engine, at.account.name, at.rule.folder, at.uidvalidity, envelope.uid,
+        owed = acknowledge.owed(at.settings, at.rule, at.cmhsp_domains, envelope, body, sha256)
+        mail_messages.record(at.engine, at.place, at.uidvalidity, envelope.uid,
                              message_id=envelope.message_id, sha256=sha256, size=len(body), inbox_name=name,
-                             status=MailStatus.SAVED)
+                             status=MailStatus.SAVED, acknowledgement=owed)
         checkpoint("mail.recorded")
         log.info("mail account %s: saved a message into the inbox (sha256 %s)", at.account.name, sha256[:12])
         summary.saved += 1
@@ -163,7 +180,7 @@ def _save(path: Path, body: bytes, arrived: float | None) -> None:
 
 def _set_aside(at: FolderAtHand, envelope: Envelope) -> None:
     at.session.move(envelope.uid, at.rule.failed_folder)
-    mail_messages.record(at.engine, at.account.name, at.rule.folder, at.uidvalidity, envelope.uid,
+    mail_messages.record(at.engine, at.place, at.uidvalidity, envelope.uid,
                          message_id=envelope.message_id, sha256=None, size=envelope.size, inbox_name=None,
                          status=MailStatus.SET_ASIDE, destination=at.rule.failed_folder)
     log.warning("mail account %s: a message of %d MB is larger than the inbox takes; moved unread to %r for a person",
@@ -171,7 +188,7 @@ def _set_aside(at: FolderAtHand, envelope: Envelope) -> None:
 
 
 def _move_stored(at: FolderAtHand, summary: MailSummary) -> None:
-    waiting = mail_messages.waiting(at.engine, at.account.name, at.rule.folder)
+    waiting = mail_messages.waiting(at.engine, at.place)
     if not waiting:
         return
     present = set(at.session.uids())

@@ -33,6 +33,7 @@ from sqlalchemy.engine import Engine
 
 from pipeline.errors import ConfigurationError, PipelineError
 from pipeline.load import mail_messages
+from pipeline.load.mail_messages import Place
 from pipeline.mailbox.accounts import Account, MailAccounts
 from pipeline.mailbox.imap import ImapSession
 from pipeline.settings import Settings
@@ -182,7 +183,7 @@ class MailWatcher:
         holds messages the store does not know."""
         now = session.next_uid(folder)
         if seen is None or seen[0] != now[0]:
-            known = mail_messages.known_uids(self.engine, account.name, folder, now[0])
+            known = mail_messages.known_uids(self.engine, Place(account.name, account.mailbox, folder), now[0])
             if any(uid not in known for uid in session.uids()):
                 self.new_mail()
         elif now[1] > seen[1]:

@@ -73,6 +73,21 @@ def message(*, sender: str = "Avery Sample <avery.sample@cei.example.org>", subj
     return mail.as_bytes(policy=SMTP)  # CRLF line ends, as IMAP keeps every message
 
 
+def stored_rows(settings: Settings, model: type) -> list:
+    """Every row of the store's table ``model`` (a mapped class), by id."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from pipeline.service import open_desk
+
+    desk = open_desk(settings)
+    try:
+        with Session(desk.engine) as session:
+            return list(session.scalars(select(model).order_by(model.id)))
+    finally:
+        desk.close()
+
+
 def inbox_files(settings: Settings) -> list[Path]:
     """The files in the inbox that a run would take (no hidden temporary ones)."""
     return sorted(p for p in settings.data_home.inbox.iterdir() if not p.name.startswith("."))

@@ -9,8 +9,6 @@ from collections import Counter
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from pipeline import run as steps
 from pipeline.load import queries
@@ -20,7 +18,14 @@ from pipeline.mailbox.fetch import MailSummary, fetch_mail
 from pipeline.model import Outcome
 from pipeline.service import open_desk
 from pipeline.settings import Settings
-from tests.mailbox.conftest import FOLDER, VALID_PLAN, account_for, inbox_files, message
+from tests.mailbox.conftest import (
+    FOLDER,
+    VALID_PLAN,
+    account_for,
+    inbox_files,
+    message,
+    stored_rows,
+)
 from tests.mailserver import PASSWORD, DroppingProxy
 
 PROCESSED, FAILED = "PSP.Processed", "PSP.Needs attention"  # the rule's folders, in Dovecot's own naming
@@ -36,12 +41,7 @@ def fetch(settings: Settings) -> MailSummary:
 
 
 def tracked(settings: Settings) -> list[MailMessageRow]:
-    desk = open_desk(settings)
-    try:
-        with Session(desk.engine) as session:
-            return list(session.scalars(select(MailMessageRow).order_by(MailMessageRow.id)))
-    finally:
-        desk.close()
+    return stored_rows(settings, MailMessageRow)
 
 
 def stored_files(settings: Settings) -> Counter:
