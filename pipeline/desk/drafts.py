@@ -16,7 +16,6 @@ from typing import cast
 
 from pipeline.load import outbox
 from pipeline.model import ValidationResult
-from pipeline.report.notices import NOTICE_TEMPLATES
 from pipeline.service import Desk, draft_notice
 
 LARGEST_NOTICE = 1024 * 1024  # bytes of an .eml shown; a notice is a few kilobytes
@@ -64,20 +63,9 @@ def read_notice(path: Path) -> NoticeView | None:
     return notice_view(cast(EmailMessage, message_from_bytes(content, policy=policy.default)))
 
 
-def owes_notice(desk: Desk, received_file_id: int, outcome: str) -> bool:
-    """Whether the document, given ``outcome``, gets a notice written: a rejected or held document
-    whose notice for that outcome is not written yet (``outbox.missing_notices``' rule)."""
-    if outcome not in {o.value for o in NOTICE_TEMPLATES}:
-        return False
-    # A notice withdrawn when its decision was reopened stands no more: the next one is new.
-    return not any(item.received_file_id == received_file_id and item.kind == outcome and item.written
-                   and item.withdrawn_at is None
-                   for item in outbox.notices(desk.engine))
-
-
 def drafted_notice(desk: Desk, received_file_id: int, result: ValidationResult) -> NoticeView | None:
     """The notice a decision with ``result`` would write for the document, as the agency will read
     it; None when the decision writes none. Nothing is written."""
-    if not owes_notice(desk, received_file_id, result.outcome.value):
+    if not outbox.owes_notice(desk.engine, received_file_id, result.outcome.value):
         return None
     return notice_view(draft_notice(desk.settings, result))

@@ -64,6 +64,8 @@ from pipeline.model import Outcome
 # How long a claim keeps other senders away. Far longer than one message takes; a claim older
 # than this was left by a sender that died, and the notice is tried again.
 CLAIM_LEASE = timedelta(minutes=15)
+# The outcomes whose document gets a notice (``missing_notices``).
+NOTICE_OUTCOMES = (Outcome.REJECTED.value, Outcome.HELD.value)
 
 
 class NoticeStatus(StrEnum):
@@ -407,10 +409,22 @@ def resend(
     return next(item for item in notices(engine) if item.id == notice_id)
 
 
+def owes_notice(engine: Engine, received_file_id: int, outcome: str) -> bool:
+    """Whether the file, given ``outcome``, would owe a notice (``missing_notices``' rule for one
+    file, before the outcome is recorded): it sends one and its standing notice is not of that
+    outcome, written. The review desk previews the notice a decision writes so."""
+    if outcome not in NOTICE_OUTCOMES:
+        return False
+    query = select(func.count()).select_from(NoticeRow).where(
+        NoticeRow.received_file_id == received_file_id, standing_notice(), _kind_is(outcome), NoticeRow.written.is_(True))
+    with Session(engine) as session:
+        return not session.scalar(query)
+
+
 def missing_notices(engine: Engine) -> list[int]:
     """Received files whose outcome sends a notice (rejected, held) but whose notice for that
     outcome is not written yet: the notices a run (or a run that stopped) still owes."""
-    owed = (Outcome.REJECTED.value, Outcome.HELD.value)
+    owed = NOTICE_OUTCOMES
     query = (
         select(ReceivedFileRow.id)
         .outerjoin(NoticeRow, (NoticeRow.received_file_id == ReceivedFileRow.id) & standing_notice())

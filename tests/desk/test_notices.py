@@ -221,3 +221,12 @@ def test_the_command_line_records_its_os_user_as_who_sent(settings, desk, stored
     listed = CliRunner(env=env).invoke(cli_app, ["notices", "list", "--all", "--home", str(settings.home)])
     assert f"by {getpass.getuser()}" in listed.output
     assert REVIEWER not in listed.output
+
+
+def test_a_decision_owes_a_notice_only_where_none_of_its_outcome_is_written(desk, stored):
+    (rid,) = _rejected(desk, stored, _plan(1))
+    (waiting,) = stored(_plan(2, cmhsp_name="Barry County Community Mental Health Authority"))
+    assert not outbox.owes_notice(desk.engine, rid, Outcome.REJECTED.value)  # written already
+    assert outbox.owes_notice(desk.engine, rid, Outcome.HELD.value)  # another outcome: another notice
+    assert outbox.owes_notice(desk.engine, waiting.received_file_id, Outcome.REJECTED.value)
+    assert not outbox.owes_notice(desk.engine, waiting.received_file_id, Outcome.ACCEPTED.value)
