@@ -164,3 +164,19 @@ def test_a_notice_being_sent_is_withdrawn_before_it_is_handed_over_or_corrected_
     done = _reopen(desk, second.received_file_id)
     assert done.corrected_notice == handed.id and done.correction_notice is not None  # it may arrive: corrected
     assert outbox.mark_sent(desk.engine, handed.id, "sender-1", kind=handed.kind)  # the server's answer still counts
+
+
+def test_the_desk_previews_the_correction_notice_and_lists_it_to_send(coordinator, desk, stored, smtp_server):
+    received_file_id = _rejected_by_a_person(desk, stored)
+    _send(desk, smtp_server)
+    preview = coordinator.get(f"/documents/{received_file_id}/reopen", params={"message_to_agency": "We will call."},
+                              headers=HTML)
+    assert preview.status_code == 200 and "a correction notice to avery.sample@example.org" in preview.text
+    assert "our earlier message is withdrawn" in preview.text and "We will call." in preview.text
+    assert not [i for i in _items(desk, received_file_id) if i.kind == NOTICE_CORRECTION]  # nothing written yet
+    done = coordinator.post_form(f"/documents/{received_file_id}/reopen", note="wrong file", message_to_agency="We will call.")
+    assert done.status_code == 200 and "Notice to avery.sample@example.org: sent." in done.text
+    (correction,) = [i for i in _items(desk, received_file_id) if i.kind == NOTICE_CORRECTION]
+    listed = coordinator.get("/notices", headers=HTML)
+    assert f"#{correction.id}</a> (correction)" in listed.text
+    assert "We will call." in correction.path.read_text()
