@@ -23,8 +23,9 @@ from pipeline.load.store import utcnow
 from pipeline.model import Outcome
 from pipeline.service import after_change
 from tests.conftest import form_as_read
-from tests.desk.conftest import COORDINATOR, REVIEWER
+from tests.desk.conftest import COORDINATOR, PASSWORD, REVIEWER
 from tests.desk.test_decisions import HOSTILE, UNSURE_PLAN, _store_state
+from tests.report.browser import chromium, chromium_available
 from tests.report.smtp import SmtpTestServer
 
 HTML = {"Accept": "text/html"}
@@ -230,3 +231,35 @@ def test_a_decision_owes_a_notice_only_where_none_of_its_outcome_is_written(desk
     assert outbox.owes_notice(desk.engine, rid, Outcome.HELD.value)  # another outcome: another notice
     assert outbox.owes_notice(desk.engine, waiting.received_file_id, Outcome.REJECTED.value)
     assert not outbox.owes_notice(desk.engine, waiting.received_file_id, Outcome.ACCEPTED.value)
+
+
+@pytest.mark.skipif(not chromium_available(), reason="Debian's chromium is not installed (make system-deps)")
+def test_in_chromium_a_rejection_is_previewed_confirmed_and_its_notice_sent(desk, stored, smtp, served):
+    (plan,) = stored(_plan(1))
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{served}/login")
+        page.get_by_label("Name").fill(COORDINATOR)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"{served}/")
+        page.goto(f"{served}/documents/{plan.received_file_id}")
+        page.get_by_label("Message to the agency (optional, one line, in the notice)").fill(MESSAGE)
+        page.get_by_role("button", name="Preview the notice").click()
+        page.wait_for_url(re.compile(r".*/rejection\?.*"))
+        assert MESSAGE in page.locator("pre.notice-body").inner_text()
+        assert not list(desk.settings.data_home.notices.rglob("*.eml"))  # nothing written yet
+        page.get_by_label("Internal note (never sent)").fill(NOTE)
+        page.get_by_role("button", name="Confirm: reject and write the notice").click()
+        page.wait_for_url(re.compile(r".*/documents/\d+\?done=rejected"))
+
+        page.get_by_role("link", name="Notices").click()
+        page.get_by_text(re.compile(r"^To avery\.sample@example\.org: ")).click()  # opens the notice's text
+        assert MESSAGE in page.locator("pre.notice-body").inner_text()
+        page.get_by_role("button", name="Send every notice due now").click()
+        assert "Sent 1; failed 0" in page.get_by_role("status").inner_text()
+        page.get_by_role("button", name="Sign out").click()
+        page.wait_for_url(f"{served}/login")
+    (received,) = smtp.received
+    body = received.message.get_body().get_content()
+    assert MESSAGE in body and "INTERNAL" not in body and outbox.notices(desk.engine)[0].sent_by == COORDINATOR
