@@ -79,6 +79,7 @@ class MailWatcher:
         self._first_news: float | None = None  # when the first mail not yet run for was seen
         self._last_news: float | None = None
         self._threads: list[threading.Thread] = []
+        self._retry: threading.Timer | None = None  # a failed run tried again
 
     def watch(self) -> WatchCounts:
         """Watch every account's folders until ``stop`` is set; what was done. ConfigurationError
@@ -102,6 +103,8 @@ class MailWatcher:
                     self._run_once()
         finally:
             self.stop.set()
+            if self._retry is not None:
+                self._retry.cancel()
             with self._news:
                 self._news.notify_all()
             for thread in self._threads:
@@ -143,8 +146,11 @@ class MailWatcher:
         except PipelineError as exc:
             self.counts.failed_runs += 1
             log.error("mail watch: the run failed: %s", exc)
-            # The mail is still there: try again after the next poll interval, unless more comes first.
-            threading.Timer(self.settings.mail_poll_seconds, self.new_mail).start()
+            # The mail is still there (another run held the inbox, the store was out of reach): try
+            # again after the poll interval, or sooner when more mail comes.
+            self._retry = threading.Timer(self.settings.mail_poll_seconds, self.new_mail)
+            self._retry.daemon = True
+            self._retry.start()
 
     def _watch_folder(self, accounts: MailAccounts, account: Account, folder: str) -> None:
         """One folder's thread: connect, look, wait (IDLE or poll), look again; reconnect after drops."""

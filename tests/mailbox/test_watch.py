@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from pipeline.mailbox.accounts import MailAccounts
+from pipeline.errors import InboxBusyError
+from pipeline.mailbox.accounts import MailAccounts, Security
 from pipeline.mailbox.fetch import fetch_mail
 from pipeline.mailbox.watch import MailWatcher, backoff_seconds
 from pipeline.run import process
@@ -152,6 +153,43 @@ def test_a_dropped_connection_is_made_again_and_mail_that_came_meanwhile_is_take
     lines = caplog.text
     assert "connected again after" in lines and "trying again in" in lines
     assert "Example County" not in lines and "avery.sample" not in lines  # no field value, no sender
+
+
+def test_a_run_that_fails_is_tried_again_after_the_poll_interval(mail_settings, dovecot, mailbox_user, caplog):
+    settings = quick(mail_settings, mail_quiet_seconds=0.2, mail_poll_seconds=1.0)
+    run = Runs(settings)
+    failed: list[float] = []
+
+    def busy_once() -> None:
+        if not failed:
+            failed.append(time.monotonic())
+            raise InboxBusyError("another run holds the inbox.")
+        run()
+
+    with watching(settings, busy_once) as watcher:
+        dovecot.deliver(mailbox_user, message(), FOLDER)
+        wait_for(lambda: run.started)
+        time.sleep(0.5)
+        assert (watcher.counts.runs, watcher.counts.failed_runs) == (2, 1)
+    assert run.started[0] - failed[0] >= 1.0 and len(inbox_files(settings)) == 1
+    assert "the run failed: another run holds the inbox." in caplog.text
+
+
+@pytest.mark.parametrize("security", [Security.IMAPS, Security.STARTTLS])
+def test_idle_over_tls_wakes_at_new_mail(security, mail_settings, dovecot, mailbox_user):
+    settings = quick(mail_settings, mail_quiet_seconds=0.2)
+    port = dovecot.imaps_port if security is Security.IMAPS else dovecot.imap_port
+    account = account_for(dovecot, mailbox_user, security=security, port=port, insecure_plain=False,
+                          ca_file=dovecot.ca_file)
+    MailAccounts(settings.data_home.root).save(account, SecretStr(PASSWORD))
+    run = Runs(settings)
+    with watching(settings, run) as watcher:
+        assert watcher.counts.idled
+        time.sleep(0.3)
+        dovecot.deliver(mailbox_user, message(), FOLDER)
+        wait_for(lambda: run.started, 10)  # IDLE woke at the server's word (it renews every 25 minutes)
+        time.sleep(0.5)
+    assert len(run.started) == 1 and len(inbox_files(settings)) == 1
 
 
 def test_a_server_without_idle_is_polled(mail_settings, dovecot, mailbox_user):
