@@ -263,3 +263,32 @@ def test_in_chromium_a_rejection_is_previewed_confirmed_and_its_notice_sent(desk
     (received,) = smtp.received
     body = received.message.get_body().get_content()
     assert MESSAGE in body and "INTERNAL" not in body and outbox.notices(desk.engine)[0].sent_by == COORDINATOR
+
+
+def test_the_notice_pages_carry_the_desks_policy_and_no_inline_script(coordinator, desk, stored):
+    from pipeline.desk.app import CONTENT_SECURITY_POLICY
+
+    (rid,) = _rejected(desk, stored, _plan(1))
+    (waiting,) = stored(_plan(2, cmhsp_name="Barry County Community Mental Health Authority"))
+    (item,) = outbox.notices(desk.engine)
+    for path in ("/notices", f"/notices/{item.id}", f"/documents/{waiting.received_file_id}/rejection", "/runs"):
+        response = coordinator.get(path, headers=HTML)
+        assert response.status_code == 200, path
+        assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY, path
+        assert not re.search(r"<script(?![^>]*\bsrc=)", response.text) and not re.search(r"<[^>]+\son[a-z]+=", response.text)
+    nav = coordinator.get("/notices", headers=HTML).text
+    assert 'href="/notices" aria-current="page"' in nav and 'href="/runs"' in nav and 'href="/overview"' in nav
+
+
+def test_a_notice_withdrawn_by_a_reopening_says_so_and_the_next_rejection_writes_another(reviewer, desk, stored):
+    from pipeline.load import reopen
+
+    (rid,) = _rejected(desk, stored, _plan(1))
+    reopen.reopen(desk.engine, rid, actor=REVIEWER, reason="rejected by mistake", context=desk.validation,
+                  destination=desk.router.destination)
+    after_change(desk)
+    listing = reviewer.get("/notices", headers=HTML).text
+    assert "Nothing waits to be sent." in listing and f"Withdrawn by {REVIEWER}" in listing
+    assert outbox.owes_notice(desk.engine, rid, Outcome.REJECTED.value)  # the withdrawn one does not stand
+    preview = reviewer.get(f"/documents/{rid}/rejection", params={"message_to_agency": MESSAGE}, headers=HTML)
+    assert preview.status_code == 200 and "notice-body" in preview.text
