@@ -188,7 +188,7 @@ def create_app(desk: Desk, *, secure_cookies: bool = False) -> FastAPI:
     """The desk's application over ``desk`` (its store, settings and reference data)."""
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
-    from pipeline.desk import documents, notices, people, runs, undo
+    from pipeline.desk import documents, entry, holds, notices, people, runs, undo
 
     app = FastAPI(title="PSP review desk", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.desk_app = DeskApp(desk, secure_cookies=secure_cookies)
@@ -199,7 +199,8 @@ def create_app(desk: Desk, *, secure_cookies: bool = False) -> FastAPI:
     app.add_api_route("/login", login_page, methods=["GET"], response_class=HTMLResponse)
     app.add_api_route("/login", login, methods=["POST"])
     app.add_api_route("/logout", logout, methods=["POST"])
-    for router in (documents.router, people.router, notices.router, runs.router, undo.router):  # flat, so that app.routes lists every route (the tests walk it)
+    for router in (documents.router, people.router, notices.router, runs.router, entry.router, holds.router,
+                   undo.router):  # flat, so that app.routes lists every route (the tests walk it)
         app.router.routes.extend(router.routes)
     return app
 

@@ -38,6 +38,9 @@ DONE = {
     DecisionAction.ACCEPTED: "Accepted. The record is in the store.",
     DecisionAction.REJECTED: "Rejected. The notice to the agency is written (see below).",
     DecisionAction.CORRECTED: "Corrected and judged again.",
+    DecisionAction.ENTERED: "The values typed in are saved, and the document judged with them.",
+    DecisionAction.RELEASED: "Released from its hold.",
+    DecisionAction.MOVED: "Moved to the other session.",
     DecisionAction.REOPENED: "Reopened: the document waits for a decision again.",
 }
 
