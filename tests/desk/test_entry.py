@@ -114,6 +114,9 @@ def test_typed_values_are_previewed_without_writing_then_saved_as_the_reviewers(
     last = shown["decisions"][-1]
     assert (last["actor"], last["action"], last["reason"]) == (REVIEWER, "entered", "typed from the fax")
     assert "typed in by riley.reviewer" in {f["key"]: f for f in shown["fields"]}["psp_city"]["sources"][0]
+    decided = reviewer.get(f"/documents/{scan.received_file_id}/entry", headers=HTML)
+    assert decided.status_code == 400 and "is accepted; values are typed in for a document that waits" in decided.text
+    assert reviewer.get(f"/documents/{scan.received_file_id}/release", headers=HTML).status_code == 400
 
 
 def test_a_value_its_field_cannot_read_is_shown_beside_its_input_and_nothing_is_saved(reviewer, desk, stored):
