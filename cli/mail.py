@@ -140,30 +140,23 @@ def watch(
     a growing wait. Runs until SIGINT or SIGTERM, which end it after the run in hand."""
     import threading
 
+    from cli.one_run import one_run
     from pipeline.mailbox.watch import MailWatcher, stop_on_signals
     from pipeline.service import open_desk
 
     settings = settings_from(home)
     require_data_home(settings)
 
-    def one_run() -> None:
-        if without_prefect:
-            from pipeline.run import process
-
-            summary = process(settings)
-            typer.echo(f"Run {summary.run_id} done; report: {summary.report_html}")
-        else:
-            from flows.from_cli import run_flow  # Prefect only under flows/
-
-            run_id, report, _ = run_flow(settings)
-            typer.echo(f"Run {run_id} done; report: {report}")
+    def run_at_new_mail() -> None:
+        run_id, report, _ = one_run(settings, without_prefect=without_prefect)  # as `psp-pipeline run`
+        typer.echo(f"Run {run_id} done; report: {report}")
 
     stop = threading.Event()
     restore = stop_on_signals(stop)
     desk = open_desk(settings)
     try:
         typer.echo("Watching the mail accounts; Ctrl-C stops.")
-        counts = MailWatcher(settings, desk.engine, one_run, stop=stop).watch()
+        counts = MailWatcher(settings, desk.engine, run_at_new_mail, stop=stop).watch()
     finally:
         desk.close()
         restore()

@@ -148,24 +148,13 @@ def run(
     never in cron or CI). Exits 0 when the run completed, whatever the documents' outcomes. The
     data home must exist (`psp-pipeline init`): a run never makes one.
     """
+    from cli.one_run import one_run
     from cli.progress import run_progress
-    from pipeline.prefect_record import process_recorded, running_server
 
     settings = settings_from(home)
     require_data_home(settings)
     with run_progress(shown=not (ctx.obj or {}).get("verbosity")):
-        if without_prefect:
-            from pipeline.run import process
-
-            summary = process(settings)
-            run_id, report, released = summary.run_id, summary.report_html, summary.released
-        elif api_url := running_server(settings):
-            summary = process_recorded(settings, api_url)
-            run_id, report, released = summary.run_id, summary.report_html, summary.released
-        else:
-            from flows.from_cli import run_flow  # Prefect only under flows/
-
-            run_id, report, released = run_flow(settings)
+        run_id, report, released = one_run(settings, without_prefect=without_prefect)
     _print_summary(settings, run_id, report, released)
 
 
