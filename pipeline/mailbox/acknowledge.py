@@ -118,8 +118,8 @@ def receipt(row: AcknowledgementRow, settings: Settings) -> EmailMessage:
     what = ("with these files:\n" + "\n".join(listed)) if listed else "(no attached file was found in it)"
     body = (f"Hello,\n\nThe PSP program office received your email of {received:%B %-d, %Y at %-I:%M %p %Z} "
             f"{what}\n\nWe will review what you sent and answer {settings.mail_ack_answer_within}. "
-            "You do not need to send it again.\n\nThis is an automatic receipt; please do not reply to it. "
-            f"For questions, write to {settings.coordinator_email} or call {settings.coordinator_phone}.\n\n"
+            "You do not need to send it again.\n\nThis receipt was sent automatically. For questions, reply "
+            f"to it (it goes to {settings.coordinator_email}) or call {settings.coordinator_phone}.\n\n"
             f"{settings.coordinator_name}\n")
     coordinator = {"name": settings.coordinator_name, "email": settings.coordinator_email}
     message = notice_email("Received: your PSP forms", body, to_address=row.to_address, coordinator=coordinator,
