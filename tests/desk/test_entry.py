@@ -156,6 +156,8 @@ def test_a_hold_is_released_in_the_desk_only_with_its_rule_confirmed(reviewer, d
     document = reviewer.get(f"/documents/{held.received_file_id}", headers=HTML)
     assert f'action="/documents/{held.received_file_id}/accept"' not in document.text  # held: released, not accepted
     assert f'href="/documents/{held.received_file_id}/release"' in document.text
+    accepted = reviewer.post_form(f"/documents/{held.received_file_id}/accept", note="plan on paper")
+    assert accepted.status_code == 400 and "accepted by releasing its hold" in accepted.text
     page = reviewer.get(f"/documents/{held.received_file_id}/release", headers=HTML)
     assert "What held it is still there" in page.text and "REG-R10" in page.text
     assert 'name="despite-REG-R10"' in page.text and "accepted" in page.text
