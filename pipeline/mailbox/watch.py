@@ -179,7 +179,7 @@ class MailWatcher:
                 delay = backoff_seconds(attempt, self.settings.mail_reconnect_first_seconds,
                                         self.settings.mail_reconnect_max_seconds)
                 attempt += 1
-                log.warning("mail watch: %s: %s; trying again in %.0f s", where, exc, delay)
+                log.warning("mail watch: %s: %s; trying again in %.0f s", where, str(exc).rstrip("."), delay)
                 self.stop.wait(delay)
 
     def _look(self, session: ImapSession, account: Account, folder: str,
