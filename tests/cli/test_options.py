@@ -48,7 +48,8 @@ def test_completion_offers_the_commands_and_their_subcommands():
         return result.output.split()
 
     assert offered("psp-pipeline rev", 1) == ["review"]
-    assert offered("psp-pipeline review ", 2) == ["list", "show", "accept", "reject", "correct"]
+    assert offered("psp-pipeline review ", 2) == ["list", "show", "accept", "reject", "correct", "enter", "release",
+                                                    "reopen"]
 
 
 @pytest.mark.parametrize(("verbosity", "program", "libraries"), [
