@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from pipeline.desk.app import desk_app, form_fields, page, signed_in
 from pipeline.desk.documents import ReceivedFileId, _original, _receipt
+from pipeline.desk.drafts import drafted_notice
 from pipeline.errors import BadInputError
 from pipeline.load import entry, review
 from pipeline.load.entry import EntryRefused, TypedValue
@@ -117,6 +118,8 @@ def _entry_page(request: Request, receipt: StoredReceipt, spec: FormSpec, values
         request, "entry.html", status_code=400 if errors else 200, receipt=receipt, id=receipt.received_file_id,
         file=receipt.result.document.received.original_name, spec=spec, sections=_sections(spec, values, errors),
         original=_original(shared.desk, receipt), errors=errors, result=result, note=note, message=message,
+        first_error=next((field.key for field in spec.fields if field.key in errors), None),
+        notice=drafted_notice(shared.desk, receipt.received_file_id, result) if result is not None else None,
         previewed=_digest(spec, values) if result is not None else "", prefix=PREFIX,
         cmhsps=shared.desk.validation.reference.cmhsps, sessions=sessions,
         known_form=bool(receipt.result.document.form_id),

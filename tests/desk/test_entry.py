@@ -125,7 +125,7 @@ def test_a_value_its_field_cannot_read_is_shown_beside_its_input_and_nothing_is_
     posted = as_posted("PSP-REG", typed("PSP-REG", hire_date="31/31/2027"))
     answer = reviewer.post_form(f"/documents/{scan.received_file_id}/entry", action="preview", **posted)
     assert answer.status_code == 400 and "1 value to correct" in answer.text
-    assert 'aria-describedby="error-hire_date" aria-invalid="true"' in answer.text
+    assert 'aria-describedby="error-hire_date" aria-invalid="true" autofocus' in answer.text
     assert 'id="error-hire_date">&#39;31/31/2027&#39; is not a date we can read' in answer.text
     assert 'value="31/31/2027"' in answer.text  # the slip stays in its input, to correct
     assert "Save these values" not in answer.text and _store_state(desk.engine) == before
