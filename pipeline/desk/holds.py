@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from pipeline.desk.app import desk_app, form_fields, page
 from pipeline.desk.documents import ReceivedFileId, _decide, _note, _receipt
+from pipeline.desk.drafts import drafted_notice
 from pipeline.errors import BadInputError
 from pipeline.load import holds, schedule
 from pipeline.load.store import StoredReceipt
@@ -44,7 +45,7 @@ def release_page(request: Request, received_file_id: ReceivedFileId) -> Response
     result = holds.preview_release(desk.engine, received_file_id, context=desk.validation,
                                    despite=[str(f.rule) for f in remaining])
     return page(request, "release.html", id=received_file_id, file=receipt.result.document.received.original_name,
-                holds=remaining, result=result, despite=DESPITE)
+                holds=remaining, result=result, despite=DESPITE, notice=drafted_notice(desk, received_file_id, result))
 
 
 @router.post("/documents/{received_file_id}/release")

@@ -253,7 +253,7 @@ def test_in_chromium_a_rejection_is_previewed_confirmed_and_its_notice_sent(desk
         page.get_by_role("button", name="Confirm: reject and write the notice").click()
         page.wait_for_url(re.compile(r".*/documents/\d+\?done=rejected"))
 
-        page.get_by_role("link", name="Notices").click()
+        page.get_by_role("link", name="Notices", exact=True).click()
         page.get_by_text(re.compile(r"^To avery\.sample@example\.org: ")).click()  # opens the notice's text
         assert MESSAGE in page.locator("pre.notice-body").inner_text()
         page.get_by_role("button", name="Send every notice due now").click()
@@ -292,3 +292,18 @@ def test_a_notice_withdrawn_by_a_reopening_says_so_and_the_next_rejection_writes
     assert outbox.owes_notice(desk.engine, rid, Outcome.REJECTED.value)  # the withdrawn one does not stand
     preview = reviewer.get(f"/documents/{rid}/rejection", params={"message_to_agency": MESSAGE}, headers=HTML)
     assert preview.status_code == 200 and "notice-body" in preview.text
+
+
+def test_typed_in_values_that_hold_the_form_preview_the_notice_they_write(reviewer, desk, stored):
+    from tests.desk.test_entry import as_posted
+    from tests.load.test_entry import typed, unreadable_scan
+
+    (_, scan) = stored(form_as_read("PSP-ORP", number=1), unreadable_scan(2))
+    before = _store_state(desk.engine)
+    accepted = reviewer.post_form(f"/documents/{scan.received_file_id}/entry", action="preview",
+                                  **as_posted("PSP-REG", typed("PSP-REG")))
+    assert "accepted" in accepted.text and "The notice it writes" not in accepted.text
+    barry = typed("PSP-REG", cmhsp_name="Barry County Community Mental Health Authority")  # no plan on file
+    held = reviewer.post_form(f"/documents/{scan.received_file_id}/entry", action="preview", **as_posted("PSP-REG", barry))
+    assert "outcome held" in held.text and "Once these values are saved, this notice is written" in held.text
+    assert "received, waiting" in held.text and _store_state(desk.engine) == before
