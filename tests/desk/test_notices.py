@@ -307,3 +307,30 @@ def test_typed_in_values_that_hold_the_form_preview_the_notice_they_write(review
     held = reviewer.post_form(f"/documents/{scan.received_file_id}/entry", action="preview", **as_posted("PSP-REG", barry))
     assert "outcome held" in held.text and "Once these values are saved, this notice is written" in held.text
     assert "received, waiting" in held.text and _store_state(desk.engine) == before
+
+
+def test_two_coordinators_sending_at_once_send_each_notice_once(desk, stored):
+    import threading
+
+    from pipeline.desk.app import create_app
+    from tests.desk.conftest import DeskClient
+
+    _rejected(desk, stored, _plan(1), _plan(2, contact_email="jordan.sample@example.org",
+                                            cmhsp_name="Barry County Community Mental Health Authority"))
+    with SmtpTestServer(delay=0.5) as slow:  # each message takes a while: the two sendings overlap
+        desk.settings = desk.settings.model_copy(
+            update={"smtp_host": "127.0.0.1", "smtp_port": slow.port, "smtp_starttls": False, "smtp_timeout": 10})
+        app = create_app(desk)
+        with DeskClient(app) as first, DeskClient(app) as second:
+            for client in (first, second):
+                client.sign_in(COORDINATOR)
+            pages: list[str] = []
+            senders = [threading.Thread(target=lambda c=client: pages.append(c.post_form("/notices/send").text))
+                       for client in (first, second)]
+            for sender in senders:
+                sender.start()
+            for sender in senders:
+                sender.join(timeout=60)
+    assert sorted(slow.recipients()) == ["avery.sample@example.org", "jordan.sample@example.org"]
+    sent = [int(re.search(r"Sent (\d+);", page).group(1)) for page in pages]
+    assert sum(sent) == 2 and all(item.sent_by == COORDINATOR for item in outbox.notices(desk.engine))
