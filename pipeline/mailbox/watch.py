@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 IDLE_RENEW_SECONDS = 25 * 60  # RFC 2177: a server may end an IDLE after 29 minutes
 QUIET_CAP = 10  # a run waits at most this many quiet periods for mail that keeps coming
+STOP_WAIT_SECONDS = 10  # how long a stop waits for a folder's thread to log out (they are daemons)
 
 
 def backoff_seconds(attempt: int, first: float, longest: float) -> float:
@@ -107,8 +108,8 @@ class MailWatcher:
                 self._retry.cancel()
             with self._news:
                 self._news.notify_all()
-            for thread in self._threads:
-                thread.join(timeout=self.settings.mail_reconnect_max_seconds + 5)
+            for thread in self._threads:  # each notices ``stop`` within WAKE_SECONDS, unless mid-connect
+                thread.join(timeout=STOP_WAIT_SECONDS)
         log.info("mail watch: stopped after %d run(s)", self.counts.runs)
         return self.counts
 
