@@ -161,3 +161,30 @@ def watch(
         desk.close()
         restore()
     typer.echo(f"Stopped after {counts.runs} run(s).")
+
+
+@app.command("receipts")
+def receipts(
+    home: HomeOption = None,
+    resend: Annotated[int | None, typer.Option("--resend", help="Send this possibly sent receipt again (once you "
+                                               "know it was not delivered).", show_default=False)] = None,
+) -> None:
+    """The acknowledgements of fetched mail (`mail add --acknowledge`) and where each stands; they
+    go out after each fetch when PSP_SMTP_HOST is set, and with `psp-pipeline notices send`."""
+    from pipeline.load.ownership import open_own_store
+    from pipeline.mailbox import acknowledge
+
+    engine = open_own_store(settings_from(home))
+    try:
+        if resend is not None:
+            acknowledge.resend(engine, resend)
+            typer.echo(f"Acknowledgement #{resend} is due again; the next fetch or `notices send` sends it.")
+            return
+        rows = acknowledge.listed(engine)
+    finally:
+        engine.dispose()
+    for row in rows:
+        error = f"; last try: {row.last_error}" if row.last_error and row.sent_at is None else ""
+        typer.echo(f"#{row.id} {acknowledge.status(row)}: {row.to_address} ({len(row.files)} file(s), "
+                   f"{row.attempts} tr{'y' if row.attempts == 1 else 'ies'}){error}")
+    typer.echo(f"{len(rows)} acknowledgement(s).")

@@ -36,7 +36,7 @@ from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from pipeline.errors import ConfigurationError, DeliveryError
+from pipeline.errors import BadInputError, ConfigurationError, DeliveryError
 from pipeline.load.mail_messages import AcknowledgementRow, Owed
 from pipeline.load.outbox import CLAIM_LEASE
 from pipeline.load.store import transaction, utcnow
@@ -189,6 +189,41 @@ def due(engine: Engine, now: datetime | None = None) -> list[AcknowledgementRow]
     with Session(engine) as session:
         return list(session.scalars(select(AcknowledgementRow).where(*_due(now or utcnow(), CLAIM_LEASE))
                                     .order_by(AcknowledgementRow.id)))
+
+
+def listed(engine: Engine) -> list[AcknowledgementRow]:
+    """Every acknowledgement, oldest first (``mail receipts``)."""
+    with Session(engine) as session:
+        return list(session.scalars(select(AcknowledgementRow).order_by(AcknowledgementRow.id)))
+
+
+def status(row: AcknowledgementRow, now: datetime | None = None) -> str:
+    """Where an acknowledgement stands, in the outbox's words: sent, possibly sent, sending, failed
+    (tried, to be tried again) or pending."""
+    now = now or utcnow()
+    if row.sent_at is not None:
+        return "sent"
+    if row.possibly_sent_at is not None:
+        return "possibly sent"
+    if row.claimed_at is not None and row.claimed_at > now - CLAIM_LEASE:
+        return "sending"
+    return "failed" if row.last_error else "pending"
+
+
+def resend(engine: Engine, ack_id: int, *, now: datetime | None = None) -> None:
+    """A person's say that a possibly sent acknowledgement goes out again (they know it was not
+    delivered): due again. BadInputError for one that is not possibly sent, or whose sender still
+    holds it."""
+    now = now or utcnow()
+    with transaction(engine) as session:
+        row = session.get(AcknowledgementRow, ack_id, with_for_update=True)
+        if row is None or row.possibly_sent_at is None or row.sent_at is not None:
+            raise BadInputError(f"acknowledgement #{ack_id} is not possibly sent: nothing to send again.",
+                                hint="See `psp-pipeline mail receipts`.")
+        if row.claimed_at is not None and row.claimed_at > now - CLAIM_LEASE:
+            raise BadInputError(f"acknowledgement #{ack_id} is being sent right now; nothing was changed.",
+                                hint=f"Try again after {(row.claimed_at + CLAIM_LEASE):%H:%M} UTC.")
+        row.possibly_sent_at = row.claimed_at = row.claimed_by = None
 
 
 def send_acknowledgements(settings: Settings, engine: Engine, server: SmtpServer, *,

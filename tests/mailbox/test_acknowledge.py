@@ -158,3 +158,26 @@ def test_a_run_killed_at_each_step_sends_each_receipt_once(kill_at, tmp_path, da
     engine.dispose()
     assert len(rows) == 2 and all(row.sent_at is not None for row in rows)
     assert not [p for p in (home / "inbox").rglob("*") if p.is_file()]
+
+
+def test_a_receipt_whose_end_got_no_answer_waits_for_a_persons_say(mail_settings, dovecot, mailbox_user):
+    with SmtpTestServer(delay=1.5) as slow:  # answers the end of the message after the sender gave up
+        settings = with_rule(mail_settings, dovecot, mailbox_user, slow, smtp_data_timeout=0.3)
+        dovecot.deliver(mailbox_user, message(sender=AGENCY), FOLDER)
+        assert fetch(settings).saved == 1
+        (row,) = acknowledgements(settings)
+        assert row.possibly_sent_at is not None and row.sent_at is None
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("PSP_")}, "PSP_HOME": str(settings.home),
+               "PSP_DATABASE_URL": settings.store_url, "PSP_SMTP_HOST": "127.0.0.1", "PSP_SMTP_PORT": str(slow.port),
+               "PSP_SMTP_STARTTLS": "false", "PSP_SMTP_DATA_TIMEOUT": "5"}
+        listed = CliRunner().invoke(app, ["mail", "receipts"], env=env)
+        assert f"#{row.id} possibly sent: avery.sample@cei.example.org (1 file(s), 1 try)" in listed.output
+        assert CliRunner().invoke(app, ["notices", "send"], env=env).exit_code == 0  # not sent again by itself
+        assert acknowledgements(settings)[0].attempts == 1
+        resent = CliRunner().invoke(app, ["mail", "receipts", "--resend", str(row.id)], env=env)
+        assert resent.exit_code == 0, resent.output
+        sent = CliRunner().invoke(app, ["notices", "send"], env=env)
+        assert "Acknowledgements of mail: 1 sent" in sent.output
+        assert CliRunner().invoke(app, ["mail", "receipts", "--resend", str(row.id)], env=env).exit_code == 2
+    # The resent one arrived (the first may have too, had the server kept it: why a person decides).
+    assert 1 <= len(slow.received) <= 2 and slow.received[-1].rcpt_tos == ("avery.sample@cei.example.org",)
