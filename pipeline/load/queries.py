@@ -7,14 +7,21 @@ extraction is imported here, so the overview can ask them too.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from pipeline.load.store import DecisionRow, Document, ReceivedFileRow, RegistrationRecord, Run
+from pipeline.load.store import (
+    DecisionRow,
+    Document,
+    ReceivedFileRow,
+    RegistrationRecord,
+    Run,
+)
 from pipeline.model import Outcome, RegistrationStatus
 
 
@@ -106,33 +113,35 @@ def outcome_counts(engine: Engine, run_id: int | None = None) -> dict[Outcome, i
         return {outcome: count for outcome, count in session.execute(query)}
 
 
+def waiting_query(*more: Any) -> Select:
+    """The received files held or needing review whose document no later form replaced, oldest
+    received first: their id, file name, time received, outcome, form and findings, then ``more``
+    columns (of the received file or its document). The columns, not the rows: a document's
+    values and reads are large."""
+    return (
+        select(ReceivedFileRow.id, ReceivedFileRow.original_name, ReceivedFileRow.received_at,
+               ReceivedFileRow.outcome, Document.form_id, Document.findings, *more)
+        .join(Document, ReceivedFileRow.document_id == Document.id)
+        .where(
+            ReceivedFileRow.outcome.in_([Outcome.NEEDS_REVIEW, Outcome.HELD]),
+            Document.superseded_by_id.is_(None),
+        )
+        .order_by(ReceivedFileRow.received_at, ReceivedFileRow.id)
+    )
+
+
+def waiting_item(receipt_id: int, name: str, received_at: datetime, outcome: Outcome, form_id: str | None,
+                 findings: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """One row of ``waiting_query`` as ``waiting_for_a_person`` gives it: the reason in one line."""
+    reasons = [f"{f['rule'] + ': ' if f.get('rule') else ''}{f['message']}" for f in findings or ()]
+    return {"id": receipt_id, "file": name, "received_at": received_at, "form_id": form_id, "outcome": outcome,
+            "reason": reasons[0] if reasons else "", "more": max(len(reasons) - 1, 0)}
+
+
 def waiting_for_a_person(engine: Engine) -> list[dict[str, Any]]:
     """Documents held or needing review, oldest received first, with the reason in one line."""
     with Session(engine) as session:
-        query = (
-            select(ReceivedFileRow, Document)
-            .join(Document, ReceivedFileRow.document_id == Document.id)
-            .where(
-                ReceivedFileRow.outcome.in_([Outcome.NEEDS_REVIEW, Outcome.HELD]),
-                Document.superseded_by_id.is_(None),
-            )
-            .order_by(ReceivedFileRow.received_at, ReceivedFileRow.id)
-        )
-        waiting = []
-        for receipt, document in session.execute(query):
-            reasons = [f"{f['rule'] + ': ' if f.get('rule') else ''}{f['message']}" for f in document.findings]
-            waiting.append(
-                {
-                    "id": receipt.id,
-                    "file": receipt.original_name,
-                    "received_at": receipt.received_at,
-                    "form_id": document.form_id,
-                    "outcome": receipt.outcome,
-                    "reason": reasons[0] if reasons else "",
-                    "more": max(len(reasons) - 1, 0),
-                }
-            )
-        return waiting
+        return [waiting_item(*row) for row in session.execute(waiting_query())]
 
 
 def decision_trail(engine: Engine, limit: int = 500) -> list[dict[str, Any]]:

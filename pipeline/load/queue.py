@@ -1,38 +1,34 @@
-"""The review desk's queue: what waits for a person (``queries.waiting_for_a_person``: held and
+"""The review desk's queue: what waits for a person (``queries.waiting_query``: held and
 needs-review documents not replaced by a later form, oldest received first, each with its reason in
 one line), narrowed by form, agency, outcome, rule and age, and searched.
 
 The search looks in the file name, the sender and every value read from the document (names,
 emails, agencies, cities), accent- and case-insensitively: "jose" finds "José", "MASON" finds
-"Mason". It is done here, in Python, over the documents that wait (a few hundred at most, however
-big the store): databases fold accents each in their own way, or not at all.
+"Mason". It is done here, in Python, over the documents that wait, in each one's file name and sender and
+its document's ``search_text`` (its values and reads, folded once when they were stored,
+``pipeline.load.search_text``): databases fold accents each in their own way, or not at all.
+The oldest ``SHOWN`` documents that pass are listed, with how many pass.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from pipeline.load.queries import waiting_for_a_person
+from pipeline.load.queries import waiting_item, waiting_query
+from pipeline.load.search_text import folded
 from pipeline.load.store import Document, ReceivedFileRow
 from pipeline.model import Outcome
 
 UNKNOWN_FORM = "unknown"  # the form filter's word for a document that is neither form
 AGENCY_FIELD = "cmhsp_name"  # both forms name their CMHSP in this field
-IN_CHUNK = 500  # ids asked for in one IN (...): well under every database's limit of parameters
-
-
-def folded(text: str) -> str:
-    """``text`` as the search compares it: accents taken off (NFKD, its combining marks dropped)
-    and case folded."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+# The most listed at once, oldest first: a page of thousands is read by no one, and costs seconds
+# to write and to show; the filters and the search narrow it.
+SHOWN = 300
 
 
 @dataclass(frozen=True)
@@ -58,40 +54,27 @@ class Queue:
 
     items: list[dict[str, Any]]
     waiting: int
+    matched: int  # how many pass the filter: the oldest ``SHOWN`` of them are the items
     forms: list[str]
     agencies: list[str]
     rules: list[str]
 
 
-def _text_of(value: Any) -> str:
-    if isinstance(value, list):
-        return " ".join(map(str, value))
-    return "" if value is None or isinstance(value, bool) else str(value)
-
-
-def _details(engine: Engine, ids: list[int]) -> dict[int, dict[str, Any]]:
-    """Per received file: its sender, agency, rule ids, and the text the search looks in."""
-    details: dict[int, dict[str, Any]] = {}
+def _waiting(engine: Engine) -> list[dict[str, Any]]:
+    """What waits (``queries.waiting_query``), each with its sender, agency, rule ids, and the text
+    the search looks in: its file name and sender folded, with its document's ``search_text`` (the
+    values' JSON is not read)."""
+    agency = Document.values[AGENCY_FIELD].as_string()
     with Session(engine) as session:
-        for start in range(0, len(ids), IN_CHUNK):
-            rows = session.execute(
-                select(ReceivedFileRow.id, ReceivedFileRow.original_name, ReceivedFileRow.sender, Document.values,
-                       Document.extraction, Document.findings)
-                .join(Document, ReceivedFileRow.document_id == Document.id)
-                .where(ReceivedFileRow.id.in_(ids[start : start + IN_CHUNK]))
-            )
-            for receipt_id, name, sender, values, extraction, findings in rows:
-                values, extraction = values or {}, extraction or {}
-                read = [_text_of(v) for v in values.values()]
-                read += [_text_of(r.get("value")) for r in extraction.values() if isinstance(r, dict)]
-                agency = values.get(AGENCY_FIELD)
-                details[receipt_id] = {
-                    "sender": sender,
-                    "agency": agency if isinstance(agency, str) and agency else None,
-                    "rules": sorted({f["rule"] for f in findings or () if f.get("rule")}),
-                    "haystack": folded(" ".join([name, sender or "", *read])),
-                }
-    return details
+        rows = session.execute(waiting_query(ReceivedFileRow.sender, agency, Document.search_text)).all()
+    items = []
+    for *shown, sender, agency_name, searched in rows:
+        item = waiting_item(*shown)
+        item.update(sender=sender, agency=agency_name or None,
+                    rules=sorted({f["rule"] for f in shown[-1] or () if f.get("rule")}),
+                    haystack=f"{folded(item['file'])} {folded(sender or '')} {searched or ''}")
+        items.append(item)
+    return items
 
 
 def _passes(item: dict[str, Any], wanted: QueueFilter, words: list[str], received_before: datetime | None) -> bool:
@@ -108,20 +91,18 @@ def _passes(item: dict[str, Any], wanted: QueueFilter, words: list[str], receive
 
 def review_queue(engine: Engine, wanted: QueueFilter, now: datetime) -> Queue:
     """The documents that wait for a person and pass ``wanted``, oldest received first, each as
-    ``waiting_for_a_person`` gives it with its sender, agency, rule ids and days waited since
+    ``queries.waiting_for_a_person`` gives it, with its sender, agency, rule ids and days waited since
     received (at ``now``)."""
-    waiting = waiting_for_a_person(engine)
-    details = _details(engine, [item["id"] for item in waiting])
-    items = []
-    for item in waiting:
-        item = {**item, **details[item["id"]]}
+    items = _waiting(engine)
+    for item in items:
         item["days"] = max((now - item["received_at"]).days, 0)
-        items.append(item)
     words = [folded(word) for word in wanted.search.split()]
     received_before = now - timedelta(days=wanted.older_than_days) if wanted.older_than_days is not None else None
+    passing = [item for item in items if _passes(item, wanted, words, received_before)]
     return Queue(
-        items=[item for item in items if _passes(item, wanted, words, received_before)],
+        items=passing[:SHOWN],
         waiting=len(items),
+        matched=len(passing),
         forms=sorted({item["form_id"] or UNKNOWN_FORM for item in items}),
         agencies=sorted({item["agency"] for item in items if item["agency"]}, key=folded),
         rules=sorted({rule for item in items for rule in item["rules"]}),

@@ -126,6 +126,7 @@ class Document(Base):
     subject_key: Mapped[str | None] = mapped_column(Text, index=True)
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     updated_at: Mapped[datetime | None]
+    search_text: Mapped[str | None] = mapped_column(Text)  # the queue's search: kept by pipeline.load.search_text
 
     receipts: Mapped[list[ReceivedFileRow]] = relationship(back_populates="document")
 
@@ -446,5 +447,4 @@ def pending_moves(engine: Engine) -> list[tuple[int, Path, Path, str]]:
         return [(row.id, Path(row.inbox_path), Path(row.stored_path), row.sha256) for row in rows]
 
 
-from pipeline.load import accounts as _accounts  # noqa: E402, F401  the desk's accounts join the store's metadata
-from pipeline.load import mail_messages as _mail_messages  # noqa: E402, F401  fetched mail joins the store's metadata
+from pipeline.load import accounts, mail_messages, search_text  # noqa: E402, F401  tables join the metadata; search_text keeps its column
