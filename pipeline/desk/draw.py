@@ -17,6 +17,7 @@ import math
 import resource
 import sys
 from pathlib import Path
+from typing import Any
 
 MOST_PAGES = 50  # pages drawn of one original; the forms have two to six
 SCALE = 1.5  # 108 dots per inch: the form's small print stays readable at 1280 px
@@ -64,17 +65,16 @@ def pdf_page(path: Path, number: int) -> bytes:
         document.close()
 
 
-def _frames(path: Path) -> list[object]:
-    from PIL import Image, ImageSequence
+def _opened(path: Path) -> Any:
+    from PIL import Image
 
     Image.MAX_IMAGE_PIXELS = MOST_PICTURE_PIXELS  # larger: Pillow refuses it (a decompression bomb)
-    image = Image.open(path)
-    return [frame for _, frame in zip(range(MOST_PAGES), ImageSequence.Iterator(image), strict=False)]
+    return Image.open(path)
 
 
 def picture_count(path: Path) -> int:
     """How many pages (frames) the picture has, at most ``MOST_PAGES``."""
-    return len(_frames(path))
+    return min(getattr(_opened(path), "n_frames", 1), MOST_PAGES)
 
 
 def picture_page(path: Path, number: int) -> bytes:
@@ -82,16 +82,18 @@ def picture_page(path: Path, number: int) -> bytes:
     oblong pixels made square (as OCR reads it), within ``MOST_PIXELS``."""
     from PIL import Image, ImageOps
 
-    frames = _frames(path)
-    if not 1 <= number <= len(frames):
+    image = _opened(path)
+    if not 1 <= number <= min(getattr(image, "n_frames", 1), MOST_PAGES):
         raise IndexError(number)
-    frame = frames[number - 1]
-    picture = ImageOps.exif_transpose(frame.copy())  # type: ignore[attr-defined]
-    dpi = picture.info.get("dpi")
-    if isinstance(dpi, tuple) and len(dpi) == 2 and dpi[0] and dpi[1] and abs(dpi[0] - dpi[1]) > 1:
-        picture = picture.resize((picture.width, round(picture.height * float(dpi[0]) / float(dpi[1]))))
+    image.seek(number - 1)
+    dpi = image.info.get("dpi")
+    picture = ImageOps.exif_transpose(image.copy())
+    if isinstance(dpi, tuple) and len(dpi) == 2 and float(dpi[0] or 0) > 0 and float(dpi[1] or 0) > 0:
+        across, down = float(dpi[0]), float(dpi[1])
+        if abs(across - down) > 1:
+            picture = picture.resize((picture.width, max(1, round(picture.height * across / down))))
     if picture.mode not in ("L", "RGB"):
-        picture = picture.convert("RGB")
+        picture = picture.convert("L" if picture.mode == "1" else "RGB")  # (a fax stays grey: a smaller PNG)
     if picture.width * picture.height > MOST_PIXELS:
         factor = _fit(picture.width, picture.height, 1.0)
         picture = picture.resize((max(1, round(picture.width * factor)), max(1, round(picture.height * factor))),

@@ -154,3 +154,16 @@ def test_forget_deletes_the_pictures_the_desk_kept(reviewer, desk, settings, sto
                                 env={"PSP_DATABASE_URL": settings.store_url})
     assert result.exit_code == 0, result.output
     assert drawn_files(settings.data_home.root, sha) == []
+
+
+def test_a_faxed_picture_is_drawn_frame_by_frame_with_square_pixels(reviewer, stored):
+    document = form_as_read("PSP-REG", number=8)
+    document = document.model_copy(update={"kind": InputKind.IMAGE})
+    frames = [Image.new("1", (1728, 1100), 1), Image.new("1", (1728, 1100), 0)]  # fine mode's oblong pixels
+    frames[0].save(document.received.path, "TIFF", save_all=True, append_images=frames[1:], dpi=(204, 98),
+                   compression="group4")
+    (receipt,) = stored(document)
+    page = reviewer.get(f"/documents/{receipt.received_file_id}", headers=HTML)
+    assert 'id="page-2"' in page.text and 'id="page-3"' not in page.text
+    picture = Image.open(io.BytesIO(reviewer.get(f"/documents/{receipt.received_file_id}/pages/2").content))
+    assert picture.size == (1728, round(1100 * 204 / 98)) and picture.getpixel((5, 5)) == 0
