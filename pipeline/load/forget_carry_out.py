@@ -25,6 +25,7 @@ from pipeline.load.forget import (
     report_keeps,
     shown_path,
 )
+from pipeline.load.mail_messages import AcknowledgementRow
 from pipeline.load.store import (
     CertificationRow,
     DecisionRow,
@@ -211,6 +212,7 @@ def _delete_from_store(the_plan: Plan, engine: Engine, *, actor: str, reason: st
         session.execute(delete(ReceivedFileRow).where(ReceivedFileRow.id.in_(receipt_ids)))
         session.execute(update(Document).where(Document.superseded_by_id.in_(document_ids)).values(superseded_by_id=None))
         session.execute(delete(Document).where(Document.id.in_(document_ids)))
+        _unname_in_acknowledgements(session, person.file_names)
         session.add(
             DecisionRow(
                 at=utcnow(), actor=actor, action=FORGOTTEN, reason=reason,
@@ -228,6 +230,22 @@ def _delete_from_store(the_plan: Plan, engine: Engine, *, actor: str, reason: st
         if not checkpoint_sqlite(Path(engine.url.database)):
             done.store_note = ("Another process is reading the store: its write-ahead log still holds the deleted "
                                "rows until it is folded back (the next run does it).")
+
+
+# What an acknowledgement lists in place of a file deleted on request (it was sent as it was).
+DELETED_FILE = "(a file deleted on request)"
+
+
+def _unname_in_acknowledgements(session: Session, file_names: tuple[str, ...]) -> None:
+    """The person's own files left out of the receipts of the mail that carried them: a receipt
+    lists the names of the files attached, and a packet's name is often its PSP's."""
+    theirs = {name.casefold() for name in file_names}
+    if not theirs:
+        return
+    for row in session.scalars(select(AcknowledgementRow)):
+        files = [DELETED_FILE if str(name).casefold() in theirs else name for name in row.files or []]
+        if files != row.files:
+            row.files = files
 
 
 def overview_pending(engine: Engine) -> list[int]:

@@ -79,3 +79,27 @@ def test_a_copy_gone_already_is_no_problem(forgettable, settings):
     plan.files[0].unlink()  # deleted by hand, or by a forget that stopped after it
     done = carry_out(plan, engine, settings, None, actor="coordinator", reason="asked")
     assert done.problems == [] and done.store_deleted and done.deleted_files == len(plan.files) - 1
+
+
+def test_the_receipts_of_the_mail_that_carried_their_packet_no_longer_name_it(forgettable, settings):
+    from datetime import UTC, datetime
+
+    from pipeline.load.forget_carry_out import DELETED_FILE
+    from pipeline.load.mail_messages import AcknowledgementRow
+
+    person, engine = forgettable
+    now = datetime(2026, 12, 7, 15, tzinfo=UTC)
+    with Session(engine) as session, session.begin():
+        session.add(AcknowledgementRow(
+            message_key="<m1@cei.example.org>", account="agencies", to_address="hr@cei.example.org",
+            files=["reg_valid_cei.docx", "orp_valid_cei.pdf"], received_at=now, own_message_id="<r1@psp>",
+            created_at=now))
+    plan = forget.plan(engine, settings, person, None)
+
+    done = carry_out(plan, engine, settings, None, actor="coordinator", reason="request 2026-12-09")
+
+    assert done.problems == []
+    with Session(engine) as session:
+        (receipt,) = session.scalars(select(AcknowledgementRow))
+    assert receipt.files == [DELETED_FILE, "orp_valid_cei.pdf"]
+    assert self_check(person, engine, settings.data_home.root).left == []
