@@ -180,6 +180,8 @@ def write_missing_notices(
     are not read back from the store.
     """
     written: dict[int, Notice] = {}
+    # A withdrawn notice's file set aside first: the next notice of the file has its name.
+    correction_notice.set_aside_withdrawn(engine)
     owed = outbox.missing_notices(engine)
     in_hand = {receipt.received_file_id: receipt for receipt in just_stored}
     for start in range(0, len(owed), NOTICE_CHUNK):

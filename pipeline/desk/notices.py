@@ -44,6 +44,16 @@ TO_DO = {
     NoticeStatus.WITHDRAWN: "Not sent: the document's outcome changed since it was written.",
     NoticeStatus.NOT_WRITTEN: "Its file was never completed; the next decision or run writes it again.",
 }
+# A withdrawn notice that was handed to the server first (``status`` says withdrawn whatever came before).
+WITHDRAWN_AFTER_HANDING_OVER = ("Withdrawn: the document's outcome changed since. It was handed to the server and "
+                                "may have been delivered; it is not sent again.")
+
+
+def to_do(item: OutboxItem, status: NoticeStatus) -> str:
+    """What a person should do about the notice, as it stands (``TO_DO``)."""
+    if status is NoticeStatus.WITHDRAWN and item.possibly_sent_at is not None:
+        return WITHDRAWN_AFTER_HANDING_OVER
+    return TO_DO.get(status, "")
 
 
 @dataclass(frozen=True)
@@ -75,12 +85,12 @@ def _outbox(request: Request) -> Outbox:
         if status is NoticeStatus.SENT:
             shown.sent.append(ShownNotice(item, status, ""))
             continue
-        to_do = TO_DO.get(status, "")
+        to_do_now = to_do(item, status)
         if status in WAITING or status is NoticeStatus.POSSIBLY_SENT:
             group = shown.waiting if status in WAITING else shown.possibly_sent
-            group.append(ShownNotice(item, status, to_do, read_notice(item.path)))
+            group.append(ShownNotice(item, status, to_do_now, read_notice(item.path)))
         else:
-            shown.others.append(ShownNotice(item, status, to_do))
+            shown.others.append(ShownNotice(item, status, to_do_now))
     shown.sent = sorted(shown.sent, key=lambda n: n.item.sent_at or now, reverse=True)[:SENT_SHOWN]
     return shown
 
@@ -104,7 +114,7 @@ def notice_page(request: Request, notice_id: NoticeId) -> Response:
     if item is None:
         raise HTTPException(404, f"There is no notice #{notice_id}.")
     status = item.status(utcnow())
-    return page(request, "notice.html", notice=ShownNotice(item, status, TO_DO.get(status, ""), read_notice(item.path)))
+    return page(request, "notice.html", notice=ShownNotice(item, status, to_do(item, status), read_notice(item.path)))
 
 
 @dataclass(frozen=True)

@@ -23,21 +23,15 @@ The states of a notice (``OutboxItem.status``) and what moves it::
 A sender killed outright leaves its claim, which lapses after the lease: killed before DATA, the
 notice is due again (nothing of it reached the server); after, it stays possibly sent.
 
-A notice row stands for one message at a time: the notice of the outcome it was written for
-(``kind``). A document whose outcome changes (a held packet a reviewer rejects) owes a new notice
-(``missing_notices``), written in the same row and file. While a sender holds the row (its claim
-within the lease: it may be waiting up to ``PSP_SMTP_DATA_TIMEOUT`` for the server's answer) the
-row is left as it is: the sender settles the message it handed over, and the new notice stays
-owed, to be written once that is settled (the next run or decision writes it, and it is due).
-Each step of a sender (``mark_possibly_sent``, ``mark_sent``, ``release``, ``leave_in_doubt``)
-changes the row only while that sender holds it and it stands for the kind claimed, so a
-server's answer about one message never records another as sent.
-
-A person who reopens a decision (``pipeline.load.reopen``) withdraws its notice: ``withdrawn_at``
-set, it is never claimed nor handed over after that (``claim`` and ``mark_possibly_sent`` skip
-it), and it is no longer the file's standing notice, so the next decision's notice is a new row.
-A notice that went out (or may have) is followed by a correction notice (``kind`` correction), a
-row of its own sent by the same claims.
+A notice row stands for one message: the notice of the outcome it was written for (``kind``).
+When the document's outcome leaves that kind, wherever the judgement is stored, the notice is
+withdrawn (``pipeline.load.notice_settling``: ``withdrawn_at``; never claimed nor handed over
+after that, its file set aside; a rejection that went out, or may have, followed by a correction
+notice, a row of its own sent by the same claims), and the new outcome's notice is a new row
+(``missing_notices``). ``claim`` and ``mark_possibly_sent`` also refuse a notice whose document's
+outcome is no longer its kind. Each step of a sender (``mark_possibly_sent``, ``mark_sent``,
+``release``, ``leave_in_doubt``) changes the row only while that sender holds it and it stands
+for the kind claimed, so a server's answer about one message never records another as sent.
 """
 
 from __future__ import annotations
@@ -47,7 +41,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, func, literal, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -255,6 +249,19 @@ def standing_notice() -> ColumnElement[bool]:
     return NoticeRow.withdrawn_at.is_(None) & (func.coalesce(NoticeRow.kind, Outcome.REJECTED.value) != NOTICE_CORRECTION)
 
 
+def notice_kind(row: NoticeRow) -> str:
+    """The outcome a notice row was written for (a row from before kinds were kept: a rejection)."""
+    return row.kind or Outcome.REJECTED.value
+
+
+def _still_true() -> ColumnElement[bool]:
+    """The notice still says what is true: a correction, or its file's outcome is its kind (a
+    notice of an outcome the document has left is withdrawn; this holds for rows from before)."""
+    outcome_now = select(ReceivedFileRow.outcome).where(ReceivedFileRow.id == NoticeRow.received_file_id)
+    return _kind_is(NOTICE_CORRECTION) | (func.coalesce(NoticeRow.kind, Outcome.REJECTED.value)
+                                           == outcome_now.scalar_subquery())
+
+
 def _kind_is(kind: str) -> ColumnElement[bool]:
     """The row stands for the notice of ``kind`` (a row from before kinds were kept: a rejection)."""
     return func.coalesce(NoticeRow.kind, Outcome.REJECTED.value) == kind
@@ -275,8 +282,8 @@ def claim(
     lease: timedelta = CLAIM_LEASE,
 ) -> bool:
     """Take a notice for sending; False when it is sent already, possibly sent (it waits for a
-    person), another sender holds it, or (with ``kind``, the kind the sender saw listed) it was
-    rewritten for another outcome since."""
+    person), withdrawn, another sender holds it, its document's outcome is no longer its kind
+    (``_still_true``), or (with ``kind``, the kind the sender saw listed) it was rewritten since."""
     now = now or utcnow()
     with transaction(engine) as session:
         result = session.execute(
@@ -287,6 +294,7 @@ def claim(
                 NoticeRow.possibly_sent_at.is_(None),
                 NoticeRow.withdrawn_at.is_(None),
                 or_(NoticeRow.claimed_at.is_(None), NoticeRow.claimed_at <= now - lease),
+                _still_true(),
                 *((_kind_is(kind),) if kind is not None else ()),
             )
             .values(claimed_at=now, claimed_by=sender, attempts=NoticeRow.attempts + 1)
@@ -308,6 +316,7 @@ def mark_possibly_sent(engine: Engine, notice_id: int, sender: str, *, kind: str
                 NoticeRow.sent_at.is_(None),
                 NoticeRow.possibly_sent_at.is_(None),
                 NoticeRow.withdrawn_at.is_(None),  # withdrawn since it was claimed: not handed over
+                _still_true(),
             )
             .values(possibly_sent_at=now, claimed_at=now)  # the claim runs from now, for what is left
             .execution_options(synchronize_session=False)
@@ -409,32 +418,26 @@ def resend(
     return next(item for item in notices(engine) if item.id == notice_id)
 
 
+def _owes(received_file_id: ColumnElement[int], outcome: ColumnElement[str]) -> ColumnElement[bool]:
+    """The one rule of a notice owed: the file's ``outcome`` sends one (rejected, held) and its
+    standing notice is not that outcome's, written (a row from before kinds were kept: a rejection's)."""
+    written = select(NoticeRow.id).where(NoticeRow.received_file_id == received_file_id, standing_notice(),
+                                         func.coalesce(NoticeRow.kind, Outcome.REJECTED.value) == outcome,
+                                         NoticeRow.written.is_(True))
+    return outcome.in_(NOTICE_OUTCOMES) & ~written.exists()
+
+
 def owes_notice(engine: Engine, received_file_id: int, outcome: str) -> bool:
-    """Whether the file, given ``outcome``, would owe a notice (``missing_notices``' rule for one
-    file, before the outcome is recorded): it sends one and its standing notice is not of that
-    outcome, written. The review desk previews the notice a decision writes so."""
-    if outcome not in NOTICE_OUTCOMES:
-        return False
-    query = select(func.count()).select_from(NoticeRow).where(
-        NoticeRow.received_file_id == received_file_id, standing_notice(), _kind_is(outcome), NoticeRow.written.is_(True))
+    """Whether the file, given ``outcome``, would owe a notice (``_owes``, before the outcome is
+    recorded). The review desk previews the notice a decision writes so."""
     with Session(engine) as session:
-        return not session.scalar(query)
+        return bool(session.scalar(select(_owes(literal(received_file_id), literal(str(outcome))))))
 
 
 def missing_notices(engine: Engine) -> list[int]:
     """Received files whose outcome sends a notice (rejected, held) but whose notice for that
-    outcome is not written yet: the notices a run (or a run that stopped) still owes."""
-    owed = NOTICE_OUTCOMES
-    query = (
-        select(ReceivedFileRow.id)
-        .outerjoin(NoticeRow, (NoticeRow.received_file_id == ReceivedFileRow.id) & standing_notice())
-        .where(
-            ReceivedFileRow.outcome.in_(owed),
-            # a row from before kinds were kept stands for a rejection's notice (``_kind_is``)
-            or_(NoticeRow.id.is_(None), NoticeRow.written.is_(False),
-                func.coalesce(NoticeRow.kind, Outcome.REJECTED.value) != ReceivedFileRow.outcome),
-        )
-        .order_by(ReceivedFileRow.id)
-    )
+    outcome is not written yet (``_owes``): the notices a run (or a run that stopped) still owes."""
+    query = (select(ReceivedFileRow.id).where(_owes(ReceivedFileRow.id, ReceivedFileRow.outcome))
+             .order_by(ReceivedFileRow.id))
     with Session(engine) as session:
         return list(session.scalars(query))

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pipeline.faults import checkpoint
+from pipeline.load.notice_settling import settle_notices
 from pipeline.load.state import (
     document_from_row,
     primary_receipt,
@@ -117,7 +118,9 @@ def _store_judgement(
     session: Session, document: Document, result: ValidationResult, decided: Decided,
     destination: Destination | None = None,
 ) -> DecisionRow:
-    """Give a stored document a new judgement, keeping what it was in a decision row.
+    """Give a stored document a new judgement, keeping what it was in a decision row, with its
+    standing notice settled (``notice_settling.settle_notices``: withdrawn, or corrected, when the
+    outcome leaves the notice's kind).
 
     With ``destination``, the original is refiled under its new outcome: the new place is
     recorded now and the file moves after commit (``routing.finish_pending_moves``).
@@ -138,9 +141,11 @@ def _store_judgement(
         receipt.moved = False
     if result.outcome is Outcome.ACCEPTED:
         _add_record(session, document, result, now)
+    # The one rule of notices: one of an outcome the document leaves is withdrawn (or corrected).
+    settled = settle_notices(session, receipt.id, result.outcome, decided.actor, now)
     decision = DecisionRow(
         document_id=document.id, at=now, actor=decided.actor, action=decided.action, from_outcome=before,
-        to_outcome=result.outcome, reason=decided.reason, detail=decided.detail,
+        to_outcome=result.outcome, reason=decided.reason, detail={**decided.detail, **settled},
     )
     session.add(decision)
     return decision

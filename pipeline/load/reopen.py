@@ -5,11 +5,11 @@ with a reason. In one locked transaction, as every change of the program:
 
 - what the acceptance made is taken back: the PSP's registration (its seat freed) or the
   agency's plan (the plan it replaced, if any, stands again);
-- a rejection's notice not sent yet is withdrawn (``withdrawn_at``: ``notices send`` never sends
-  it; its file is set aside); one that was sent, or may have been, stands no more and a
-  correction notice follows (the earlier notice is withdrawn, the form is looked at again);
 - the document becomes ``needs_review`` through ``program.apply_decision``, its original refiled,
   and a ``reopened`` decision records who, when, why and all of the above;
+- its notice is settled there, as at every change of outcome (``notice_settling``): a rejection's
+  notice not sent yet is withdrawn (``notices send`` never sends it; its file is set aside); one
+  that was sent, or may have been, is withdrawn too and a correction notice follows;
 - held forms are judged again (``program.release_in``): a seat freed releases the first one
   waiting for it.
 
@@ -28,7 +28,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -36,7 +35,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from pipeline.errors import BadInputError
-from pipeline.load.outbox import standing_notice
+from pipeline.load.notice_settling import WITHDRAWN_SUFFIX, aside_path, plan_settling
 from pipeline.load.program import (
     PIPELINE_ACTOR,
     Decided,
@@ -54,17 +53,14 @@ from pipeline.load.review import (
 )
 from pipeline.load.state import document_from_row
 from pipeline.load.store import (
-    NOTICE_CORRECTION,
     CertificationRow,
     DecisionRow,
     Document,
-    NoticeRow,
     ReadinessPlanRecord,
     ReceivedFileRow,
     RegistrationRecord,
     program_lock,
     transaction,
-    utcnow,
 )
 from pipeline.model import (
     DecisionAction,
@@ -83,7 +79,7 @@ REOPENABLE = (Outcome.ACCEPTED.value, Outcome.REJECTED.value)
 # The finding a reopened document waits with (the queue's reason). A later rejection's notice
 # may list it, so it says nothing the agency should not read.
 REOPENED_FINDING = "the coordinator reopened the earlier decision on this form to look at it again"
-WITHDRAWN_SUFFIX = ".withdrawn"
+__all__ = ["WITHDRAWN_SUFFIX", "aside_path"]  # where they were first: ``notice_settling`` keeps them now
 # Decisions that give a document its outcome (the others record what happened around it).
 OUTCOME_ACTIONS = (DecisionAction.ACCEPTED, DecisionAction.REJECTED, DecisionAction.CORRECTED,
                    DecisionAction.RELEASED, DecisionAction.ENTERED, DecisionAction.MOVED)
@@ -189,16 +185,6 @@ def _plan_to_take_back(session: Session, document: Document) -> tuple[int | None
     return plan.id, before
 
 
-def _notice_of_rejection(session: Session, receipt: ReceivedFileRow) -> NoticeRow | None:
-    """The rejection's notice the file stands with (locked), if it has one."""
-    return session.scalar(
-        select(NoticeRow)
-        .where(NoticeRow.received_file_id == receipt.id, standing_notice(),
-               func.coalesce(NoticeRow.kind, Outcome.REJECTED.value) == Outcome.REJECTED.value)
-        .with_for_update()
-    )
-
-
 def _plan(session: Session, receipt: ReceivedFileRow, document: Document, *, machine_outcomes: bool) -> Reopening:
     """What reopening would do, or BadInputError for what cannot be; nothing is changed."""
     _require(document, receipt, REOPENABLE, DecisionAction.REOPENED)
@@ -211,14 +197,13 @@ def _plan(session: Session, receipt: ReceivedFileRow, document: Document, *, mac
     if undone is Outcome.ACCEPTED:
         registration = _registration_to_take_back(session, document)
         plan, restored = _plan_to_take_back(session, document)
-        return Reopening(receipt.id, undone, decided_by, registration=registration, plan=plan, plan_restored=restored)
-    notice = _notice_of_rejection(session, receipt)
-    if notice is None:
-        return Reopening(receipt.id, undone, decided_by)
-    if notice.sent_at is None and notice.possibly_sent_at is None:
-        return Reopening(receipt.id, undone, decided_by, withdrawn_notice=notice.id)
-    return Reopening(receipt.id, undone, decided_by, corrected_notice=notice.id,
-                     corrected_notice_at=notice.sent_at or notice.possibly_sent_at, correction_to=notice.to_address)
+    else:
+        registration, plan, restored = None, None, None
+    # Its notice, as every change of outcome settles it (``notice_settling``, where it is stored).
+    notices = plan_settling(session, receipt.id, Outcome.NEEDS_REVIEW)
+    return Reopening(receipt.id, undone, decided_by, registration=registration, plan=plan, plan_restored=restored,
+                     withdrawn_notice=notices.withdrawn_notice, corrected_notice=notices.corrected_notice,
+                     corrected_notice_at=notices.corrected_notice_at, correction_to=notices.correction_to)
 
 
 def checked_reason(reason: str | None) -> str:
@@ -261,33 +246,6 @@ def _take_back(session: Session, planned: Reopening) -> None:
             session.get_one(ReadinessPlanRecord, planned.plan_restored).status = PlanStatus.ACCEPTED
 
 
-def aside_path(path: Path, notice_id: int) -> Path:
-    """Where a withdrawn notice's file is set aside: beside it, never read as a notice (``.eml``)."""
-    return path.with_name(f"{path.name}.{notice_id}{WITHDRAWN_SUFFIX}")
-
-
-def _settle_notices(session: Session, planned: Reopening, actor: str, now: datetime) -> int | None:
-    """Withdraw the rejection's notice (its file set aside by ``after_change``), or make it stand
-    no more and add the correction notice (its id returned), written by ``after_change``."""
-    notice_id = planned.withdrawn_notice or planned.corrected_notice
-    if notice_id is None:
-        return None
-    notice = session.get_one(NoticeRow, notice_id)
-    notice.withdrawn_at, notice.withdrawn_by = now, actor[:200]
-    if planned.withdrawn_notice is not None:
-        notice.path = str(aside_path(Path(notice.path), notice.id))
-        return None
-    earlier = session.scalar(select(func.count()).select_from(NoticeRow).where(
-        NoticeRow.received_file_id == notice.received_file_id, NoticeRow.kind == NOTICE_CORRECTION))
-    path = Path(notice.path)
-    correction = NoticeRow(received_file_id=notice.received_file_id, to_address=notice.to_address, kind=NOTICE_CORRECTION,
-                           path=str(path.with_name(f"{path.stem}-correction-{(earlier or 0) + 1}.eml")),
-                           written=False, created_at=now)
-    session.add(correction)
-    session.flush()
-    return correction.id
-
-
 def reopen(
     engine: Engine,
     received_file_id: int,
@@ -308,20 +266,19 @@ def reopen(
         program_lock(session)
         receipt, document = _load(session, received_file_id)
         planned = _plan(session, receipt, document, machine_outcomes=machine_outcomes)
-        now = utcnow()
         _take_back(session, planned)
-        correction = _settle_notices(session, planned, actor, now)
-        detail: dict[str, Any] = {
+        detail: dict[str, Any] = {  # its notice settled, and recorded, where the judgement is stored
             "undone": planned.undone.value, "decided_by": planned.decided_by, "registration": planned.registration,
-            "plan": planned.plan, "plan_restored": planned.plan_restored, "withdrawn_notice": planned.withdrawn_notice,
-            "corrected_notice": planned.corrected_notice, "correction_notice": correction,
+            "plan": planned.plan, "plan_restored": planned.plan_restored,
         }
         if message:
             detail["message_to_agency"] = message
         result = _reopened_result(document, receipt)
-        apply_decision(session, document, result,
-                       Decided(actor, DecisionAction.REOPENED, reason, {k: v for k, v in detail.items() if v is not None}),
-                       destination)
+        decision = apply_decision(
+            session, document, result,
+            Decided(actor, DecisionAction.REOPENED, reason, {k: v for k, v in detail.items() if v is not None}),
+            destination)
+        correction = (decision.detail or {}).get("correction_notice")
         session.flush()
         releases = release_in(session, context, destination=destination)
     log.info("received file #%d reopened (was %s)", received_file_id, planned.undone.value)

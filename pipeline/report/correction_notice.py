@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from pipeline.load import outbox
-from pipeline.load.reopen import WITHDRAWN_SUFFIX
+from pipeline.load.notice_settling import WITHDRAWN_SUFFIX
 from pipeline.load.store import (
     NOTICE_CORRECTION,
     DecisionRow,
@@ -32,7 +32,7 @@ from pipeline.load.store import (
     NoticeRow,
     ReceivedFileRow,
 )
-from pipeline.model import DecisionAction
+from pipeline.model import Outcome
 from pipeline.report.notices import (
     _about,
     header_text,
@@ -60,8 +60,10 @@ def build_correction_notice(
     message: str | None,
     to_address: str | None,
     coordinator: dict[str, str],
+    accepted: bool = False,
 ) -> EmailMessage:
-    """The correction notice of a received file whose notice of ``notice_day`` is withdrawn."""
+    """The correction notice of a received file whose notice of ``notice_day`` is withdrawn:
+    ``accepted``, the form is accepted now; else it is being looked at again."""
     spec = load_form_spec(form_id) if form_id else None
     title = spec.title if spec else "form"
     body = _TEMPLATES.get_template("correction_notice.txt.j2").render(
@@ -71,6 +73,7 @@ def build_correction_notice(
         received_day=received_day,
         notice_day=notice_day,
         message=message,
+        accepted=accepted,
         coordinator_name=coordinator["name"],
         coordinator_email=coordinator["email"],
         coordinator_phone=coordinator["phone"],
@@ -83,12 +86,13 @@ def build_correction_notice(
 
 def draft_correction(settings: Settings, engine: Engine, received_file_id: int, *, notice_at: datetime,
                      to_address: str | None, message: str | None) -> EmailMessage:
-    """The correction notice the received file would get for its notice of ``notice_at``: the one
-    the desk previews, and the one written."""
+    """The correction notice the received file would get for its notice of ``notice_at``, as the
+    document stands now (accepted, or looked at again): the one the desk previews, and the one written."""
     with Session(engine) as session:
         receipt = session.get_one(ReceivedFileRow, received_file_id)
         document = session.get_one(Document, receipt.document_id)
         return build_correction_notice(
+            accepted=document.outcome == Outcome.ACCEPTED.value,
             form_id=document.form_id,
             form_version=document.form_version,
             file_name=receipt.original_name,
@@ -103,16 +107,15 @@ def draft_correction(settings: Settings, engine: Engine, received_file_id: int, 
 
 
 def _owed(session: Session) -> list[tuple[NoticeRow, dict[str, Any], datetime]]:
-    """Each correction notice not written yet, with its reopening's detail and when the notice it
-    corrects went out."""
+    """Each correction notice not written yet, with the detail of the decision that added it (a
+    reopening, or any change of outcome: ``notice_settling``) and when the notice it corrects went out."""
     owed = []
     rows = session.scalars(select(NoticeRow).where(NoticeRow.kind == NOTICE_CORRECTION, NoticeRow.written.is_(False))
                            .order_by(NoticeRow.id)).all()
     for row in rows:
         receipt = session.get_one(ReceivedFileRow, row.received_file_id)
-        reopenings = session.scalars(select(DecisionRow).where(DecisionRow.document_id == receipt.document_id,
-                                                               DecisionRow.action == DecisionAction.REOPENED))
-        detail = next((d.detail for d in reopenings if (d.detail or {}).get("correction_notice") == row.id), {})
+        decisions = session.scalars(select(DecisionRow).where(DecisionRow.document_id == receipt.document_id))
+        detail = next((d.detail for d in decisions if (d.detail or {}).get("correction_notice") == row.id), {})
         corrected = session.get(NoticeRow, detail.get("corrected_notice") or 0)
         when = (corrected.sent_at or corrected.possibly_sent_at) if corrected is not None else None
         owed.append((row, detail, when or row.created_at))
@@ -136,11 +139,12 @@ def write_owed_corrections(settings: Settings, engine: Engine) -> dict[int, Path
 
 
 def set_aside_withdrawn(engine: Engine) -> None:
-    """Set aside the file of each notice withdrawn but not set aside yet (a reopening that stopped
-    before it did), unless the file is another notice's now (the document's next one, same name)."""
+    """Set aside the file of each notice withdrawn (sent or not: the document's next notice, of the
+    same name, must not write over what went out) but not set aside yet, unless the file is
+    another notice's now (that next one, written before this could run)."""
     with Session(engine) as session:
         withdrawn = session.execute(
-            select(NoticeRow.id, NoticeRow.path).where(NoticeRow.withdrawn_at.is_not(None), NoticeRow.sent_at.is_(None),
+            select(NoticeRow.id, NoticeRow.path).where(NoticeRow.withdrawn_at.is_not(None),
                                                        NoticeRow.path.endswith(WITHDRAWN_SUFFIX))
         ).all()
         taken = set(session.scalars(select(NoticeRow.path).where(outbox.standing_notice())))

@@ -339,33 +339,32 @@ def test_a_notice_rejected_while_its_held_notice_waits_for_the_server_still_goes
             sender.join(60)
     assert not sender.is_alive()
     after = _item(engine, notice.id)
-    # The server's answer was about the held notice: the rejection is not recorded as sent...
-    assert not (after.kind == "rejected" and after.sent_at is not None), "the rejection was recorded as sent"
-    # (while its sender held it, the notice stayed the held one, possibly sent, its claim kept)
-    assert (during.kind, during.status(utcnow())) == ("held", NoticeStatus.POSSIBLY_SENT)
-    assert during.claimed_by is not None
+    # The held notice, handed over, stays the held one (withdrawn by the rejection, its claim kept
+    # while its sender waits); the server's answer is recorded on it, never on the rejection...
+    assert (during.kind, during.status(utcnow()), during.possibly_sent_at is not None) == (
+        "held", NoticeStatus.WITHDRAWN, True)
+    assert during.claimed_by is not None and during.withdrawn_by == "coordinator"
     assert after.kind == "held" and after.claimed_by is None
     assert (after.sent_at is not None) is (reply is not None and reply.startswith("250"))
-    # ... it is owed, and once written (the next run, or the next decision) it goes out, once.
-    assert held.received_file_id in outbox.missing_notices(engine)
-    write_missing_notices(settings, engine)
-    due = _due(engine)
-    assert [(i.id, i.kind) for i in due] == [(notice.id, "rejected")]
+    # ... which is a notice of its own, written at once, and goes out, once.
+    (rejection,) = [i for i in outbox.notices(engine) if i.kind == "rejected"]
+    assert rejection.id != notice.id and rejection.sent_at is None
+    assert [(i.id, i.kind) for i in _due(engine)] == [(rejection.id, "rejected")]
     with SmtpTestServer() as later:
         again = sending.send_notices(engine, sending.SmtpServer(host="127.0.0.1", port=later.port, starttls=False,
                                                                 timeout=10))
-    assert [i.id for i in again.sent] == [notice.id]
+    assert [i.id for i in again.sent] == [rejection.id]
     assert _kinds(server, later) == ["held", "rejected"]
-    assert _item(engine, notice.id).status(utcnow()) is NoticeStatus.SENT
+    assert _item(engine, rejection.id).status(utcnow()) is NoticeStatus.SENT
     assert not _due(engine) and held.received_file_id not in outbox.missing_notices(engine)
 
 
-def test_a_notice_rewritten_once_claimed_goes_as_claimed_and_the_new_one_after_it(settings, held_notice, smtp_server,
-                                                                                 monkeypatch):
+def test_a_notice_withdrawn_once_claimed_is_not_handed_over_and_the_new_one_goes(settings, held_notice, smtp_server,
+                                                                                  monkeypatch):
     """The reviewer rejects the packet just after a sender claimed its held notice, before the
-    message goes to the server; the writer rewrites the .eml meanwhile (the row is left to the
-    sender). What goes out under the held claim is the held notice (read before the claim), and
-    the rejection goes out after it, once written."""
+    message goes to the server, and the rejection's notice is written meanwhile. The held notice
+    no longer says what is true: withdrawn, it is not handed over (``mark_possibly_sent``), and
+    the rejection, a notice of its own, goes out with the next sending, once."""
     from pipeline.load import review
     from pipeline.service import write_missing_notices
 
@@ -383,14 +382,16 @@ def test_a_notice_rewritten_once_claimed_goes_as_claimed_and_the_new_one_after_i
     smtp = sending.SmtpServer(host="127.0.0.1", port=smtp_server.port, starttls=False, timeout=10)
     first = sending.send_notices(engine, smtp)
     monkeypatch.setattr(outbox, "claim", claim)
-    assert [i.id for i in first.sent] == [notice.id]
-    assert _kinds(smtp_server) == ["held"]
+    assert first.sent == [] and [i.id for i, _ in first.skipped] == [notice.id]
+    assert _kinds(smtp_server) == []
     item = _item(engine, notice.id)
-    assert (item.kind, item.sent_at is not None) == ("held", True)
+    assert (item.kind, item.sent_at, item.possibly_sent_at, item.status(utcnow())) == (
+        "held", None, None, NoticeStatus.WITHDRAWN)
     write_missing_notices(settings, engine)
+    (rejection,) = [i for i in outbox.notices(engine) if i.kind == "rejected"]
     again = sending.send_notices(engine, smtp)
-    assert [i.id for i in again.sent] == [notice.id]
-    assert _kinds(smtp_server) == ["held", "rejected"]
+    assert [i.id for i in again.sent] == [rejection.id]
+    assert _kinds(smtp_server) == ["rejected"]
 
 
 def test_a_notice_made_the_rejection_is_not_sent_before_its_file_is(settings, held_notice, smtp_server):
@@ -402,11 +403,13 @@ def test_a_notice_made_the_rejection_is_not_sent_before_its_file_is(settings, he
     engine, held, notice, destination = held_notice
     review.reject(engine, held.received_file_id, actor="coordinator", reason="not employed by the agency",
                   destination=destination)
-    outbox.prepare_notices(engine, [(held.received_file_id, notice.to_address, notice.path, "rejected")])
-    item = _item(engine, notice.id)
+    (rejection_id,) = outbox.prepare_notices(engine, [(held.received_file_id, notice.to_address, notice.path,
+                                                       "rejected")])
+    item = _item(engine, rejection_id)
     assert (item.kind, item.status(utcnow())) == ("rejected", NoticeStatus.NOT_WRITTEN)
+    assert _item(engine, notice.id).status(utcnow()) is NoticeStatus.WITHDRAWN  # the held one, never sent now
     smtp = sending.SmtpServer(host="127.0.0.1", port=smtp_server.port, starttls=False, timeout=10)
     assert sending.send_notices(engine, smtp).sent == [] and smtp_server.received == []
     write_missing_notices(settings, engine)
-    assert [i.id for i in sending.send_notices(engine, smtp).sent] == [notice.id]
+    assert [i.id for i in sending.send_notices(engine, smtp).sent] == [rejection_id]
     assert _kinds(smtp_server) == ["rejected"]
