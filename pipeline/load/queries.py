@@ -113,19 +113,34 @@ def outcome_counts(engine: Engine, run_id: int | None = None) -> dict[Outcome, i
         return {outcome: count for outcome, count in session.execute(query)}
 
 
+WAITING_OUTCOMES = (Outcome.NEEDS_REVIEW, Outcome.HELD)
+
+
+def open_documents() -> Select:
+    """The ids of the documents no later form replaced; narrow it further with ``where`` on the
+    columns of ``ix_documents_queue`` and it is answered from that index, not the documents' rows.
+    (Never correlated: a query that joins the documents too still asks this of all of them.)"""
+    return select(Document.id).where(Document.superseded_by_id.is_(None)).correlate(None)
+
+
+def waiting(*columns: Any, documents: Select | None = None) -> Select:
+    """``columns`` of the received files that wait for a person: held or needing review, their
+    document among ``documents`` (``open_documents()``, or it narrowed), in no order. The
+    documents' rows are not read: join ``Document`` for their columns (``waiting_query`` does)."""
+    return select(*columns).select_from(ReceivedFileRow).where(
+        ReceivedFileRow.outcome.in_(WAITING_OUTCOMES),
+        ReceivedFileRow.document_id.in_(open_documents() if documents is None else documents),
+    )
+
+
 def waiting_query(*more: Any) -> Select:
-    """The received files held or needing review whose document no later form replaced, oldest
-    received first: their id, file name, time received, outcome, form and findings, then ``more``
-    columns (of the received file or its document). The columns, not the rows: a document's
-    values and reads are large."""
+    """What waits (``waiting``), oldest received first: the id, file name, time received, outcome,
+    form and findings of each, then ``more`` columns (of the received file or its document). The
+    columns, not the rows: a document's values and reads are large."""
     return (
-        select(ReceivedFileRow.id, ReceivedFileRow.original_name, ReceivedFileRow.received_at,
-               ReceivedFileRow.outcome, Document.form_id, Document.findings, *more)
+        waiting(ReceivedFileRow.id, ReceivedFileRow.original_name, ReceivedFileRow.received_at,
+                ReceivedFileRow.outcome, Document.form_id, Document.findings, *more)
         .join(Document, ReceivedFileRow.document_id == Document.id)
-        .where(
-            ReceivedFileRow.outcome.in_([Outcome.NEEDS_REVIEW, Outcome.HELD]),
-            Document.superseded_by_id.is_(None),
-        )
         .order_by(ReceivedFileRow.received_at, ReceivedFileRow.id)
     )
 

@@ -1,13 +1,18 @@
-"""The review desk's queue: what waits for a person (``queries.waiting_query``: held and
-needs-review documents not replaced by a later form, oldest received first, each with its reason in
-one line), narrowed by form, agency, outcome, rule and age, and searched.
+"""The review desk's queue: what waits for a person (``queries.waiting``: held and needs-review
+documents not replaced by a later form), oldest received first, each with its reason in one line,
+narrowed by form, agency, outcome, rule and age, and searched. The oldest ``SHOWN`` documents that
+pass are listed, with how many pass, how many wait, and the forms, agencies and rules to choose from.
+
+The database narrows and counts (the agency and the rule ids are columns of their own,
+``pipeline.load.queue_columns``), and only the documents listed have their findings read: with
+thousands waiting, reading every one's JSON took most of a second.
 
 The search looks in the file name, the sender and every value read from the document (names,
 emails, agencies, cities), accent- and case-insensitively: "jose" finds "José", "MASON" finds
-"Mason". It is done here, in Python, over the documents that wait, in each one's file name and sender and
-its document's ``search_text`` (its values and reads, folded once when they were stored,
-``pipeline.load.search_text``): databases fold accents each in their own way, or not at all.
-The oldest ``SHOWN`` documents that pass are listed, with how many pass.
+"Mason". It is done here, in Python, over the documents the filters let through, in each one's
+file name and sender and its document's ``search_text`` (its values and reads, folded once when they
+were stored, ``pipeline.load.search_text``): databases fold accents each in their own way, or not
+at all.
 """
 
 from __future__ import annotations
@@ -16,16 +21,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Select, false, func
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from pipeline.load.queries import waiting_item, waiting_query
+from pipeline.load.queries import open_documents, waiting, waiting_item, waiting_query
+from pipeline.load.queue_columns import rules_in
 from pipeline.load.search_text import folded
 from pipeline.load.store import Document, ReceivedFileRow
-from pipeline.model import Outcome
+from pipeline.model import FormId, Outcome
 
 UNKNOWN_FORM = "unknown"  # the form filter's word for a document that is neither form
-AGENCY_FIELD = "cmhsp_name"  # both forms name their CMHSP in this field
 # The most listed at once, oldest first: a page of thousands is read by no one, and costs seconds
 # to write and to show; the filters and the search narrow it.
 SHOWN = 300
@@ -60,50 +66,76 @@ class Queue:
     rules: list[str]
 
 
-def _waiting(engine: Engine) -> list[dict[str, Any]]:
-    """What waits (``queries.waiting_query``), each with its sender, agency, rule ids, and the text
-    the search looks in: its file name and sender folded, with its document's ``search_text`` (the
-    values' JSON is not read)."""
-    agency = Document.values[AGENCY_FIELD].as_string()
-    with Session(engine) as session:
-        rows = session.execute(waiting_query(ReceivedFileRow.sender, agency, Document.search_text)).all()
-    items = []
-    for *shown, sender, agency_name, searched in rows:
-        item = waiting_item(*shown)
-        item.update(sender=sender, agency=agency_name or None,
-                    rules=sorted({f["rule"] for f in shown[-1] or () if f.get("rule")}),
-                    haystack=f"{folded(item['file'])} {folded(sender or '')} {searched or ''}")
-        items.append(item)
-    return items
+def _documents(wanted: QueueFilter) -> Select:
+    """The documents no later form replaced that pass ``wanted``'s form, agency and rule (from ``ix_documents_queue``)."""
+    documents = open_documents()
+    if wanted.form == UNKNOWN_FORM:
+        documents = documents.where(Document.form_id.is_(None))
+    elif wanted.form is not None:  # (a form no document can have, from a crafted address, finds none)
+        known = wanted.form in {form.value for form in FormId}
+        documents = documents.where(Document.form_id == FormId(wanted.form) if known else false())
+    if wanted.agency is not None:
+        documents = documents.where(Document.agency == wanted.agency)
+    if wanted.rule is not None:
+        documents = documents.where(Document.rule_ids.contains(f" {wanted.rule} ", autoescape=True))
+    return documents
 
 
-def _passes(item: dict[str, Any], wanted: QueueFilter, words: list[str], received_before: datetime | None) -> bool:
-    checks = (
-        wanted.form is None or (item["form_id"] or UNKNOWN_FORM) == wanted.form,
-        wanted.agency is None or item["agency"] == wanted.agency,
-        wanted.outcome is None or item["outcome"] == wanted.outcome,
-        wanted.rule is None or wanted.rule in item["rules"],
-        received_before is None or item["received_at"] <= received_before,
-        all(word in item["haystack"] for word in words),
+def _passing(wanted: QueueFilter, received_before: datetime | None, *columns: Any) -> Select:
+    """``columns`` of what waits and passes ``wanted``'s filters (not its search), oldest received first."""
+    query = waiting(*columns, documents=_documents(wanted))
+    if wanted.outcome is not None:
+        query = query.where(ReceivedFileRow.outcome == wanted.outcome)
+    if received_before is not None:
+        query = query.where(ReceivedFileRow.received_at <= received_before)
+    return query.order_by(ReceivedFileRow.received_at, ReceivedFileRow.id)
+
+
+def _choices(session: Session) -> tuple[list[str], list[str], list[str]]:
+    """The forms, agencies and rules among what waits (read from ``ix_documents_queue``)."""
+    grouped = (Document.form_id, Document.agency, Document.rule_ids)
+    rows = session.execute(open_documents().with_only_columns(*grouped)
+                           .where(Document.id.in_(waiting(ReceivedFileRow.document_id))).group_by(*grouped)).all()
+    return (
+        sorted({form or UNKNOWN_FORM for form, _, _ in rows}),
+        sorted({agency for _, agency, _ in rows if agency}, key=folded),
+        sorted({rule for _, _, rules in rows for rule in rules_in(rules)}),
     )
-    return all(checks)
+
+
+def _found(session: Session, passing: Select, words: list[str]) -> list[int]:
+    """The received files ``passing`` lists in whose file name, sender or document's search text
+    each of ``words`` (folded) is found. The database looks in the search text (it is folded
+    already, and so is each word: ``LIKE`` finds exactly what Python's ``in`` would); the file
+    name and sender are folded here, and only for a word the text lacks."""
+    in_text = [Document.search_text.contains(word, autoescape=True) for word in words]
+    rows = session.execute(passing.add_columns(ReceivedFileRow.original_name, ReceivedFileRow.sender, *in_text)
+                           .join(Document, ReceivedFileRow.document_id == Document.id))
+    found = []
+    for receipt_id, name, sender, *found_in_text in rows:
+        if all(found_in_text) or all(in_text or word in f"{folded(name)} {folded(sender or '')}"
+                                     for word, in_text in zip(words, found_in_text, strict=True)):
+            found.append(receipt_id)
+    return found
 
 
 def review_queue(engine: Engine, wanted: QueueFilter, now: datetime) -> Queue:
-    """The documents that wait for a person and pass ``wanted``, oldest received first, each as
-    ``queries.waiting_for_a_person`` gives it, with its sender, agency, rule ids and days waited since
-    received (at ``now``)."""
-    items = _waiting(engine)
-    for item in items:
-        item["days"] = max((now - item["received_at"]).days, 0)
+    """The documents that wait for a person and pass ``wanted``, oldest received first (the oldest
+    ``SHOWN``), each as ``queries.waiting_for_a_person`` gives it, with its sender, agency, rule ids
+    and days waited since received (at ``now``)."""
     words = [folded(word) for word in wanted.search.split()]
     received_before = now - timedelta(days=wanted.older_than_days) if wanted.older_than_days is not None else None
-    passing = [item for item in items if _passes(item, wanted, words, received_before)]
-    return Queue(
-        items=passing[:SHOWN],
-        waiting=len(items),
-        matched=len(passing),
-        forms=sorted({item["form_id"] or UNKNOWN_FORM for item in items}),
-        agencies=sorted({item["agency"] for item in items if item["agency"]}, key=folded),
-        rules=sorted({rule for item in items for rule in item["rules"]}),
-    )
+    passing = _passing(wanted, received_before, ReceivedFileRow.id)
+    with Session(engine) as session:
+        forms, agencies, rules = _choices(session)
+        total = session.scalar(waiting(func.count())) or 0
+        found = _found(session, passing, words) if words else list(session.scalars(passing))
+        rows = session.execute(waiting_query(ReceivedFileRow.sender, Document.agency, Document.rule_ids)
+                               .where(ReceivedFileRow.id.in_(found[:SHOWN]))).all()
+    items = []
+    for *shown, sender, agency, rule_ids in rows:
+        item = waiting_item(*shown)
+        item.update(sender=sender, agency=agency, rules=rules_in(rule_ids),
+                    days=max((now - item["received_at"]).days, 0))
+        items.append(item)
+    return Queue(items=items, waiting=total, matched=len(found), forms=forms, agencies=agencies, rules=rules)

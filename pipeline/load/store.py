@@ -127,6 +127,8 @@ class Document(Base):
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     updated_at: Mapped[datetime | None]
     search_text: Mapped[str | None] = mapped_column(Text)  # the queue's search: kept by pipeline.load.search_text
+    agency: Mapped[str | None] = mapped_column(Text)  # what the queue narrows by: kept (and indexed, with
+    rule_ids: Mapped[str | None] = mapped_column(Text)  # superseded_by_id and form_id) by pipeline.load.queue_columns
 
     receipts: Mapped[list[ReceivedFileRow]] = relationship(back_populates="document")
 
@@ -314,8 +316,7 @@ class StoreHomeRow(Base):
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers (status, export, a reviewer) work while a run writes; the busy timeout
     # waits for a lock instead of failing with "database is locked".
-    # The timeout first: switching a new store to WAL waits for a lock too, when two processes open
-    # it at once (two workers started together).
+    # The timeout first: switching a new store to WAL waits for a lock too, when two workers open it at once.
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -429,8 +430,7 @@ class StoredReceipt:
 
 
 def mark_moved(engine: Engine, received_file_ids: Iterable[int]) -> None:
-    """Record that these files left the inbox for their kept place: ``pending_moves`` no longer
-    lists them."""
+    """Record that these files left the inbox for their kept place: ``pending_moves`` no longer lists them."""
     ids = list(received_file_ids)
     if not ids:
         return
@@ -447,4 +447,4 @@ def pending_moves(engine: Engine) -> list[tuple[int, Path, Path, str]]:
         return [(row.id, Path(row.inbox_path), Path(row.stored_path), row.sha256) for row in rows]
 
 
-from pipeline.load import accounts, mail_messages, search_text  # noqa: E402, F401  tables join the metadata; search_text keeps its column
+from pipeline.load import accounts, mail_messages, queue_columns, search_text  # noqa: E402, F401  tables join the metadata; search_text, queue_columns keep their columns

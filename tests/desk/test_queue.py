@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from pipeline.load import queue
 from pipeline.load.queue import UNKNOWN_FORM, QueueFilter, folded, review_queue
 from pipeline.model import Outcome
 from tests.conftest import RECEIVED_AT, form_as_read
@@ -87,3 +88,36 @@ def test_the_queue_page_filters_and_searches(reviewer, waiting):
     assert "1 of 3 waiting." in filtered.text and f'href="/documents/{unsure.received_file_id}"' in filtered.text
     assert reviewer.get("/", params={"outcome": "accepted"}, headers=HTML).status_code == 400
     assert reviewer.get("/", params={"older_than": "ten"}, headers=HTML).status_code == 400
+
+
+def test_only_the_oldest_shown_are_listed_with_how_many_match(desk, waiting, monkeypatch):
+    plan, held, unsure, _ = waiting
+    monkeypatch.setattr(queue, "SHOWN", 2)
+    everything = review_queue(desk.engine, QueueFilter(), NOW)
+    assert [item["id"] for item in everything.items] == [plan.received_file_id, held.received_file_id]
+    assert (everything.matched, everything.waiting) == (3, 3)
+    monkeypatch.setattr(queue, "SHOWN", 1)
+    searched = review_queue(desk.engine, QueueFilter(search="psp-reg"), NOW)
+    assert [item["id"] for item in searched.items] == [held.received_file_id] and searched.matched == 2
+    assert searched.items[0]["agency"] == "Washtenaw County Community Mental Health"
+    assert searched.items[0]["rules"] == ["REG-R10"] and searched.items[0]["reason"].startswith("REG-R10: ")
+
+
+@pytest.mark.parametrize("rule", ["REG-R1", "REG-R1%", "%", "_EG-R10", "REG-R10 ORP-R04"])
+def test_a_rule_is_found_by_its_whole_id_only(desk, waiting, rule):
+    assert _ids(desk.engine, rule=rule) == []
+    assert _ids(desk.engine, rule="REG-R10") == [waiting[1].received_file_id, waiting[2].received_file_id]
+
+
+def test_a_form_that_is_none_of_the_forms_finds_nothing(desk, waiting):
+    assert _ids(desk.engine, form="PSP-XYZ") == [] and _ids(desk.engine, form="psp-reg") == []
+
+
+def test_the_search_folds_file_names_and_senders_too(desk, stored):
+    named = form_as_read("PSP-REG", {"psp_first_name": "Kim"}, number=7, unsure="psp_phone")
+    named = named.model_copy(update={"received": named.received.model_copy(
+        update={"original_name": "Inscripción-Ñandú.pdf", "sender": "Zoë@Agência.example"})})
+    (receipt,) = stored(named)
+    for search in ("inscripcion", "ÑANDU", "zoe@agencia", "inscripcion kim", "nandu.pdf zoe"):
+        assert _ids(desk.engine, search=search) == [receipt.received_file_id], search
+    assert _ids(desk.engine, search="inscripcion nowhere") == []
