@@ -123,7 +123,8 @@ def sender_gone(claimed_by: str | None) -> bool:
 def _skip_reason(status: NoticeStatus, item: OutboxItem) -> str:
     return {
         NoticeStatus.NO_ADDRESS: "no address to send it to: send it by hand",
-        NoticeStatus.WITHDRAWN: f"not sent: the document is {item.outcome.replace('_', ' ')} now",
+        NoticeStatus.WITHDRAWN: f"withdrawn: the document is {item.outcome.replace('_', ' ')} now"
+        + ("; it was handed to the server before and may have been delivered" if item.possibly_sent_at else ""),
         NoticeStatus.NOT_WRITTEN: "the notice was never completed",
         NoticeStatus.SENDING: f"being sent by {item.claimed_by}",
         NoticeStatus.POSSIBLY_SENT: "possibly sent already: a person decides "
@@ -314,7 +315,7 @@ def send_notices(
             except OSError as exc:
                 message = exc
             if not outbox.claim(engine, item.id, me, kind=item.kind):
-                delivery.skipped.append((item, "taken by another sender, or rewritten for another outcome"))
+                delivery.skipped.append((item, "taken by another sender, or withdrawn since it was listed"))
                 continue
             _send_one(engine, connection, item, me, delivery, message, sent_by)
             if delivery.possibly_sent:
@@ -363,7 +364,7 @@ def _send_one(
             connection.send(message, item.to_address or "")
         except ClaimLost:
             settled = True  # another sender holds it now: theirs to settle
-            delivery.skipped.append((item, "taken over by another sender"))
+            delivery.skipped.append((item, "taken over by another sender, or withdrawn since it was taken"))
             connection.drop()
             return
         except InDoubt as exc:
