@@ -199,11 +199,14 @@ def review_correct(
 ) -> None:
     """Correct one value as read; the document is judged again."""
     from pipeline.load import review
+    from schemas import load_form_spec
 
     with _opened(home) as desk:
         decision = review.correct(desk.engine, received_file_id, field, value, actor=_actor(by), reason=reason,
                                   context=desk.validation, destination=desk.router.destination)
-        typer.echo(f"#{received_file_id} corrected and judged again: {decision.outcome.value.replace('_', ' ')}.")
+        used = review.field_named(load_form_spec(decision.result.document.form_id), field)
+        typer.echo(f"#{received_file_id} {used.label} ({used.key}) corrected and judged again: "
+                   f"{decision.outcome.value.replace('_', ' ')}.")
         _echo_findings(decision.result)
         _after_change(desk, decision.releases)
 
@@ -261,18 +264,16 @@ def review_enter(
 def review_release(
     received_file_id: ReceivedFileId,
     reason: ReasonOption,
-    despite: Annotated[list[str] | None, typer.Option(
-        "--despite", metavar="RULE", help="Release it although this rule still holds it (repeat for each rule).")] = None,
     by: ByOption = None,
     home: HomeOption = None,
 ) -> None:
-    """Release a held document: judged again now; a hold whose cause is still there only with --despite RULE."""
+    """Release a held document whose hold's cause is gone: judged again now and decided as the rules say.
+    Refused while the cause is still there (a plan not accepted, a session full): clear it instead."""
     from pipeline.load import holds
 
     with _opened(home) as desk:
         decision = holds.release_hold(desk.engine, received_file_id, actor=_actor(by), reason=reason,
-                                      context=desk.validation, destination=desk.router.destination,
-                                      despite=[rule.strip().upper() for rule in despite or ()])
+                                      context=desk.validation, destination=desk.router.destination)
         typer.echo(f"#{received_file_id} released: {decision.outcome.value.replace('_', ' ')}.")
         _echo_findings(decision.result)
         _after_change(desk, decision.releases)

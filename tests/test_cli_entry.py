@@ -43,15 +43,21 @@ def test_review_enter_previews_then_stores_the_values_typed_by_key_or_label(home
     assert broken.exit_code == BadInputError.exit_code and "values.json line 1: not JSON" in broken.output
 
 
-def test_review_release_needs_each_rule_still_holding_it_confirmed(home):  # noqa: F811 - the fixture imported above
-    packet = ids(home)["packet.pdf"]
+# `review release --despite REG-R10` registered a PSP before their agency's plan (issue 17).
+def test_review_release_refuses_a_hold_whose_cause_is_there(home):  # noqa: F811 - the fixture imported above
+    packet, plan = ids(home)["packet.pdf"], ids(home)["plan.pdf"]
     refused = cli("review", "release", str(packet), "--reason", "the plan is on paper", home=home)
     assert refused.exit_code == BadInputError.exit_code
-    assert "is still held: REG-R10" in refused.output and "--despite RULE" in refused.output
-    released = cli("review", "release", str(packet), "--reason", "the plan is on paper", "--despite", "reg-r10",
-                   home=home)
-    assert released.exit_code == 0, released.output
-    assert f"#{packet} released: accepted." in released.output
+    assert "is still held: REG-R10" in refused.output and "accept the agency's readiness plan" in refused.output
+    despite = cli("review", "release", str(packet), "--reason", "the plan is on paper", "--despite", "REG-R10",
+                  home=home)
+    assert despite.exit_code != 0 and "No such option: --despite" in despite.output
+    accepted = cli("review", "accept", str(packet), "--reason", "the plan is on paper", home=home)
+    assert accepted.exit_code == BadInputError.exit_code and "is held, not waiting for a person" in accepted.output
+    assert "Outcome: held" in shown(home, packet)
+    # The cause cleared (the agency's plan accepted): the packet is released by itself.
+    assert cli("review", "accept", str(plan), "--reason", "LBSW checked", home=home).exit_code == 0
+    assert "Outcome: accepted" in shown(home, packet)
 
 
 def test_sessions_move_takes_a_wait_listed_psp_to_another_session(home, tmp_path):  # noqa: F811 - the fixture imported above
@@ -61,18 +67,20 @@ def test_sessions_move_takes_a_wait_listed_psp_to_another_session(home, tmp_path
                         "2027-03-GR,03/08/2027,03/12/2027,5,Grand Rapids,5\n")
     assert runner.invoke(app, ["sessions", "import", str(schedule), "--home", str(home)]).exit_code == 0
     packet = ids(home)["packet.pdf"]
-    cli("review", "release", str(packet), "--reason", "plan on paper", "--despite", "REG-R10", home=home)
+    # The agency's plan accepted: the packet is released into Lansing's one seat.
+    assert cli("review", "accept", str(ids(home)["plan.pdf"]), "--reason", "LBSW checked", home=home).exit_code == 0
+    assert "Outcome: accepted" in shown(home, packet)
     drop(home / "inbox", "third.pdf", "PSP-REG", {"psp_first_name": "Lee", "psp_email": "lee@example.org"}, 4)
     assert cli("run", "--without-prefect", home=home).exit_code == 0
     third = ids(home)["third.pdf"]
     assert "REG-R11" in shown(home, third)
     moved = cli("sessions", "move", str(third), "2027-03-GR", "--reason", "lives near Grand Rapids", home=home)
     assert moved.exit_code == 0, moved.output
-    assert f"#{third} moved to 2027-03-GR: held." in moved.output  # its agency's plan is still not accepted
+    assert f"#{third} moved to 2027-03-GR: accepted." in moved.output  # a free seat there
     listed = cli("sessions", "list", home=home).output
     grand_rapids = next(line for line in listed.splitlines() if line.startswith("2027-03-GR"))
     lansing = next(line for line in listed.splitlines() if line.startswith("2027-01-LAN"))
-    # Lansing's wait list keeps only Sam (held too, on the plan and their Ohio address).
-    assert lansing.split()[-4:] == ["1", "1", "0", "1"] and grand_rapids.split()[-4:] == ["5", "0", "5", "0"]
+    # Lansing's wait list keeps only Sam (held on its seat, with their Ohio address to look at).
+    assert lansing.split()[-4:] == ["1", "1", "0", "1"] and grand_rapids.split()[-4:] == ["5", "1", "4", "0"]
     again = cli("sessions", "move", str(third), "2027-01-LAN", "--reason", "back", home=home)
-    assert again.exit_code == BadInputError.exit_code and "is not on a session's wait list" in again.output
+    assert again.exit_code == BadInputError.exit_code and "is accepted; only a document that is held can be moved" in again.output

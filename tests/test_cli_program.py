@@ -184,6 +184,12 @@ def test_review_correct_judges_the_document_again(home):
     assert result.exit_code == 0, result.output
     # Now in Michigan, the county 'Lucas' is not a Michigan county: rejected under REG-R05.
     assert "rejected" in result.output and "REG-R05" in result.output
+    # Rejected now: a decided form is not corrected again; it is reopened first.
+    refused = cli("review", "correct", str(found["other-packet.pdf"]), "psp_county", "Monroe", "--reason",
+                  "agency phoned", home=home)
+    assert refused.exit_code == BadInputError.exit_code and "is rejected; only a document that is" in refused.output
+    reopened = cli("review", "reopen", str(found["other-packet.pdf"]), "--reason", "the county too", home=home)
+    assert reopened.exit_code == 0, reopened.output
     result = runner.invoke(app, ["review", "correct", str(found["other-packet.pdf"]), "psp_county", "Monroe",
                                  "--reason", "agency phoned", "--home", str(home)])
     assert result.exit_code == 0, result.output
@@ -324,13 +330,14 @@ def test_review_show_prints_label_and_key_and_correct_takes_either(home):
     shown = runner.invoke(app, ["review", "show", str(found["other-packet.pdf"]), "--home", str(home)],
                           env={"COLUMNS": "200"}).output
     assert re.search(r"^ *Home state +psp_state +OH ", shown, flags=re.MULTILINE), shown
-    by_label = cli("review", "correct", str(found["other-packet.pdf"]), "  home   STATE ", "MI", "--reason", "phoned",
-                   home=home)
-    assert by_label.exit_code == 0, by_label.output
-    assert "corrected and judged again" in by_label.output
     by_part = cli("review", "correct", str(found["other-packet.pdf"]), "county of res", "Monroe", "--reason", "phoned",
                   home=home)
     assert by_part.exit_code == 0, by_part.output
+    assert "County of residence (psp_county) corrected and judged again: held." in by_part.output
+    by_label = cli("review", "correct", str(found["other-packet.pdf"]), "  home   STATE ", "MI", "--reason", "phoned",
+                   home=home)
+    assert by_label.exit_code == 0, by_label.output
+    assert "Home state (psp_state) corrected and judged again: held." in by_label.output
     after = runner.invoke(app, ["review", "show", str(found["other-packet.pdf"]), "--home", str(home)],
                           env={"COLUMNS": "200"}).output
     assert re.search(r"^ *Home state +psp_state +MI ", after, flags=re.MULTILINE)

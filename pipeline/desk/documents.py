@@ -194,12 +194,9 @@ async def _decide(request: Request, received_file_id: int, decide: Callable[[Des
 
 @router.post("/documents/{received_file_id}/accept")
 async def accept(request: Request, received_file_id: ReceivedFileId) -> Response:
-    """Accept a waiting document (``review.accept``); a held one is released instead
-    (``pipeline.desk.holds``), which shows what still holds it and has each rule confirmed."""
+    """Accept a document that waits for a person (``review.accept``, which refuses a held one:
+    it is released when its cause clears, ``pipeline.desk.holds``)."""
     note = _note(await form_fields(request))
-    if _receipt(desk_app(request).desk, received_file_id).outcome is Outcome.HELD:
-        raise BadInputError(f"#{received_file_id} is held; in the desk it is accepted by releasing its hold.",
-                            hint="Use \"Release the hold\" on its page: it shows what still holds it first.")
     return await _decide(request, received_file_id, lambda desk, actor: review.accept(
         desk.engine, received_file_id, actor=actor, reason=note, context=desk.validation,
         destination=desk.router.destination), DecisionAction.ACCEPTED)

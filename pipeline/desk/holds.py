@@ -2,8 +2,8 @@
 what the decision would do before it is made, and a POST that makes it through the library
 (``pipeline.load.holds``) as the signed-in account, then ``service.after_change``.
 
-A release whose hold's cause is still there lists each rule it would go against, each with a box
-the person ticks to confirm; the library refuses it without them (``holds.HoldRemains``).
+A release whose hold's cause is still there is not offered: the page lists each rule that still
+holds the form and what clears it, and the library refuses it (``holds.HoldRemains``).
 """
 
 from __future__ import annotations
@@ -24,9 +24,6 @@ from pipeline.service import Desk
 
 router = APIRouter()
 
-DESPITE = "despite-"  # a confirmation's box: the rule's id after it
-
-
 def _held(request: Request, received_file_id: int) -> tuple[Desk, StoredReceipt]:
     desk = desk_app(request).desk
     receipt = _receipt(desk, received_file_id)
@@ -39,24 +36,23 @@ def _held(request: Request, received_file_id: int) -> tuple[Desk, StoredReceipt]
 @router.get("/documents/{received_file_id}/release", response_class=HTMLResponse)
 def release_page(request: Request, received_file_id: ReceivedFileId) -> Response:
     """What releasing the hold would do: decided as the rules say now, or, while a hold's cause is
-    still there, the rules it would go against and what it would become once they are confirmed."""
+    still there, the rules that hold it and what clears each."""
     desk, receipt = _held(request, received_file_id)
     remaining = holds.holds_now(desk.engine, received_file_id, context=desk.validation)
-    result = holds.preview_release(desk.engine, received_file_id, context=desk.validation,
-                                   despite=[str(f.rule) for f in remaining])
+    result = None if remaining else holds.preview_release(desk.engine, received_file_id, context=desk.validation)
     return page(request, "release.html", id=received_file_id, file=receipt.result.document.received.original_name,
-                holds=remaining, result=result, despite=DESPITE, notice=drafted_notice(desk, received_file_id, result))
+                holds=remaining, clears=holds.CLEARS, result=result,
+                notice=drafted_notice(desk, received_file_id, result) if result is not None else None)
 
 
 @router.post("/documents/{received_file_id}/release")
 async def release(request: Request, received_file_id: ReceivedFileId) -> Response:
-    """Release the hold (``holds.release_hold``), confirming the rules whose boxes are ticked."""
+    """Release the hold (``holds.release_hold``): refused while its cause is still there."""
     fields = await form_fields(request)
     note = _note(fields)
-    despite = [name.removeprefix(DESPITE) for name in fields if name.startswith(DESPITE)]
     return await _decide(request, received_file_id, lambda desk, actor: holds.release_hold(
         desk.engine, received_file_id, actor=actor, reason=note, context=desk.validation,
-        destination=desk.router.destination, despite=despite), DecisionAction.RELEASED)
+        destination=desk.router.destination), DecisionAction.RELEASED)
 
 
 def _session_choices(desk: Desk, current: str) -> list[dict[str, Any]]:

@@ -120,17 +120,33 @@ def _field_readings(field: FieldSpec, value: TypedValue, location: str) -> dict[
             for key, typed in widgets.items()}
 
 
-def typed_readings(spec: FormSpec, values: Mapping[str, TypedValue], actor: str) -> dict[str, FieldValue]:
-    """Every field of ``spec`` as the reviewer typed it (by its key or its printed label; a field
-    not given is empty, a box not given unticked), by widget key. BadInputError for a field the
-    form does not have; EntryRefused for values their fields cannot read."""
-    known = {field.key for field in spec.fields}
-    by_label = {field.label.casefold(): field.key for field in spec.fields}
-    values = {key if key in known else by_label.get(key.strip().casefold(), key): value for key, value in values.items()}
-    stray = sorted(set(values) - known)
+def _by_key(spec: FormSpec, values: Mapping[str, TypedValue]) -> dict[str, TypedValue]:
+    """``values`` by field key, each name read as ``FormSpec.fields_named`` reads it (the one
+    mapping the review commands and the desk use). BadInputError, one line, otherwise."""
+    by_key: dict[str, TypedValue] = {}
+    stray: list[str] = []
+    for name, value in values.items():
+        found = spec.fields_named(name)
+        if len(found) != 1:
+            stray.append(name)
+        elif found[0].key in by_key:
+            raise BadInputError(f"{found[0].label} ({found[0].key}) is given twice.", hint="Give each field once.")
+        else:
+            by_key[found[0].key] = value
     if stray:
-        raise BadInputError(f"{spec.form_id.value} has no field {', '.join(map(repr, stray))}.",
-                            hint=f"Fields: {', '.join(field.key for field in spec.fields)}.")
+        raise BadInputError(f"{spec.form_id.value} has no field {', '.join(map(repr, sorted(stray)))}.",
+                            hint=f"Name each by its key or its printed label (a part of one only when no other "
+                            f"label holds it); fields: "
+                            f"{', '.join(field.key for field in spec.fields)}.")
+    return by_key
+
+
+def typed_readings(spec: FormSpec, values: Mapping[str, TypedValue], actor: str) -> dict[str, FieldValue]:
+    """Every field of ``spec`` as the reviewer typed it (named as ``review.field_named`` takes a
+    field: its key or its printed label; a field not given is empty, a box not given unticked), by
+    widget key. BadInputError for a name that is no field's or could be several, or a field given
+    twice; EntryRefused for values their fields cannot read."""
+    values = _by_key(spec, values)
     readings: dict[str, FieldValue] = {}
     errors: dict[str, str] = {}
     for field in spec.fields:

@@ -7,12 +7,11 @@ released by itself when its cause clears (``program.release_in`` after every cha
 * ``release_hold`` judges the document again now, exactly as that release would. When nothing
   holds it any more, its new judgement is stored (accepted, needs review or rejected, as the rules
   say: an accept is the judge's, REG-R12 and all). When a hold's cause is still there, nothing is
-  changed: ``HoldRemains`` names each rule and what it says, and only a release that names every
-  one of those rules (``despite``, the person's confirmation) goes on. The document is then
-  decided by its other findings alone, the holds kept on record beside the decision: a form with
-  nothing else against it is accepted (registered over the session's capacity, or before its
-  agency's plan), one with a finding for a person waits for one, one with an error is rejected.
-  A person never accepts a held form without having seen what held it.
+  changed: ``HoldRemains`` names each rule, what it says and what clears it. No person releases a
+  form past its hold (REG-R10: no PSP is registered before the agency's plan is accepted; REG-R11:
+  never over the session's capacity): the cause is cleared instead (the plan accepted, the
+  session's capacity raised by a sessions import, the PSP moved), and the release then follows
+  by itself.
 * ``move_to_session`` gives a wait-listed PSP (held on REG-R11) another session: the packet is
   judged again with that session, so the seat is counted as every seat is
   (``queries.seats_taken``, through the judge's snapshot): registered when it has a free seat,
@@ -25,7 +24,7 @@ Both record the decision with who, when and why (``released``, ``moved``) and le
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -33,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.errors import BadInputError
 from pipeline.load.program import Decided, Destination, apply_decision, release_in
-from pipeline.load.review import Decision, _load, _require, judged_with
+from pipeline.load.review import HOLD_CLEARS, Decision, _load, _require, judged_with
 from pipeline.load.state import with_store_schedule
 from pipeline.load.store import Document, ReceivedFileRow, program_lock, transaction
 from pipeline.model import (
@@ -45,7 +44,7 @@ from pipeline.model import (
     ReadMethod,
     ValidationResult,
 )
-from pipeline.validate import ValidationContext, decide_outcome
+from pipeline.validate import ValidationContext
 from schemas.spec import Severity
 
 HELD = (Outcome.HELD.value,)
@@ -53,18 +52,19 @@ WAITS_FOR_SEAT = "REG-R11"
 SESSION_FIELD = "training_session"
 
 
+CLEARS = HOLD_CLEARS
+
+
 class HoldRemains(BadInputError):
-    """What held the document still holds it: ``holds`` are the findings (rule, message) a release
-    by hand would go against. Nothing was changed."""
+    """What held the document still holds it: ``holds`` are the findings (rule, message) whose cause
+    is still there. Nothing was changed."""
 
     def __init__(self, received_file_id: int, holds: list[Finding]) -> None:
         shown = "; ".join(f"{finding.rule}: {finding.message}" for finding in holds)
-        rules = ", ".join(str(finding.rule) for finding in holds)
+        clears = "; ".join(dict.fromkeys(CLEARS.get(str(finding.rule), "clear its cause") for finding in holds))
         super().__init__(
             f"#{received_file_id} is still held: {shown}.",
-            hint=f"Release it anyway only if that is right, confirming each rule it goes against ({rules}: in the "
-            "desk by its box, on the command line by --despite RULE); or reject it, or leave it to be released "
-            "when the cause clears.")
+            hint=f"A hold is not released past its cause: {clears}; or reject it.")
         self.holds = holds
 
 
@@ -75,29 +75,21 @@ def _judged_now(session: Session, receipt: ReceivedFileRow, document: Document,
     return judged_with(session, receipt, document, {}, context)
 
 
-def _released(received_file_id: int, judged: ValidationResult, despite: Collection[str]) -> ValidationResult:
-    """The judgement a release by hand stores: the judge's own when nothing holds the document any
-    more; otherwise, when ``despite`` names every rule that holds it, decided by its other findings
-    (the holds kept on record). HoldRemains when a hold is not confirmed."""
+def _released(received_file_id: int, judged: ValidationResult) -> ValidationResult:
+    """The judgement a release by hand stores: the judge's own, once nothing holds the document.
+    HoldRemains while a hold's cause is still there."""
     holds = [finding for finding in judged.findings if finding.severity is Severity.HOLD]
-    if not holds:
-        return judged
-    if not {str(finding.rule) for finding in holds} <= set(despite):
+    if holds:
         raise HoldRemains(received_file_id, holds)
-    others = [finding for finding in judged.findings if finding.severity is not Severity.HOLD]
-    outcome = decide_outcome(others)
-    if outcome is Outcome.ACCEPTED and judged.record is None:  # cannot be: no finding, every value parsed
-        raise BadInputError(f"#{received_file_id} has values that make no record; it cannot be accepted.")
-    return judged.model_copy(update={"outcome": outcome})
+    return judged
 
 
-def preview_release(engine: Engine, received_file_id: int, *, context: ValidationContext,
-                    despite: Collection[str] = ()) -> ValidationResult:
+def preview_release(engine: Engine, received_file_id: int, *, context: ValidationContext) -> ValidationResult:
     """What ``release_hold`` would make of the document, without writing anything (HoldRemains
-    while a hold is not confirmed): the desk shows it, and the holds, before the person confirms."""
+    while a hold's cause is still there): the desk shows it before the person confirms."""
     with Session(engine) as session:
         receipt, document = _load(session, received_file_id)
-        result = _released(received_file_id, _judged_now(session, receipt, document, context), despite)
+        result = _released(received_file_id, _judged_now(session, receipt, document, context))
         session.rollback()  # a reading only (``_load`` locks the row on PostgreSQL)
         return result
 
@@ -113,18 +105,16 @@ def holds_now(engine: Engine, received_file_id: int, *, context: ValidationConte
 
 
 def release_hold(engine: Engine, received_file_id: int, *, actor: str, reason: str, context: ValidationContext,
-                 destination: Destination, despite: Collection[str] = ()) -> Decision:
-    """A person releases a held document (``reason``: the office's own note): judged again now and
-    decided as the rules say, or, for holds whose cause is still there, only when ``despite``
-    confirms each of their rules (HoldRemains otherwise, nothing changed)."""
+                 destination: Destination) -> Decision:
+    """A person releases a held document whose hold's cause is gone (``reason``: the office's own
+    note): judged again now and decided as the rules say. HoldRemains, nothing changed, while a
+    hold's cause is still there."""
     with transaction(engine) as session:
         program_lock(session)
         receipt, document = _load(session, received_file_id)
-        judged = _judged_now(session, receipt, document, context)
-        result = _released(received_file_id, judged, despite)
-        overridden = sorted({str(f.rule) for f in judged.findings if f.severity is Severity.HOLD})
-        decided = Decided(actor, DecisionAction.RELEASED, reason, {"by_hand": True, "despite": overridden})
-        apply_decision(session, document, result, decided, destination)
+        result = _released(received_file_id, _judged_now(session, receipt, document, context))
+        apply_decision(session, document, result, Decided(actor, DecisionAction.RELEASED, reason, {"by_hand": True}),
+                       destination)
         session.flush()
         releases = release_in(session, context, destination=destination)
     return Decision(received_file_id, result.outcome, result, releases)

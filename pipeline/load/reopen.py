@@ -50,6 +50,7 @@ from pipeline.load.review import (
     _load,
     _require,
     checked_message_to_agency,
+    judged_with,
 )
 from pipeline.load.state import document_from_row
 from pipeline.load.store import (
@@ -122,16 +123,23 @@ class Reopening:
 
 
 def _decided_by(session: Session, document: Document) -> str:
-    """Who gave the document its outcome: the last decision that did, or the pipeline when it was
-    judged so on arrival (or released into it)."""
-    actor = session.scalar(
-        select(DecisionRow.actor)
-        .where(DecisionRow.document_id == document.id, DecisionRow.action.in_(OUTCOME_ACTIONS),
-               DecisionRow.to_outcome == document.outcome)
+    """Who gave the document its outcome: the person of the last decision that changed it into it,
+    or the pipeline when it was judged so on arrival or released into it when its hold's cause
+    cleared (a release that followed someone's schedule import or decision is the rules', not a
+    person's). A decision that left the outcome as it was (a correction of a rejected form that
+    stays rejected) gave it nothing: a reviewer cannot make the pipeline's outcome theirs by it."""
+    decisions = session.execute(
+        select(DecisionRow.actor, DecisionRow.action, DecisionRow.from_outcome, DecisionRow.to_outcome,
+               DecisionRow.detail)
+        .where(DecisionRow.document_id == document.id, DecisionRow.action.in_(OUTCOME_ACTIONS))
         .order_by(DecisionRow.at.desc(), DecisionRow.id.desc())
-        .limit(1)
     )
-    return actor or PIPELINE_ACTOR
+    for actor, action, from_outcome, to_outcome, detail in decisions:
+        if from_outcome == to_outcome:
+            continue
+        automatic = action == DecisionAction.RELEASED and not (detail or {}).get("by_hand")
+        return actor if to_outcome == document.outcome and not automatic else PIPELINE_ACTOR
+    return PIPELINE_ACTOR
 
 
 def _registration_to_take_back(session: Session, document: Document) -> int | None:
@@ -223,15 +231,25 @@ def preview(engine: Engine, received_file_id: int, *, machine_outcomes: bool = T
         return planned
 
 
-def _reopened_result(document: Document, receipt: ReceivedFileRow) -> ValidationResult:
-    """The document as it waits again: its values and findings as judged, without the rejection's
-    own finding (a next rejection writes its own), after the reopened finding."""
-    kept = [Finding.model_validate(f) for f in document.findings
-            if not (f.get("rule") is None and (str(f.get("message", "")).startswith(REVIEW_FINDING)
-                                               or f.get("message") in (NO_MESSAGE_TO_AGENCY, REOPENED_FINDING)))]
+def _reopened_result(session: Session, document: Document, receipt: ReceivedFileRow,
+                     context: ValidationContext) -> ValidationResult:
+    """The document as it waits again, after the reopened finding: judged again now, against the
+    program with what the acceptance made taken back, so its findings are the rules' as they stand
+    (an error stays one for the person who looks at it, and an accept is refused past it). A file
+    of no known form keeps its findings as judged, without the rejection's own finding (a next
+    rejection writes its own)."""
+    if document.form_id is None:
+        judged = [Finding.model_validate(f) for f in document.findings]
+        values = document.values
+    else:
+        session.flush()  # what ``_take_back`` deleted is no longer in the program it is judged against
+        result = judged_with(session, receipt, document, {}, context)
+        judged, values = list(result.findings), result.values
+    kept = [f for f in judged if not (f.rule is None and (f.message.startswith(REVIEW_FINDING)
+                                                         or f.message in (NO_MESSAGE_TO_AGENCY, REOPENED_FINDING)))]
     findings = (Finding(rule=None, severity=Severity.REVIEW, message=REOPENED_FINDING), *kept)
     return ValidationResult(document=document_from_row(document, receipt), outcome=Outcome.NEEDS_REVIEW,
-                            findings=findings, values=document.values)
+                            findings=findings, values=values)
 
 
 def _take_back(session: Session, planned: Reopening) -> None:
@@ -273,7 +291,7 @@ def reopen(
         }
         if message:
             detail["message_to_agency"] = message
-        result = _reopened_result(document, receipt)
+        result = _reopened_result(session, document, receipt, context)
         decision = apply_decision(
             session, document, result,
             Decided(actor, DecisionAction.REOPENED, reason, {k: v for k, v in detail.items() if v is not None}),

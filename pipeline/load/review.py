@@ -64,7 +64,20 @@ from schemas.spec import FieldSpec, FormSpec, Severity
 from schemas.values import parse_checkbox, split_list
 
 WAITING = (Outcome.NEEDS_REVIEW.value, Outcome.HELD.value)
-CORRECTABLE = (Outcome.NEEDS_REVIEW.value, Outcome.HELD.value, Outcome.REJECTED.value)
+# What clears each hold's cause, as a person does it (a hold is never released past its cause).
+HOLD_CLEARS = {
+    "REG-R10": "accept the agency's readiness plan (it releases the packet by itself)",
+    "REG-R11": "raise the session's capacity by `psp-pipeline sessions import`, or move the PSP to another "
+    "session (`psp-pipeline sessions move ID SESSION`)",
+}
+# What a person may accept: only a form that waits for a person. A held form is decided by its
+# cause clearing (``release_in``, ``holds.release_hold``) or by a move, never accepted past its hold.
+ACCEPTABLE = (Outcome.NEEDS_REVIEW.value,)
+# What a correction or a typed entry may change: a form that waits. A decided one is reopened first.
+CORRECTABLE = WAITING
+# The findings a person's accept may go past: those the rules leave to a person (a value not read
+# surely, a reason to look). An error or a hold is never a person's to override.
+NOT_FOR_A_PERSON = (Severity.ERROR, Severity.HOLD)
 # A reviewer's message to the agency: one line of at most this many characters. A rejection's
 # notice lists it as the problem to correct; without one, it says only NO_MESSAGE_TO_AGENCY.
 MESSAGE_TO_AGENCY_LIMIT = 400
@@ -216,18 +229,51 @@ def _refuse_conflicts(
     )
 
 
+def _require_acceptable(document: Document, receipt: ReceivedFileRow) -> None:
+    """BadInputError unless the document waits for a person: a held one waits for its cause."""
+    if document.outcome == Outcome.HELD.value and document.superseded_by_id is None:
+        raise BadInputError(
+            f"#{receipt.id} is held, not waiting for a person: a hold is released when its cause clears, "
+            "never accepted past it.",
+            hint=f"REG-R10: {HOLD_CLEARS['REG-R10']}; REG-R11: {HOLD_CLEARS['REG-R11']}.")
+    _require(document, receipt, ACCEPTABLE, DecisionAction.ACCEPTED)
+
+
+def _refuse_rules_now(receipt: ReceivedFileRow, judged: ValidationResult) -> None:
+    """BadInputError when the document, judged again now (``judged``), breaks a rule no person may
+    accept it past (an error, or a hold): whatever was on record, and whatever a reopening kept.
+    A rule counts by its own severity, also where a value not read surely made the judge leave
+    the outcome to a person: the person confirms what was read, and a rule it breaks still holds."""
+    spec = load_form_spec(judged.document.form_id)
+    rules = {rule.id: rule.severity for rule in spec.rules}
+    against = [f for f in judged.findings if f.severity in NOT_FOR_A_PERSON or rules.get(str(f.rule)) in NOT_FOR_A_PERSON]
+    if not against:
+        return
+    shown = "; ".join(f"{f.rule or '-'}: {f.message}" for f in against)
+    clears = "".join(dict.fromkeys(f"To clear {f.rule}: {HOLD_CLEARS[str(f.rule)]}. " for f in against
+                                   if str(f.rule) in HOLD_CLEARS))
+    raise BadInputError(
+        f"#{receipt.id} cannot be accepted: judged again now, it breaks {shown}.",
+        hint=f"{clears}Correct a value read wrong (`psp-pipeline review correct {receipt.id} FIELD VALUE "
+        f"--reason ...`: it is judged again), or reject it (`psp-pipeline review reject {receipt.id} --reason ...`).")
+
+
 def accept(
     engine: Engine, received_file_id: int, *, actor: str, reason: str, context: ValidationContext, destination: Destination
 ) -> Decision:
-    """A reviewer accepts a document that waits: it becomes a record; a plan releases what was held on it.
+    """A reviewer accepts a document that waits for a person: it becomes a record; a plan releases
+    what was held on it.
 
-    Refused (BadInputError, nothing changed) when the program as it stands now forbids it
+    Refused (BadInputError, nothing changed): a held document (``_require_acceptable``); one that,
+    judged again now, breaks an error rule or a hold (``_refuse_rules_now``: a person's accept goes
+    past only what is a person's to decide); and when the program as it stands now forbids it
     (``_refuse_conflicts``): a PSP is never registered twice."""
     with transaction(engine) as session:
         program_lock(session)
         receipt, document = _load(session, received_file_id)
-        _require(document, receipt, WAITING, DecisionAction.ACCEPTED)
+        _require_acceptable(document, receipt)
         result = _accepted_result(document, receipt, context)
+        _refuse_rules_now(receipt, judged_with(session, receipt, document, {}, context))
         _refuse_conflicts(session, document, receipt, with_store_schedule(session, context))
         apply_decision(session, document, result, Decided(actor, DecisionAction.ACCEPTED, reason), destination)
         session.flush()

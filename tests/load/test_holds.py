@@ -1,6 +1,6 @@
 """pipeline.load.holds: a hold released by hand (decided as the rules say when its cause is gone;
-against a cause still there only when the person confirms each rule, and then never accepted
-past another finding), and a wait-listed PSP moved to another session, the seats counted once."""
+never while its cause is there: no person releases a form past REG-R10 or REG-R11), and a
+wait-listed PSP moved to another session, the seats counted once."""
 
 from __future__ import annotations
 
@@ -32,9 +32,9 @@ def small_sessions(engine, validation_context, record):
 
 @pytest.fixture
 def release(engine, record, validation_context):
-    def run(received_file_id, despite=(), reason="the plan is on paper in the office"):
+    def run(received_file_id, reason="the plan is on paper in the office"):
         return holds.release_hold(engine, received_file_id, actor="avery", reason=reason, context=validation_context,
-                                  destination=record.destination, despite=despite)
+                                  destination=record.destination)
     return run
 
 
@@ -56,39 +56,50 @@ def registrations(engine) -> list[tuple[str, str]]:
                                       store.RegistrationRecord.training_session)).tuples())
 
 
-def test_a_hold_whose_cause_is_there_is_released_only_when_its_rule_is_confirmed(engine, record, doc, release,
-                                                                               validation_context):
+# A release "despite" REG-R10 registered a PSP whose agency had no accepted plan (issue 17).
+def test_a_hold_whose_cause_is_there_is_not_released_by_hand(engine, record, doc, release, validation_context):
     (held,), _ = record(doc("PSP-REG"))
     assert held.outcome is Outcome.HELD
     with pytest.raises(holds.HoldRemains, match="is still held: REG-R10: the agency has no accepted") as remains:
         release(held.received_file_id)
-    assert [f.rule for f in remains.value.holds] == ["REG-R10"] and "(REG-R10: in the desk by its box" in str(remains.value)
+    assert [f.rule for f in remains.value.holds] == ["REG-R10"]
+    assert "accept the agency's readiness plan" in remains.value.hint
     with pytest.raises(holds.HoldRemains):
-        release(held.received_file_id, despite=["REG-R11"])  # another rule confirmed is no confirmation
-    assert review.show(engine, held.received_file_id)["outcome"] == "held" and registrations(engine) == []
+        holds.preview_release(engine, held.received_file_id, context=validation_context)
     assert [f.rule for f in holds.holds_now(engine, held.received_file_id, context=validation_context)] == ["REG-R10"]
-    preview = holds.preview_release(engine, held.received_file_id, context=validation_context, despite=["REG-R10"])
-    assert preview.outcome is Outcome.ACCEPTED and review.show(engine, held.received_file_id)["outcome"] == "held"
+    assert review.show(engine, held.received_file_id)["outcome"] == "held" and registrations(engine) == []
+    assert review.show(engine, held.received_file_id)["decisions"] == []
 
-    decision = release(held.received_file_id, despite=["REG-R10"])
-    assert decision.outcome is Outcome.ACCEPTED and registrations(engine) == [("Jordan", "2027-01-LAN")]
-    shown = review.show(engine, held.received_file_id)
-    assert [f["rule"] for f in shown["findings"]] == ["REG-R10"]  # kept on record beside the decision
-    last = shown["decisions"][-1]
+
+def test_a_wait_listed_psp_is_not_released_past_the_sessions_capacity(engine, record, doc, release, small_sessions):
+    stored, _ = record(doc("PSP-ORP"), *(doc("PSP-REG", another_psp(n), minutes=n) for n in (1, 2)))
+    waiting = stored[2]
+    assert waiting.outcome is Outcome.HELD
+    with pytest.raises(holds.HoldRemains, match="is still held: REG-R11") as remains:
+        release(waiting.received_file_id)
+    assert "sessions import" in remains.value.hint and "sessions move" in remains.value.hint
+    assert seats(engine)["2027-01-LAN"] == (1, 0, 1) and len(registrations(engine)) == 1
+
+
+def test_a_hold_whose_cause_is_gone_is_released_as_the_rules_say(engine, record, doc, release, small_sessions,
+                                                                 validation_context):
+    stored, _ = record(doc("PSP-ORP"), *(doc("PSP-REG", another_psp(n), minutes=n) for n in (1, 2)))
+    waiting = stored[2]
+    # The seat came free where no change of the program judged the holds again (the store's
+    # schedule edited by hand): the hold's cause is gone, and a person releases it.
+    with Session(engine) as db, db.begin():
+        db.get_one(store.TrainingSessionRow, "2027-01-LAN").capacity = 2
+    assert holds.holds_now(engine, waiting.received_file_id, context=validation_context) == []
+    assert holds.preview_release(engine, waiting.received_file_id, context=validation_context).outcome is Outcome.ACCEPTED
+    decision = release(waiting.received_file_id)
+    assert decision.outcome is Outcome.ACCEPTED and len(registrations(engine)) == 2
+    last = review.show(engine, waiting.received_file_id)["decisions"][-1]
     assert (last["actor"], last["action"], last["from"], last["to"]) == ("avery", "released", "held", "accepted")
     with Session(engine) as db:
         row = db.scalars(select(store.DecisionRow).order_by(store.DecisionRow.id.desc())).first()
-        assert row.detail == {"by_hand": True, "despite": ["REG-R10"]}
-
-
-def test_a_hold_released_by_hand_is_never_accepted_past_another_finding(engine, record, doc, release):
-    # Held on the agency's plan, and its credential needs a person: released, it waits for one.
-    (held,), _ = record(doc("PSP-REG", {"supervisor_credential": "Other"}))
-    assert held.outcome is Outcome.HELD
-    decision = release(held.received_file_id, despite=["REG-R10"])
-    assert decision.outcome is Outcome.NEEDS_REVIEW and registrations(engine) == []
-    with pytest.raises(BadInputError, match="is needs review; only a document that is held can be released"):
-        release(held.received_file_id, despite=["REG-R10"])
+        assert row.detail == {"by_hand": True}
+    with pytest.raises(BadInputError, match="is accepted; only a document that is held can be released"):
+        release(waiting.received_file_id)
 
 
 def test_a_wait_listed_psp_moves_to_a_free_seat_or_another_wait_list(engine, record, doc, move, small_sessions):

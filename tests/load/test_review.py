@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipeline.errors import BadInputError
-from pipeline.load import outbox, queries, review, store
+from pipeline.load import outbox, review, store
 from pipeline.model import Outcome
 from schemas import load_form_spec
 from tests.conftest import make_document
@@ -83,16 +83,15 @@ def test_show_refuses_a_file_never_received_and_points_a_duplicate_to_its_first(
     assert refused.value.hint == f"Decide #{stored.received_file_id} instead."
 
 
-def test_a_person_may_accept_a_packet_held_for_its_agencys_plan(engine, record, doc, decide):
+# A person's accept took a held packet: a PSP registered before their agency's plan (REG-R10).
+def test_a_held_packet_is_not_accepted_by_a_person_but_its_cause_is_named(engine, record, doc, decide):
     (held,), _ = record(doc("PSP-REG"))
     assert held.outcome is Outcome.HELD
-    decision = decide.accept(held.received_file_id, reason="the plan is on paper")
-    assert (decision.outcome, decision.releases) == (Outcome.ACCEPTED, [])
-    assert decision.result.record is not None
-    assert outcome_of(engine, held.received_file_id) == "accepted"
-    assert registrations(engine) == 1
-    assert decisions(engine) == [("avery", "accepted", "held", "accepted")]
-    assert held.received_file_id not in [w["id"] for w in queries.waiting_for_a_person(engine)]
+    with pytest.raises(BadInputError, match="is held, not waiting for a person") as refused:
+        decide.accept(held.received_file_id, reason="the plan is on paper")
+    assert "accept the agency's readiness plan" in refused.value.hint and "sessions move" in refused.value.hint
+    assert outcome_of(engine, held.received_file_id) == "held"
+    assert registrations(engine) == 0 and decisions(engine) == []
 
 
 @pytest.mark.parametrize("verb", ["accept", "reject"])
@@ -100,9 +99,10 @@ def test_a_document_that_does_not_wait_is_neither_accepted_nor_rejected(engine, 
     (rejected, accepted), _ = record(doc("PSP-REG", {"psp_phone": "12"}), doc("PSP-ORP", minutes=1))
     assert (rejected.outcome, accepted.outcome) == (Outcome.REJECTED, Outcome.ACCEPTED)
     past = {"accept": "accepted", "reject": "rejected"}[verb]
-    with pytest.raises(BadInputError, match=f"is rejected; only a document that is needs review or held can be {past}"):
+    waits = {"accept": "needs review", "reject": "needs review or held"}[verb]
+    with pytest.raises(BadInputError, match=f"is rejected; only a document that is {waits} can be {past}"):
         getattr(decide, verb)(rejected.received_file_id)
-    with pytest.raises(BadInputError, match=f"is accepted; only a document that is needs review or held can be {past}"):
+    with pytest.raises(BadInputError, match=f"is accepted; only a document that is {waits} can be {past}"):
         getattr(decide, verb)(accepted.received_file_id)
     assert decisions(engine) == []
     assert (outcome_of(engine, rejected.received_file_id), outcome_of(engine, accepted.received_file_id)) == (
@@ -115,7 +115,7 @@ def test_a_second_decision_on_a_document_is_refused(engine, record, doc, decide,
     (plan,), _ = record(doc("PSP-ORP", UNSURE_PLAN))
     getattr(decide, first)(plan.received_file_id, actor="first reviewer")
     decided = outcome_of(engine, plan.received_file_id)
-    with pytest.raises(BadInputError, match=f"is {decided}; only a document that is needs review or held"):
+    with pytest.raises(BadInputError, match=f"is {decided}; only a document that is needs review"):
         getattr(decide, second)(plan.received_file_id, actor="second reviewer")
     assert [d[0] for d in decisions(engine)] == ["first reviewer"]
     assert outcome_of(engine, plan.received_file_id) == decided
@@ -156,19 +156,31 @@ def test_a_rejection_says_the_message_to_the_agency_first_and_keeps_the_findings
 
 
 def test_a_correction_judges_the_form_again_with_the_reviewers_value(engine, record, doc, decide):
-    (rejected,), _ = record(doc("PSP-REG", {"psp_phone": "12"}))
-    decision = decide.correct(rejected.received_file_id, "psp_phone", "517 555 0150", actor="riley")
+    (waiting,), _ = record(doc("PSP-REG", {"psp_phone": "12"}, unsure="psp_phone"))
+    assert waiting.outcome is Outcome.NEEDS_REVIEW
+    decision = decide.correct(waiting.received_file_id, "psp_phone", "517 555 0150", actor="riley")
     # Valid now; its agency has no accepted plan yet: held, as a form received so would be.
     assert decision.outcome is Outcome.HELD
     assert sorted({f.rule for f in decision.result.findings if f.rule}) == ["REG-R10"]
-    assert decisions(engine) == [("riley", "corrected", "rejected", "held")]
-    phone = next(f for f in review.show(engine, rejected.received_file_id)["fields"] if f["key"] == "psp_phone")
+    assert decisions(engine) == [("riley", "corrected", "needs_review", "held")]
+    phone = next(f for f in review.show(engine, waiting.received_file_id)["fields"] if f["key"] == "psp_phone")
     assert phone["sources"] == ["reviewer (corrected by riley, confidence 1.00)"]
 
 
-def test_a_correction_names_its_field_by_key_or_printed_label_and_records_the_key(engine, record, doc, decide):
+# A correction changed a rejected form: a reviewer's correction that left it rejected then counted
+# as the reviewer's decision, and the reviewer could reopen the pipeline's own rejection.
+def test_a_rejected_form_is_not_corrected_but_reopened_first(engine, record, doc, decide):
     (rejected,), _ = record(doc("PSP-REG", {"psp_phone": "12"}))
-    decide.correct(rejected.received_file_id, "  psp   PHONE ", "517 555 0150")
+    assert rejected.outcome is Outcome.REJECTED
+    with pytest.raises(BadInputError, match="is rejected; only a document that is needs review or held can be "
+                                            "corrected"):
+        decide.correct(rejected.received_file_id, "psp_phone", "517 555 0150")
+    assert decisions(engine) == [] and outcome_of(engine, rejected.received_file_id) == "rejected"
+
+
+def test_a_correction_names_its_field_by_key_or_printed_label_and_records_the_key(engine, record, doc, decide):
+    (waiting,), _ = record(doc("PSP-REG", {"psp_phone": "12"}, unsure="psp_phone"))
+    decide.correct(waiting.received_file_id, "  psp   PHONE ", "517 555 0150")
     with Session(engine) as session:
         (decision,) = session.scalars(select(store.DecisionRow)).all()
     assert decision.detail == {"field": "psp_phone"}
@@ -202,7 +214,7 @@ def test_a_correction_may_choose_a_choice_with_a_slash_in_its_name(engine, recor
 
 
 def test_a_correction_refuses_what_it_cannot_write(engine, record, doc, decide):
-    (held, accepted), _ = record(doc("PSP-REG"), doc("PSP-REG", {"psp_first_name": "Sam", "psp_email": "s@example.org"},
+    (held, decided), _ = record(doc("PSP-REG"), doc("PSP-REG", {"psp_first_name": "Sam", "psp_email": "s@example.org"},
                                                     minutes=1))
     with pytest.raises(BadInputError, match="'maybe' is not a box state"):
         decide.correct(held.received_file_id, "ack_confidentiality", "maybe")
@@ -211,11 +223,11 @@ def test_a_correction_refuses_what_it_cannot_write(engine, record, doc, decide):
     with pytest.raises(BadInputError, match=r"'phone' could be any of 2 fields of PSP-REG: PSP phone \(psp_phone\); "
                                             r"Supervisor phone \(supervisor_phone\)\. Give more"):
         decide.correct(held.received_file_id, "phone", "517 555 0150")
-    decide.accept(accepted.received_file_id)
-    with pytest.raises(BadInputError, match="is accepted; only a document that is needs review or held or rejected "
-                                            "can be corrected"):
-        decide.correct(accepted.received_file_id, "psp_phone", "517 555 0150")
-    assert [d[1] for d in decisions(engine)] == ["accepted"]
+    decide.reject(decided.received_file_id)
+    with pytest.raises(BadInputError, match="is rejected; only a document that is needs review or held can be "
+                                            "corrected"):
+        decide.correct(decided.received_file_id, "psp_phone", "517 555 0150")
+    assert [d[1] for d in decisions(engine)] == ["rejected"]
 
 
 def test_a_form_replaced_by_a_later_one_is_decided_there(engine, record, doc, decide):
