@@ -129,7 +129,10 @@ def review_queue(engine: Engine, wanted: QueueFilter, now: datetime) -> Queue:
     with Session(engine) as session:
         forms, agencies, rules = _choices(session)
         total = session.scalar(waiting(func.count())) or 0
-        found = _found(session, passing, words) if words else list(session.scalars(passing))
+        if wanted.rule is not None and wanted.rule not in rules:  # (SQLite's LIKE would take "reg-r10" for REG-R10)
+            found = []
+        else:
+            found = _found(session, passing, words) if words else list(session.scalars(passing))
         rows = session.execute(waiting_query(ReceivedFileRow.sender, Document.agency, Document.rule_ids)
                                .where(ReceivedFileRow.id.in_(found[:SHOWN]))).all()
     items = []

@@ -103,7 +103,7 @@ def test_only_the_oldest_shown_are_listed_with_how_many_match(desk, waiting, mon
     assert searched.items[0]["rules"] == ["REG-R10"] and searched.items[0]["reason"].startswith("REG-R10: ")
 
 
-@pytest.mark.parametrize("rule", ["REG-R1", "REG-R1%", "%", "_EG-R10", "REG-R10 ORP-R04"])
+@pytest.mark.parametrize("rule", ["REG-R1", "REG-R1%", "%", "_EG-R10", "REG-R10 ORP-R04", "reg-r10"])
 def test_a_rule_is_found_by_its_whole_id_only(desk, waiting, rule):
     assert _ids(desk.engine, rule=rule) == []
     assert _ids(desk.engine, rule="REG-R10") == [waiting[1].received_file_id, waiting[2].received_file_id]
