@@ -128,3 +128,26 @@ def test_the_form_is_the_documents_own_or_the_one_named(engine, record, enter):
     decision = enter(packet.received_file_id, typed("PSP-REG", psp_city="Okemos"))
     assert decision.outcome is Outcome.HELD  # no accepted plan: held, as a form received so would be
     assert {f["key"]: f["value"] for f in review.show(engine, packet.received_file_id)["fields"]}["psp_city"] == "Okemos"
+
+
+# typed_readings had its own label map (exact label only) beside FormSpec.fields_named, which the
+# correction and the desk use: the same name meant a field in one and no field in the other.
+def test_typed_fields_are_named_as_a_correction_names_them(engine, record, enter):
+    (packet,), _ = record(form_as_read("PSP-REG", number=1, unsure="psp_city"))
+    values = typed("PSP-REG")
+    del values["psp_city"], values["psp_zip"]
+    with pytest.raises(BadInputError, match=r"has no field 'phone'") as refused:  # two labels hold it
+        enter(packet.received_file_id, {**values, "phone": "517 555 0150"})
+    assert "a part of one only when no other label holds it" in refused.value.hint
+    with pytest.raises(BadInputError, match=r"PSP phone \(psp_phone\) is given twice"):
+        enter(packet.received_file_id, {**values, "  psp   PHONE ": "517 555 0150"})
+    decision = enter(packet.received_file_id, {**values, "home city": "Okemos", "Home ZIP": "48864"})
+    assert decision.result.values["psp_city"] == "Okemos" and decision.result.values["psp_zip"] == "48864"
+
+
+def test_a_decided_document_is_not_typed_in_again_but_reopened_first(engine, record, enter):
+    (rejected,), _ = record(form_as_read("PSP-REG", {"psp_phone": "12"}, number=1))
+    assert rejected.outcome is Outcome.REJECTED
+    with pytest.raises(BadInputError, match="is rejected; only a document that is needs review or held can be entered"):
+        enter(rejected.received_file_id, typed("PSP-REG"))
+    assert review.show(engine, rejected.received_file_id)["decisions"] == []
