@@ -47,7 +47,8 @@ PAGES = {
     "searched for a city, no accent ('MASON')": "/?q=MASON",
     "searched for nothing there is": "/?q=zzzzzz",
     "filtered: packets held under REG-R11": "/?form=PSP-REG&outcome=held&rule=REG-R11",
-    "filtered by agency and age, and searched": "/?agency=CEI%20CMH&older_than=1&q=example.org",
+    "filtered by agency and age, and searched":
+        "/?agency=Community%20Mental%20Health%20Authority%20of%20Clinton-Eaton-Ingham%20Counties&older_than=1&q=example.org",
 }
 
 
