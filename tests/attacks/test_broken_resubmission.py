@@ -96,16 +96,24 @@ def test_an_accepted_resubmission_replaces_a_packet_waiting_for_a_seat(record, e
     assert superseded_by(engine, held.document_id) == moved.document_id
 
 
-def test_a_person_accepting_the_resubmission_replaces_the_held_packet(record, engine, validation_context):
+def test_a_person_confirming_the_resubmission_replaces_the_held_packet(record, engine, validation_context):
     (held,), _ = record(doc("PSP-REG", minutes=1))
     (doubtful,), _ = record(doc("PSP-REG", {"hours_per_week": "38"}, minutes=5, unsure="hours_per_week"))
     assert doubtful.outcome is Outcome.NEEDS_REVIEW and superseded_by(engine, held.document_id) is None
-    review.accept(engine, doubtful.received_file_id, actor="coordinator", reason="38 hours, confirmed by phone",
-                  context=validation_context, destination=record.destination)
+    # Accepted as it waits, it would register the PSP before their agency's plan (REG-R10, left to
+    # a person only by the unsure reading): refused. The person confirms the hours instead.
+    with pytest.raises(BadInputError, match="breaks REG-R10"):
+        review.accept(engine, doubtful.received_file_id, actor="coordinator", reason="38 hours, confirmed by phone",
+                      context=validation_context, destination=record.destination)
+    corrected = review.correct(engine, doubtful.received_file_id, "hours_per_week", "38", actor="coordinator",
+                               reason="38 hours, confirmed by phone", context=validation_context,
+                               destination=record.destination)
+    assert corrected.outcome is Outcome.HELD
     assert superseded_by(engine, held.document_id) == doubtful.document_id
     assert held.received_file_id not in [w["id"] for w in queries.waiting_for_a_person(engine)]
     _, released = record(doc("PSP-ORP", minutes=10))
-    assert released == []
+    assert [(r.received_file_id, r.outcome) for r in released] == [(doubtful.received_file_id, Outcome.ACCEPTED)]
+    assert registered_documents(engine) == [doubtful.document_id]
 
 
 def test_a_rejected_plan_leaves_the_plan_waiting_for_review_to_be_accepted(record, engine, validation_context):
@@ -194,14 +202,18 @@ def test_a_resubmission_cannot_register_the_psp_again_once_the_held_packet_is_re
 
 
 def test_a_resubmission_registered_first_leaves_the_held_packet_to_a_person(record, engine, validation_context):
-    """The other order: the reviewer accepts the doubtful resubmission while the packet is held; it
-    replaces the held one, and the plan then releases nothing: one registration."""
+    """The other order: the reviewer confirms the doubtful resubmission while the packet is held
+    (an accept is refused: no plan yet); it replaces the held one, and the plan then releases it
+    alone: one registration."""
     (held,), _ = record(doc("PSP-REG", minutes=1))
     (doubtful,), _ = record(doc("PSP-REG", {"hours_per_week": "38"}, minutes=5, unsure="hours_per_week"))
-    review.accept(engine, doubtful.received_file_id, actor="coordinator", reason="38 hours",
-                  context=validation_context, destination=record.destination)
+    with pytest.raises(BadInputError, match="breaks REG-R10"):
+        review.accept(engine, doubtful.received_file_id, actor="coordinator", reason="38 hours",
+                      context=validation_context, destination=record.destination)
+    review.correct(engine, doubtful.received_file_id, "hours_per_week", "38", actor="coordinator", reason="38 hours",
+                   context=validation_context, destination=record.destination)
     _, released = record(doc("PSP-ORP", minutes=10))
-    assert released == []
+    assert [r.received_file_id for r in released] == [doubtful.received_file_id]
     assert [d for _, d, _, _ in registrations(engine)] == [doubtful.document_id]
 
 
