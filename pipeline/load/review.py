@@ -5,10 +5,10 @@ document's outcome in the same transaction, under the program lock, after checki
 document still waits: two reviewers deciding the same document at once cannot both win.
 A decision on a plan judges the registrations held on it again.
 
-An accept judges the cross-document rules again against the program as it stands then
-(``pipeline.validate.program.accept_conflicts``): a form waits while the program goes on, and a
-PSP registered meanwhile (a held packet for the same PSP released by its agency's plan) is not
-registered a second time. The accept is refused, saying what to do; the form keeps waiting.
+An accept takes only a form that waits for a person, and judges it again against the program as
+it stands then: it goes past what is a person's to decide (an unsure reading, a reason to look),
+never an error rule or a hold, nor a PSP registered meanwhile (``accept_conflicts``). Refused, it
+says what to do; the form keeps waiting. A held form is released when its cause clears instead.
 
 A decision's reason is the coordinator's own note and never leaves the office: a rejection's
 notice says only what the reviewer wrote for the agency (``message_to_agency``, kept in the

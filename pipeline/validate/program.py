@@ -188,7 +188,8 @@ def accept_conflicts(
     * any other finding for a person (ORP-R10: the agency's plan on file) that was not on record:
       the person would decide without having seen it.
 
-    Holds (REG-R10, REG-R11) are not among them: a person may accept a form held on them.
+    Holds (REG-R10, REG-R11) and errors are not among them: the accept refuses any, judging the
+    whole form again (``pipeline.load.review.accept``); no person accepts a form past them.
     """
     on_record = {(f.get("rule"), f.get("message")) for f in findings_on_record}
     return [
