@@ -298,24 +298,17 @@ def forget(
     import getpass
 
     from cli.forget import forget_psp
-    from pipeline.lock import RunLock
+    from pipeline.forget_psp import forget_lock
     from pipeline.service import open_desk, prepare_home
 
     settings = settings_from(home)
     prepare_home(settings)
-    # A run going on would write a report (and latest.html) while they are being written again.
-    lock = None if dry_run or settings.claim_files else RunLock(settings.data_home.root)
-    if lock is not None:
-        lock.acquire()
-    try:
+    with forget_lock(settings, dry_run=dry_run):
         desk = open_desk(settings)
         try:
             incomplete = forget_psp(desk, email, reason=reason, actor=by or getpass.getuser(), dry_run=dry_run)
         finally:
             desk.close()
-    finally:
-        if lock is not None:
-            lock.release()
     if incomplete:
         raise typer.Exit(4)
 

@@ -189,6 +189,7 @@ def create_app(desk: Desk, *, secure_cookies: bool = False) -> FastAPI:
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
     from pipeline.desk import documents, entry, holds, notices, people, runs, undo
+    from pipeline.desk import forget as forget_page
 
     app = FastAPI(title="PSP review desk", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.desk_app = DeskApp(desk, secure_cookies=secure_cookies)
@@ -200,7 +201,7 @@ def create_app(desk: Desk, *, secure_cookies: bool = False) -> FastAPI:
     app.add_api_route("/login", login, methods=["POST"])
     app.add_api_route("/logout", logout, methods=["POST"])
     for router in (documents.router, people.router, notices.router, runs.router, entry.router, holds.router,
-                   undo.router):  # flat, so that app.routes lists every route (the tests walk it)
+                   undo.router, forget_page.router):  # flat, so that app.routes lists every route (the tests walk it)
         app.router.routes.extend(router.routes)
     return app
 
