@@ -268,7 +268,8 @@ def test_only_the_message_to_the_agency_goes_into_the_notice(settings, engine, n
     assert TO_AGENCY in body and INTERNAL not in body
     with Session(engine) as session:
         decision = session.scalars(select(store.DecisionRow).where(store.DecisionRow.action == "rejected")).one()
-    assert decision.reason == INTERNAL and decision.detail == {"message_to_agency": TO_AGENCY}
+    # The held notice it replaces is withdrawn, and the decision says which.
+    assert decision.reason == INTERNAL and decision.detail == {"message_to_agency": TO_AGENCY, "withdrawn_notice": 1}
 
 
 def test_a_message_to_the_agency_on_several_lines_is_refused(engine, notices):
