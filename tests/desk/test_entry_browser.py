@@ -49,10 +49,10 @@ def test_a_scan_is_typed_in_by_label_previewed_and_saved_in_the_browser(desk, st
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(f"{served}/login")
-        page.keyboard.type(REVIEWER)  # the name field has the focus
-        page.keyboard.press("Tab")
-        page.keyboard.type(PASSWORD)
-        page.keyboard.press("Enter")
+        # Filled by name: typing before the page had given the name field its focus lost keys once.
+        page.locator('input[name="username"]').fill(REVIEWER)
+        page.locator('input[name="password"]').fill(PASSWORD)
+        page.locator('input[name="password"]').press("Enter")
         page.wait_for_url(f"{served}/")
 
         page.goto(f"{served}/documents/{scan.received_file_id}")
