@@ -11,7 +11,7 @@ import typer
 
 from cli.common import HomeOption, settings_from
 from pipeline.errors import BadInputError
-from pipeline.load.accounts import Role
+from pipeline.load.roles import Role
 
 users_app = typer.Typer(help="The review desk's accounts.", no_args_is_help=True)
 

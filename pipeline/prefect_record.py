@@ -5,10 +5,14 @@ alone takes about 1.5 s on the 2-core machine, and without a server a temporary 
 When a server runs for the data home (``psp-pipeline server`` notes its address in
 ``$PREFECT_HOME/server.json``, or ``PREFECT_API_URL`` names one), a run by hand does the steps
 of ``pipeline.run.process`` in this process and records them in that server through its REST
-API, with httpx as Prefect's own client does: a flow run of the flow ``process-inbox`` (Running,
+API: a flow run of the flow ``process-inbox`` (Running,
 then Completed or Failed), the program's own log lines, and the run's artifacts, as a flow run
 would leave them. It has no task runs: the nightly runs, which the server's deployment starts,
 keep Prefect's whole engine (``flows/process_inbox.py``).
+
+The few JSON requests go through the standard library's ``urllib``: httpx, which Prefect's client
+uses, costs about 0.9 s to import and to make its client (its TLS context) on the 2-core machine,
+half of a run by hand's 2 s (``benchmarks/run_by_hand.py``).
 
 The recording never stops the work: once the flow run is made, a server that stops answering is
 one warning line, and the run's documents are stored all the same.
@@ -16,9 +20,12 @@ one warning line, and the run's documents are stored all the same.
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import os
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -69,14 +76,36 @@ def _noted_server(prefect_home: Path) -> str | None:
     return api_url
 
 
+class ApiError(Exception):
+    """The server did not answer, or answered with an error status."""
+
+
+def _call(api_url: str, path: str, body: Any = None, timeout: float = REQUEST_SECONDS) -> Any:
+    """``path`` of the API at ``api_url``: GET, or POST of ``body`` as JSON; the answer's JSON."""
+    request = urllib.request.Request(
+        f"{api_url.rstrip('/')}{path}", data=None if body is None else json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "Accept": "application/json"},
+        method="GET" if body is None else "POST")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            answer = response.read()
+    except urllib.error.HTTPError as exc:
+        raise ApiError(f"{exc.code} {exc.reason} from {path}") from exc
+    except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise ApiError(str(reason) or type(exc).__name__) from exc
+    try:
+        return json.loads(answer) if answer else None
+    except ValueError as exc:
+        raise ApiError(f"an answer that is not JSON from {path}") from exc
+
+
 def _answers(api_url: str) -> str | None:
     """None when the server answers its health check, else why not."""
-    import httpx
-
     try:
-        httpx.get(f"{api_url.rstrip('/')}/health", timeout=ANSWER_SECONDS).raise_for_status()
-    except httpx.HTTPError as exc:
-        return str(exc) or type(exc).__name__
+        _call(api_url, "/health", timeout=ANSWER_SECONDS)
+    except ApiError as exc:
+        return str(exc)
     return None
 
 
@@ -116,33 +145,25 @@ class RecordedFlowRun:
     log lines and its artifacts go through the server's REST API."""
 
     def __init__(self, api_url: str, home: Path) -> None:
-        import httpx
-
         self.api_url = api_url.rstrip("/")
-        self.client = httpx.Client(base_url=self.api_url, timeout=REQUEST_SECONDS)
         try:
             flow = self._post("/flows/", {"name": FLOW_NAME})
             self.id = self._post("/flow_runs/", {
                 "flow_id": flow["id"], "parameters": {"home": str(home)}, "tags": ["by-hand"],
                 "state": {"type": "RUNNING", "name": "Running"},
             })["id"]
-        except httpx.HTTPError as exc:
-            self.client.close()
-            raise prefect_unreachable(self.api_url, str(exc) or type(exc).__name__) from exc
+        except ApiError as exc:
+            raise prefect_unreachable(self.api_url, str(exc)) from exc
         self.unrecorded: list[str] = []  # what the server did not take, said once at the end
 
     def _post(self, path: str, body: Any) -> Any:
-        response = self.client.post(path, json=body)
-        response.raise_for_status()
-        return response.json()
+        return _call(self.api_url, path, body)
 
     def _try(self, what: str, path: str, body: Any) -> None:
-        import httpx
-
         try:
             self._post(path, body)
-        except httpx.HTTPError as exc:
-            self.unrecorded.append(f"{what} ({str(exc) or type(exc).__name__})")
+        except ApiError as exc:
+            self.unrecorded.append(f"{what} ({exc})")
 
     def publish(self, artifacts: list[RunArtifact]) -> None:
         """The run's artifacts, as a flow run's would be."""
@@ -166,7 +187,6 @@ class RecordedFlowRun:
         self._try("its end", f"/flow_runs/{self.id}/set_state", {
             "state": {"type": state_type, "name": state_type.capitalize(), "message": message}, "force": True,
         })
-        self.client.close()
         if self.unrecorded:
             log.warning("Prefect's server at %s did not record all of flow run %s: %s; the run itself is stored.",
                         self.api_url, self.id, "; ".join(self.unrecorded))

@@ -10,24 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import String, Text, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from pipeline.errors import BadInputError
+from pipeline.load.roles import Role
 from pipeline.load.store import Base, _stored_enum, transaction, utcnow
 
 NAME_LIMIT = 64
-
-
-class Role(StrEnum):
-    """What an account may do: reviewers decide documents; coordinators also send notices, manage
-    the accounts and run ``forget``."""
-
-    REVIEWER = "reviewer"
-    COORDINATOR = "coordinator"
 
 
 class AccountRow(Base):

@@ -34,7 +34,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -333,11 +333,8 @@ def _sqlite_begin_immediate(connection: Any) -> None:
 
 
 def program_lock(session: Session) -> None:
-    """Serialise changes to the program's state (seats, plans, registrations) across processes.
-
-    SQLite transactions here begin IMMEDIATE and so are serialised already; PostgreSQL takes a
-    transaction-scoped advisory lock, released at commit or rollback.
-    """
+    """Serialise changes to the program's state (seats, plans, registrations) across processes:
+    SQLite's transactions here begin IMMEDIATE; PostgreSQL's take a transaction-scoped advisory lock."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PROGRAM_LOCK_KEY})
 
@@ -360,9 +357,11 @@ def open_store(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
-    from sqlalchemy.exc import DBAPIError
-
     from pipeline.errors import database_error
+    from pipeline.load.revision import at_schema_revision
+
+    if at_schema_revision(engine):  # already migrated: Alembic is not imported
+        return engine
     from pipeline.load.migrate import upgrade  # the migrations import these tables
 
     try:

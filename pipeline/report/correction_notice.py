@@ -33,6 +33,7 @@ from pipeline.load.store import (
     ReceivedFileRow,
 )
 from pipeline.model import Outcome
+from pipeline.report.compiled_templates import BYTECODE_CACHE
 from pipeline.report.notices import (
     _about,
     header_text,
@@ -46,7 +47,8 @@ from schemas.spec import load_form_spec
 log = logging.getLogger(__name__)
 
 _TEMPLATES = Environment(loader=PackageLoader("pipeline.report", "templates"), autoescape=False,
-                         undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+                         undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+                         bytecode_cache=BYTECODE_CACHE)
 
 
 def build_correction_notice(

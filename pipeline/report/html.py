@@ -47,6 +47,7 @@ from markupsafe import Markup
 
 from pipeline.clock import shown_time
 from pipeline.fileops import atomic_file, write_atomic
+from pipeline.report.compiled_templates import BYTECODE_CACHE
 from pipeline.report.models import DocumentReport
 from pipeline.report.page_data import (
     OUTCOME_ORDER,
@@ -82,6 +83,7 @@ _HTML = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
     finalize=_finalize,
+    bytecode_cache=BYTECODE_CACHE,
 )
 # ``tojson`` escapes <, >, & and ' so that no value can end the data block; compact, in order.
 _HTML.policies["json.dumps_kwargs"] = {"sort_keys": False, "separators": (",", ":"), "ensure_ascii": False}

@@ -33,6 +33,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from pipeline.fileops import write_atomic
 from pipeline.intake.forwarded import Office
 from pipeline.model import FormId, Outcome
+from pipeline.report.compiled_templates import BYTECODE_CACHE
 from schemas.spec import load_form_spec
 
 _TEXT_TEMPLATES = Environment(
@@ -42,6 +43,7 @@ _TEXT_TEMPLATES = Environment(
     keep_trailing_newline=True,
     trim_blocks=True,
     lstrip_blocks=True,
+    bytecode_cache=BYTECODE_CACHE,
 )
 
 class _HeaderClasses(HeaderRegistry):

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
 from pipeline.errors import StoreError
-from pipeline.load import migrate, store
+from pipeline.load import migrate, revision, store
 from pipeline.model import (
     DecisionAction,
     FormId,
@@ -44,6 +44,20 @@ def test_migrations_create_the_models_schema(database_url):
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), store.Base.metadata)
     assert differences == [], "a model changed without a migration: python -m pipeline.load.migrate revision '...'"
+    assert migrate.current_revision(engine) == migrate.head_revision()
+    engine.dispose()
+
+
+def test_the_revision_a_store_opens_at_without_alembic_is_the_newest_migration():
+    assert revision.SCHEMA_REVISION == migrate.head_revision(), (
+        "a migration was added: set pipeline.load.revision.SCHEMA_REVISION to its revision")
+
+
+def test_a_store_an_older_revision_left_is_still_upgraded_when_opened(database_url):
+    engine = create_engine(database_url)
+    migrate.upgrade(engine, BEFORE_ENUM_CHECKS)
+    engine.dispose()
+    engine = store.open_store(database_url)
     assert migrate.current_revision(engine) == migrate.head_revision()
     engine.dispose()
 
