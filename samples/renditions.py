@@ -363,8 +363,10 @@ def layout_docx(
     title: str | None = None,
     marker: bool = True,
     sections: list[tuple[str, list[FieldSpec]]] | None = None,
+    letterhead_on_every_page: bool = False,
 ) -> None:
-    """The form typed into a Word document of its own, in the layouts of ``style``."""
+    """The form typed into a Word document of its own, in the layouts of ``style``; the letterhead
+    over the first page, or with ``letterhead_on_every_page`` in the page header, over every page."""
     doc = Document()
     normal = doc.styles["Normal"]
     normal.font.name = "Arial"
@@ -373,8 +375,14 @@ def layout_docx(
     section = doc.sections[0]
     section.page_width, section.page_height = Inches(8.5), Inches(11)
     section.left_margin = section.right_margin = Inches(0.8)
-    for line in letterhead or []:
-        doc.add_paragraph(line)
+    if letterhead_on_every_page and letterhead:
+        header = section.header.paragraphs[0]
+        header.text = letterhead[0]
+        for line in letterhead[1:]:
+            section.header.add_paragraph(line)
+    else:
+        for line in letterhead or []:
+            doc.add_paragraph(line)
     doc.add_paragraph(title or spec.title).runs[0].bold = True
     if title is None:
         doc.add_paragraph(PROGRAM)

@@ -7,7 +7,8 @@ cell border separates them. Check boxes count whether printed as characters (``â
 glyphs of a symbol font (ZapfDingbats' ``4``, Wingdings' ``Ã¾``: ``pipeline.extract.symbol_fonts``)
 or drawn as little squares, a drawn tick or cross, a mark typed or a small picture inside meaning
 checked. A small picture elsewhere (a drawn signature) reads as ``[picture]``. The footer's marker line
-and page numbers are taken out of the text (the marker still says which form it is).
+and page numbers are taken out of the text (the marker still says which form it is), and so are
+the lines printed at the same edge of every page (an agency's letterhead, a running header or footer).
 """
 
 from __future__ import annotations
@@ -375,6 +376,49 @@ def lines_of_words(words: list[dict[str, Any]], horizontal: list[tuple[float, fl
     return lines, removed
 
 
+# How far from a page's top or bottom (a share of its height) an agency's letterhead, a running
+# header or footer, is printed.
+RUNNING_BAND = 0.15
+
+
+def _running_key(line: Line, height: float) -> tuple[str, str] | None:
+    """The band (top or bottom of the page) a line is printed in and its text as compared (case
+    and spacing aside); None for a line in the body of the page."""
+    if line.top < RUNNING_BAND * height:
+        band = "top"
+    elif line.bottom > (1 - RUNNING_BAND) * height:
+        band = "bottom"
+    else:
+        return None
+    return band, " ".join(line.text.split()).casefold()
+
+
+def without_running_lines(lines: list[Line], page_sizes: dict[int, tuple[float, float]]) -> tuple[list[Line], list[str]]:
+    """The lines without those printed at the same edge of every page of a document of two pages
+    or more (an agency's letterhead, its address and phone lines, a running header or footer), and
+    the text of those taken out. Printed on every page, they are never a field's value, and an
+    empty field at a page's foot would otherwise read the footer (or the next page's letterhead)
+    as its value. The text of a one-page document is kept: nothing tells its letterhead apart."""
+    pages = sorted(page_sizes)
+    if len(pages) < 2:
+        return lines, []
+    seen: dict[tuple[str, str], set[int]] = {}
+    for line in lines:
+        if line.page in page_sizes and (key := _running_key(line, page_sizes[line.page][1])) is not None:
+            seen.setdefault(key, set()).add(line.page)
+    running = {key for key, on in seen.items() if key[1] and on.issuperset(pages)}
+    if not running:
+        return lines, []
+    kept, removed = [], []
+    for line in lines:
+        key = _running_key(line, page_sizes[line.page][1]) if line.page in page_sizes else None
+        if key in running:
+            removed.append(line.text)
+        else:
+            kept.append(line)
+    return kept, removed
+
+
 class FlatPdfExtractor:
     kind = InputKind.FLAT_PDF
 
@@ -393,6 +437,8 @@ class FlatPdfExtractor:
                     layout.page_sizes[number] = (float(page.width), float(page.height))  # its words' space
                     marker_parts.extend(removed)
                 pages = len(pdf.pages)
+                layout.lines, running = without_running_lines(layout.lines, layout.page_sizes)
+                marker_parts.extend(running)
         except (PDFSyntaxError, PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError, OSError) as exc:
             raise DocumentUnreadable(f"the PDF could not be read ({type(exc).__name__})") from exc
         if not layout.lines:

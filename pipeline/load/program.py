@@ -26,6 +26,7 @@ from pipeline.load.notice_settling import settle_notices
 from pipeline.load.state import (
     document_from_row,
     primary_receipt,
+    printed_text_memory,
     read_state,
     standing_forms,
     with_store_schedule,
@@ -242,11 +243,14 @@ def _record_batch_once(
     context: ValidationContext,
     destination: Destination,
 ) -> tuple[list[StoredReceipt], list[Release]]:
+    with Session(engine) as session:
+        printed_text = printed_text_memory(session, documents, context.reference)
     with transaction(engine) as session:
         program_lock(session)
         documents = _not_taken(session, documents)
         batch_context = with_store_schedule(session, context)
-        judgement = judge(documents, read_state(session, documents), batch_context)
+        state = replace(read_state(session, documents), printed_text=printed_text)
+        judgement = judge(documents, state, batch_context)
         stored, rows = _store_batch(session, run_id, judgement, destination)
         released = _store_releases(session, judgement.releases, rows, PIPELINE_ACTOR, destination)
         final = {r.received_file_id: r for r in released}

@@ -26,6 +26,7 @@ from pipeline.model import (
     ExtractedDocument,
     ExtractionProblem,
     FieldValue,
+    FormId,
     InputKind,
     Outcome,
     PlanStatus,
@@ -40,7 +41,8 @@ from pipeline.validate.judge import (
     ProgramState,
     StandingForm,
 )
-from schemas.reference import SESSION_COLUMNS, TrainingSession
+from pipeline.validate.printed_text import PrintedTextMemory, Reading, agency_named
+from schemas.reference import SESSION_COLUMNS, ReferenceData, TrainingSession
 
 
 def read_snapshot(session: Session) -> ProgramSnapshot:
@@ -92,6 +94,37 @@ def held_forms(session: Session) -> tuple[HeldForm, ...]:
                  tuple(document.findings or ()), document.subject_key)
         for document in held
     )
+
+
+# The latest documents of an agency's form that its printed text is learnt from: enough to see what
+# recurs, few enough to read in each batch's transaction.
+PRINTED_TEXT_DOCUMENTS = 200
+
+
+def printed_text_memory(session: Session, documents: Iterable[ExtractedDocument],
+                        reference: ReferenceData) -> PrintedTextMemory:
+    """The earlier documents of the forms of the agencies ``documents`` name, as the printed-text
+    memory needs them (``pipeline.validate.printed_text``): read from the documents stored, nothing
+    kept besides them. Read before the program's lock is taken (``program.record_batch``): a
+    document another run stores meanwhile is missed by this batch's memory, which only makes it
+    know less, and the lock is held no longer than before."""
+    wanted = {(agency, str(document.form_id)) for document in documents
+              if document.form_id is not None and (agency := agency_named(document, reference)) is not None}
+    memory = PrintedTextMemory()
+    for agency, form_id in sorted(wanted):
+        # the ids from the queue's index alone (not superseded, the form, the agency: a replaced
+        # form's subject is its successor's), then only the latest documents' readings
+        ids = session.scalars(select(Document.id).where(
+            Document.superseded_by_id.is_(None), Document.form_id == FormId(form_id), Document.agency == agency,
+            Document.kind.is_distinct_from(InputKind.FILLABLE_PDF.value),  # its fields' own values, nothing printed
+        )).all()
+        latest = sorted(ids)[-PRINTED_TEXT_DOCUMENTS:]
+        rows = session.execute(
+            select(Document.id, Document.subject_key, Document.extraction).where(Document.id.in_(latest)).order_by(Document.id)
+        ).tuples() if latest else []
+        for document_id, subject, extraction in rows:
+            memory.add(agency, form_id, Reading.stored(document_id, subject, extraction))
+    return memory
 
 
 def read_state(session: Session, documents: Iterable[ExtractedDocument] = ()) -> ProgramState:

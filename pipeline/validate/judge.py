@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.model import DecisionAction, ExtractedDocument, Outcome, ValidationResult
+from pipeline.validate.printed_text import PrintedTextMemory, Reading
 from pipeline.validate.program import ProgramSnapshot, subject_key, supersedes
 from pipeline.validate.rules import ValidationContext, validate_document
 
@@ -88,6 +89,8 @@ class ProgramState:
     known: Mapping[str, int] = field(default_factory=dict)  # sha256 -> the document id of contents stored before
     standing: tuple[StandingForm, ...] = ()
     held: tuple[HeldForm, ...] = ()
+    # the batch's agencies' earlier documents: what their versions of the forms print at a field
+    printed_text: PrintedTextMemory = field(default_factory=PrintedTextMemory)
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,7 @@ def judge(
     known: dict[str, FormRef] = {sha: FormRef.stored(document_id) for sha, document_id in state.known.items()}
     files: list[JudgedFile] = []
     held = list(state.held)
+    printed_text = state.printed_text.copy()
     for index, document in enumerate(documents):
         previous = known.get(document.received.sha256)
         if previous is not None:
@@ -187,9 +191,13 @@ def judge(
             continue
         ref = FormRef.of_batch(index)
         known[document.received.sha256] = ref
+        # Text the agency's version prints at a field is not an answer (``validate.printed_text``):
+        # taken out before the rules judge, and kept so in the stored reading.
+        document, agency = printed_text.applied(document, context.reference)
         result = validate_document(document, context, snapshot)
         snapshot = snapshot.after(result)
         subject = subject_key(document.form_id, result.values)
+        printed_text.add(agency, document.form_id, Reading.of(f"batch:{index}", subject, document.fields))
         replaced: list[StandingForm] = []
         if subject is not None:
             form = StandingForm(ref, subject, document.form_id, result.outcome, _json_findings(result))
