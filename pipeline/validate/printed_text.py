@@ -49,7 +49,9 @@ PRINTED_TEXT_CONFIDENCE = 0.5
 # Read off the page, where an agency's printed text can stand; typed into a field by a person, it cannot.
 PAGE_METHODS = frozenset({ReadMethod.LABEL, ReadMethod.LEGACY_FORM_FIELD, ReadMethod.OCR})
 AGENCY_FIELD = "cmhsp_name"  # both forms name their CMHSP here: whose version of the form it is
-TEXT_TYPES = frozenset(t for t in FieldType if t not in (FieldType.CHECKBOX, FieldType.MULTICHOICE))
+# Free text, where a hint reads as an answer; a value of another type (a date, an email, a choice)
+# that is a hint does not parse, and goes to a person already.
+TEXT_TYPES = frozenset({FieldType.TEXT, FieldType.LONGTEXT, FieldType.SIGNATURE})
 
 REQUIRED_NOTE = "the text there is printed at this place on this agency's other forms, not an answer"
 OPTIONAL_NOTE = "the text printed at this place on this agency's forms was left out"
@@ -66,16 +68,19 @@ def folded(text: str) -> str:
 
 
 def looks_printed(text: str) -> bool:
-    """Shaped like a printed hint, not like a value several people share: no digit, and wholly in
-    brackets or a sentence of four words or more, most of them in small letters ("as on the county
-    ID card"); a name ("Friends of the Family"), a county or a city is neither."""
-    words = _WORD.findall(text)
-    if not words or _DIGIT.search(text):
+    """Shaped like a printed hint, not like a value several people share: no digit, and either in
+    brackets, a phrase mostly in small letters or one small word ("(as on the county ID card)",
+    "(optional)"), or a sentence of four words or more, most of them in small letters ("as on the
+    county ID card"). A name ("Friends of the Family"), an abbreviation ("(LMSW)"), a county, a city
+    or an email address is none of these."""
+    if not _WORD.search(text) or _DIGIT.search(text):
         return False
-    if _BRACKETED.match(text):
-        return True
-    small = sum(w[0].islower() for w in words)
-    return len(words) >= 4 and 2 * small > len(words)
+    bracketed = _BRACKETED.match(text) is not None
+    words = text.strip().strip("()[]").split()
+    small = sum(next((c.islower() for c in word if c.isalpha()), False) for word in words)
+    if bracketed and len(words) == 1:
+        return text.strip().startswith("(") and small == 1  # "(optional)"; never "[picture]", a drawn signature
+    return len(words) >= (2 if bracketed else 4) and 2 * small > len(words)
 
 
 @dataclass(frozen=True)

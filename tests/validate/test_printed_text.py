@@ -55,7 +55,10 @@ def test_values_many_people_share_are_never_printed_text():
     for common, other in (("Ingham", "Eaton"), ("Yes", "No"), ("Grand Rapids", "Lansing"),
                           ("1200 Example Avenue, Lansing", "5 Demo Plaza"),
                           ("Friends of the Family Services", "Example Family Partners, Inc."),
-                          ("(517) 555-0190", "(231) 555-0102")):
+                          ("(517) 555-0190", "(231) 555-0102"),
+                          ("riley.testperson@example.org", "sam.other@example.org"),
+                          ("Licensed Master Social Worker (LMSW)", "Licensed Professional Counselor (LPC)"),
+                          ("[picture]", "Jordan Example")):
         assert learn(_readings([other, common, common, common, common], key="psp_city")) == {}, common
         assert not looks_printed(common)
 
@@ -65,6 +68,15 @@ def test_a_hint_shape_is_bracketed_or_a_sentence_in_small_letters():
     assert looks_printed("as it appears on the county ID card")
     assert not looks_printed("Friends of the Family")
     assert not looks_printed("(517)")
+    assert looks_printed("(optional)") and looks_printed("(if any)")
+    assert not looks_printed("(LMSW)") and not looks_printed("[picture]") and not looks_printed("(Clinton-Eaton-Ingham)")
+
+
+def test_only_free_text_is_touched_a_choice_or_an_email_that_is_a_hint_does_not_parse_anyway():
+    printed = {"supervisor_credential": frozenset({"as on the county id card"}),
+               "supervisor_email": frozenset({"as on the county id card"})}
+    document = _as_read({"supervisor_credential": HINT, "supervisor_email": HINT})
+    assert without_printed_text(document, REG, printed) is document
 
 
 def test_under_an_optional_field_it_reads_blank_under_a_required_one_a_person_looks():
@@ -101,7 +113,7 @@ def test_reading_of_a_stored_document_keeps_only_text_read_off_the_page():
 
 
 def test_a_bracketed_text_learnt_never_takes_the_same_words_written_plainly():
-    printed = learn(_readings(["Eaton", "(Ingham)", "(Ingham)", "(Ingham)"], key="psp_county"))
-    assert printed == {"psp_county": frozenset({"ingham"})}
-    document = _as_read({"psp_county": "Ingham"})
+    printed = learn(_readings(["Eaton", "(ingham county)", "(ingham county)", "(ingham county)"], key="psp_county"))
+    assert printed == {"psp_county": frozenset({"ingham county"})}
+    document = _as_read({"psp_county": "Ingham County"})
     assert without_printed_text(document, REG, printed) is document
