@@ -23,6 +23,7 @@ RULE_PIECE_INCHES = 0.15
 DOTTED_RULE_SHARE = 0.1  # a faxed rule's dots cover a tenth of its length at least (measured: 0.15-0.2)...
 DOTTED_CLEAR_SHARE = 0.03  # ...with next to no ink just above or below it, along its whole length
 FIELD_HEIGHT_INCHES = (0.15, 0.6)  # a field's box, from its top rule to its bottom one (narratives are taller: their sides are rules)  # a piece of a rule, in line with it: longer than a letter's bar
+SIDE_INK_SHARE = 0.15  # a faxed field side's dots ink this share of its rows at least, in each quarter of its height
 RULE_CLEARANCE_INCHES = 0.02  # paper this far above and below a rule (a stroke or two thick), or beside a vertical one
 BOX_SIDE_POINTS = (6.0, 18.0)  # a check box's side
 TICK_SIDE_POINTS = (3.5, 16.0)  # a tick or a cross in a box, across and down
@@ -325,11 +326,17 @@ def page_marks(ink_mask: np.ndarray, faint_mask: np.ndarray, dpi: float) -> Page
         cv2.dilate(_rule_pieces(faint_mask, vertical, dpi, False), cv2.getStructuringElement(cv2.MORPH_RECT, (3, along))),
     )
     horizontal_runs = _runs(horizontal, True)
-    for x0, x1, top, bottom in _field_sides(horizontal_runs, dpi):
+    for (x0, x1, top, bottom), (low, high) in _field_sides(horizontal_runs, dpi):
         # (where a faxed side is dots too sparse to be found as a rule; the rules found stop a
         # little short of their ends, so the side lies a few pixels outwards)
         band = (slice(max(0, top), bottom + 1), slice(max(0, x0), x1))
         wiped[band] |= faint_mask[band]  # (numpy: a band past the page's edge is empty, which OpenCV refuses)
+        # ...or a few pixels inwards, where a rule's dots ran on past its corner: the side's own
+        # column of dots, found by its ink, is wiped whole, paper and all (a single dot is too
+        # light to be ink once the page is made coarser, but Tesseract reads the page as received,
+        # and a dot left beside a value's first "1" reads as "4" or "(", beside its last letter as "i")
+        if (column := _side_column(faint_mask, low, high, top, bottom)) is not None:
+            wiped[max(0, top) : bottom + 1, max(0, column - 2) : column + 3] = 255
     for x0, top, x1, bottom in arrows(ink_mask, dpi):
         wiped[max(0, top - 1) : bottom + 1, max(0, x0 - 1) : x1 + 1] = 255
     for box in boxes:
@@ -338,9 +345,26 @@ def page_marks(ink_mask: np.ndarray, faint_mask: np.ndarray, dpi: float) -> Page
     return PageMarks(horizontal_runs, _runs(vertical, False), boxes, wiped)
 
 
-def _field_sides(horizontal: list[tuple[int, int, int]], dpi: float) -> list[tuple[int, int, int, int]]:
-    """Where the sides of the fields' boxes run, as (x0, x1, top, bottom): a box's top and bottom
-    rules start and end level with each other, a field's height apart, and its sides join their ends."""
+def _side_column(faint_mask: np.ndarray, low: int, high: int, top: int, bottom: int) -> int | None:
+    """The column between ``low`` and ``high`` where a field box's side runs from its ``top`` rule
+    to its ``bottom`` one: the one most evenly inked in each quarter of the box's height (a letter
+    of the value is in the box's middle, a bracket's ends and middle in different columns), when
+    a side's dots are there at all (``SIDE_INK_SHARE``)."""
+    low, high = max(0, low), min(faint_mask.shape[1], high)
+    inside = np.linspace(top + 2, bottom - 1, 5).astype(int)
+    if high <= low or inside[1] <= inside[0]:
+        return None
+    shares = [(faint_mask[start:end, low:high] > 0).mean(axis=0) for start, end in zip(inside[:-1], inside[1:], strict=True)]
+    evenly = np.min(shares, axis=0)
+    best = int(np.argmax(evenly))
+    return low + best if evenly[best] >= SIDE_INK_SHARE else None
+
+
+def _field_sides(horizontal: list[tuple[int, int, int]],
+                 dpi: float) -> list[tuple[tuple[int, int, int, int], tuple[int, int]]]:
+    """Where the sides of the fields' boxes run, as (x0, x1, top, bottom), each with the columns
+    its dots may lie in (``_side_column``): a box's top and bottom rules start and end level with
+    each other, a field's height apart, and its sides join their ends."""
     low, high = FIELD_HEIGHT_INCHES[0] * dpi, FIELD_HEIGHT_INCHES[1] * dpi
     reach = max(3, int(0.03 * dpi))
     # (a faxed rule's first and last dots fall where they fall: its ends are as sure as its gaps,
@@ -356,7 +380,8 @@ def _field_sides(horizontal: list[tuple[int, int, int]], dpi: float) -> list[tup
                 left, right = min(start_top, start_bottom), max(end_top, end_bottom)
                 # (outwards as far as a rule's end may fall short of the side, inwards its stroke's width)
                 inwards = max(1, reach // 2)
-                sides += [(left - reach, left + inwards, y_top, y_bottom), (right - inwards + 1, right + reach + 1, y_top, y_bottom)]
+                sides += [((left - reach, left + inwards, y_top, y_bottom), (left - reach, left + reach + 1)),
+                          ((right - inwards + 1, right + reach + 1, y_top, y_bottom), (right - 3 * reach, right + reach + 1))]
                 break
     return sides
 

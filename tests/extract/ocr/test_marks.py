@@ -251,3 +251,35 @@ def test_a_field_box_running_off_the_page_s_edge_is_wiped_inside_the_page():
     mask[100:102, 100:] = 255
     marks = page_marks(mask, mask, 72)  # (a coarse page: the side's band inwards is one pixel, all of it off the page)
     assert marks.wiped.shape == mask.shape and marks.wiped[60:62, 100:].all()
+
+
+def test_a_faxed_box_s_side_is_wiped_where_its_rules_ran_on_past_it():
+    # the top and bottom rules' dots run on past the box's right corner (a fax's smear): the side is
+    # a few pixels inside where the rules end, and its dots are wiped there, not left beside the value
+    image = Image.new("L", (700, 160), 255)
+    draw = ImageDraw.Draw(image)
+    x0, top, x1, bottom = 100, 60, 400, 97
+    for x in range(x0, x1 + 10, 5):
+        draw.rectangle((x, top, x + 1, top), fill=0)
+        draw.rectangle((x, bottom, x + 1, bottom), fill=0)
+    for y in range(top, bottom, 4):
+        draw.rectangle((x0, y, x0, y + 1), fill=0)
+        draw.rectangle((x1, y, x1, y + 1), fill=0)
+    draw.text((x0 + 8, 70), "11/20/2026", fill=0, font_size=18)
+    mask = ink(np.asarray(image))
+    left = cv2.bitwise_and(mask, cv2.bitwise_not(page_marks(mask, mask, 150).wiped))
+    assert not left[top + 2 : bottom - 1, x1 - 2 : x1 + 3].any() and not left[top + 2 : bottom - 1, x0 - 2 : x0 + 3].any()
+    assert left[65:97, x0 + 8 : x0 + 120].sum() > 0.95 * mask[65:97, x0 + 8 : x0 + 120].sum()  # the value stays whole
+
+
+def test_a_bracket_beginning_a_value_between_two_rules_is_no_box_s_side():
+    # two rules a field's height apart and no side drawn (a table's row): the value's "(" right at
+    # their start is in the box's middle and curved, not a side running from rule to rule
+    image = Image.new("L", (700, 160), 255)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((100, 60, 400, 60), fill=0)
+    draw.rectangle((100, 90, 400, 90), fill=0)
+    draw.text((106, 60), "(616) 555-0110", fill=0, font_size=22)
+    mask = ink(np.asarray(image))
+    left = cv2.bitwise_and(mask, cv2.bitwise_not(page_marks(mask, mask, 150).wiped))
+    assert left[62:89, 100:120].sum() > 0.9 * mask[62:89, 100:120].sum()
