@@ -163,6 +163,27 @@ def clean_value(text: str) -> str:
     return text.lstrip(":").strip()
 
 
+MAX_HINT_WORDS = 4  # "MM / DD / YYYY" misread is a word or a few ("ML OEE EY TY"); more is something written
+# A date written in figures, with what text recognition read before and after it on a picture.
+_FIGURES_DATE = re.compile(r"^(?P<before>(?:[^\w\s]{1,2}\s*|[^\W\d_]\s+)?)(?P<date>\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2}))(?P<after>(?:\s.*)?)$", re.DOTALL)
+
+
+def date_alone(text: str) -> str | None:
+    """A date in figures without what recognition read around it on a picture of the page, or None
+    when there is nothing to take away. After the date: words without figures, the printed date
+    hint beside the box misread ("11/20/2026 MADD", "12/01/2026 LIM DD YYYY") or its side's dots;
+    before it: a character or two without figures, the box's side ("(03/01/2027", "i 12/01/2026").
+    Figures around it are kept, and a line written under it: they may be part of what was written."""
+    found = _FIGURES_DATE.match(text.strip())
+    if found is None or any(ch.isdigit() for ch in found["before"] + found["after"]):
+        return None
+    if "\n" in found["after"] or len(found["after"].split()) > MAX_HINT_WORDS:
+        return None
+    if not found["before"].strip() and not found["after"].strip():
+        return None
+    return found["date"]
+
+
 def similarity(phrase: list[str], label: tuple[str, ...]) -> float:
     """How alike a printed phrase and a label are, 0..1: spelling, words left out, a label cut short."""
     a, b = " ".join(phrase), " ".join(label)

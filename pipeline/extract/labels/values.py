@@ -22,6 +22,7 @@ from pipeline.extract.labels.text import (
     _option,
     _tick,
     clean_value,
+    date_alone,
     is_printed_instruction,
     spelling_likeness,
     words_of,
@@ -185,7 +186,11 @@ class ValueReader(RegionFinder):
                 return self._value(spec_field.key, text, read.anchor, read.line, UNSURE_CONFIDENCE, read.tokens,
                                    note="what is written there reads like the form's printed instructions")
             text = ""
-        return self._value(spec_field.key, text, read.anchor, read.line, read.confidence, read.tokens)
+        note = None
+        if self.layout.recognised and spec_field.type is FieldType.DATE and (date := date_alone(text)) is not None:
+            # (as sure as every word read there still: what was taken away was read unsurely too)
+            text, note = date, "what text recognition read beside the date (the printed hint, the box's side) was left out"
+        return self._value(spec_field.key, text, read.anchor, read.line, read.confidence, read.tokens, note=note)
 
 
 def _recognised(anchor: Anchor, value: str | bool | None, confidence: float, tokens: list[Token],

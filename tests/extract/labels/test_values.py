@@ -106,6 +106,22 @@ def test_a_value_read_by_ocr_is_as_sure_as_its_least_sure_word():
     assert (box.value, box.confidence) == (True, 0.5)  # the box's own state was unsure
 
 
+def test_on_a_picture_a_date_is_read_without_the_hint_printed_beside_it():
+    from pipeline.extract.labels import read_labels
+    from tests.extract.labels.conftest import REG
+
+    layout = _recognised([
+        [*((w, 0.95) for w in "Date of hire as PSP".split()), ("|", 1), ("(11/16/2026", 0.7), ("MADD", 0.3)],
+        [("Home", 0.95), ("city", 0.95), ("|", 1), ("Bad", 0.9), ("Axe", 0.9), ("MADD", 0.9)],  # no date: as read
+    ])
+    values = read_labels(layout, REG).values
+    hire = values["hire_date"]
+    assert hire.value == "11/16/2026"
+    assert hire.confidence == pytest.approx(0.3)  # as sure as every word read there, the hint's too
+    assert "left out" in hire.note
+    assert values["psp_city"].value == "Bad Axe MADD"
+
+
 def test_a_label_ocr_misread_by_a_letter_is_the_label_as_sure_as_its_spelling():
     from pipeline.extract.labels import LOOSE_CONFIDENCE, read_labels
     from tests.extract.labels.conftest import REG
