@@ -42,7 +42,7 @@ from pipeline.extract.ocr.marks import (
     without_specks,
 )
 from pipeline.extract.ocr.pages import PageImage
-from pipeline.extract.ocr.tesseract import OcrWord, read_words
+from pipeline.extract.ocr.tesseract import LINE_SEGMENTATION, OcrWord, read_words
 from pipeline.extract.pdf_flat import lines_of_words
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,8 @@ READ_DPI = 200.0  # Tesseract reads best with letters 20-30 pixels tall: a coars
 # scan read at 240 reads as well (measured, seed 9137: 98.4% of fields against 98.2%) in 0.8 of the time
 READ_MAX_DPI = 240.0
 FINE_DPI = (180.0, 250.0)  # under the first a page is coarse; under the second, one bit a pixel is a fax's
+BILEVEL_BLUR_SIGMA = 0.7  # pixels at READ_DPI: a one-bit page's lost pixels filled in, its letters still apart
+BROKEN_STROKES_SHARE = 0.025  # ``broken_strokes``: a fax's, not a scanner's one-bit page
 BILEVEL_GREY_SHARE = 0.5  # a page whose ink is less grey than this is one bit a pixel (a fax, a copier's black and white)
 FINE_TRUST, MEDIUM_TRUST, COARSE_TRUST = 0.95, 0.9, 0.8  # ``trust``: no word of a coarse page reaches 0.8
 JOIN_GAP = 0.12  # of a word's height: a gap this narrow is inside a word, not between two
@@ -102,6 +104,12 @@ def _for_reading(page: PageImage, wiped: np.ndarray) -> tuple[np.ndarray, float]
     if wiped.shape != pixels.shape:
         wiped = cv2.resize(wiped, (pixels.shape[1], pixels.shape[0]), interpolation=cv2.INTER_NEAREST)
     pixels[wiped > 0] = 255
+    if is_bilevel(page) and broken_strokes(pixels) >= BROKEN_STROKES_SHARE:
+        # A fax's strokes are broken by single pixels lost on the line and its edges stepped:
+        # Tesseract, which learnt its letters from smooth grey ones, reads a faxed "1" as "4" or an
+        # "l" as "i". Blurred by a pixel they are whole and smooth again, as on a grey scan. (A
+        # scanner's one-bit page has whole strokes, and reads better as it is.)
+        pixels = cv2.GaussianBlur(pixels, (0, 0), BILEVEL_BLUR_SIGMA * page.dpi / READ_DPI)
     if page.dpi > READ_MAX_DPI:
         factor = READ_MAX_DPI / page.dpi
         return cv2.resize(pixels, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA), factor
@@ -150,9 +158,16 @@ def _words(read: list[OcrWord], factor: float, points: float) -> list[dict[str, 
 # these. Standing alone before a word in small letters ("| will attend", "{ have"), it is "I".
 _STROKES = frozenset("|{}()[]!")
 # (quotes, colons, strokes and dots: what a box side's dots are read as; never how a value begins)
-_STRAY_BEFORE = re.compile(r"^[‘’'\"“”|:;,.`]+(?=[^\W_])")
-_STRAY_ALONE = re.compile(r"[‘’'\"“”|:;,.`~_]+")
+# (and backslashes, braces and underscores, which no value begins with; a parenthesis is a box's
+# side only when nothing closes it on its line: "(517) 555-0110" and "(LPC)" keep theirs)
+_STRAY_BEFORE = re.compile(r"^[‘’'\"“”|:;,.`\\{_]+(?=[^\W_])")
+_STRAY_ALONE = re.compile(r"[‘’'\"“”|:;,.`~_=\\]+")
+_UNCLOSED_BEFORE = re.compile(r"^[(\[](?=[^\W_])")
 
+
+# Quotes as typed: on a picture a curly quote and a straight one are a few pixels apart, and
+# recognition reads a straight apostrophe as a curly one ("Children’s" for "Children's").
+_STRAIGHT_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 
 # A box typed with brackets ("[X]", "[ ]"), its brackets read as any of their look-alikes.
 _TYPED_BOX = re.compile(r"^[\[({|]\s*([xX×✗✘]?)\s*[\])}|]$")
@@ -160,12 +175,13 @@ _TYPED_BOX = re.compile(r"^[\[({|]\s*([xX×✗✘]?)\s*[\])}|]$")
 
 def _as_printed(read: list[OcrWord]) -> list[OcrWord]:
     """The words as printed where recognition is known to confuse look-alikes: a vertical stroke
-    for "I", and a typed box's brackets for parentheses or braces; and without the dots of a box's
-    side that no wiping took, which recognition reads as a quote, a colon or a stroke before a
-    word ("‘Muskegon") or as a word of their own."""
+    for "I", a typed box's brackets for parentheses or braces, a straight quote for a curly one;
+    and without the dots of a box's side that no wiping took, which recognition reads as a quote,
+    a colon, a stroke or a parenthesis nothing closes before a word ("‘Muskegon", "(5505 Example
+    Drive") or as a word of their own."""
     out = []
     for index, word in enumerate(read):
-        text = word.text
+        text = word.text.translate(_STRAIGHT_QUOTES)
         following = read[index + 1] if index + 1 < len(read) else None
         if (text in _STROKES and following is not None and following.line == word.line
                 and following.text[:1].islower()):
@@ -174,9 +190,47 @@ def _as_printed(read: list[OcrWord]) -> list[OcrWord]:
             text = "[X]" if box.group(1) else "[ ]"
         else:
             text = _STRAY_BEFORE.sub("", text)
+            if _UNCLOSED_BEFORE.match(text) and not any(
+                    ")" in other.text or "]" in other.text for other in read[index:] if other.line == word.line):
+                text = text[1:]
         if not text or _STRAY_ALONE.fullmatch(text):
             continue
         out.append(word if text == word.text else dataclasses.replace(word, text=text))
+    return out
+
+
+# A date in figures as read: its month, day and year (or day, month and year).
+_DATE_IN_FIGURES = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})$")
+REREAD_SCALE = 2.0  # a word read again is enlarged this much: a faxed "1" read as "4" is read as "1" (measured, seed 9137)
+REREAD_CONFIDENCE = 0.75  # two readings of a word differed: a person confirms the second
+
+
+def _possible_date(text: str) -> bool:
+    found = _DATE_IN_FIGURES.match(text)
+    if found is None:
+        return False
+    first, second = int(found[1]), int(found[3])
+    return (1 <= first <= 12 and 1 <= second <= 31) or (1 <= second <= 12 and 1 <= first <= 31)
+
+
+def _dates_read_again(read: list[OcrWord], picture: np.ndarray, dpi: float) -> list[OcrWord]:
+    """Words shaped like a date in figures that is no date ("41/20/2026": a faxed "1" read as "4"
+    beside it) read again alone, enlarged (``REREAD_SCALE``), as one line: taken when they then
+    read as a possible date of the same shape, less surely than either reading alone (a person
+    confirms it); left as read otherwise (the date's check finds it wrong)."""
+    out = []
+    for word in read:
+        if _DATE_IN_FIGURES.match(word.text) is None or _possible_date(word.text):
+            out.append(word)
+            continue
+        margin = word.bottom - word.top
+        crop = picture[max(0, word.top - margin) : word.bottom + margin, max(0, word.x0 - margin) : word.x1 + margin]
+        enlarged = cv2.resize(crop, None, fx=REREAD_SCALE, fy=REREAD_SCALE, interpolation=cv2.INTER_CUBIC)
+        again = read_words(enlarged, dpi * REREAD_SCALE, segmentation=LINE_SEGMENTATION)
+        text = again[0].text if len(again) == 1 else ""
+        if _possible_date(text) and len(text) == len(word.text):
+            word = dataclasses.replace(word, text=text, confidence=min(word.confidence, again[0].confidence, REREAD_CONFIDENCE))
+        out.append(word)
     return out
 
 
@@ -217,20 +271,38 @@ def _covered(marks: PageMarks, words: Iterable[OcrWord], scale: float) -> np.nda
     return covered
 
 
+def broken_strokes(pixels: np.ndarray) -> float:
+    """How broken a page's strokes are: its single pixels of paper with ink on both sides (left and
+    right, or above and below), a share of its ink. A fax loses pixels on the line (measured: 0.03
+    to 0.05); a scanner's one-bit page has next to none (0.01 or less at 200 dpi)."""
+    ink = pixels < 128
+    across = np.zeros_like(ink)
+    across[:, 1:-1] = ink[:, :-2] & ink[:, 2:]
+    down = np.zeros_like(ink)
+    down[1:-1] = ink[:-2] & ink[2:]
+    return float(np.count_nonzero(~ink & (across | down))) / max(1, int(np.count_nonzero(ink)))
+
+
+def is_bilevel(page: PageImage) -> bool:
+    """Whether a page is one bit a pixel (a fax, a copier's black and white): as its file says, or
+    told from its pixels."""
+    if page.bilevel is not None:
+        return page.bilevel
+    sample = page.pixels[::5, ::5]
+    # one bit a pixel: its ink black, but for the grey a drawing's smoothing puts on the edges
+    # (a grey scan's ink is nearly all grey: its share is 0.8 and more, a 1-bit page's 0.25 or less)
+    ink = np.count_nonzero(sample < 224)
+    return bool(np.count_nonzero((sample > 32) & (sample < 224)) < BILEVEL_GREY_SHARE * max(ink, 1))
+
+
 def trust(page: PageImage) -> float:
     """How far Tesseract's confidence in a page's words is to be trusted (its confidence is
     multiplied by this). Measured on scans, faxes and photos made like the real thing
     (``samples/scans.py``, the README's accuracy table): on a coarse page (under 180 dpi, or one
     bit a pixel under 250 dpi: a fax) it misreads digits (5 for 6, 4 for 1) with full confidence,
     so no word of it is sure enough to decide on alone; on a page of 180 to 250 dpi a tenth less."""
-    sample = page.pixels[::5, ::5]
-    # one bit a pixel: its ink black, but for the grey a drawing's smoothing puts on the edges
-    # (a grey scan's ink is nearly all grey: its share is 0.8 and more, a 1-bit page's 0.25 or less)
-    ink = np.count_nonzero(sample < 224)
-    bilevel = page.bilevel if page.bilevel is not None else (
-        np.count_nonzero((sample > 32) & (sample < 224)) < BILEVEL_GREY_SHARE * max(ink, 1))
     dpi = page.source_dpi or page.dpi
-    if dpi < FINE_DPI[0] or (bilevel and dpi < FINE_DPI[1]):
+    if dpi < FINE_DPI[0] or (is_bilevel(page) and dpi < FINE_DPI[1]):
         return COARSE_TRUST
     return MEDIUM_TRUST if dpi < FINE_DPI[1] else FINE_TRUST
 
@@ -245,7 +317,8 @@ def read_page(page: PageImage) -> PageReading:
     work_ink = without_specks(ink(work), work_dpi)
     marks = page_marks(work_ink, faint_ink(work), work_dpi)
     picture, factor = _for_reading(page, marks.wiped)
-    read = [_trusted(w, trusted) for w in _joined(_as_printed(read_words(picture, page.dpi * factor)))]
+    read = [_trusted(w, trusted) for w in _joined(_as_printed(_dates_read_again(read_words(picture, page.dpi * factor),
+                                                                               picture, page.dpi * factor)))]
     scale = work_dpi / (page.dpi * factor)
     text, unread = _text_of(read, trusted, work_ink, scale, page.dpi * factor)
     work_points = 72.0 / work_dpi
@@ -262,9 +335,28 @@ def read_page(page: PageImage) -> PageReading:
     horizontal = [(y * work_points, x0 * work_points, x1 * work_points) for y, x0, x1 in marks.horizontal]
     vertical = [(x * work_points, top * work_points, bottom * work_points) for x, top, bottom in marks.vertical]
     lines, removed = lines_of_words(words, horizontal, vertical, page.number)
+    if lines and lines[0].top < TRANSMISSION_LINE_POINTS and is_transmission_line(lines[0].text):
+        removed.append(lines.pop(0).text)
     # (how legible the page is: by Tesseract's own confidence, before ``trust``)
     confidence = float(np.mean([w.confidence for w in text])) / trusted if text else 0.0
     return PageReading(lines, removed, vertical, len(text), confidence, size if page.pixels.shape == received_shape else None)
+
+
+# The line a fax machine prints across the top of each page it sends: when (a time, and a date or
+# the page's number among the pages sent) and from whom ("DEC-01-2026 11:38 FROM-AGENCY 5555550110 P.1/3").
+TRANSMISSION_LINE_POINTS = 36.0  # the machine prints it within the page's top half inch, above the form's own margin
+_TIME = re.compile(r"(?<![\d:])[0-2]?\d:[0-5]\d(?![\d:])")
+_SENT_DATE_OR_PAGE = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b\d{1,4}[-/.]\d{1,2}[-/.]\d{2,4}\b"
+    r"|\bp(?:age|g)?\.?\s*\d{1,3}\s*(?:/|of)\s*\d{1,3}\b",
+    re.IGNORECASE,
+)
+
+
+def is_transmission_line(text: str) -> bool:
+    """Whether a page's top line is the sending fax machine's: a time, with a date or a page count.
+    A form's own first line (its title, an agency's letterhead) holds no time of day."""
+    return bool(_TIME.search(text)) and bool(_SENT_DATE_OR_PAGE.search(text))
 
 
 def _text_of(read: list[OcrWord], trusted: float, work_ink: np.ndarray, scale: float,

@@ -21,6 +21,7 @@ from pipeline.extract.tools import find_tool, run_tool
 # Page segmentation: a page of forms is sparse text, labels and values in columns, read as
 # blocks of their own (3, automatic) rather than as one block whose lines run across the columns.
 PAGE_SEGMENTATION = 3
+LINE_SEGMENTATION = 7  # a single line of text: a word read again alone
 PAGE_TIMEOUT_SECONDS = 40.0
 
 

@@ -19,16 +19,26 @@ def _word(text: str, x0: int, confidence: float = 0.95, line: tuple[int, int, in
     ("'555", "555"),
     (":Parker", "Parker"),
     ("(517)", "(517)"),  # a phone's own parenthesis stays
-    ("Children’s", "Children’s"),  # an apostrophe inside a word stays
+    ("Children’s", "Children's"),  # an apostrophe inside a word stays, straight as typed
     ("O'Neil", "O'Neil"),
+    ("\\Charlie", "Charlie"),  # a faxed side's dots read as a backslash, a brace or a rule's underscore
+    ("{Ingham", "Ingham"),
+    ("_Jordan", "Jordan"),
+    ("(03/01/2027", "03/01/2027"),  # a parenthesis nothing closes
+    ("(LPC)", "(LPC)"),
 ])
 def test_a_box_side_read_before_a_word_is_dropped(read, printed):
     assert [w.text for w in _as_printed([_word(read, 10)])] == [printed]
 
 
 def test_a_box_side_read_as_a_word_of_its_own_is_dropped():
-    words = [_word("Weekly", 10), _word(":", 200), _word("‘", 300)]
+    words = [_word("Weekly", 10), _word(":", 200), _word("‘", 300), _word("=", 400), _word("\\", 500)]
     assert [w.text for w in _as_printed(words)] == ["Weekly"]
+
+
+def test_a_parenthesis_closed_further_on_its_line_stays():
+    words = [_word("(5505", 10), _word("Example", 80), _word("(optional", 10, line=(2, 1, 1)), _word("note)", 130, line=(2, 1, 1))]
+    assert [w.text for w in _as_printed(words)] == ["5505", "Example", "(optional", "note)"]
 
 
 def test_a_stroke_before_a_lowercase_word_is_still_an_I():
