@@ -104,7 +104,9 @@ def _for_reading(page: PageImage, wiped: np.ndarray) -> tuple[np.ndarray, float]
     if wiped.shape != pixels.shape:
         wiped = cv2.resize(wiped, (pixels.shape[1], pixels.shape[0]), interpolation=cv2.INTER_NEAREST)
     pixels[wiped > 0] = 255
-    if is_bilevel(page) and broken_strokes(pixels) >= BROKEN_STROKES_SHARE:
+    # (told only of a page as coarse as a fax's: finer, a one-bit page is a scanner's or a copier's,
+    # and counting its pixels would cost a tenth of Tesseract's time on it)
+    if (page.source_dpi or page.dpi) < FINE_DPI[1] and is_bilevel(page) and broken_strokes(pixels) >= BROKEN_STROKES_SHARE:
         # A fax's strokes are broken by single pixels lost on the line and its edges stepped:
         # Tesseract, which learnt its letters from smooth grey ones, reads a faxed "1" as "4" or an
         # "l" as "i". Blurred by a pixel they are whole and smooth again, as on a grey scan. (A

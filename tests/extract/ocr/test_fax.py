@@ -4,6 +4,7 @@ printed hint or its box's side read beside it is no part of it."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -75,6 +76,9 @@ def test_a_scanner_s_one_bit_page_and_a_grey_one_are_read_as_they_are():
     assert np.array_equal(_for_reading(_page(whole, True), nothing_wiped)[0], whole)
     faxed = _strokes(0.05)
     assert np.array_equal(_for_reading(_page(faxed, False), nothing_wiped)[0], faxed)
+    # finer than a fax: a scanner's one-bit page, only made smaller to be read
+    fine, factor = _for_reading(PageImage(faxed, 300.0, 1, source_dpi=300.0, bilevel=True), nothing_wiped)
+    assert np.array_equal(fine, cv2.resize(faxed, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA))
 
 
 def _date(text: str, confidence: float = 0.9) -> OcrWord:
