@@ -67,20 +67,20 @@ def folded(text: str) -> str:
     return " ".join(_WORD.findall(text.casefold()))
 
 
-def looks_printed(text: str) -> bool:
+def looks_printed(text: str, *, after_value: bool = False) -> bool:
     """Shaped like a printed hint, not like a value several people share: no digit, and either in
-    brackets, a phrase mostly in small letters or one small word ("(as on the county ID card)",
-    "(optional)"), or a sentence of four words or more, most of them in small letters ("as on the
-    county ID card"). A name ("Friends of the Family"), an abbreviation ("(LMSW)"), a county, a city
-    or an email address is none of these."""
+    brackets, a phrase of two words or more mostly in small letters ("(if any)"), or a sentence of
+    four words or more, most of them in small letters ("as on the county ID card"). In brackets
+    ``after_value``, three words at least: a word or two there is what people add to a value
+    ("2027-01-LAN (classroom)"). A name ("Friends of the Family"), an abbreviation ("(LMSW)"), a
+    county, a city or an email address is none of these."""
     if not _WORD.search(text) or _DIGIT.search(text):
         return False
     bracketed = _BRACKETED.match(text) is not None
     words = text.strip().strip("()[]").split()
     small = sum(next((c.islower() for c in word if c.isalpha()), False) for word in words)
-    if bracketed and len(words) == 1:
-        return text.strip().startswith("(") and small == 1  # "(optional)"; never "[picture]", a drawn signature
-    return len(words) >= (2 if bracketed else 4) and 2 * small > len(words)
+    least = (3 if after_value else 2) if bracketed else 4
+    return len(words) >= least and 2 * small > len(words)
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ def _candidates(text: str) -> frozenset[str]:
     if len(lines) > 1:
         part = lines[-1]
     elif (tail := _BRACKETED_END.search(text)) is not None and tail.start() > 0:
-        part = tail.group()
+        return frozenset({folded(tail.group())}) if looks_printed(tail.group(), after_value=True) else frozenset()
     else:
         part = text
     return frozenset({folded(part)}) if looks_printed(part) else frozenset()

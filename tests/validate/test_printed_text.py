@@ -68,8 +68,14 @@ def test_a_hint_shape_is_bracketed_or_a_sentence_in_small_letters():
     assert looks_printed("as it appears on the county ID card")
     assert not looks_printed("Friends of the Family")
     assert not looks_printed("(517)")
-    assert looks_printed("(optional)") and looks_printed("(if any)")
+    assert looks_printed("(if any)") and not looks_printed("(if any)", after_value=True)
     assert not looks_printed("(LMSW)") and not looks_printed("[picture]") and not looks_printed("(Clinton-Eaton-Ingham)")
+
+
+def test_a_word_or_two_people_add_in_brackets_after_their_values_stays():
+    values = ["2027-03-GR (classroom)", "2027-01-LAN (classroom)", "2027-02-FLINT (classroom)", "2027-01-LAN (in person)",
+              "2027-03-GR (in person)", "2027-02-FLINT (in person)"]
+    assert learn(_readings(values, key="training_session")) == {}
 
 
 def test_only_free_text_is_touched_a_choice_or_an_email_that_is_a_hint_does_not_parse_anyway():
