@@ -13,7 +13,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationInfo
 
 from schemas import values
 from schemas.reference import ReferenceData, load_reference
@@ -107,7 +107,8 @@ Email = Annotated[str, BeforeValidator(values.normalise_email)]
 Phone = Annotated[str, BeforeValidator(values.normalise_phone)]
 MichiganZip = Annotated[str, BeforeValidator(lambda v: values.normalise_zip(str(v), michigan_only=True))]
 UsZip = Annotated[str, BeforeValidator(lambda v: values.normalise_zip(str(v), michigan_only=False))]
-UsState = Annotated[str, BeforeValidator(lambda v: values.normalise_state(str(v)))]
+_STATE_PARSER = BeforeValidator(lambda v: values.normalise_state(str(v)))
+UsState = Annotated[str, _STATE_PARSER]
 FormDate = Annotated[date, BeforeValidator(_date)]
 CmhspName = Annotated[str, BeforeValidator(_cmhsp)]
 MichiganCounties = Annotated[list[str], BeforeValidator(_counties), Field(min_length=1)]
@@ -143,3 +144,9 @@ CREDENTIALS = choice(
     "Other",
 )
 EMPLOYERS = choice("CMHSP", "Contract provider agency")
+
+
+def holds_state_code(model: type[BaseModel], key: str) -> bool:
+    """Whether the record's field ``key`` is a US state's two-letter code (``UsState``)."""
+    field = model.model_fields.get(key)
+    return field is not None and any(m is _STATE_PARSER for m in field.metadata)

@@ -40,6 +40,15 @@ US_STATES = {
     "MP": "Northern Mariana Islands",
 }  # fmt: skip
 _STATE_BY_NAME = {name.casefold(): code for code, name in US_STATES.items()}
+# The states' traditional abbreviations as people write them ('Mich.', 'Calif.', 'W. Va.'), each one
+# state's only; those that are the code already ('Pa.', 'Ga.') are read as codes.
+_STATE_BY_ABBREVIATION = {
+    "ala": "AL", "ariz": "AZ", "ark": "AR", "calif": "CA", "cal": "CA", "colo": "CO", "conn": "CT",
+    "del": "DE", "fla": "FL", "ill": "IL", "ind": "IN", "kans": "KS", "kan": "KS", "mass": "MA",
+    "mich": "MI", "minn": "MN", "miss": "MS", "mont": "MT", "nebr": "NE", "neb": "NE", "nev": "NV",
+    "nmex": "NM", "okla": "OK", "ore": "OR", "oreg": "OR", "tenn": "TN", "tex": "TX", "wash": "WA",
+    "wva": "WV", "wis": "WI", "wisc": "WI", "wyo": "WY",
+}  # fmt: skip
 
 MICHIGAN_ZIP_RANGE = (48001, 49971)
 
@@ -159,15 +168,29 @@ def normalise_zip(text: str, *, michigan_only: bool) -> str:
 
 
 def normalise_state(text: str) -> str:
-    """The two-letter code of a US state or territory, written as its code or its name;
-    Unreadable for anything else."""
+    """The two-letter code of a US state or territory, written as its code (in any case), its name
+    or its traditional abbreviation ('Mich.'); Unreadable for anything else."""
     cleaned = text.strip().rstrip(".")
     code = cleaned.upper().replace(".", "")
     if code in US_STATES:
         return code
     if cleaned.casefold() in _STATE_BY_NAME:
         return _STATE_BY_NAME[cleaned.casefold()]
+    abbreviation = "".join(cleaned.casefold().replace(".", " ").split())
+    if abbreviation in _STATE_BY_ABBREVIATION:
+        return _STATE_BY_ABBREVIATION[abbreviation]
     raise Unreadable(f"'{text}' is not a US state; write its two-letter code, for example MI")
+
+
+def state_code_as_read(text: str) -> str | None:
+    """The code a state's two-letter code read in small letters is ('Mi', 'mi': MI); None for
+    anything else. Text recognition reads a capital 'I' or 'L' at a word's end as 'i' or 'l', and a
+    code has no small letters to keep."""
+    cleaned = text.strip()
+    code = cleaned.upper()
+    if len(cleaned) == 2 and cleaned != code and code in US_STATES:
+        return code
+    return None
 
 
 def _too_large(number: Decimal) -> bool:

@@ -65,8 +65,23 @@ def test_states():
     assert values.normalise_state("mi") == "MI"
     assert values.normalise_state("Michigan") == "MI"
     assert values.normalise_state("O.H.") == "OH"
+    # as people write them (issue 14): each of these is one state's only
+    assert values.normalise_state("Mi") == "MI"
+    assert values.normalise_state("Mich.") == "MI"
+    assert values.normalise_state("mich") == "MI"
+    assert values.normalise_state("W. Va.") == "WV"
     with pytest.raises(ValueError, match="two-letter"):
-        values.normalise_state("Mich")
+        values.normalise_state("Mch")
+    with pytest.raises(ValueError, match="two-letter"):
+        values.normalise_state("Lake")
+
+
+def test_a_state_code_read_in_small_letters_is_the_code():
+    assert values.state_code_as_read(" Mi ") == "MI"
+    assert values.state_code_as_read("oh") == "OH"
+    assert values.state_code_as_read("MI") is None  # as read already
+    assert values.state_code_as_read("Xy") is None
+    assert values.state_code_as_read("Michigan") is None  # a name is parsed, not read as a code
 
 
 def test_numbers():

@@ -184,6 +184,21 @@ def date_alone(text: str) -> str | None:
     return found["date"]
 
 
+# An email address with what recognition read on a picture before it: a letter or a mark or two
+# alone (the box's side: "I riley@example.org"), and spaces around its "@" (ink gaps, not written).
+_SIDE_BEFORE_EMAIL = re.compile(r"^(?:[^\W\d_]|[^\w\s@]{1,2})\s+(?P<address>[^\s@]+\s*@\s*[^\s@]+)$")
+
+
+def email_alone(text: str) -> str | None:
+    """An email address without the box's side recognition read before it on a picture of the
+    page, or None when there is none: nobody writes a space inside an address, so a letter alone
+    before one is not part of it."""
+    found = _SIDE_BEFORE_EMAIL.match(text.strip())
+    if found is None:
+        return None
+    return "".join(found["address"].split())
+
+
 def similarity(phrase: list[str], label: tuple[str, ...]) -> float:
     """How alike a printed phrase and a label are, 0..1: spelling, words left out, a label cut short."""
     a, b = " ".join(phrase), " ".join(label)

@@ -23,13 +23,17 @@ from pipeline.extract.labels.text import (
     _tick,
     clean_value,
     date_alone,
+    email_alone,
     is_printed_instruction,
     spelling_likeness,
     words_of,
 )
 from pipeline.extract.layout import PICTURE, Token
 from pipeline.model import LOW_CONFIDENCE, FieldArea, FieldValue, ReadMethod
+from schemas import RECORD_MODELS
 from schemas.spec import FieldType
+from schemas.types import holds_state_code
+from schemas.values import state_code_as_read
 
 # A required text field with nothing read on a picture of the page: below the review threshold.
 BLANK_ON_A_PICTURE_CONFIDENCE = 0.6
@@ -190,6 +194,12 @@ class ValueReader(RegionFinder):
         if self.layout.recognised and spec_field.type is FieldType.DATE and (date := date_alone(text)) is not None:
             # (as sure as every word read there still: what was taken away was read unsurely too)
             text, note = date, "what text recognition read beside the date (the printed hint, the box's side) was left out"
+        if self.layout.recognised and spec_field.type is FieldType.EMAIL and (address := email_alone(text)) is not None:
+            # (as sure as every word read there still, the side's too)
+            text, note = address, "what text recognition read before the address (the box's side) was left out"
+        if (self.layout.recognised and holds_state_code(RECORD_MODELS[self.spec.form_id], spec_field.key)
+                and (code := state_code_as_read(text)) is not None):
+            text, note = code, "a state's code read in small letters was taken in capitals"
         return self._value(spec_field.key, text, read.anchor, read.line, read.confidence, read.tokens, note=note)
 
 

@@ -106,20 +106,50 @@ def test_a_value_read_by_ocr_is_as_sure_as_its_least_sure_word():
     assert (box.value, box.confidence) == (True, 0.5)  # the box's own state was unsure
 
 
-def test_on_a_picture_a_date_is_read_without_the_hint_printed_beside_it():
+@pytest.mark.parametrize(("read", "other", "key", "value", "confidence"), [
+    # a date: the printed hint misread after it and the box's side before it (the hint read least surely)
+    ([("Date", 0.95), ("of", 0.95), ("hire", 0.95), ("as", 0.95), ("PSP", 0.95), ("|", 1), ("(11/16/2026", 0.7),
+      ("MADD", 0.3)],
+     [("Home", 0.95), ("city", 0.95), ("|", 1), ("Bad", 0.9), ("Axe", 0.9), ("MADD", 0.9)],  # no date: as read
+     "hire_date", "11/16/2026", 0.3),
+    # an email: the box's side before it, read least surely, and spaces around its "@"
+    ([("PSP", 0.95), ("email", 0.95), ("|", 1), ("I", 0.4), ("dana.sample", 0.9), ("@", 0.9), ("example.org", 0.9)],
+     [("Home", 0.95), ("city", 0.95), ("|", 1), ("I", 0.9), ("a@b.org", 0.9)],  # not an email's field: as read
+     "psp_email", "dana.sample@example.org", 0.4),
+])
+def test_on_a_picture_a_value_is_read_without_what_recognition_read_around_it(read, other, key, value, confidence):
+    from pipeline.extract.labels import read_labels
+    from tests.extract.labels.conftest import REG
+
+    values = read_labels(_recognised([read, other]), REG).values
+    found = values[key]
+    assert found.value == value
+    assert found.confidence == pytest.approx(confidence)  # as sure as every word read there, those left out too
+    assert "left out" in found.note
+    assert values["psp_city"].value == " ".join(text for text, _ in other[3:])
+
+
+def test_an_email_of_two_words_is_read_as_it_is():
+    from pipeline.extract.labels import read_labels
+    from tests.extract.labels.conftest import REG
+
+    row = [("PSP", 0.95), ("email", 0.95), ("|", 1), ("jo", 0.9), ("smith@example.org", 0.9)]
+    assert read_labels(_recognised([row]), REG).values["psp_email"].value == "jo smith@example.org"
+
+
+def test_on_a_picture_a_state_code_read_in_small_letters_is_the_code():
     from pipeline.extract.labels import read_labels
     from tests.extract.labels.conftest import REG
 
     layout = _recognised([
-        [*((w, 0.95) for w in "Date of hire as PSP".split()), ("|", 1), ("(11/16/2026", 0.7), ("MADD", 0.3)],
-        [("Home", 0.95), ("city", 0.95), ("|", 1), ("Bad", 0.9), ("Axe", 0.9), ("MADD", 0.9)],  # no date: as read
+        [("Home", 0.95), ("state", 0.95), ("|", 1), ("Mi", 0.9)],
+        [("Home", 0.95), ("city", 0.95), ("|", 1), ("Mi", 0.9)],  # not a state's field: as read
     ])
     values = read_labels(layout, REG).values
-    hire = values["hire_date"]
-    assert hire.value == "11/16/2026"
-    assert hire.confidence == pytest.approx(0.3)  # as sure as every word read there, the hint's too
-    assert "left out" in hire.note
-    assert values["psp_city"].value == "Bad Axe MADD"
+    state = values["psp_state"]
+    assert (state.value, state.confidence) == ("MI", pytest.approx(0.9))
+    assert "capitals" in state.note
+    assert values["psp_city"].value == "Mi"
 
 
 def test_a_label_ocr_misread_by_a_letter_is_the_label_as_sure_as_its_spelling():
