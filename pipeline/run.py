@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.engine import Engine
 
@@ -30,7 +30,9 @@ from pipeline.report import document_report, html
 from pipeline.report.models import DocumentReport, RunSummary
 from pipeline.settings import Settings
 from pipeline.validate import ValidationContext
-from pipeline.workers import ExtractionPool, start_forkserver
+
+if TYPE_CHECKING:  # the workers' module (pebble, multiprocessing) is imported when there is something to read
+    from pipeline.workers import ExtractionPool
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +95,8 @@ class RunContext:
     def pool(self) -> ExtractionPool:
         """The run's extraction workers, started the first time they are needed."""
         if self._pool is None:
+            from pipeline.workers import ExtractionPool
+
             self._pool = ExtractionPool(
                 workers=self.settings.workers,
                 timeout_seconds=self.settings.extract_timeout_seconds,
@@ -129,6 +133,8 @@ def open_run(settings: Settings) -> RunContext:
     """
     service.prepare_home(settings)
     if next(inbox_entries(settings.data_home.inbox), None) is not None:
+        from pipeline.workers import start_forkserver
+
         start_forkserver()  # the readers' process starts while the run opens; an empty run starts none
     # Workers sharing an inbox take files through the store instead of the whole inbox.
     lock = None if settings.claim_files else RunLock(settings.data_home.root)
