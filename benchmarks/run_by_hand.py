@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -66,6 +67,10 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5, help="runs timed while the server runs")
     parser.add_argument("--without-server", action="store_true", help="also time one run with no server")
     args = parser.parse_args()
+    # A benchmark stopped from outside (timeout, Ctrl-C in a pipeline, kill) still stops its server
+    # through the finally below, instead of leaving a Prefect server running on the machine.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(f"stopped by signal {signum}"))
+    signal.signal(signal.SIGHUP, lambda signum, frame: sys.exit(f"stopped by signal {signum}"))
     with tempfile.TemporaryDirectory(prefix="psp-run-by-hand-") as folder:
         home = Path(folder) / "home"
         subprocess.run([str(BIN / "psp-pipeline"), "init", "--home", str(home)], env=_environment(home),

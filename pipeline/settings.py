@@ -90,7 +90,10 @@ class Settings(BaseSettings):
         default=900, ge=1, le=86400, description="How long a worker's claim on a file lasts unless it finishes first."
     )
     worker_memory_mb: int = Field(
-        default=1536, ge=256, le=65536, description="Address space a reading process may use (a zip bomb stops here)."
+        default=1536, ge=1024, le=65536,
+        # A reading worker already holds about 540 MB of address space when it starts (the forkserver
+        # preloads OpenCV, numpy and the readers); a lower limit leaves it no room to take its first task.
+        description="Address space a reading process may use (a zip bomb stops here); at least 1024.",
     )
     coordinator_name: str = "Statewide PSP Coordinator"
     coordinator_email: str = "psp-coordinator@example.org"

@@ -46,7 +46,7 @@ def test_the_defaults_need_no_environment(environment):
 
 @pytest.mark.parametrize(("name", "value"), [
     ("batch_size", 0), ("batch_size", 10_001), ("workers", 65), ("extract_timeout_seconds", 0),
-    ("settle_seconds", -1), ("smtp_port", 0), ("worker_memory_mb", 255), ("claim_lease_seconds", 0),
+    ("settle_seconds", -1), ("smtp_port", 0), ("worker_memory_mb", 1023), ("claim_lease_seconds", 0),
 ])
 def test_a_setting_out_of_its_bounds_is_refused(environment, name, value):
     with pytest.raises(ValidationError, match=name):

@@ -31,7 +31,7 @@ def received(name: str, size: int = 10) -> ReceivedFile:
 
 
 def test_limits_turn_bad_files_into_documents_for_a_person():
-    pool = ExtractionPool(workers=2, timeout_seconds=2, memory_mb=512, max_file_mb=1, reader=slow_or_greedy_reader)
+    pool = ExtractionPool(workers=2, timeout_seconds=2, memory_mb=1024, max_file_mb=1, reader=slow_or_greedy_reader)
     try:
         batch = [received(n) for n in ("fine.pdf", "slow.pdf", "greedy.pdf", "crash.pdf", "defect.pdf")]
         batch.append(received("huge.pdf", size=5 * 1024 * 1024))
@@ -42,7 +42,7 @@ def test_limits_turn_bad_files_into_documents_for_a_person():
         pool.close()
     assert results["fine.pdf"].problem is None
     assert results["slow.pdf"].problem is ExtractionProblem.UNREADABLE and "longer than 2 s" in results["slow.pdf"].problem_detail
-    assert results["greedy.pdf"].problem is ExtractionProblem.UNREADABLE and "512 MB" in results["greedy.pdf"].problem_detail
+    assert results["greedy.pdf"].problem is ExtractionProblem.UNREADABLE and "1024 MB" in results["greedy.pdf"].problem_detail
     assert results["crash.pdf"].problem is ExtractionProblem.UNREADABLE
     assert results["defect.pdf"].problem is ExtractionProblem.UNREADABLE and "KeyError" in results["defect.pdf"].problem_detail
     assert results["huge.pdf"].problem is ExtractionProblem.TOO_LARGE and "5 MB" in results["huge.pdf"].problem_detail
@@ -55,7 +55,7 @@ def counting_reader(received: ReceivedFile) -> ExtractedDocument:
 def test_batches_read_ahead_are_taken_as_read_and_another_batch_is_read_afresh():
     """Batches are read ahead in the order asked for; asking for one takes what was read, in order,
     lets go of those before it that were never asked for, and keeps reading those after it."""
-    pool = ExtractionPool(workers=2, timeout_seconds=10, memory_mb=512, max_file_mb=1, reader=counting_reader)
+    pool = ExtractionPool(workers=2, timeout_seconds=10, memory_mb=1024, max_file_mb=1, reader=counting_reader)
     names = lambda documents: [d.received.original_name for d in documents]  # noqa: E731
     try:
         first, second = [received(f"first-{n}.pdf") for n in range(6)], [received(f"second-{n}.pdf") for n in range(4)]
@@ -88,7 +88,7 @@ def collector_state_reader(received: ReceivedFile) -> ExtractedDocument:
 def test_workers_read_with_the_collector_set_for_documents():
     from pipeline.collector import WORKER_THRESHOLDS
 
-    pool = ExtractionPool(workers=1, timeout_seconds=10, memory_mb=512, max_file_mb=1, reader=collector_state_reader)
+    pool = ExtractionPool(workers=1, timeout_seconds=10, memory_mb=1024, max_file_mb=1, reader=collector_state_reader)
     try:
         (document,) = pool.extract_all([received("any.pdf")])
     finally:
@@ -134,7 +134,7 @@ def marking_reader(received: ReceivedFile) -> ExtractedDocument:
 def test_a_batch_left_partway_is_not_waited_for(tmp_path):
     """A run that stops in the middle of a batch (an error, Ctrl-C) lets the rest of it go: the
     document being read is stopped, those not yet read are cancelled."""
-    pool = ExtractionPool(workers=1, timeout_seconds=10, memory_mb=512, max_file_mb=1, reader=marking_reader)
+    pool = ExtractionPool(workers=1, timeout_seconds=10, memory_mb=1024, max_file_mb=1, reader=marking_reader)
     batch = [received(name).model_copy(update={"path": tmp_path / name}) for name in ("first", "slow", "third")]
     try:
         documents = pool.extract_all(batch)
