@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from pipeline.load.queries import seats_taken
@@ -41,7 +41,12 @@ from pipeline.validate.judge import (
     ProgramState,
     StandingForm,
 )
-from pipeline.validate.printed_text import PrintedTextMemory, Reading, agency_named
+from pipeline.validate.printed_text import (
+    PrintedTextMemory,
+    Reading,
+    agency_named,
+    text_fields,
+)
 from schemas.reference import SESSION_COLUMNS, ReferenceData, TrainingSession
 
 
@@ -96,9 +101,13 @@ def held_forms(session: Session) -> tuple[HeldForm, ...]:
     )
 
 
-# The latest documents of an agency's form that its printed text is learnt from: enough to see what
-# recurs, few enough to read in each batch's transaction.
-PRINTED_TEXT_DOCUMENTS = 200
+# The latest documents of an agency's form that its printed text is learnt from. Its rule asks for
+# ``MIN_DOCUMENTS`` (3) of them about as many people; a version of the form the agency uses prints
+# its text on every document made with it, so 50 of the latest see any version still in use (one
+# used for fewer than 3 of 50 forms teaches nothing, and the batch's own documents add to it), and
+# the readings read for a batch naming every CMHSP on both forms stay at 46 x 2 x 50, however big
+# the store grows.
+PRINTED_TEXT_DOCUMENTS = 50
 
 
 def printed_text_memory(session: Session, documents: Iterable[ExtractedDocument],
@@ -107,23 +116,31 @@ def printed_text_memory(session: Session, documents: Iterable[ExtractedDocument]
     memory needs them (``pipeline.validate.printed_text``): read from the documents stored, nothing
     kept besides them. Read before the program's lock is taken (``program.record_batch``): a
     document another run stores meanwhile is missed by this batch's memory, which only makes it
-    know less, and the lock is held no longer than before."""
-    wanted = {(agency, str(document.form_id)) for document in documents
+    know less, and the lock is held no longer than before.
+
+    One query for every agency named: the latest ``PRINTED_TEXT_DOCUMENTS`` ids of each agency's
+    form (numbered from the queue's index and the kind; a replaced form's subject is its
+    successor's), then only those documents' readings."""
+    wanted = {(agency, FormId(document.form_id)) for document in documents
               if document.form_id is not None and (agency := agency_named(document, reference)) is not None}
     memory = PrintedTextMemory()
-    for agency, form_id in sorted(wanted):
-        # the ids from the queue's index alone (not superseded, the form, the agency: a replaced
-        # form's subject is its successor's), then only the latest documents' readings
-        ids = session.scalars(select(Document.id).where(
-            Document.superseded_by_id.is_(None), Document.form_id == FormId(form_id), Document.agency == agency,
-            Document.kind.is_distinct_from(InputKind.FILLABLE_PDF.value),  # its fields' own values, nothing printed
-        )).all()
-        latest = sorted(ids)[-PRINTED_TEXT_DOCUMENTS:]
-        rows = session.execute(
-            select(Document.id, Document.subject_key, Document.extraction).where(Document.id.in_(latest)).order_by(Document.id)
-        ).tuples() if latest else []
-        for document_id, subject, extraction in rows:
-            memory.add(agency, form_id, Reading.stored(document_id, subject, extraction))
+    if not wanted:
+        return memory
+    numbered = select(
+        Document.id,
+        func.row_number().over(partition_by=(Document.agency, Document.form_id), order_by=Document.id.desc()).label("place"),
+    ).where(
+        Document.superseded_by_id.is_(None), tuple_(Document.agency, Document.form_id).in_(sorted(wanted)),
+        Document.kind.is_distinct_from(InputKind.FILLABLE_PDF.value),  # its fields' own values, nothing printed
+    ).subquery()
+    rows = session.execute(
+        select(Document.id, Document.agency, Document.form_id, Document.subject_key, Document.extraction)
+        .join(numbered, numbered.c.id == Document.id)
+        .where(numbered.c.place <= PRINTED_TEXT_DOCUMENTS)
+        .order_by(Document.id)
+    ).tuples()
+    for document_id, agency, form_id, subject, extraction in rows:
+        memory.add(agency, str(form_id), Reading.stored(document_id, subject, extraction, text_fields(str(form_id))))
     return memory
 
 

@@ -98,16 +98,25 @@ class Reading:
         return cls(document, subject, page_texts(fields))
 
     @classmethod
-    def stored(cls, document_id: int, subject: str | None, extraction: Mapping[str, Any] | None) -> Reading:
-        """The same, of a document as the store keeps its reading (``documents.extraction``)."""
+    def stored(cls, document_id: int, subject: str | None, extraction: Mapping[str, Any] | None,
+               keys: frozenset[str] | None = None) -> Reading:
+        """The same, of a document as the store keeps its reading (``documents.extraction``); of
+        the fields ``keys`` only, when given (``text_fields``: the others are never touched)."""
         texts = {}
         for key, read in (extraction or {}).items():
-            if not isinstance(read, dict):
+            if not isinstance(read, dict) or (keys is not None and key not in keys):
                 continue
             value = read.get("value")
             if read.get("method") in PAGE_METHODS and isinstance(value, str) and value.strip():
                 texts[key] = value
         return cls(f"stored:{document_id}", subject, texts)
+
+
+@lru_cache(maxsize=8)
+def text_fields(form_id: str) -> frozenset[str]:
+    """The keys of a form's fields printed text is looked for at (``TEXT_TYPES``)."""
+    return frozenset(key for spec_field in load_form_spec(form_id).fields if spec_field.type in TEXT_TYPES
+                     for key in spec_field.widget_keys)
 
 
 def page_texts(fields: Mapping[str, FieldValue]) -> dict[str, str]:
