@@ -34,6 +34,7 @@ as filled. An email's expectation lists its attachments, each with its case's ex
 | scan_300 | printed, signed by hand (URW Z003), scanned at 300 dpi: grey JPEG or 1-bit G4 pages in an image-only PDF, skewed, speckled | ``scans.scan_pdf`` |
 | scan_200 | the same at 200 dpi, 1-bit more often (a copier's scan-to-email default) | ``scans.scan_pdf`` |
 | scan_150 | the same at 150 dpi, grey: the poorest scan still meant to be read | ``scans.scan_pdf`` |
+| scan_turned | the same at 200 dpi, grey, with sheets fed upside down or on their side | ``scans.scan_pdf`` |
 | fax_tiff | printed, signed, faxed: multi-page 1-bit TIFF, 204×196 dpi, Group 4 (Group 3 at times), the sender's header line | ``scans.fax_tiff`` |
 | photo | printed, signed, each page photographed with a phone (desk, perspective, shadow, 1600-3000 px) and shared as one PDF of the photos | ``scans.photo_pdf`` |
 | word_97 | the filled Word form saved as Word 97-2003 (.doc) | LibreOffice |
@@ -698,9 +699,9 @@ RENDITIONS = (
 )  # fmt: skip
 
 # Printed, signed by hand, then scanned, faxed or photographed (samples/scans.py): read by OCR.
-PAPER_RENDITIONS = ("scan_300", "scan_200", "scan_150", "fax_tiff", "photo")
-SCAN_DPI = {"scan_300": 300, "scan_200": 200, "scan_150": 150}
-BILEVEL_SHARE = {"scan_300": 0.3, "scan_200": 0.6, "scan_150": 0.0}  # how often the copier is in black-and-white mode
+PAPER_RENDITIONS = ("scan_300", "scan_200", "scan_150", "scan_turned", "fax_tiff", "photo")
+SCAN_DPI = {"scan_300": 300, "scan_200": 200, "scan_150": 150, "scan_turned": 200}
+BILEVEL_SHARE = {"scan_300": 0.3, "scan_200": 0.6, "scan_150": 0.0, "scan_turned": 0.0}  # how often the copier is in black-and-white mode
 # The filled Word form saved by LibreOffice in other editors' formats: rendition -> LibreOffice's target.
 EDITOR_RENDITIONS = {"word_97": "doc", "rtf": "rtf", "odt": "odt"}
 ALL_RENDITIONS = (*RENDITIONS, *PAPER_RENDITIONS, *EDITOR_RENDITIONS)
@@ -760,7 +761,8 @@ def paper_rendition(rendition: str, signed: Path, out_stem: Path, case: Case, rn
     sent = datetime.fromisoformat(case.received_at) - timedelta(minutes=rng.randint(3, 40))
     if rendition in SCAN_DPI:
         path = out_stem.with_suffix(".pdf")
-        scans.scan_pdf(signed, path, rng, dpi=SCAN_DPI[rendition], bilevel=rng.random() < BILEVEL_SHARE[rendition], made_at=sent)
+        scans.scan_pdf(signed, path, rng, dpi=SCAN_DPI[rendition], bilevel=rng.random() < BILEVEL_SHARE[rendition], made_at=sent,
+                       turned=rendition == "scan_turned")
     elif rendition == "fax_tiff":
         scans.fax_tiff(signed, path := out_stem.with_suffix(".tif"), rng, header=_fax_header(case, sent))
     elif rendition == "photo":

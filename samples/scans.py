@@ -201,13 +201,28 @@ def _pdf_time(moment: datetime | None):
     return (moment or datetime(2026, 12, 1, 9)).utctimetuple()
 
 
+def fed_turned(rng: random.Random, count: int) -> list[int]:
+    """How each of ``count`` sheets lay in the scanner's feeder (degrees, counter-clockwise): most
+    upside down, some on their side (a sheet turned to fit a landscape feeder), the rest as they
+    should be, and at least one turned."""
+    turns = [rng.choice((180, 180, 90, 270, 0)) for _ in range(count)]
+    if not any(turns):
+        turns[rng.randrange(count)] = 180
+    return turns
+
+
 def scan_pdf(source: Path, out: Path, rng: random.Random, *, dpi: int = 300, bilevel: bool | None = None,
-             made_at: datetime | None = None) -> None:
+             made_at: datetime | None = None, turned: bool = False) -> None:
     """``source``'s pages scanned at ``dpi`` into an image-only PDF: grey JPEG pages (quality 35-75), or
-    with ``bilevel`` 1-bit CCITT Group 4 pages (a copier's black-and-white mode); ``None``: either, by ``rng``."""
+    with ``bilevel`` 1-bit CCITT Group 4 pages (a copier's black-and-white mode); ``None``: either, by ``rng``.
+    With ``turned``, sheets fed upside down or on their side (``fed_turned``) are scanned as they lay."""
     if bilevel is None:
         bilevel = rng.random() < 0.4
-    pages = [degrade_scan(page, rng, dpi=dpi, bilevel=bilevel) for page in page_images(source, dpi)]
+    originals = page_images(source, dpi)
+    if turned:
+        originals = [page.rotate(turn, expand=True) if turn else page
+                     for page, turn in zip(originals, fed_turned(rng, len(originals)), strict=True)]
+    pages = [degrade_scan(page, rng, dpi=dpi, bilevel=bilevel) for page in originals]
     when = _pdf_time(made_at)
     jpeg = {} if bilevel else {"quality": rng.randint(35, 75)}
     pages[0].save(out, "PDF", save_all=True, append_images=pages[1:], resolution=dpi, **jpeg,

@@ -5,7 +5,8 @@ lines levelled), its rules and check boxes found in the pixels and wiped off (``
 words read by Tesseract (``tesseract``). The words, the boxes (☒ or ☐, decided by their ink) and
 any drawing no word accounts for (``[picture]``: a handwritten signature) become lines of text
 by the very code that lays out a flat PDF's page (``pdf_flat.lines_of_words``), so the form's
-fields are found by their printed labels in the same way.
+fields are found by their printed labels in the same way. A page that reads poorly because it
+lies upside down or on its side is read again turned upright (``orientation``).
 
 Every word keeps how sure Tesseract was of it, every box how clearly it is ticked or empty: a
 field's value is only as sure as its least sure word, or its label's (``labels.values``), and a
@@ -41,6 +42,7 @@ from pipeline.extract.ocr.marks import (
     unboxed_ticks,
     without_specks,
 )
+from pipeline.extract.ocr.orientation import read_upright
 from pipeline.extract.ocr.pages import PageImage
 from pipeline.extract.ocr.tesseract import LINE_SEGMENTATION, OcrWord, read_words
 from pipeline.extract.pdf_flat import lines_of_words
@@ -389,7 +391,7 @@ def read_pages(pages: Iterable[PageImage]) -> RawDocument:
     count = words = 0
     confidences: list[float] = []
     for page in pages:
-        reading = read_page(page)
+        reading = read_upright(page, read_page)
         count += 1
         layout.lines.extend(reading.lines)
         layout.rules[page.number] = reading.vertical

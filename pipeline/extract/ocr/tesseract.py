@@ -11,11 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
+from pipeline.errors import DocumentUnreadable
 from pipeline.extract.tools import find_tool, run_tool
 
 # Page segmentation: a page of forms is sparse text, labels and values in columns, read as
@@ -76,3 +78,27 @@ def parse_tsv(tsv: str) -> list[OcrWord]:
             continue
         words.append(OcrWord(text, left, top, left + width, top + height, min(confidence, 100.0) / 100.0, line))
     return words
+
+
+_TURN = re.compile(r"^Rotate:\s*(\d+)\s*$", re.MULTILINE)
+_TURN_CONFIDENCE = re.compile(r"^Orientation confidence:\s*([\d.]+)\s*$", re.MULTILINE)
+
+
+def page_turn(pixels: np.ndarray, dpi: float) -> tuple[int, float]:
+    """How far a page must be turned clockwise to stand upright (0, 90, 180 or 270 degrees), and
+    how sure Tesseract's orientation detection (OSD, ``--psm 0``) is of it (its own scale: under 2
+    is a guess). A page with too little text to tell, or that OSD cannot read, is (0, 0.0)."""
+    program = find_tool("tesseract", "tesseract-ocr and tesseract-ocr-osd")
+    ok, encoded = cv2.imencode(".pgm", pixels)
+    if not ok:  # pragma: no cover - a grey numpy picture always encodes
+        return 0, 0.0
+    try:
+        out = run_tool([program, "stdin", "stdout", "--dpi", str(int(round(dpi))), "--psm", "0"],
+                       timeout=PAGE_TIMEOUT_SECONDS, what="finding the page's orientation (Tesseract)",
+                       stdin=encoded.tobytes(), env=tesseract_environment()).decode("utf-8", errors="replace")
+    except DocumentUnreadable:  # "Too few characters": nothing to turn by
+        return 0, 0.0
+    turn, sure = _TURN.search(out), _TURN_CONFIDENCE.search(out)
+    if turn is None or sure is None or int(turn.group(1)) % 90:
+        return 0, 0.0
+    return int(turn.group(1)) % 360, float(sure.group(1))
