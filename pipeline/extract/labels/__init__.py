@@ -96,6 +96,13 @@ class _Reader(ValueReader, LooseAnchorFinder):
         for line in self.lines:
             for seg in line.segments:
                 self.right_edge[line.page] = max(self.right_edge.get(line.page, 0.0), seg.x1)
+        # A document's pages share their margins: a page whose lines all stop short of its margin
+        # (none needed the whole width) has it where the widest line of its width's pages ends.
+        widest: dict[float | None, float] = {}
+        for page, edge in self.right_edge.items():
+            width = layout.page_sizes.get(page, (None, None))[0]
+            widest[width] = max(widest.get(width, 0.0), edge)
+        self.right_edge = {page: widest[layout.page_sizes.get(page, (None, None))[0]] for page in self.right_edge}
 
     def read(self) -> LabelReading:
         """Labels as printed, then values that read like labels given back to their fields, then
