@@ -2,8 +2,9 @@
 photo taken sideways with no EXIF tag) is read turned upright.
 
 Asking Tesseract a page's orientation (OSD) costs about a second, as much as reading it, so only a
-page that reads poorly is asked (measured: a page read upright averages 0.86 or more, scans, faxes
-and photos alike; one upside down or on its side about 0.5), and the page turned as OSD says is
+page that reads poorly (measured: a page read upright averages 0.86 or more, scans, faxes and
+photos alike; one upside down about 0.5) or whose words were read down the page (a page on its
+side reads surely, but word by word down it) is asked, and the page turned as OSD says is
 kept only when it reads clearly better: OSD's guess alone never decides. OCRmyPDF's
 ``--rotate-pages`` asks OSD of every page instead, and turns it past a confidence of its own.
 """
@@ -30,7 +31,20 @@ TURN_TRIED_BELOW = 0.75  # a page's mean confidence (Tesseract's own) under whic
 TURN_CONFIDENCE = 2.0  # OSD's own scale: under it a guess
 TURN_GAIN = 0.15  # of mean confidence: a turned reading this much surer is the page's reading
 MIN_TURNED_WORDS = 15  # and it reads at least a few words
+SIDEWAYS_WORD_LETTERS, SIDEWAYS_MIN_WORDS = 4, 10  # words long enough to be wider than tall when read across
 OSD_DPI = 200.0  # a finer page tells its orientation no better, and costs more
+
+
+def read_sideways(reading: PageReading) -> bool:
+    """Whether a page's words were read down the page rather than across: Tesseract reads a page
+    lying on its side surely (measured: 0.91), word by word, but each word's box is then taller
+    than it is wide, and the lines made of them are nonsense."""
+    words = [token for line in reading.lines for segment in line.segments for token in segment.tokens
+             if len(token.text) >= SIDEWAYS_WORD_LETTERS and token.text.isalpha() and token.top is not None]
+    if len(words) < SIDEWAYS_MIN_WORDS:
+        return False
+    tall = sum(1 for token in words if token.bottom - token.top > token.x1 - token.x0)
+    return tall > len(words) / 2
 
 
 def read_upright(page: PageImage, read: Callable[[PageImage], PageReading]) -> PageReading:
@@ -38,7 +52,8 @@ def read_upright(page: PageImage, read: Callable[[PageImage], PageReading]) -> P
     page turned upright if that reads clearly better. A page read turned has no ``size``: its
     words' places are not those of the original, which the desk draws as it came."""
     reading = read(page)
-    if reading.confidence >= TURN_TRIED_BELOW:
+    sideways = read_sideways(reading)
+    if reading.confidence >= TURN_TRIED_BELOW and not sideways:
         return reading
     factor = min(1.0, OSD_DPI / page.dpi)
     pixels = page.pixels if factor == 1.0 else cv2.resize(page.pixels, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
@@ -47,7 +62,10 @@ def read_upright(page: PageImage, read: Callable[[PageImage], PageReading]) -> P
         return reading
     # (``turn`` is clockwise; numpy turns counter-clockwise)
     turned = read(dataclasses.replace(page, pixels=np.ascontiguousarray(np.rot90(page.pixels, k=-turn // 90))))
-    if turned.confidence < reading.confidence + TURN_GAIN or turned.words < MIN_TURNED_WORDS:
+    # (a page read down its side was read surely, but wrongly: read across once turned, and as
+    # surely as a page upright, it is the page's reading)
+    better = turned.confidence >= (TURN_TRIED_BELOW if sideways else reading.confidence + TURN_GAIN)
+    if not better or read_sideways(turned) or turned.words < MIN_TURNED_WORDS:
         return reading
     log.debug("page %d read turned %d degrees clockwise (orientation confidence %.1f)", page.number, turn, sure)
     return dataclasses.replace(turned, size=None)

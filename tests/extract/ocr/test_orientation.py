@@ -18,11 +18,10 @@ def _values(document) -> dict[str, object]:
     return {key: value.value for key, value in document.fields.items()}
 
 
-def test_pages_upside_down_and_on_their_side_read_as_the_upright_scan(tmp_path, received, filled_packet):
-    first, second = drawn(filled_packet, 200, 0), drawn(filled_packet, 200, 1)
-    upright = extract(received(scan_pdf([first, second], tmp_path / "upright.pdf", 200)))
-    # (PIL turns counter-clockwise: the first page upside down, the second lying on its left side)
-    turned = extract(received(scan_pdf([first.rotate(180), second.rotate(90, expand=True)], tmp_path / "turned.pdf", 200)))
+def test_a_page_upside_down_reads_as_the_upright_scan(tmp_path, received, filled_packet):
+    first = drawn(filled_packet, 200, 0)
+    upright = extract(received(scan_pdf([first], tmp_path / "upright.pdf", 200)))
+    turned = extract(received(scan_pdf([first.rotate(180)], tmp_path / "turned.pdf", 200)))
     assert (upright.problem, turned.problem) == (None, None)
     assert turned.form_id == upright.form_id == "PSP-REG"
     assert _values(turned) == _values(upright)
@@ -56,3 +55,13 @@ def test_a_turn_that_does_not_read_better_is_not_taken(tmp_path, filled_packet, 
     kept = orientation.read_upright(page, ocr.read_page)
     assert [line.text for line in kept.lines] == [line.text for line in as_it_stands.lines]
     assert kept.size == as_it_stands.size
+
+
+def test_a_page_on_its_side_read_surely_down_the_page_is_told_by_its_words_boxes_and_turned(tmp_path, filled_packet):
+    page = drawn(filled_packet, 200, 0)
+    (upright,) = pdf_pages(scan_pdf([page], tmp_path / "upright.pdf", 200))
+    (sideways,) = pdf_pages(scan_pdf([page.rotate(270, expand=True)], tmp_path / "sideways.pdf", 200))
+    assert not orientation.read_sideways(ocr.read_page(upright))
+    assert orientation.read_sideways(ocr.read_page(sideways))
+    turned = orientation.read_upright(sideways, ocr.read_page)
+    assert not orientation.read_sideways(turned) and turned.confidence >= orientation.TURN_TRIED_BELOW
