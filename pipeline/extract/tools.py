@@ -51,14 +51,15 @@ def find_tool(name: str, package: str) -> str:
 
 
 def run_tool(argv: Sequence[str | Path], *, timeout: float, what: str, stdin: bytes | None = None,
-             cwd: Path | None = None, env: dict[str, str] | None = None) -> bytes:
+             cwd: Path | None = None, env: dict[str, str] | None = None, pass_fds: Sequence[int] = ()) -> bytes:
     """Run ``argv`` to completion and return what it printed; DocumentUnreadable, saying ``what``
     was being done, when it fails or takes longer than ``timeout`` seconds (its process group is
-    then killed)."""
+    then killed). ``pass_fds``: open files the program is handed (as ``subprocess.Popen``'s)."""
     process = subprocess.Popen(  # noqa: S603 - argv is a program of ours and paths, passed as the shell's arguments
         ["/bin/sh", "-c", _GROUP_DIES_WITH_PARENT, "sh", *(str(a) for a in argv)],
         stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=env, preexec_fn=_die_with_parent,
+        pass_fds=tuple(pass_fds),
     )
     try:
         out, _ = process.communicate(stdin, timeout=timeout)

@@ -24,6 +24,16 @@ def test_what_the_program_prints_is_returned_and_its_input_given():
     assert run_tool(["sh", "-c", "tr a-z A-Z"], timeout=10, what="shouting", stdin=b"quiet") == b"QUIET"
 
 
+def test_a_file_handed_to_the_program_is_open_in_it_by_its_number():
+    read, write = os.pipe()
+    try:
+        os.write(write, b"handed")
+        os.close(write)
+        assert run_tool(["cat", f"/proc/self/fd/{read}"], timeout=10, what="reading", pass_fds=(read,)) == b"handed"
+    finally:
+        os.close(read)
+
+
 def test_a_failure_says_its_exit_status_but_never_what_the_program_printed():
     with pytest.raises(DocumentUnreadable, match=r"^reading failed \(exit status 3\); a person should open it$") as caught:
         run_tool(["sh", "-c", "echo 'Jordan Example' >&2; exit 3"], timeout=10, what="reading")

@@ -1,11 +1,22 @@
 """pipeline.extract.ocr.tesseract: Debian's Tesseract run on a page, its TSV read into words with
-their boxes and confidences; one thread, nothing written to disk, a missing program named."""
+their boxes and confidences; one thread, the page handed in a file in memory (not on its standard
+input, which Tesseract reads a byte at a time), nothing written to disk, a missing program named."""
 
 from __future__ import annotations
 
+import os
+
+import numpy as np
 import pytest
 
-from pipeline.extract.ocr.tesseract import parse_tsv, read_words, tesseract_environment
+import pipeline.extract.ocr.tesseract as tesseract
+from pipeline.extract.ocr.tesseract import (
+    LOWEST_HANDED_FD,
+    in_memory,
+    parse_tsv,
+    read_words,
+    tesseract_environment,
+)
 from tests.extract.ocr.conftest import as_pixels, drawn
 
 TSV = (
@@ -38,3 +49,28 @@ def test_a_page_is_read_with_the_words_printed_on_it(filled_packet):
 
 def test_tesseract_runs_on_one_thread():
     assert tesseract_environment()["OMP_THREAD_LIMIT"] == "1"
+
+
+def test_the_page_is_handed_in_a_file_in_memory_not_on_standard_input(monkeypatch):
+    handed = {}
+
+    def run_tool(argv, *, stdin=None, pass_fds=(), **_):
+        (fd,) = pass_fds
+        assert argv[1] == f"/proc/self/fd/{fd}" and fd >= LOWEST_HANDED_FD
+        with open(argv[1], "rb") as picture:  # (opened by its path, as Tesseract does)
+            handed.update(stdin=stdin, picture=picture.read())
+        return TSV.encode()
+
+    monkeypatch.setattr(tesseract, "run_tool", run_tool)
+    pixels = np.full((40, 60), 255, dtype=np.uint8)
+    assert [w.text for w in read_words(pixels, 200)] == ["First", "name", '"Jordan']
+    assert handed["stdin"] is None and handed["picture"].startswith(b"P5") and len(handed["picture"]) > 40 * 60
+
+
+def test_a_file_in_memory_is_gone_once_closed():
+    with in_memory(b"P5 page") as fd:
+        with open(f"/proc/self/fd/{fd}", "rb") as again:
+            assert again.read() == b"P5 page"
+        assert not os.path.exists(os.readlink(f"/proc/self/fd/{fd}"))  # in memory: no path on any disk
+    with pytest.raises(OSError):
+        os.fstat(fd)
