@@ -102,10 +102,9 @@ def _coarser(pixels: np.ndarray, dpi: float) -> tuple[np.ndarray, float]:
 def _for_reading(page: PageImage, wiped: np.ndarray) -> tuple[np.ndarray, float]:
     """The page as Tesseract is given it: rules and boxes wiped to paper, enlarged to ``READ_DPI``
     or made smaller to ``READ_MAX_DPI``."""
-    pixels = page.pixels.copy()
-    if wiped.shape != pixels.shape:
-        wiped = cv2.resize(wiped, (pixels.shape[1], pixels.shape[0]), interpolation=cv2.INTER_NEAREST)
-    pixels[wiped > 0] = 255
+    if wiped.shape != page.pixels.shape:
+        wiped = cv2.resize(wiped, (page.pixels.shape[1], page.pixels.shape[0]), interpolation=cv2.INTER_NEAREST)
+    pixels = cv2.bitwise_or(page.pixels, wiped)  # (``wiped`` is 255 where it wipes, 0 elsewhere)
     # (told only of a page as coarse as a fax's: finer, a one-bit page is a scanner's or a copier's,
     # and counting its pixels would cost a tenth of Tesseract's time on it)
     if (page.source_dpi or page.dpi) < FINE_DPI[1] and is_bilevel(page) and broken_strokes(pixels) >= BROKEN_STROKES_SHARE:

@@ -65,10 +65,19 @@ class PageMarks:
     wiped: np.ndarray
 
 
+def components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """``cv2.connectedComponentsWithStats`` of a mask's ink (8-connected), numbered in 16 bits when
+    they fit: OpenCV takes a third of the time then (3 ms a page at 150 dpi against 9)."""
+    try:
+        return cv2.connectedComponentsWithStats(mask, connectivity=8, ltype=cv2.CV_16U)
+    except cv2.error:  # more than 65,534 pieces of ink: a page of noise
+        return cv2.connectedComponentsWithStats(mask, connectivity=8, ltype=cv2.CV_32S)
+
+
 def without_specks(ink_mask: np.ndarray, dpi: float) -> np.ndarray:
     """The ink without its specks: dust, a scanner's noise, a fax's salt."""
     limit = max(2, int(SPECK_MAX_INCHES * dpi))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink_mask, connectivity=8)
+    count, labels, stats, _ = components(ink_mask)
     small = (stats[:, cv2.CC_STAT_WIDTH] <= limit) & (stats[:, cv2.CC_STAT_HEIGHT] <= limit)
     small[0] = False  # the paper itself
     if not small.any():
@@ -80,7 +89,7 @@ def without_specks(ink_mask: np.ndarray, dpi: float) -> np.ndarray:
 
 def _runs(mask: np.ndarray, horizontal: bool) -> list[tuple[int, int, int]]:
     """Each connected run of a rule mask as (position across, start, end)."""
-    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    count, _, stats, _ = components(mask)
     runs = []
     for index in range(1, count):
         x, y, w, h = (int(v) for v in stats[index, :4])
@@ -127,19 +136,20 @@ def _dotted_rules(ink_mask: np.ndarray, dpi: float) -> np.ndarray:
     it are paper along the whole length (a line of letters has ink above and below its middle)."""
     length = max(8, int(RULE_MIN_INCHES * dpi))
     reach = max(2, int(RULE_CLEARANCE_INCHES * dpi))
-    ink = (ink_mask > 0).astype(np.float32)
-    # (a scanned rule wanders a pixel up or down along its length)
-    band = cv2.blur(cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 3))), (length, 1))
-    around = cv2.blur(ink, (length, reach))
-    above, below = np.ones_like(around), np.ones_like(around)
+    ink = cv2.threshold(ink_mask, 0, 1, cv2.THRESH_BINARY)[1]
+    # (shares summed straight from the bytes into floats, and compared as they come: a third of
+    # the time of blurring a copy in floats; a scanned rule wanders a pixel up or down along its length)
+    band = cv2.boxFilter(cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 3))), cv2.CV_32F, (length, 1))
+    clear = cv2.boxFilter(ink, cv2.CV_32F, (length, reach)) <= DOTTED_CLEAR_SHARE
+    above, below = np.zeros_like(clear), np.zeros_like(clear)
     shift = 2 * reach
-    above[shift:], below[:-shift] = around[:-shift], around[shift:]
-    found = ((band >= DOTTED_RULE_SHARE) & (above <= DOTTED_CLEAR_SHARE) & (below <= DOTTED_CLEAR_SHARE)).astype(np.uint8) * 255
+    above[shift:], below[:-shift] = clear[:-shift], clear[shift:]
+    found = ((band >= DOTTED_RULE_SHARE) & above & below).astype(np.uint8) * 255
     found = cv2.morphologyEx(found, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length // 2, 1)))
     # each rule from its first dot to its last: the window's share starts and ends it up to half a
     # window off, and where a field box's rules end its sides are (``_field_sides``)
     rules = np.zeros_like(ink_mask)
-    count, _, stats, _ = cv2.connectedComponentsWithStats(found, connectivity=8)
+    count, _, stats, _ = components(found)
     for index in range(1, count):
         x, y, w, h = (int(v) for v in stats[index, :4])
         x0, x1 = max(0, x - length // 2), min(ink_mask.shape[1], x + w + length // 2)
@@ -396,7 +406,7 @@ def _uncovered_drawings(ink_mask: np.ndarray, covered: np.ndarray, dpi: float) -
     apart (one signature's) as one."""
     left = cv2.bitwise_and(ink_mask, cv2.bitwise_not(covered))
     joined = cv2.dilate(left, cv2.getStructuringElement(cv2.MORPH_RECT, _joining(dpi)))
-    count, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    count, _, stats, _ = components(joined)
     return left, [tuple(int(v) for v in stats[index, :4]) for index in range(1, count)]
 
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from pipeline.extract.ocr import clean
 from pipeline.extract.ocr.clean import (
     PHOTO_DPI,
     cleaned,
@@ -89,3 +90,28 @@ def test_cleaning_a_page_keeps_its_number_and_resolution(page):
     result = cleaned(PageImage(as_pixels(page.rotate(1.0, fillcolor=255)), 150.0, 2))
     assert (result.number, result.dpi) == (2, 150.0)
     assert abs(skew_degrees(ink(result.pixels))) <= 0.2
+
+
+def test_a_scan_is_made_small_once_to_find_its_sheet_and_its_light(page, monkeypatch):
+    made = []
+    small = clean._small
+
+    def counted(pixels, side=clean.WORK_SIDE):
+        made.append(side)
+        return small(pixels, side)
+
+    monkeypatch.setattr(clean, "_small", counted)
+    pixels = as_pixels(page.resize((page.width * 2, page.height * 2)))  # 300 dpi: larger than the small picture
+    cleaned(PageImage(pixels, 300.0, 1))
+    assert made.count(clean.WORK_SIDE) == 1
+
+
+def test_a_page_made_small_in_two_steps_evens_its_light_as_made_small_at_once(page):
+    import cv2
+
+    pixels = as_pixels(page.resize((2550, 3301)))  # (rows past the whole factor's last multiple: left out)
+    small, scale = clean._small(pixels)
+    at_once = cv2.resize(pixels, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    assert small.shape == at_once.shape
+    evened, as_before = even_light(pixels, (small, scale)), even_light(pixels, (at_once, scale))
+    assert np.abs(evened.astype(int) - as_before).mean() < 0.5

@@ -13,6 +13,7 @@ from pipeline.extract.ocr.marks import (
     SURE_BOX_CONFIDENCE,
     UNSURE_BOX_CONFIDENCE,
     arrows,
+    components,
     drawn_ink,
     faint_ink,
     find_boxes,
@@ -283,3 +284,14 @@ def test_a_bracket_beginning_a_value_between_two_rules_is_no_box_s_side():
     mask = ink(np.asarray(image))
     left = cv2.bitwise_and(mask, cv2.bitwise_not(page_marks(mask, mask, 150).wiped))
     assert left[62:89, 100:120].sum() > 0.9 * mask[62:89, 100:120].sum()
+
+
+@pytest.mark.parametrize("spacing", [7, 3])  # a page's ink; a noise of more pieces than 16 bits number
+def test_the_pieces_of_ink_are_found_however_many_they_are(spacing):
+    mask = np.zeros((1000, 1000), dtype=np.uint8)
+    mask[::spacing, ::spacing] = 255
+    mask[500:503, 100:900] = 255  # a rule
+    count, labels, stats, _ = components(mask)
+    expected = cv2.connectedComponentsWithStats(mask, connectivity=8, ltype=cv2.CV_32S)
+    assert count == expected[0] and (stats == expected[2]).all()
+    assert (labels.astype(np.int64) == expected[1]).all()

@@ -3,6 +3,7 @@ scanned PDF, a fax TIFF (square pixels made of a fax's) and a photo (turned upri
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -19,6 +20,43 @@ def test_a_scanned_pdf_is_drawn_at_the_resolution_of_its_pictures(tmp_path, fill
     assert all(p.dpi == pytest.approx(150, abs=1) for p in read)
     assert read[0].pixels.shape == (images[0].height, images[0].width)
     assert not read[0].photo
+
+
+def test_a_page_that_is_one_grey_picture_is_that_picture_as_stored_not_drawn_again(tmp_path, filled_packet, monkeypatch):
+    import pypdfium2
+
+    image = drawn(filled_packet, 200).convert("L")
+    path = scan_pdf([image, image.convert("1")], tmp_path / "scan.pdf", 200)
+
+    def drawing(*_, **__):
+        raise AssertionError("the page was drawn again")
+
+    monkeypatch.setattr(pypdfium2.PdfPage, "render", drawing)
+    grey, bilevel = pdf_pages(path)
+    # (Pillow stores a grey page as a JPEG: as stored is within its loss)
+    assert grey.pixels.shape == (image.height, image.width) and grey.dpi == pytest.approx(200) and not grey.bilevel
+    assert np.abs(grey.pixels.astype(int) - np.asarray(image)).mean() < 2
+    assert (bilevel.pixels == np.asarray(image.convert("1").convert("L"))).all() and bilevel.bilevel
+
+
+def test_a_page_with_more_than_its_picture_on_it_is_drawn(tmp_path, filled_packet):
+    import pypdfium2
+
+    image = drawn(filled_packet, 150).convert("L")
+    path = scan_pdf([image], tmp_path / "scan.pdf", 150)
+    pdf = pypdfium2.PdfDocument(str(path))
+    page = pdf[0]
+    stamp = pypdfium2.PdfImage.new(pdf)  # a stamp over the scan, as an editor adds one
+    stamp.set_bitmap(pypdfium2.PdfBitmap.from_pil(Image.new("L", (40, 40), 0)))
+    stamp.set_matrix(pypdfium2.PdfMatrix().scale(40, 40).translate(20, 20))
+    page.insert_obj(stamp)
+    page.gen_content()
+    stamped = tmp_path / "stamped.pdf"
+    pdf.save(str(stamped))
+    pdf.close()
+    (read,) = pdf_pages(stamped)
+    assert pages._stored_picture(pypdfium2.PdfDocument(str(stamped))[0]) is None
+    assert read.pixels[-115:-52, 52:115].max() < 64  # the stamp (20 to 60 points from the corner), drawn over the picture
 
 
 def test_a_scan_finer_than_400_dpi_is_drawn_at_400(tmp_path, filled_packet):
