@@ -39,6 +39,17 @@ def test_a_page_that_is_one_grey_picture_is_that_picture_as_stored_not_drawn_aga
     assert (bilevel.pixels == np.asarray(image.convert("1").convert("L"))).all() and bilevel.bilevel
 
 
+def test_a_coarse_page_of_one_picture_is_drawn_which_smooths_its_blocks(tmp_path, filled_packet, monkeypatch):
+    import pypdfium2
+
+    path = scan_pdf([drawn(filled_packet, 150).convert("L")], tmp_path / "coarse.pdf", 150)
+    drawings = []
+    render = pypdfium2.PdfPage.render
+    monkeypatch.setattr(pypdfium2.PdfPage, "render", lambda page, **kw: drawings.append(kw) or render(page, **kw))
+    (read,) = pdf_pages(path)
+    assert len(drawings) == 1 and read.dpi == pytest.approx(150, abs=1) and pages.STORED_MIN_DPI > 150
+
+
 def test_a_page_with_more_than_its_picture_on_it_is_drawn(tmp_path, filled_packet):
     import pypdfium2
 
