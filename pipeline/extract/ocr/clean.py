@@ -26,13 +26,7 @@ def _small(pixels: np.ndarray, side: int = WORK_SIDE) -> tuple[np.ndarray, float
     scale = min(1.0, side / max(pixels.shape))
     if scale == 1.0:
         return pixels, 1.0
-    size = (round(pixels.shape[1] * scale), round(pixels.shape[0] * scale))
-    if (step := int(1 / scale)) >= 2:
-        # first by a whole factor (the few rows and columns past its last multiple left out), which
-        # OpenCV averages in a tenth of the time, then the rest of the way
-        height, width = pixels.shape[0] - pixels.shape[0] % step, pixels.shape[1] - pixels.shape[1] % step
-        pixels = cv2.resize(pixels[:height, :width], (width // step, height // step), interpolation=cv2.INTER_AREA)
-    return cv2.resize(pixels, size, interpolation=cv2.INTER_AREA), scale
+    return cv2.resize(pixels, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), scale
 
 
 def even_light(pixels: np.ndarray, small: tuple[np.ndarray, float] | None = None) -> np.ndarray:
@@ -43,11 +37,10 @@ def even_light(pixels: np.ndarray, small: tuple[np.ndarray, float] | None = None
     # The paper's brightness: the page with its ink closed over (ink is thinner than the kernel).
     side = max(15, int(round(min(small.shape) / 25)) | 1)
     background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (side, side)))
-    # (never 0, to divide by: made so small, as it is enlarged between values of 1 or more)
-    background = np.maximum(cv2.GaussianBlur(background, (side, side), 0), 1)
+    background = cv2.GaussianBlur(background, (side, side), 0)
     if scale != 1.0:
         background = cv2.resize(background, (pixels.shape[1], pixels.shape[0]), interpolation=cv2.INTER_LINEAR)
-    evened = cv2.divide(pixels, background, scale=255)
+    evened = cv2.divide(pixels, np.maximum(background, 1), scale=255)
     return evened
 
 

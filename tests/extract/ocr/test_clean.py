@@ -105,13 +105,3 @@ def test_a_scan_is_made_small_once_to_find_its_sheet_and_its_light(page, monkeyp
     cleaned(PageImage(pixels, 300.0, 1))
     assert made.count(clean.WORK_SIDE) == 1
 
-
-def test_a_page_made_small_in_two_steps_evens_its_light_as_made_small_at_once(page):
-    import cv2
-
-    pixels = as_pixels(page.resize((2550, 3301)))  # (rows past the whole factor's last multiple: left out)
-    small, scale = clean._small(pixels)
-    at_once = cv2.resize(pixels, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    assert small.shape == at_once.shape
-    evened, as_before = even_light(pixels, (small, scale)), even_light(pixels, (at_once, scale))
-    assert np.abs(evened.astype(int) - as_before).mean() < 0.5
