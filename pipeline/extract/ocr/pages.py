@@ -163,6 +163,10 @@ def _stored_picture(page) -> np.ndarray | None:  # noqa: ANN001 - a pypdfium2 pa
     (picture,) = page.get_objects(max_depth=1)
     if picture.type != pdfium_c.FPDF_PAGEOBJ_IMAGE:
         return None
+    if picture.get_metadata().colorspace != pdfium_c.FPDF_COLORSPACE_DEVICEGRAY:
+        # (a stencil mask, as Ghostscript writes a one-bit scan, has no colour space: as stored its
+        # ink is white, painted black only when drawn; other grey spaces are drawn too)
+        return None
     a, b, c, d, e, f = picture.get_matrix().get()
     width, height = page.get_width(), page.get_height()
     if b or c or abs(a - width) > 1 or abs(d - height) > 1 or abs(e) > 1 or abs(f) > 1:

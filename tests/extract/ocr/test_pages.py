@@ -162,3 +162,37 @@ def test_a_pdf_that_cannot_be_opened_says_so(tmp_path):
     path.write_bytes(b"%PDF-1.4\n%%EOF\n")
     with pytest.raises(DocumentUnreadable, match="the PDF could not be read"):
         list(pdf_pages(path))
+
+
+def test_a_one_bit_scan_stored_as_a_stencil_mask_is_drawn_black_on_white(tmp_path):
+    """Ghostscript and some scanners store a one-bit page as an image mask: its stored bits are the
+    places painted, ink white as stored; drawn, the page is black on white as it looks."""
+    import pypdfium2
+    from pypdf import PdfWriter
+    from pypdf.generic import (
+        BooleanObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        NameObject,
+        NumberObject,
+    )
+
+    width, height = 1700, 2200  # a Letter page at 200 dpi
+    bits = np.ones((height, width), np.uint8)
+    bits[200:400, 200:1400] = 0  # a band of ink: a stencil's 0 bits are painted (its default Decode)
+    writer = PdfWriter()
+    page = writer.add_blank_page(612, 792)
+    mask = DecodedStreamObject()
+    mask.set_data(np.packbits(bits, axis=1).tobytes())
+    mask.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Image"),
+                 NameObject("/Width"): NumberObject(width), NameObject("/Height"): NumberObject(height),
+                 NameObject("/BitsPerComponent"): NumberObject(1), NameObject("/ImageMask"): BooleanObject(True)})
+    page[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/XObject"): DictionaryObject({NameObject("/Im0"): writer._add_object(mask)})})
+    content = DecodedStreamObject()
+    content.set_data(b"q 612 0 0 792 0 0 cm /Im0 Do Q")
+    page[NameObject("/Contents")] = writer._add_object(content)
+    writer.write(path := tmp_path / "stencil.pdf")
+    assert pages._stored_picture(pypdfium2.PdfDocument(str(path))[0]) is None
+    (read,) = pdf_pages(path)
+    assert read.pixels[300, 800] < 64 and read.pixels[1200, 800] > 192  # the band black, the paper white
