@@ -133,6 +133,5 @@ def cleaned(page: PageImage) -> PageImage:
     cut = cut_out_page(page, small)
     # (the page's small picture, made once for both when nothing was cut out: a scan's)
     pixels = even_light(cut.pixels, small if cut is page else None)
-    page = cut
     pixels = level(pixels, skew_degrees(ink(pixels)))
-    return PageImage(pixels, page.dpi, page.number, photo=page.photo, source_dpi=page.source_dpi, bilevel=page.bilevel)
+    return PageImage(pixels, cut.dpi, cut.number, photo=cut.photo, source_dpi=cut.source_dpi, bilevel=cut.bilevel)

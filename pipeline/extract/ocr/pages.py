@@ -2,10 +2,10 @@
 (TIFF, one page per frame) or a photo (JPEG, PNG).
 
 A scanned PDF's page is drawn by pdfium at the resolution of the picture it holds (a 200 dpi scan
-is read at 200 dpi: nothing is lost, nothing is invented); a page that is nothing but one grey
-picture set upright over the whole of it is that picture, taken out as stored (drawing it again
-pixel for pixel cost eight times as much: 0.16 s a 300 dpi page against 0.02). A picture file says its own resolution,
-or, when it does not (a phone's photo says 72), the page is taken to be Letter size. A fax's
+is read at 200 dpi: nothing is lost, nothing is invented); a page of 180 dpi or more that is
+nothing but one DeviceGray picture set upright over the whole of it is that picture, taken out
+as stored (drawing it again pixel for pixel cost eight times as much: 0.16 s a 300 dpi page
+against 0.02). A picture file says its own resolution, or, when it does not (a phone's photo says 72), the page is taken to be Letter size. A fax's
 pixels are not square (204 × 196 dpi in fine mode, 204 × 98 in normal): the page is stretched to
 square pixels. A photo's pixels are turned upright as its EXIF Orientation tag says.
 """

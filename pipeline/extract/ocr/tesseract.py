@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from pipeline.errors import DocumentUnreadable
-from pipeline.extract.tools import find_tool, run_tool
+from pipeline.extract.tools import ToolMissing, find_tool, run_tool
 
 # Page segmentation: a page of forms is sparse text, labels and values in columns, read as
 # blocks of their own (3, automatic) rather than as one block whose lines run across the columns.
@@ -55,16 +55,21 @@ def tesseract_environment() -> dict[str, str]:
 
 def read_words(pixels: np.ndarray, dpi: float, *, segmentation: int = PAGE_SEGMENTATION) -> list[OcrWord]:
     """The words Tesseract reads on a grey page drawn at ``dpi``."""
-    program = find_tool("tesseract", "tesseract-ocr and tesseract-ocr-eng")
+    return parse_tsv(_tesseract(pixels, dpi, ["-l", "eng", "--psm", str(segmentation), "tsv"],
+                                package="tesseract-ocr and tesseract-ocr-eng", what="text recognition (Tesseract)"))
+
+
+def _tesseract(pixels: np.ndarray, dpi: float, options: list[str], *, package: str, what: str) -> str:
+    """What Tesseract prints on its standard output for a grey page drawn at ``dpi``, handed to it
+    in a file in memory; DocumentUnreadable, saying ``what`` was being done, when it fails."""
+    program = find_tool("tesseract", package)
     ok, encoded = cv2.imencode(".pgm", pixels)
     if not ok:  # pragma: no cover - a grey numpy picture always encodes
         raise ValueError("the page could not be handed to Tesseract")
     with in_memory(encoded) as fd:
-        out = run_tool(
-            [program, f"/proc/self/fd/{fd}", "stdout", "-l", "eng", "--dpi", str(int(round(dpi))), "--psm", str(segmentation), "tsv"],
-            timeout=PAGE_TIMEOUT_SECONDS, what="text recognition (Tesseract)", env=tesseract_environment(), pass_fds=(fd,),
-        )
-    return parse_tsv(out.decode("utf-8", errors="replace"))
+        out = run_tool([program, f"/proc/self/fd/{fd}", "stdout", "--dpi", str(int(round(dpi))), *options],
+                       timeout=PAGE_TIMEOUT_SECONDS, what=what, env=tesseract_environment(), pass_fds=(fd,))
+    return out.decode("utf-8", errors="replace")
 
 
 @contextmanager
@@ -112,15 +117,11 @@ def page_turn(pixels: np.ndarray, dpi: float) -> tuple[int, float]:
     """How far a page must be turned clockwise to stand upright (0, 90, 180 or 270 degrees), and
     how sure Tesseract's orientation detection (OSD, ``--psm 0``) is of it (its own scale: under 2
     is a guess). A page with too little text to tell, or that OSD cannot read, is (0, 0.0)."""
-    program = find_tool("tesseract", "tesseract-ocr and tesseract-ocr-osd")
-    ok, encoded = cv2.imencode(".pgm", pixels)
-    if not ok:  # pragma: no cover - a grey numpy picture always encodes
-        return 0, 0.0
     try:
-        with in_memory(encoded) as fd:
-            out = run_tool([program, f"/proc/self/fd/{fd}", "stdout", "--dpi", str(int(round(dpi))), "--psm", "0"],
-                           timeout=PAGE_TIMEOUT_SECONDS, what="finding the page's orientation (Tesseract)",
-                           env=tesseract_environment(), pass_fds=(fd,)).decode("utf-8", errors="replace")
+        out = _tesseract(pixels, dpi, ["--psm", "0"], package="tesseract-ocr and tesseract-ocr-osd",
+                         what="finding the page's orientation (Tesseract)")
+    except ToolMissing:
+        raise
     except DocumentUnreadable:  # "Too few characters": nothing to turn by
         return 0, 0.0
     turn, sure = _TURN.search(out), _TURN_CONFIDENCE.search(out)
