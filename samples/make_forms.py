@@ -27,7 +27,7 @@ if str(ROOT) not in sys.path:
 
 from docx import Document  # noqa: E402
 from docx.enum.style import WD_STYLE_TYPE  # noqa: E402
-from docx.enum.table import WD_TABLE_ALIGNMENT, WD_ROW_HEIGHT_RULE  # noqa: E402
+from docx.enum.table import WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT  # noqa: E402
 from docx.enum.text import WD_TAB_ALIGNMENT  # noqa: E402
 from docx.opc.constants import RELATIONSHIP_TYPE as RT  # noqa: E402
 from docx.oxml import parse_xml  # noqa: E402
@@ -667,13 +667,19 @@ def build_docx(spec: FormSpec, out: Path) -> None:
 
 
 def write_official_fingerprints(forms: dict[str, Path]) -> Path:
-    """The digest of each blank Word form's own text, which the Word form reader compares
-    documents with (``pipeline.extract.docx_form.form_text_fingerprint``)."""
-    from pipeline.extract.docx_form import OFFICIAL_FORMS_FILE, form_text_fingerprint
+    """What each blank Word form prints, which the Word readers compare documents with: the digest
+    of its own text (``pipeline.extract.docx_form.form_text_fingerprint``) and its rows of options
+    between check boxes (``pipeline.extract.official_forms.printed_option_rows``)."""
+    from pipeline.extract.docx_form import form_text_fingerprint
+    from pipeline.extract.official_forms import OFFICIAL_FORMS_FILE, printed_option_rows
 
     target = ROOT / "pipeline" / "extract" / OFFICIAL_FORMS_FILE
-    digests = {name: form_text_fingerprint(Document(str(path)).element.body) for name, path in sorted(forms.items())}
-    target.write_text(json.dumps(digests, indent=2) + "\n", "utf-8")
+    bodies = {name: Document(str(path)).element.body for name, path in sorted(forms.items())}
+    recorded = {
+        "fingerprints": {name: form_text_fingerprint(body) for name, body in bodies.items()},
+        "option_rows": {name: printed_option_rows(body) for name, body in bodies.items()},
+    }
+    target.write_text(json.dumps(recorded, indent=2) + "\n", "utf-8")
     return target
 
 

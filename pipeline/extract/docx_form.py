@@ -9,16 +9,13 @@ beside it. So the document's text is read too (``layout``), and fields are found
 labels as well; ``pipeline.extract.combine`` decides between a control and the text beside it.
 That second reading is two thirds of the cost of a Word form, and it can find nothing when the
 form's own text is untouched: a document whose text outside its controls, and whose controls'
-order, are exactly those of an official blank form (``official_word_forms.json``, written by
+order, are exactly those of an official blank form (``official_forms``, recorded by
 ``samples/make_forms.py``) has nothing typed beside a control, and is read by its controls alone.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-from functools import cache
-from importlib import resources
 from pathlib import Path
 
 from docx.document import Document
@@ -28,6 +25,7 @@ from lxml import etree
 from pipeline.extract.base import RawDocument
 from pipeline.extract.docx_kind import W14_CHECKBOX, W14_CHECKED, W14_VAL, open_docx
 from pipeline.extract.docx_text import DocxLayoutBuilder
+from pipeline.extract.official_forms import official_form_fingerprints
 from pipeline.model import FieldValue, InputKind, ReadMethod
 
 # Placeholders Word shows in empty controls; a control showing one holds nothing.
@@ -69,16 +67,6 @@ def form_text_fingerprint(body: etree._Element) -> str:
         else:
             parts.append("\x03")  # a picture
     return hashlib.sha256("\x02".join(parts).encode("utf-8")).hexdigest()
-
-
-OFFICIAL_FORMS_FILE = "official_word_forms.json"
-
-
-@cache
-def official_form_fingerprints() -> frozenset[str]:
-    """The ``form_text_fingerprint`` of each official blank Word form, by form and version."""
-    data = json.loads(resources.files("pipeline.extract").joinpath(OFFICIAL_FORMS_FILE).read_text("utf-8"))
-    return frozenset(data.values())
 
 
 _W_P, _W_BR, _W_CR, _W_TAB = qn("w:p"), qn("w:br"), qn("w:cr"), qn("w:tab")

@@ -6,7 +6,9 @@ segments at tabs; each table row lines of its cells side by side (first paragrap
 ones...), each cell placed by the table's grid. A paragraph is read by ``docx_paragraph``: check
 boxes count whether typed (``☒ [X]``), Word checkbox controls, symbols from Wingdings, or legacy
 checkbox fields; legacy form fields show their value: a text field its text, a drop-down its
-chosen entry. Fields are then found by their printed labels (``pipeline.extract.labels``).
+chosen entry. A row of options as the official blank form prints it (``official_forms``), its
+boxes deleted, is marked as the form's print (``Token.printed``), not taken for options written
+out. Fields are then found by their printed labels (``pipeline.extract.labels``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from pipeline.extract.layout import (
     join_bracket_marks,
     tokens_between,
 )
+from pipeline.extract.official_forms import gap_shape, official_option_rows
 from pipeline.model import FieldValue, InputKind, ReadMethod
 
 PAGE_WIDTH = 10_000.0  # twips given to a paragraph outside tables
@@ -89,6 +92,9 @@ class DocxLayoutBuilder(ParagraphReader):
             merged = join_bracket_marks([t.text for t in tokens])
             if len(merged) != len(tokens):
                 tokens = tokens_between(" ".join(merged), left, left + step)
+            if gap_shape(text) in official_option_rows():
+                for token in tokens:
+                    token.printed = True
             segments.append(Segment(tokens))
         return segments
 

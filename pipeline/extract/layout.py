@@ -61,6 +61,9 @@ class Token:
     top: float | None = None
     bottom: float | None = None
     page: int = 0
+    # A word of a row of options as the official blank Word form prints it (``official_forms``):
+    # the form's print, not an answer, wherever its boxes were deleted.
+    printed: bool = False
 
     @property
     def mark(self) -> bool | None:

@@ -83,16 +83,20 @@ def _body(path):
     return docx.Document(str(path)).element.body
 
 
-def test_the_official_fingerprints_are_those_of_the_blank_forms():
-    """``samples/make_forms.py`` writes them with the forms: a form changed without them fails here."""
+def test_what_the_official_forms_print_is_recorded_from_the_blank_forms():
+    """``samples/make_forms.py`` records it with the forms: a form changed without it fails here."""
     import json
     from importlib import resources
 
-    recorded = json.loads(resources.files("pipeline.extract").joinpath(docx_form.OFFICIAL_FORMS_FILE).read_text("utf-8"))
+    from pipeline.extract import official_forms
+
+    recorded = json.loads(resources.files("pipeline.extract").joinpath(official_forms.OFFICIAL_FORMS_FILE).read_text("utf-8"))
+    blanks = {f"{form_id} 2025.1": _body(blank(form_id, ".docx")) for form_id in ("PSP-ORP", "PSP-REG")}
     assert recorded == {
-        f"{form_id} 2025.1": docx_form.form_text_fingerprint(_body(blank(form_id, ".docx")))
-        for form_id in ("PSP-ORP", "PSP-REG")
+        "fingerprints": {name: docx_form.form_text_fingerprint(body) for name, body in blanks.items()},
+        "option_rows": {name: official_forms.printed_option_rows(body) for name, body in blanks.items()},
     }
+    assert recorded["option_rows"]["PSP-REG 2025.1"] == [" SED\u2003\u2003 I/DD\u2003\u2003 Autism"]
 
 
 def test_filling_the_controls_keeps_the_forms_own_text(tmp_path):
@@ -157,11 +161,69 @@ def test_a_typed_over_form_still_gets_its_second_reading(tmp_path, received):
     assert read.method is not ReadMethod.CONTENT_CONTROL
 
 
-def _add_run_after(element, text):
+def _run(text):
     from docx.oxml import OxmlElement
 
     run, t = OxmlElement("w:r"), OxmlElement("w:t")
     t.text = text
     t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
     run.append(t)
-    element.addnext(run)
+    return run
+
+
+def _add_run_after(element, text):
+    element.addnext(_run(text))
+
+
+def _boxes_deleted(path, *, ticked_as_x: bool, row_typed: str | None = None) -> None:
+    """Type over a filled Word form as agencies do: every check box control deleted, an X typed
+    where a ticked one stood (with ``ticked_as_x``), nothing where an unticked one stood; the
+    child's condition row retyped as ``row_typed`` when given."""
+    from docx import Document as open_docx
+
+    from pipeline.extract.docx_kind import W14_CHECKBOX, W14_CHECKED, W14_VAL
+
+    document = open_docx(str(path))
+    for sdt in list(document.element.body.iter(qn("w:sdt"))):
+        box = sdt.find(f"{qn('w:sdtPr')}/{W14_CHECKBOX}")
+        if box is None:
+            continue
+        state = box.find(W14_CHECKED)
+        if ticked_as_x and state is not None and state.get(W14_VAL) == "1":
+            _add_run_after(sdt, "X ")
+        sdt.getparent().remove(sdt)
+    if row_typed is not None:
+        row = next(p for p in document.element.body.iter(qn("w:p")) if "".join(p.itertext()).strip().startswith("SED"))
+        for run in row.findall(qn("w:r")):
+            row.remove(run)
+        row.append(_run(row_typed))
+    document.save(str(path))
+
+
+CONDITIONS = ("child_condition_sed", "child_condition_idd", "child_condition_autism")
+
+
+@pytest.mark.parametrize(
+    ("ticked", "ticked_as_x", "row_typed", "expected"),
+    [
+        # the row as the form prints it, its boxes gone, in a document that ticks with an X: none chosen
+        pytest.param((), True, None, [False, False, False], id="printed-row-none-ticked"),
+        pytest.param(("child_condition_idd",), True, None, [False, True, False], id="printed-row-one-ticked"),
+        # no tick anywhere: every box may have been lost, not left unticked: a person reads it
+        pytest.param((), False, None, None, id="no-tick-anywhere"),
+        # a list typed by a person is an answer (every option chosen?), not the form's print: a person reads it
+        pytest.param((), True, "SED I/DD Autism", None, id="options-typed-as-a-list"),
+    ],
+)
+def test_a_row_of_options_whose_boxes_were_deleted(tmp_path, received, ticked, ticked_as_x, row_typed, expected):
+    values = dict(VALID_VALUES["PSP-REG"]) | {key: key in ticked for key in CONDITIONS}
+    path = tmp_path / "typed-over.docx"
+    fill_docx(blank("PSP-REG", ".docx"), values, path)
+    _boxes_deleted(path, ticked_as_x=ticked_as_x, row_typed=row_typed)
+    fields = extract(received(path)).fields
+    conditions = [fields[k] for k in CONDITIONS]
+    if expected is None:
+        assert all(f.value is None and f.confidence < 0.8 for f in conditions)
+    else:
+        assert [f.value for f in conditions] == expected and all(f.confidence >= 0.8 for f in conditions)
+        assert fields["commit_classroom"].value is True  # the X before a statement is its tick

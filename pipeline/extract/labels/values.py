@@ -5,6 +5,7 @@ sure each reading is; and one value of several readings of the same field.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from pipeline.extract.labels.anchors import Anchor
 from pipeline.extract.labels.regions import RegionFinder
@@ -92,6 +93,11 @@ class ValueReader(RegionFinder):
         return self._value(key, None, anchor, li, UNSURE_CONFIDENCE, tokens,
                            note="the text beside the box is neither a tick nor yes/no")
 
+    @cached_property
+    def _shows_a_tick(self) -> bool:
+        """Whether the document ticks a box anywhere: a checked box, or an X typed where a box goes."""
+        return any(_tick(t) and t.mark is not False for line in self.lines for seg in line.segments for t in seg.tokens)
+
     def _choices(self, tokens: list[Token], choices: tuple[str, ...]) -> dict[str, bool | None] | None:
         """Which options of a printed row of boxes are checked; None when no box is printed."""
         spans = _option_spans(tokens, choices, self.layout.recognised)
@@ -145,8 +151,11 @@ class ValueReader(RegionFinder):
                 leftover = _option(c).sub(" ", leftover)
             if len(states) > 1 and all(states.values()):
                 # every option printed and none ticked: a row of boxes left blank, or all of them
-                # chosen ("SED, I/DD, Autism")? A person reads it, whatever the document's style.
-                states = dict.fromkeys(states)
+                # chosen ("SED, I/DD, Autism")? A person reads it, whatever the document's style,
+                # unless the row is the official Word form's own print, its boxes deleted, in a
+                # document that shows its ticks: then what is left of the row is print, none chosen.
+                printed = all(t.printed for t in tokens) and self._shows_a_tick
+                states = dict.fromkeys(states, False if printed else None)
             if words_of(_AND.sub(" ", leftover)):
                 confidence = UNSURE_CONFIDENCE
         out = []
