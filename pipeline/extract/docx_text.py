@@ -6,9 +6,9 @@ segments at tabs; each table row lines of its cells side by side (first paragrap
 ones...), each cell placed by the table's grid. A paragraph is read by ``docx_paragraph``: check
 boxes count whether typed (``☒ [X]``), Word checkbox controls, symbols from Wingdings, or legacy
 checkbox fields; legacy form fields show their value: a text field its text, a drop-down its
-chosen entry. A row of options as the official blank form prints it (``official_forms``), its
-boxes deleted, is marked as the form's print (``Token.printed``), not taken for options written
-out. Fields are then found by their printed labels (``pipeline.extract.labels``).
+chosen entry. A row of options set out as the official blank form prints it (the same words,
+apart by wide gaps: ``official_forms``), its boxes deleted or never typed, is marked as the form's
+print (``Token.printed``), not taken for options written out. Fields are then found by their printed labels (``pipeline.extract.labels``).
 """
 
 from __future__ import annotations

@@ -7,7 +7,9 @@ the form's check boxes and types an X before the options it chooses leaves the r
 words where a box was left unticked. " SED  I/DD  Autism" with every box gone is the form's own
 print, none chosen; "SED I/DD Autism" typed as a list is someone's answer. The two differ in their
 gaps: the form sets its options apart with wide spaces (``gap_shape``), a list is written with
-one space or commas.
+one space or commas. An agency's own copy that sets the options apart alike ("SED   I/DD   Autism")
+prints a row of options too. Either way the row is read as none chosen only where the document
+shows how it ticks (``labels.values``); otherwise a person reads it.
 """
 
 from __future__ import annotations

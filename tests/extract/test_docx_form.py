@@ -211,8 +211,11 @@ CONDITIONS = ("child_condition_sed", "child_condition_idd", "child_condition_aut
         pytest.param(("child_condition_idd",), True, None, [False, True, False], id="printed-row-one-ticked"),
         # no tick anywhere: every box may have been lost, not left unticked: a person reads it
         pytest.param((), False, None, None, id="no-tick-anywhere"),
+        # retyped apart by wide gaps (an agency's own copy of the form): a row of options, none chosen
+        pytest.param((), True, "SED   I/DD   Autism", [False, False, False], id="options-retyped-apart"),
         # a list typed by a person is an answer (every option chosen?), not the form's print: a person reads it
         pytest.param((), True, "SED I/DD Autism", None, id="options-typed-as-a-list"),
+        pytest.param((), True, "SED, I/DD, Autism", None, id="options-typed-with-commas"),
     ],
 )
 def test_a_row_of_options_whose_boxes_were_deleted(tmp_path, received, ticked, ticked_as_x, row_typed, expected):

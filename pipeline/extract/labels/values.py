@@ -152,8 +152,8 @@ class ValueReader(RegionFinder):
             if len(states) > 1 and all(states.values()):
                 # every option printed and none ticked: a row of boxes left blank, or all of them
                 # chosen ("SED, I/DD, Autism")? A person reads it, whatever the document's style,
-                # unless the row is the official Word form's own print, its boxes deleted, in a
-                # document that shows its ticks: then what is left of the row is print, none chosen.
+                # unless the row is set out as the official Word form prints it (apart by wide gaps,
+                # not written as a list) in a document that shows its ticks: print, none chosen.
                 printed = all(t.printed for t in tokens) and self._shows_a_tick
                 states = dict.fromkeys(states, False if printed else None)
             if words_of(_AND.sub(" ", leftover)):
