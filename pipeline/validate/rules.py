@@ -19,7 +19,13 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from pipeline.model import ExtractedDocument, Finding, Outcome, ValidationResult
+from pipeline.model import (
+    ExtractedDocument,
+    Finding,
+    Outcome,
+    ReadMethod,
+    ValidationResult,
+)
 from pipeline.validate.outcome import decide_outcome
 from pipeline.validate.program import ProgramSnapshot, program_findings
 from pipeline.validate.reading import with_reading_findings
@@ -168,8 +174,13 @@ def _jsonable(value: Any) -> Any:
 
 
 def _parse_fields(
-    spec: FormSpec, inputs: dict[str, Any], context: ValidationContext, findings: _Findings
+    spec: FormSpec, inputs: dict[str, Any], context: ValidationContext, findings: _Findings,
+    recognised: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
+    """Each field's value parsed as its type; a finding for each that does not parse. A value read
+    off a picture (``recognised``: by OCR) that does not parse decides nothing alone: recognition
+    misreads a letter or a digit as surely as it reads the rest ("CMHA-CEl"), and a notice would
+    then reject a form for what the agency did not write."""
     r01 = spec.required_fields_rule
     parsed: dict[str, Any] = {}
     for field in spec.fields:
@@ -196,6 +207,9 @@ def _parse_fields(
             error = exc.errors()[0]
             if isinstance((error.get("ctx") or {}).get("error"), Unreadable):
                 findings.add_unread(field, _error_message(error, field, raw))
+                continue
+            if field.key in recognised:
+                findings.add_unread(field, f"{_error_message(error, field, raw)}; text recognition may have misread it")
                 continue
             rule_id = FORMAT_RULES[spec.form_id].get(field.key, r01)
             findings.add(rule_id, field, _error_message(error, field, raw))
@@ -392,7 +406,8 @@ def validate_document(
     spec = load_form_spec(document.form_id)
     findings = _Findings(spec)
     inputs = _raw_inputs(document, spec)
-    parsed = _parse_fields(spec, inputs, context, findings)
+    recognised = frozenset(key for key, read in document.fields.items() if read.method is ReadMethod.OCR)
+    parsed = _parse_fields(spec, inputs, context, findings, recognised)
     received_day = document.received.received_at.astimezone(context.timezone).date()
     FORM_RULES[spec.form_id](spec, parsed, received_day, context, findings)
     if program is not None:

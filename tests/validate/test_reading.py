@@ -94,3 +94,19 @@ def test_confidence_threshold_sits_between_loose_and_clean_labels():
 def test_content_controls_and_acroform_values_need_no_reading_findings():
     document = make_document("PSP-ORP", VALID_PLAN)
     assert reading_findings(document, ORP) == []
+
+
+def test_a_value_read_off_a_picture_that_is_not_of_its_type_goes_to_a_person(validation_context):
+    # Every field read surely by text recognition, the CMHSP misread by a letter ("CMHA-CEl"): not
+    # a rejection (ORP-R02 would say the agency named no CMHSP), a person reads it.
+    misread = FieldValue(key="cmhsp_name", value="CMHA-CEl", method=ReadMethod.OCR, location="page 1", confidence=0.95)
+    document = flat(VALID_PLAN, cmhsp_name=misread)
+    fields = {k: v.model_copy(update={"method": ReadMethod.OCR}) for k, v in document.fields.items()}
+    result = validate_document(document.model_copy(update={"kind": InputKind.SCANNED_PDF, "fields": fields}),
+                               validation_context)
+    assert result.outcome is Outcome.NEEDS_REVIEW
+    assert [(f.rule, f.field) for f in result.findings] == [(None, "cmhsp_name")]
+    assert "CMHA-CEl" in result.findings[0].message and "misread" in result.findings[0].message
+    # the same value typed (read as text) is the agency's own: rejected for what it says
+    typed = validate_document(flat(VALID_PLAN, cmhsp_name=read("cmhsp_name", "CMHA-CEl", 0.95)), validation_context)
+    assert typed.outcome is Outcome.REJECTED
