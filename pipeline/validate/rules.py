@@ -209,7 +209,9 @@ def _parse_fields(
                 findings.add_unread(field, _error_message(error, field, raw))
                 continue
             if field.key in recognised:
-                findings.add_unread(field, f"{_error_message(error, field, raw)}; text recognition may have misread it")
+                likeliest = context.reference.likeliest_cmhsp(str(raw)) if field.type is FieldType.CMHSP else None
+                like = f"; it reads most like {likeliest}" if likeliest else ""
+                findings.add_unread(field, f"{_error_message(error, field, raw)}{like}; text recognition may have misread it")
                 continue
             rule_id = FORMAT_RULES[spec.form_id].get(field.key, r01)
             findings.add(rule_id, field, _error_message(error, field, raw))

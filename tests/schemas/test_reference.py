@@ -25,6 +25,42 @@ def test_cmhsp_by_alias_in_any_case_and_punctuation(alias):
     assert load_reference(None).canonical_cmhsp(alias) == "Community Mental Health Authority of Clinton-Eaton-Ingham Counties"
 
 
+CEI = "Community Mental Health Authority of Clinton-Eaton-Ingham Counties"
+
+
+@pytest.mark.parametrize(
+    ("misread", "likeliest"),
+    [
+        ("CE! CMH", CEI),  # text recognition's misreadings, as read off scans and faxes
+        ("GMHA-CE!", CEI),
+        ("Community Mental Health of Ottawa Count", "Community Mental Health of Ottawa County"),
+        ("jgx", None),  # for 'ISK': too short to be like one name only
+        ("County Community Mental Health", None),  # like many names alike
+        ("Lakeshore Family Wellness Center", None),  # not a CMHSP: like none enough
+    ],
+)
+def test_the_cmhsp_a_misread_name_most_likely_is(misread, likeliest):
+    assert load_reference(None).likeliest_cmhsp(misread) == likeliest
+
+
+def test_a_misread_cmhsp_name_is_never_taken_for_another_cmhsp():
+    # one or two letters of the CMHSPs' names misread as recognition does: a CMHSP is named for
+    # most, and never the wrong one
+    import random
+
+    reference, rng = load_reference(None), random.Random(5)
+    named = 0
+    for _ in range(300):
+        name = rng.choice(reference.cmhsps)
+        letters = list(name)
+        for _ in range(rng.choice((1, 2))):
+            letters[rng.randrange(len(letters))] = rng.choice("abcdefghijklmnopqrstuvwxyzl1I!|-")
+        likeliest = reference.likeliest_cmhsp("".join(letters))
+        assert likeliest in (None, name), ("".join(letters), likeliest)
+        named += likeliest == name
+    assert named > 240
+
+
 @pytest.mark.parametrize(("text", "county"), [("st clair county", "St. Clair"), ("Grand Traverse Co.", "Grand Traverse"), ("WAYNE", "Wayne")])
 def test_counties_with_or_without_county(text, county):
     assert load_reference(None).canonical_county(text) == county

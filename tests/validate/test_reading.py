@@ -106,7 +106,9 @@ def test_a_value_read_off_a_picture_that_is_not_of_its_type_goes_to_a_person(val
                                validation_context)
     assert result.outcome is Outcome.NEEDS_REVIEW
     assert [(f.rule, f.field) for f in result.findings] == [(None, "cmhsp_name")]
-    assert "CMHA-CEl" in result.findings[0].message and "misread" in result.findings[0].message
+    message = result.findings[0].message
+    assert "CMHA-CEl" in message and "misread" in message
+    assert "reads most like Community Mental Health Authority of Clinton-Eaton-Ingham Counties" in message  # for the reviewer
     # the same value typed (read as text) is the agency's own: rejected for what it says
     typed = validate_document(flat(VALID_PLAN, cmhsp_name=read("cmhsp_name", "CMHA-CEl", 0.95)), validation_context)
     assert typed.outcome is Outcome.REJECTED
