@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.errors import BadInputError
 from pipeline.load import outbox, review, store
-from pipeline.model import Outcome
+from pipeline.model import InputKind, Outcome, ReadMethod
 from schemas import load_form_spec
 from tests.conftest import make_document
 
@@ -144,6 +144,19 @@ def test_a_form_whose_values_make_no_record_is_not_accepted(engine, record, doc,
     assert "review correct ID FIELD VALUE" in refused.value.hint
     assert registrations(engine) == 0 and decisions(engine) == []
     assert outcome_of(engine, unsure.received_file_id) == "needs_review"
+
+
+def test_a_value_read_off_a_picture_that_is_not_of_its_type_is_not_accepted_past(engine, record, doc, decide):
+    # Read surely by text recognition, "Cook County" goes to a person (it may be misread), not to a
+    # rejection; a person's accept does not take it as it stands: it makes no record.
+    plan = doc("PSP-ORP", {"counties_served": "Cook County"})
+    recognised = {k: v.model_copy(update={"method": ReadMethod.OCR}) for k, v in plan.fields.items()}
+    (waiting,), _ = record(plan.model_copy(update={"kind": InputKind.SCANNED_PDF, "fields": recognised}))
+    assert waiting.outcome is Outcome.NEEDS_REVIEW
+    label = load_form_spec("PSP-ORP").field("counties_served").label
+    with pytest.raises(BadInputError, match=f"cannot be accepted: {label} has no usable value"):
+        decide.accept(waiting.received_file_id)
+    assert outcome_of(engine, waiting.received_file_id) == "needs_review"
 
 
 def test_a_rejection_says_the_message_to_the_agency_first_and_keeps_the_findings(engine, record, doc, decide):
