@@ -87,6 +87,8 @@ class _Field:
 class _Piece:
     text: str
     legacy: bool = False
+    # its run is highlighted, shaded, struck, underlined or bold: a way to mark an option too
+    emphasised: bool = False
 
 
 @dataclass
@@ -95,8 +97,8 @@ class _Paragraph:
 
     lines: list[list[list[_Piece]]] = field(default_factory=lambda: [[[]]])
 
-    def add(self, text: str, legacy: bool = False) -> None:
-        self.lines[-1][-1].append(_Piece(text, legacy))
+    def add(self, text: str, legacy: bool = False, emphasised: bool = False) -> None:
+        self.lines[-1][-1].append(_Piece(text, legacy, emphasised))
 
     def tab(self) -> None:
         self.lines[-1].append([])
@@ -141,6 +143,22 @@ def _symbol_box(font: str | None, char: str | None) -> bool | None:
         if mark is not None:
             return True if mark == TICK else bool(mark)
     return None
+
+
+_EMPHASIS = tuple(qn(f"w:{tag}") for tag in ("highlight", "shd", "strike", "dstrike", "u", "b"))
+_W_RPR = qn("w:rPr")
+
+
+def _emphasised(text: etree._Element) -> bool:
+    """Whether a text's run is highlighted, shaded, struck, underlined or bold (set on, not off)."""
+    properties = text.getparent().find(_W_RPR) if text.getparent() is not None else None
+    if properties is None:
+        return False
+    for tag in _EMPHASIS:
+        found = properties.find(tag)
+        if found is not None and found.get(qn("w:val"), "true").lower() not in ("0", "false", "none", "off"):
+            return True
+    return False
 
 
 class ParagraphReader:
@@ -196,7 +214,7 @@ class ParagraphReader:
         if self._in_instruction():
             return
         legacy = self._in_text_field()
-        paragraph.add(element.text or "", legacy)
+        paragraph.add(element.text or "", legacy, _emphasised(element))
         if legacy:
             self._text_field_parts.append(element.text or "")
 

@@ -6,9 +6,9 @@ segments at tabs; each table row lines of its cells side by side (first paragrap
 ones...), each cell placed by the table's grid. A paragraph is read by ``docx_paragraph``: check
 boxes count whether typed (``☒ [X]``), Word checkbox controls, symbols from Wingdings, or legacy
 checkbox fields; legacy form fields show their value: a text field its text, a drop-down its
-chosen entry. A row of options set out as the official blank form prints it (the same words,
-apart by wide gaps: ``official_forms``), its boxes deleted or never typed, is marked as the form's
-print (``Token.printed``), not taken for options written out. Fields are then found by their printed labels (``pipeline.extract.labels``).
+chosen entry. A row of options exactly as the official blank form prints it (``official_forms``),
+its boxes deleted and none of its words emphasised, is marked as the form's print
+(``Token.printed``), not taken for options written out. Fields are then found by their printed labels (``pipeline.extract.labels``).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from pipeline.extract.layout import (
     join_bracket_marks,
     tokens_between,
 )
-from pipeline.extract.official_forms import gap_shape, official_option_rows
+from pipeline.extract.official_forms import is_official_option_row
 from pipeline.model import FieldValue, InputKind, ReadMethod
 
 PAGE_WIDTH = 10_000.0  # twips given to a paragraph outside tables
@@ -92,7 +92,7 @@ class DocxLayoutBuilder(ParagraphReader):
             merged = join_bracket_marks([t.text for t in tokens])
             if len(merged) != len(tokens):
                 tokens = tokens_between(" ".join(merged), left, left + step)
-            if gap_shape(text) in official_option_rows():
+            if is_official_option_row(text) and not any(p.emphasised for p in pieces):
                 for token in tokens:
                     token.printed = True
             segments.append(Segment(tokens))

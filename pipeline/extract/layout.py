@@ -61,8 +61,8 @@ class Token:
     top: float | None = None
     bottom: float | None = None
     page: int = 0
-    # A word of a row of options set out as the official blank Word form prints it (the same
-    # words, apart by wide gaps: ``official_forms``): the form's print, not options written out.
+    # A word of a row of options exactly as the official blank Word form prints it, its boxes
+    # deleted (``official_forms``): the form's print, not options written out.
     printed: bool = False
 
     @property

@@ -4,18 +4,18 @@ form is read by its controls alone), and each row of options it prints between c
 
 A row of options is known so that its print is never read as an answer: an agency that deletes
 the form's check boxes and types an X before the options it chooses leaves the row's printed
-words where a box was left unticked. " SED  I/DD  Autism" with every box gone is the form's own
-print, none chosen; "SED I/DD Autism" typed as a list is someone's answer. The two differ in their
-gaps: the form sets its options apart with wide spaces (``gap_shape``), a list is written with
-one space or commas. An agency's own copy that sets the options apart alike ("SED   I/DD   Autism")
-prints a row of options too. Either way the row is read as none chosen only where the document
-shows how it ticks (``labels.values``); otherwise a person reads it.
+words where a box was left unticked. " SED  I/DD  Autism" with every box gone, its em spaces as
+the form prints them, is the form's own print, none chosen. Only the form's own characters count
+(``is_official_option_row``): nobody types em spaces by hand, while options written out with two
+ordinary spaces, or retyped in an agency's own copy, may be a list of every option chosen. A row
+is read as none chosen only where the document ticks a check box elsewhere (``labels.values``);
+otherwise, or when any of its words is highlighted, struck, underlined or bold (a way to mark an
+option), a person reads it.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from functools import cache
 from importlib import resources
 
@@ -27,7 +27,6 @@ from pipeline.extract.docx_kind import W14_CHECKBOX
 OFFICIAL_FORMS_FILE = "official_word_forms.json"
 
 _W_P, _W_T, _W_TAB, _W_SDT = qn("w:p"), qn("w:t"), qn("w:tab"), qn("w:sdt")
-_GAP = re.compile(r"\s+")
 
 
 @cache
@@ -41,16 +40,15 @@ def official_form_fingerprints() -> frozenset[str]:
     return frozenset(_recorded()["fingerprints"].values())
 
 
-def gap_shape(text: str) -> str:
-    """A text's words and the kind of each gap between them: one ordinary space (" "), or a wide
-    one ("  ": a tab, an em space, two spaces or more); the ends left out."""
-    return _GAP.sub(lambda gap: " " if gap.group() == " " else "  ", text.strip())
-
-
 @cache
-def official_option_rows() -> frozenset[str]:
-    """The ``gap_shape`` of each row of options the official forms print between check boxes."""
-    return frozenset(gap_shape(row) for rows in _recorded()["option_rows"].values() for row in rows)
+def _official_option_rows() -> frozenset[str]:
+    return frozenset(row.strip() for rows in _recorded()["option_rows"].values() for row in rows)
+
+
+def is_official_option_row(text: str) -> bool:
+    """Whether a text is, character for character (its ends aside), a row of options as an
+    official blank Word form prints it between its check boxes, the boxes left out."""
+    return text.strip() in _official_option_rows()
 
 
 def printed_option_rows(body: etree._Element) -> list[str]:

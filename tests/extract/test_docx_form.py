@@ -175,28 +175,47 @@ def _add_run_after(element, text):
     element.addnext(_run(text))
 
 
-def _boxes_deleted(path, *, ticked_as_x: bool, row_typed: str | None = None) -> None:
+def _boxes_deleted(path, *, ticked_as_x: bool, row_typed: str | None = None, emphasised: str | None = None,
+                   typed_in: dict[str, str] | None = None) -> None:
     """Type over a filled Word form as agencies do: every check box control deleted, an X typed
     where a ticked one stood (with ``ticked_as_x``), nothing where an unticked one stood; the
-    child's condition row retyped as ``row_typed`` when given."""
+    child's condition row retyped as ``row_typed``, or its option ``emphasised`` highlighted,
+    when given; ``typed_in`` text controls' values typed in their place."""
     from docx import Document as open_docx
 
     from pipeline.extract.docx_kind import W14_CHECKBOX, W14_CHECKED, W14_VAL
 
     document = open_docx(str(path))
-    for sdt in list(document.element.body.iter(qn("w:sdt"))):
-        box = sdt.find(f"{qn('w:sdtPr')}/{W14_CHECKBOX}")
+    body = document.element.body
+    for sdt in list(body.iter(qn("w:sdt"))):
+        properties = sdt.find(qn("w:sdtPr"))
+        box = properties.find(W14_CHECKBOX)
+        tag = properties.find(qn("w:tag")).get(qn("w:val"))
         if box is None:
+            if tag in (typed_in or {}):
+                _add_run_after(sdt, typed_in[tag])
+                sdt.getparent().remove(sdt)
             continue
         state = box.find(W14_CHECKED)
         if ticked_as_x and state is not None and state.get(W14_VAL) == "1":
             _add_run_after(sdt, "X ")
         sdt.getparent().remove(sdt)
+    row = next(p for p in body.iter(qn("w:p")) if "".join(p.itertext()).strip().startswith("SED"))
     if row_typed is not None:
-        row = next(p for p in document.element.body.iter(qn("w:p")) if "".join(p.itertext()).strip().startswith("SED"))
         for run in row.findall(qn("w:r")):
             row.remove(run)
         row.append(_run(row_typed))
+    if emphasised is not None:
+        from docx.oxml import OxmlElement
+
+        run = next(r for r in row.findall(qn("w:r")) if "".join(t.text for t in r.iter(qn("w:t"))).strip() == emphasised)
+        properties = run.find(qn("w:rPr"))
+        if properties is None:
+            properties = OxmlElement("w:rPr")
+            run.insert(0, properties)
+        highlight = OxmlElement("w:highlight")
+        highlight.set(qn("w:val"), "yellow")
+        properties.append(highlight)
     document.save(str(path))
 
 
@@ -204,25 +223,28 @@ CONDITIONS = ("child_condition_sed", "child_condition_idd", "child_condition_aut
 
 
 @pytest.mark.parametrize(
-    ("ticked", "ticked_as_x", "row_typed", "expected"),
+    ("ticked", "ticked_as_x", "changes", "expected"),
     [
         # the row as the form prints it, its boxes gone, in a document that ticks with an X: none chosen
-        pytest.param((), True, None, [False, False, False], id="printed-row-none-ticked"),
-        pytest.param(("child_condition_idd",), True, None, [False, True, False], id="printed-row-one-ticked"),
+        pytest.param((), True, {}, [False, False, False], id="printed-row-none-ticked"),
+        pytest.param(("child_condition_idd",), True, {}, [False, True, False], id="printed-row-one-ticked"),
         # no tick anywhere: every box may have been lost, not left unticked: a person reads it
-        pytest.param((), False, None, None, id="no-tick-anywhere"),
-        # retyped apart by wide gaps (an agency's own copy of the form): a row of options, none chosen
-        pytest.param((), True, "SED   I/DD   Autism", [False, False, False], id="options-retyped-apart"),
-        # a list typed by a person is an answer (every option chosen?), not the form's print: a person reads it
-        pytest.param((), True, "SED I/DD Autism", None, id="options-typed-as-a-list"),
-        pytest.param((), True, "SED, I/DD, Autism", None, id="options-typed-with-commas"),
+        pytest.param((), False, {}, None, id="no-tick-anywhere"),
+        # nor is an "x" in a value or a sentence a tick
+        pytest.param((), False, {"typed_in": {"accommodations": "Breaks 2 x per day"}}, None, id="an-x-in-a-value"),
+        # an option highlighted is an option marked: a person reads it
+        pytest.param((), True, {"emphasised": "I/DD"}, None, id="an-option-highlighted"),
+        # options written out, by spaces however many or by commas: every option chosen? A person reads it
+        pytest.param((), True, {"row_typed": "SED   I/DD   Autism"}, None, id="options-typed-apart"),
+        pytest.param((), True, {"row_typed": "SED I/DD Autism"}, None, id="options-typed-as-a-list"),
+        pytest.param((), True, {"row_typed": "SED, I/DD, Autism"}, None, id="options-typed-with-commas"),
     ],
 )
-def test_a_row_of_options_whose_boxes_were_deleted(tmp_path, received, ticked, ticked_as_x, row_typed, expected):
+def test_a_row_of_options_whose_boxes_were_deleted(tmp_path, received, ticked, ticked_as_x, changes, expected):
     values = dict(VALID_VALUES["PSP-REG"]) | {key: key in ticked for key in CONDITIONS}
     path = tmp_path / "typed-over.docx"
     fill_docx(blank("PSP-REG", ".docx"), values, path)
-    _boxes_deleted(path, ticked_as_x=ticked_as_x, row_typed=row_typed)
+    _boxes_deleted(path, ticked_as_x=ticked_as_x, **changes)
     fields = extract(received(path)).fields
     conditions = [fields[k] for k in CONDITIONS]
     if expected is None:

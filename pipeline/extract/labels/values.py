@@ -94,9 +94,10 @@ class ValueReader(RegionFinder):
                            note="the text beside the box is neither a tick nor yes/no")
 
     @cached_property
-    def _shows_a_tick(self) -> bool:
-        """Whether the document ticks a box anywhere: a checked box, or an X typed where a box goes."""
-        return any(_tick(t) and t.mark is not False for line in self.lines for seg in line.segments for t in seg.tokens)
+    def _ticks_a_check_box(self) -> bool:
+        """Whether the document ticks one of the form's check boxes: a checked box, or an X typed
+        where its box goes, before a check box's statement (an "x" in a value or a sentence is not)."""
+        return any(True in a.marks_before for a in self.anchors if a.field.type is FieldType.CHECKBOX)
 
     def _choices(self, tokens: list[Token], choices: tuple[str, ...]) -> dict[str, bool | None] | None:
         """Which options of a printed row of boxes are checked; None when no box is printed."""
@@ -152,9 +153,9 @@ class ValueReader(RegionFinder):
             if len(states) > 1 and all(states.values()):
                 # every option printed and none ticked: a row of boxes left blank, or all of them
                 # chosen ("SED, I/DD, Autism")? A person reads it, whatever the document's style,
-                # unless the row is set out as the official Word form prints it (apart by wide gaps,
-                # not written as a list) in a document that shows its ticks: print, none chosen.
-                printed = all(t.printed for t in tokens) and self._shows_a_tick
+                # unless the row is exactly the official Word form's print, its boxes deleted, in a
+                # document that ticks its check boxes with a mark: then it is print, none chosen.
+                printed = all(t.printed for t in tokens) and self._ticks_a_check_box
                 states = dict.fromkeys(states, False if printed else None)
             if words_of(_AND.sub(" ", leftover)):
                 confidence = UNSURE_CONFIDENCE
