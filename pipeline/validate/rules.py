@@ -180,7 +180,8 @@ def _parse_fields(
     """Each field's value parsed as its type; a finding for each that does not parse. A value read
     off a picture (``recognised``: by OCR) that does not parse decides nothing alone: recognition
     misreads a letter or a digit as surely as it reads the rest ("CMHA-CEl"), and a notice would
-    then reject a form for what the agency did not write."""
+    then reject a form for what the agency did not write. Its rule's finding is kept, made a
+    person's by the reading's own finding (``with_reading_findings``)."""
     r01 = spec.required_fields_rule
     parsed: dict[str, Any] = {}
     for field in spec.fields:
@@ -208,13 +209,14 @@ def _parse_fields(
             if isinstance((error.get("ctx") or {}).get("error"), Unreadable):
                 findings.add_unread(field, _error_message(error, field, raw))
                 continue
-            if field.key in recognised:
-                likeliest = context.reference.likeliest_cmhsp(str(raw)) if field.type is FieldType.CMHSP else None
-                like = f"; it reads most like {likeliest}" if likeliest else ""
-                findings.add_unread(field, f"{_error_message(error, field, raw)}{like}; text recognition may have misread it")
-                continue
             rule_id = FORMAT_RULES[spec.form_id].get(field.key, r01)
             findings.add(rule_id, field, _error_message(error, field, raw))
+            if field.key in recognised:
+                # the rule's finding stays (the desk's queue finds it by its rule, and a person's
+                # accept is refused past it); this one sends the form to a person instead
+                likeliest = context.reference.likeliest_cmhsp(str(raw)) if field.type is FieldType.CMHSP else None
+                like = f"; perhaps {likeliest}, the CMHSP it reads most like: check the document" if likeliest else ""
+                findings.add_unread(field, f"'{raw}' as text recognition read it, which may have misread it{like}")
     return parsed
 
 

@@ -35,6 +35,8 @@ CEI = "Community Mental Health Authority of Clinton-Eaton-Ingham Counties"
         ("GMHA-CE!", CEI),
         ("Community Mental Health of Ottawa Count", "Community Mental Health of Ottawa County"),
         ("jgx", None),  # for 'ISK': too short to be like one name only
+        ("Bay County CMH", None),  # like Barry County's name, but Bay County is another CMHSP's
+        ("Ingham CMH", None),  # names a county of CEI's, but is like no name enough
         ("County Community Mental Health", None),  # like many names alike
         ("Lakeshore Family Wellness Center", None),  # not a CMHSP: like none enough
     ],

@@ -8,6 +8,7 @@ from pipeline.model import FieldValue, InputKind, Outcome, ReadMethod
 from pipeline.validate import validate_document
 from pipeline.validate.reading import LOW_CONFIDENCE, reading_findings
 from schemas import load_form_spec
+from schemas.spec import Severity
 from tests.conftest import VALID_PLAN, make_document
 
 ORP = load_form_spec("PSP-ORP")
@@ -105,10 +106,12 @@ def test_a_value_read_off_a_picture_that_is_not_of_its_type_goes_to_a_person(val
     result = validate_document(document.model_copy(update={"kind": InputKind.SCANNED_PDF, "fields": fields}),
                                validation_context)
     assert result.outcome is Outcome.NEEDS_REVIEW
-    assert [(f.rule, f.field) for f in result.findings] == [(None, "cmhsp_name")]
+    # the rule's finding stays, for the desk's queue and a person's accept; a person decides
+    assert [(f.rule, f.field, f.severity) for f in result.findings] == [
+        (None, "cmhsp_name", Severity.REVIEW), ("ORP-R02", "cmhsp_name", Severity.REVIEW)]
     message = result.findings[0].message
     assert "CMHA-CEl" in message and "misread" in message
-    assert "reads most like Community Mental Health Authority of Clinton-Eaton-Ingham Counties" in message  # for the reviewer
+    assert "perhaps Community Mental Health Authority of Clinton-Eaton-Ingham Counties" in message  # for the reviewer
     # the same value typed (read as text) is the agency's own: rejected for what it says
     typed = validate_document(flat(VALID_PLAN, cmhsp_name=read("cmhsp_name", "CMHA-CEl", 0.95)), validation_context)
     assert typed.outcome is Outcome.REJECTED
