@@ -87,3 +87,22 @@ def test_a_word_document_with_text_is_laid_out_and_one_without_is_unreadable(tmp
     assert raw.widgets == {} and [line.text for line in raw.layout.lines] == ["Home city: Lansing"]
     with pytest.raises(DocumentUnreadable, match="has no text"):
         WordDocumentExtractor().read(saved(tmp_path, lambda d: None))
+
+
+def test_a_label_beside_an_empty_value_in_a_table_of_labels_over_values_is_a_label(tmp_path, received):
+    # "Contact phone | Executive Director" over "(empty) | Jamie Exemplar": the phone was left
+    # empty, and "Executive Director" is the next field's label, not the phone's value (it went
+    # to a person as a phone number that is no number, and the director's name was lost).
+    from pipeline.extract import extract
+
+    def build(document):
+        document.add_paragraph("PSP Organizational Readiness Plan")
+        table = document.add_table(rows=2, cols=3)
+        for k, text in enumerate(("Contact email", "Contact phone", "Executive Director")):
+            table.cell(0, k).text = text
+        table.cell(1, 0).text, table.cell(1, 2).text = "reese.sampleton@example.org", "Jamie Exemplar"
+        document.sections[0].footer.paragraphs[0].text = "Form PSP-ORP version 2025.1"
+
+    fields = extract(received(saved(tmp_path, build))).fields
+    assert fields["director_name"].value == "Jamie Exemplar"
+    assert fields["contact_phone"].value == "" and fields["contact_email"].value == "reese.sampleton@example.org"

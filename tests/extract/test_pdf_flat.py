@@ -198,3 +198,26 @@ def test_a_row_of_boxes_is_read_whole_even_where_an_option_says_more(tmp_path):
     )
     position = extract(receive(tmp_path / "position.pdf", tmp_path)).fields["position_type"]
     assert position.value is None and position.confidence < 0.8
+
+
+@pytest.mark.parametrize("ruled", [True, False], ids=["rows-ruled", "no-rules"])
+def test_a_label_beside_an_empty_value_in_a_ruled_table_of_labels_over_values_is_a_label(tmp_path, ruled):
+    # A Word table of labels over values printed to PDF, the phone left empty: "Executive Director"
+    # is the next field's label (a rule between the rows says the line under is the values' row).
+    # Without rules, the line under may be a value wrapped: as before, a person reads it.
+    c = Canvas(str(tmp_path / "grid.pdf"), pagesize=letter)
+    c.setFont("Helvetica", 10)
+    for x, text in ((58, "Contact email"), (223, "Contact phone"), (389, "Executive Director")):
+        c.drawString(x, 700, text)
+    c.drawString(58, 686, "reese.sampleton@example.org")
+    c.drawString(389, 686, "Jamie Exemplar")
+    if ruled:
+        for y in (712, 697, 682):
+            c.line(54, y, 560, y)
+    c.drawString(54, 40, "Form PSP-ORP version 2025.1")
+    c.save()
+    fields = extract(receive(tmp_path / "grid.pdf", tmp_path)).fields
+    if ruled:
+        assert fields["director_name"].value == "Jamie Exemplar" and fields["contact_phone"].value == ""
+    else:  # the director's label not found: the judge sends the form to a person
+        assert "director_name" not in fields

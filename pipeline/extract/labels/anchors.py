@@ -388,6 +388,37 @@ class AnchorFinder:
             else:
                 tj += 1
 
+    def _values_under_both(self, left: Anchor, b: Anchor, by_start: dict[tuple[int, int, int], Anchor]) -> bool:
+        """Whether a value (no label) stands under ``left``, before ``b``'s column: a row of labels."""
+        under = self._under_line(left)
+        if under is None or self.stop[under]:
+            return False
+        cells = [
+            (under, sj) for sj, seg in enumerate(self.lines[under].segments)
+            if seg.x0 < b.x0 - self.tol and seg.x1 > left.x0 - self.tol
+        ]
+        return any((line, seg, 0) not in by_start for line, seg in cells)
+
+    def _value_under_alone(self, left: Anchor, b: Anchor, by_start: dict[tuple[int, int, int], Anchor]) -> bool:
+        """Whether, in a table of labels over values, the row under holds a value under ``b`` and
+        nothing under ``left``: ``left``'s value was left empty, and ``b`` is a label with its own
+        value ("Contact phone | Executive Director" over "(empty) | Jamie Exemplar"). The row under
+        is the table's next row in Word, and on a page the next line below a rule (a value wrapped
+        onto a second line has no rule between)."""
+        line = self.lines[b.line]
+        under = b.line + 1
+        if under >= len(self.lines) or self.stop[under]:
+            return False
+        below = self.lines[under]
+        if line.row is not None:
+            if below.row is None or below.row == line.row or below.row.split("r")[0] != line.row.split("r")[0]:
+                return False  # not the next row of the same table
+        elif not below.ruled_before or below.page != line.page:
+            return False
+        beside_left = [seg for seg in below.segments if seg.x0 < b.x0 - self.tol and seg.x1 > left.x0 + self.tol]
+        under_b = [sj for sj, seg in enumerate(below.segments) if abs(seg.x0 - b.x0) <= self.tol]
+        return not beside_left and any((under, sj, 0) not in by_start for sj in under_b)
+
     def _demote_values_that_look_like_labels(self) -> None:
         """A cell beside a label that reads like another label is that label's value, unless values sit under both."""
         keep: list[Anchor] = []
@@ -397,17 +428,10 @@ class AnchorFinder:
                 a for a in self.anchors
                 if a.line == b.line and a.last_line == b.line and a.seg == b.seg - 1 and a.end_tok >= len(self.lines[a.line].segments[a.seg].tokens)
             ]
-            if b.tok == 0 and not b.colon and left:
-                under = self._under_line(left[0])
-                label_row = False
-                if under is not None and not self.stop[under]:
-                    cells = [
-                        (under, sj) for sj, seg in enumerate(self.lines[under].segments)
-                        if seg.x0 < b.x0 - self.tol and seg.x1 > left[0].x0 - self.tol
-                    ]
-                    label_row = any((l, s, 0) not in by_start for l, s in cells)
-                if not label_row:
-                    continue
+            if b.tok == 0 and not b.colon and left and not (
+                self._values_under_both(left[0], b, by_start) or self._value_under_alone(left[0], b, by_start)
+            ):
+                continue
             keep.append(b)
         if len(keep) != len(self.anchors):
             self.anchors, self.starts, self.label_segments, self.continuations = [], {}, set(), set()
