@@ -87,8 +87,13 @@ class _Field:
 class _Piece:
     text: str
     legacy: bool = False
-    # its run is highlighted, shaded, struck, underlined or bold: a way to mark an option too
-    emphasised: bool = False
+    source: etree._Element | None = None  # the ``w:t`` it was read from, for ``emphasised``
+
+    @property
+    def emphasised(self) -> bool:
+        """Whether its run is highlighted, shaded, struck, underlined or bold: a way to mark an
+        option too. Asked only of a row that reads as the form's print, not of every text."""
+        return self.source is not None and _emphasised(self.source)
 
 
 @dataclass
@@ -97,8 +102,8 @@ class _Paragraph:
 
     lines: list[list[list[_Piece]]] = field(default_factory=lambda: [[[]]])
 
-    def add(self, text: str, legacy: bool = False, emphasised: bool = False) -> None:
-        self.lines[-1][-1].append(_Piece(text, legacy, emphasised))
+    def add(self, text: str, legacy: bool = False, source: etree._Element | None = None) -> None:
+        self.lines[-1][-1].append(_Piece(text, legacy, source))
 
     def tab(self) -> None:
         self.lines[-1].append([])
@@ -151,12 +156,13 @@ _W_RPR = qn("w:rPr")
 
 def _emphasised(text: etree._Element) -> bool:
     """Whether a text's run is highlighted, shaded, struck, underlined or bold (set on, not off)."""
-    properties = text.getparent().find(_W_RPR) if text.getparent() is not None else None
+    run = text.getparent()
+    properties = run.find(_W_RPR) if run is not None else None
     if properties is None:
         return False
     for tag in _EMPHASIS:
         found = properties.find(tag)
-        if found is not None and found.get(qn("w:val"), "true").lower() not in ("0", "false", "none", "off"):
+        if found is not None and found.get(_W_VAL, "true").lower() not in ("0", "false", "none", "off"):
             return True
     return False
 
@@ -214,7 +220,7 @@ class ParagraphReader:
         if self._in_instruction():
             return
         legacy = self._in_text_field()
-        paragraph.add(element.text or "", legacy, _emphasised(element))
+        paragraph.add(element.text or "", legacy, element)
         if legacy:
             self._text_field_parts.append(element.text or "")
 
